@@ -1,0 +1,3 @@
+//! Pure types shared by every layer: no I/O here.
+
+pub mod secret;

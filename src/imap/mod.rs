@@ -1,0 +1,1 @@
+//! IMAP protocol engine.
