@@ -1,1 +1,255 @@
-//! Config loading (see config issue).
+//! The user's config file: where it lives, what it says, and how to fetch credentials.
+//!
+//! `load` turns TOML into the typed [`Config`] below, collecting every problem with file:line:key;
+//! `paths` finds the file and the cache directory; `credentials` runs password/token commands.
+
+mod account;
+mod credentials;
+mod error;
+mod example;
+mod load;
+mod paths;
+mod reader;
+mod sections;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::domain::secret::Secret;
+
+pub use credentials::{CredentialError, oauth_token, password};
+pub use error::{ConfigError, Problem};
+pub use example::EXAMPLE_CONFIG;
+pub use paths::{
+    CONFIG_ENV, config_candidates, data_dir, default_config_paths, find_config, first_existing,
+};
+
+/// Built-in keymap names accepted by `ui.keymap` (anything else must be a path).
+pub const BUILTIN_KEYMAPS: &[&str] = &["default", "vim"];
+/// Built-in theme names accepted by `ui.theme` (anything else must be a path).
+pub const BUILTIN_THEMES: &[&str] = &["default", "light", "mono"];
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file this was loaded from.
+    pub path: PathBuf,
+    /// Never empty once loaded; names are unique.
+    pub accounts: Vec<AccountConfig>,
+    pub ui: UiConfig,
+    pub sync: SyncConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct AccountConfig {
+    pub name: String,
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub username: String,
+    /// `None` when the account authenticates with `oauth_token_command` instead.
+    pub password: Option<PasswordSource>,
+    pub oauth_token_command: Option<String>,
+    /// Already resolved: `~` expanded, relative paths joined to the config file's directory.
+    pub ca_file: Option<PathBuf>,
+    pub tls_verify: bool,
+    pub idle_refresh: Duration,
+    pub auth: AuthMethod,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasswordSource {
+    /// Run through `sh -c`; the first line of stdout is the password.
+    Command(String),
+    Literal(Secret<String>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    Tls,
+    StartTls,
+    Plain,
+}
+
+impl Security {
+    pub fn default_port(self) -> u16 {
+        match self {
+            Security::Tls => 993,
+            Security::StartTls | Security::Plain => 143,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// Pick from the server's capabilities and the credential that is configured.
+    Auto,
+    Login,
+    Plain,
+    XOAuth2,
+    OAuthBearer,
+}
+
+impl AuthMethod {
+    pub fn needs_oauth_token(self) -> bool {
+        matches!(self, AuthMethod::XOAuth2 | AuthMethod::OAuthBearer)
+    }
+}
+
+/// A keymap or theme: one of the embedded defaults, or a user file overlaid on them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BuiltinOrFile {
+    Builtin(String),
+    /// Already resolved like `ca_file`.
+    File(PathBuf),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UiConfig {
+    pub keymap: BuiltinOrFile,
+    pub theme: BuiltinOrFile,
+    /// `None` never marks read automatically; `Some(ZERO)` marks on open.
+    pub mark_read_after: Option<Duration>,
+    pub threads: bool,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        Self {
+            keymap: BuiltinOrFile::Builtin("default".into()),
+            theme: BuiltinOrFile::Builtin("default".into()),
+            mark_read_after: Some(Duration::ZERO),
+            threads: true,
+        }
+    }
+}
+
+impl UiConfig {
+    /// The theme to use: `NO_COLOR` (https://no-color.org) overrides the configured one.
+    pub fn effective_theme(&self, no_color: bool) -> BuiltinOrFile {
+        if no_color {
+            BuiltinOrFile::Builtin("mono".into())
+        } else {
+            self.theme.clone()
+        }
+    }
+}
+
+/// True when `NO_COLOR` is set to a non-empty value, per https://no-color.org.
+pub fn no_color_requested() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncConfig {
+    /// How often to poll non-selected folders with STATUS; `None` (`0` in the file) disables polling.
+    pub status_interval: Option<Duration>,
+    /// Pre-fetch bodies of the newest N messages per folder; 0 fetches bodies only on demand.
+    pub prefetch_bodies: u32,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        Self {
+            status_interval: Some(Duration::from_secs(60)),
+            prefetch_bodies: 0,
+        }
+    }
+}
+
+pub const DEFAULT_IDLE_REFRESH: Duration = Duration::from_secs(9 * 60);
+
+impl Config {
+    /// Read and validate the file at `path`.
+    pub fn load(path: &std::path::Path) -> Result<Config, ConfigError> {
+        load::load_file(path)
+    }
+
+    /// Validate `text` as if it had been read from `path` (used for errors and relative paths).
+    pub fn parse(text: &str, path: &std::path::Path) -> Result<Config, ConfigError> {
+        load::parse(text, path, paths::home_dir().as_deref())
+    }
+
+    /// `None` picks the first account, as listed in the file.
+    pub fn account(&self, name: Option<&str>) -> Result<&AccountConfig, ConfigError> {
+        let found = match name {
+            None => self.accounts.first(),
+            Some(name) => self.accounts.iter().find(|account| account.name == name),
+        };
+        found.ok_or_else(|| ConfigError::UnknownAccount {
+            name: name.unwrap_or_default().to_string(),
+            known: self.accounts.iter().map(|a| a.name.clone()).collect(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TWO_ACCOUNTS: &str = r#"
+[[accounts]]
+name = "work"
+host = "imap.work.example"
+security = "tls"
+username = "me"
+password = "hunter2-literal"
+
+[[accounts]]
+name = "home"
+host = "imap.home.example"
+security = "starttls"
+username = "me"
+password_command = "pass show home"
+"#;
+
+    fn two_accounts() -> Config {
+        match Config::parse(TWO_ACCOUNTS, std::path::Path::new("/cfg/config.toml")) {
+            Ok(config) => config,
+            Err(err) => unreachable!("fixture must parse: {err}"),
+        }
+    }
+
+    #[test]
+    fn account_none_picks_first_and_name_picks_that_one() {
+        let config = two_accounts();
+        assert_eq!(
+            config.account(None).map(|a| a.name.as_str()).ok(),
+            Some("work")
+        );
+        assert_eq!(config.account(Some("home")).map(|a| a.port).ok(), Some(143));
+    }
+
+    #[test]
+    fn unknown_account_lists_known_names() {
+        let config = two_accounts();
+        let err = config.account(Some("play")).err().map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some(r#"no account named "play"; known accounts: "work", "home""#)
+        );
+    }
+
+    #[test]
+    fn debug_of_account_hides_literal_password() {
+        let config = two_accounts();
+        let debug = format!("{:?}", config.accounts[0]);
+        assert!(debug.contains("imap.work.example"));
+        assert!(!debug.contains("hunter2-literal"), "{debug}");
+    }
+
+    #[test]
+    fn no_color_forces_mono_theme() {
+        let ui = UiConfig {
+            theme: BuiltinOrFile::Builtin("light".into()),
+            ..UiConfig::default()
+        };
+        assert_eq!(
+            ui.effective_theme(true),
+            BuiltinOrFile::Builtin("mono".into())
+        );
+        assert_eq!(
+            ui.effective_theme(false),
+            BuiltinOrFile::Builtin("light".into())
+        );
+    }
+}

@@ -1,0 +1,66 @@
+//! The example printed on first run. It must stay valid: a test parses it.
+
+pub const EXAMPLE_CONFIG: &str = r#"[[accounts]]
+name = "work"
+host = "imap.example.com"
+port = 993                  # optional: default 993 for tls, 143 for starttls/plain
+security = "tls"            # "tls" | "starttls" | "plain"
+username = "me@example.com"
+password_command = "pass show mail/work"   # run through `sh -c`, first line of stdout is the password
+# password = "literal"      # alternative to password_command (one of the two, or oauth_token_command)
+# ca_file = "~/certs/my-ca.pem"            # ~ expanded; relative paths relative to this file's dir
+# oauth_token_command = "oauth2-token work"  # XOAUTH2/OAUTHBEARER token from a command
+# tls_verify = false        # explicit per-account opt-out of certificate verification (default true)
+# idle_refresh_secs = 540   # re-issue IDLE this often (default 9 min)
+# auth = "auto"             # optional "auto" | "login" | "plain" | "xoauth2" | "oauthbearer"
+
+[ui]
+keymap = "default"          # or "vim", or a path
+theme = "default"           # "light", "mono", or a path; NO_COLOR forces "mono"
+mark_read_after_ms = 0      # -1 never
+threads = true
+
+[sync]
+status_interval_secs = 60   # poll other folders with STATUS this often
+prefetch_bodies = 0         # pre-fetch bodies of the newest N messages per folder
+"#;
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::config::{Config, PasswordSource, Security};
+
+    #[test]
+    fn example_parses_to_the_documented_account() {
+        let config = Config::parse(
+            EXAMPLE_CONFIG,
+            Path::new("/home/me/.config/tern/config.toml"),
+        );
+        let config = match config {
+            Ok(config) => config,
+            Err(err) => unreachable!("EXAMPLE_CONFIG must parse:\n{err}"),
+        };
+        let account = &config.accounts[0];
+        assert_eq!(account.name, "work");
+        assert_eq!(account.security, Security::Tls);
+        assert_eq!(
+            account.password,
+            Some(PasswordSource::Command("pass show mail/work".into()))
+        );
+    }
+
+    #[test]
+    fn commented_options_parse_when_uncommented() {
+        // password/oauth_token_command/ca_file need context (one credential, a real file); the
+        // rest must work as written once the `# ` is removed.
+        for key in ["tls_verify", "idle_refresh_secs", "auth"] {
+            let commented = format!("\n# {key} = ");
+            assert!(EXAMPLE_CONFIG.contains(&commented), "{key}");
+            let text = EXAMPLE_CONFIG.replace(&commented, &format!("\n{key} = "));
+            let parsed = Config::parse(&text, Path::new("/c/config.toml"));
+            assert!(parsed.is_ok(), "{key}: {:?}", parsed.err());
+        }
+    }
+}
