@@ -178,10 +178,8 @@ fn check_auth(
     problems: &mut Problems,
 ) -> Option<AuthMethod> {
     let Some(field) = auth else {
-        return match r.table_has("auth") {
-            true => None,
-            false => Some(AuthMethod::Auto),
-        };
+        // Written but invalid was already reported; absent means auto.
+        return (!r.table_has("auth")).then_some(AuthMethod::Auto);
     };
     let Some(credentials) = credentials else {
         return Some(field.value);
