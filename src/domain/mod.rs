@@ -1,3 +1,5 @@
 //! Pure types shared by every layer: no I/O here.
 
+pub mod rfc2047;
 pub mod secret;
+pub mod uidset;

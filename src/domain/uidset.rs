@@ -1,0 +1,129 @@
+//! A set of UIDs kept as sorted, merged inclusive ranges: VANISHED and COPYUID answers can
+//! name a hundred thousand UIDs in a few bytes, so we never expand them up front.
+
+use std::fmt;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UidSet {
+    ranges: Vec<(u32, u32)>,
+}
+
+impl UidSet {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn from_ranges(ranges: impl IntoIterator<Item = (u32, u32)>) -> Self {
+        let mut set = Self::new();
+        for (a, b) in ranges {
+            set.insert_range(a.min(b), a.max(b));
+        }
+        set
+    }
+
+    pub fn insert(&mut self, uid: u32) {
+        self.insert_range(uid, uid);
+    }
+
+    pub fn insert_range(&mut self, lo: u32, hi: u32) {
+        let at = self
+            .ranges
+            .partition_point(|&(_, end)| end.saturating_add(1) < lo);
+        let mut lo = lo;
+        let mut hi = hi;
+        let mut until = at;
+        while until < self.ranges.len() && self.ranges[until].0 <= hi.saturating_add(1) {
+            lo = lo.min(self.ranges[until].0);
+            hi = hi.max(self.ranges[until].1);
+            until += 1;
+        }
+        self.ranges.splice(at..until, [(lo, hi)]);
+    }
+
+    pub fn contains(&self, uid: u32) -> bool {
+        let at = self.ranges.partition_point(|&(_, end)| end < uid);
+        self.ranges.get(at).is_some_and(|&(start, _)| start <= uid)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
+    }
+
+    /// Number of UIDs in the set.
+    pub fn len(&self) -> u64 {
+        self.ranges.iter().map(|&(a, b)| u64::from(b - a) + 1).sum()
+    }
+
+    pub fn ranges(&self) -> &[(u32, u32)] {
+        &self.ranges
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        self.ranges.iter().flat_map(|&(a, b)| a..=b)
+    }
+
+    /// The largest UID, if any.
+    pub fn max(&self) -> Option<u32> {
+        self.ranges.last().map(|&(_, b)| b)
+    }
+}
+
+impl FromIterator<u32> for UidSet {
+    fn from_iter<I: IntoIterator<Item = u32>>(iter: I) -> Self {
+        let mut uids: Vec<u32> = iter.into_iter().collect();
+        uids.sort_unstable();
+        uids.dedup();
+        let mut ranges: Vec<(u32, u32)> = Vec::new();
+        for uid in uids {
+            match ranges.last_mut() {
+                Some((_, end)) if end.checked_add(1) == Some(uid) => *end = uid,
+                _ => ranges.push((uid, uid)),
+            }
+        }
+        Self { ranges }
+    }
+}
+
+/// IMAP sequence-set syntax: `1:5,7,9:12`.
+impl fmt::Display for UidSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, &(a, b)) in self.ranges.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            if a == b {
+                write!(f, "{a}")?;
+            } else {
+                write!(f, "{a}:{b}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collects_runs_into_ranges() {
+        let set: UidSet = [9, 1, 2, 3, 5, 10, 11, 2].into_iter().collect();
+        assert_eq!(set.to_string(), "1:3,5,9:11");
+        assert_eq!(set.len(), 7);
+        assert!(set.contains(10));
+        assert!(!set.contains(4));
+        assert_eq!(set.max(), Some(11));
+    }
+
+    #[test]
+    fn insert_range_merges_neighbours() {
+        let mut set = UidSet::from_ranges([(1, 3), (7, 9)]);
+        set.insert_range(4, 6);
+        assert_eq!(set.ranges(), &[(1, 9)]);
+        set.insert(20);
+        set.insert_range(15, 30);
+        assert_eq!(set.to_string(), "1:9,15:30");
+        set.insert(u32::MAX);
+        assert_eq!(set.iter().last(), Some(u32::MAX));
+    }
+}

@@ -1,0 +1,978 @@
+//! The IMAP client API: one method per command, each running to its tagged completion
+//! while every untagged response goes to the caller's sink, in order, as it arrives.
+//! Nothing is queued behind the caller's back, so nothing can be dropped.
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::time::Duration;
+
+use imap_codec::imap_types::{
+    IntoStatic,
+    command::{CommandBody, FetchModifier, SelectParameter, StoreModifier},
+    core::{AString, IString, NString, Vec1},
+    datetime::DateTime,
+    extensions::{compress::CompressionAlgorithm, enable::CapabilityEnable},
+    fetch::{MacroOrMessageDataItemNames, MessageDataItemName, Section},
+    flag::{Flag, StoreResponse, StoreType},
+    mailbox::{ListMailbox, Mailbox},
+    search::SearchKey,
+    secret::Secret as WireSecret,
+    sequence::SequenceSet,
+    status::StatusDataItemName,
+};
+
+use super::auth::{self, AuthMethod, Credentials};
+use super::driver::{Driver, Interrupted};
+use super::error::{ErrorKind, ImapError, Result};
+use super::mutf7;
+use super::session::SessionEvent;
+use super::tls::{self, TlsOptions};
+use super::types::{
+    Code, CopyResult, FetchItem, ListEntry, QresyncParams, SelectInfo, StatusEntry, StatusInfo,
+    StatusKind, StoreMode, Update,
+};
+use crate::domain::uidset::UidSet;
+
+/// Where every untagged response goes.
+pub type Sink<'a> = &'a mut dyn FnMut(Update);
+
+/// Ignores untagged responses (for commands whose side data does not matter).
+pub fn discard() -> impl FnMut(Update) {
+    |_| {}
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// TLS from the first byte (port 993).
+    Tls,
+    /// Plain connect, then STARTTLS before anything else; refused if not offered.
+    StartTls,
+    /// No encryption: only when the account says so explicitly.
+    Plain,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub tls: TlsOptions,
+    /// Bound on every non-IDLE wait.
+    pub timeout: Duration,
+    /// Use COMPRESS=DEFLATE when offered.
+    pub compress: bool,
+    /// Send ID with tern's name and version when offered.
+    pub send_id: bool,
+}
+
+impl ConnectOptions {
+    pub fn new(host: impl Into<String>, port: u16, security: Security) -> Self {
+        Self {
+            host: host.into(),
+            port,
+            security,
+            tls: TlsOptions {
+                ca_file: None,
+                verify: true,
+            },
+            timeout: Duration::from_secs(60),
+            compress: true,
+            send_id: true,
+        }
+    }
+}
+
+/// How an IDLE ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdleEnd {
+    /// The caller's stop signal fired.
+    Stopped,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchQuery {
+    All,
+    Deleted,
+    Unseen,
+}
+
+pub struct ImapClient {
+    driver: Driver,
+    options: ConnectOptions,
+}
+
+impl ImapClient {
+    /// Connects, secures the link as configured and learns the capabilities.
+    pub async fn connect(options: &ConnectOptions) -> Result<Self> {
+        let tls_config = match options.security {
+            Security::Plain => None,
+            Security::Tls | Security::StartTls => Some(tls::client_config(&options.tls)?),
+        };
+        let implicit = match options.security {
+            Security::Tls => tls_config.clone(),
+            _ => None,
+        };
+        let (driver, _greeting) =
+            Driver::connect(&options.host, options.port, implicit, options.timeout).await?;
+        let mut client = Self {
+            driver,
+            options: options.clone(),
+        };
+        if client.capabilities().is_empty() {
+            client.capability().await?;
+        }
+        if let (Security::StartTls, Some(config)) = (options.security, tls_config) {
+            if !client.has_capability("STARTTLS") {
+                return Err(ImapError::new(
+                    ErrorKind::Tls,
+                    format!(
+                        "{} does not offer STARTTLS; refusing to continue unencrypted \
+                         (set security = \"plain\" to allow it)",
+                        options.host
+                    ),
+                ));
+            }
+            client.run(CommandBody::StartTLS, &mut discard()).await?;
+            client.driver.upgrade_tls(&options.host, config).await?;
+            client.capability().await?;
+        }
+        Ok(client)
+    }
+
+    /// Connect, authenticate, then ID, ENABLE and COMPRESS as offered.
+    pub async fn login(
+        options: &ConnectOptions,
+        credentials: &Credentials,
+        method: AuthMethod,
+    ) -> Result<Self> {
+        let mut client = Self::connect(options).await?;
+        client.authenticate(credentials, method).await?;
+        client.setup().await?;
+        Ok(client)
+    }
+
+    pub fn capabilities(&self) -> Vec<String> {
+        self.driver.session().capabilities()
+    }
+
+    pub fn has_capability(&self, name: &str) -> bool {
+        self.driver.session().has_capability(name)
+    }
+
+    pub fn is_enabled(&self, name: &str) -> bool {
+        self.driver.session().is_enabled(name)
+    }
+
+    pub fn is_tls(&self) -> bool {
+        self.driver.is_tls()
+    }
+
+    pub fn is_compressed(&self) -> bool {
+        self.driver.is_compressed()
+    }
+
+    /// Whether EXPUNGE and FETCH pushes can be mapped to UIDs right now.
+    pub fn seq_map_complete(&self) -> bool {
+        self.driver.session().seq_map_complete()
+    }
+
+    /// Runs one command to its tagged completion; NO and BAD become errors.
+    pub async fn run(&mut self, body: CommandBody<'static>, sink: Sink<'_>) -> Result<StatusInfo> {
+        let name = body.name();
+        let tag = self.driver.session.enqueue(body)?;
+        loop {
+            match self.driver.next_event().await? {
+                SessionEvent::Update(update) => sink(update),
+                SessionEvent::Done { tag: done, status } if done == tag => {
+                    return into_result(name, status);
+                }
+                SessionEvent::AuthContinue { .. } => self.driver.session.cancel_auth()?,
+                _ => {}
+            }
+        }
+    }
+
+    pub async fn capability(&mut self) -> Result<Vec<String>> {
+        self.run(CommandBody::Capability, &mut discard()).await?;
+        Ok(self.capabilities())
+    }
+
+    pub async fn authenticate(
+        &mut self,
+        credentials: &Credentials,
+        method: AuthMethod,
+    ) -> Result<()> {
+        let method = self.choose_method(credentials, method)?;
+        let username = credentials.username().to_string();
+        let result = match (method, credentials) {
+            (AuthMethod::Login, Credentials::Password { password, .. }) => {
+                let body = CommandBody::login(username.clone(), password.expose().clone())
+                    .map_err(|_| {
+                        ImapError::new(
+                            ErrorKind::Auth,
+                            "the username or password cannot be sent with LOGIN",
+                        )
+                    })?;
+                self.run(body, &mut discard()).await
+            }
+            (AuthMethod::Plain, Credentials::Password { password, .. }) => {
+                let payload = auth::plain_payload(&username, password);
+                self.sasl(imap_codec::imap_types::auth::AuthMechanism::Plain, payload)
+                    .await
+            }
+            (AuthMethod::XOAuth2, Credentials::OAuth2 { token, .. }) => {
+                let payload = auth::xoauth2_payload(&username, token);
+                self.sasl(
+                    imap_codec::imap_types::auth::AuthMechanism::XOAuth2,
+                    payload,
+                )
+                .await
+            }
+            (AuthMethod::OAuthBearer, Credentials::OAuth2 { token, .. }) => {
+                let payload = auth::oauthbearer_payload(
+                    &username,
+                    &self.options.host,
+                    self.options.port,
+                    token,
+                );
+                self.sasl(
+                    imap_codec::imap_types::auth::AuthMechanism::OAuthBearer,
+                    payload,
+                )
+                .await
+            }
+            _ => {
+                return Err(ImapError::new(
+                    ErrorKind::Auth,
+                    "this authentication method does not fit the configured credentials",
+                ));
+            }
+        };
+        match result {
+            Ok(_) => {}
+            Err(e) if e.kind == ErrorKind::Command => {
+                return Err(ImapError::new(
+                    ErrorKind::Auth,
+                    format!("login as {username} failed: {}", e.message),
+                ));
+            }
+            Err(e) => return Err(e),
+        }
+        // Capabilities change after login; refresh unless the OK carried them.
+        self.capability().await?;
+        Ok(())
+    }
+
+    fn choose_method(&self, credentials: &Credentials, method: AuthMethod) -> Result<AuthMethod> {
+        if method != AuthMethod::Auto {
+            return Ok(method);
+        }
+        match credentials {
+            Credentials::Password { .. } => {
+                if self.has_capability("AUTH=PLAIN") {
+                    Ok(AuthMethod::Plain)
+                } else if self.has_capability("LOGINDISABLED") {
+                    Err(ImapError::new(
+                        ErrorKind::Auth,
+                        "the server allows no password login on this connection (LOGINDISABLED)",
+                    ))
+                } else {
+                    Ok(AuthMethod::Login)
+                }
+            }
+            Credentials::OAuth2 { .. } => {
+                if self.has_capability("AUTH=XOAUTH2") {
+                    Ok(AuthMethod::XOAuth2)
+                } else if self.has_capability("AUTH=OAUTHBEARER") {
+                    Ok(AuthMethod::OAuthBearer)
+                } else {
+                    Err(ImapError::new(
+                        ErrorKind::Auth,
+                        "the server offers neither XOAUTH2 nor OAUTHBEARER",
+                    ))
+                }
+            }
+        }
+    }
+
+    /// AUTHENTICATE with an initial response: inline when SASL-IR is offered, else after
+    /// the first continuation. A second challenge is an error report (XOAUTH2 sends JSON),
+    /// answered with an empty line so the server can finish with NO.
+    async fn sasl(
+        &mut self,
+        mechanism: imap_codec::imap_types::auth::AuthMechanism<'static>,
+        payload: crate::domain::secret::Secret<Vec<u8>>,
+    ) -> Result<StatusInfo> {
+        let inline = self.has_capability("SASL-IR");
+        let initial_response =
+            inline.then(|| WireSecret::new(Cow::Owned(payload.expose().clone())));
+        let tag = self.driver.session.enqueue(CommandBody::Authenticate {
+            mechanism,
+            initial_response,
+        })?;
+        let mut sent = inline;
+        let mut server_error = String::new();
+        loop {
+            match self.driver.next_event().await? {
+                SessionEvent::AuthContinue { challenge, .. } => {
+                    if sent {
+                        server_error = String::from_utf8_lossy(&challenge).into_owned();
+                        self.driver.session.set_auth_response(Vec::new())?;
+                    } else {
+                        sent = true;
+                        self.driver
+                            .session
+                            .set_auth_response(payload.expose().clone())?;
+                    }
+                }
+                SessionEvent::Done {
+                    tag: done,
+                    mut status,
+                } if done == tag => {
+                    if !server_error.is_empty() {
+                        status.text = format!("{} ({server_error})", status.text);
+                    }
+                    return into_result("AUTHENTICATE", status);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// ID, ENABLE QRESYNC (or CONDSTORE) and COMPRESS=DEFLATE, as far as offered.
+    pub async fn setup(&mut self) -> Result<()> {
+        if self.options.send_id && self.has_capability("ID") {
+            self.id(&mut discard()).await?;
+        }
+        if self.has_capability("ENABLE") {
+            if self.has_capability("QRESYNC") {
+                self.enable(&["QRESYNC"], &mut discard()).await?;
+            } else if self.has_capability("CONDSTORE") {
+                self.enable(&["CONDSTORE"], &mut discard()).await?;
+            }
+        }
+        if self.options.compress && self.has_capability("COMPRESS=DEFLATE") {
+            self.compress().await?;
+        }
+        Ok(())
+    }
+
+    pub async fn id(&mut self, sink: Sink<'_>) -> Result<()> {
+        let field = |k: &str, v: &str| -> Result<(IString<'static>, NString<'static>)> {
+            Ok((
+                IString::try_from(k.to_string()).map_err(|e| ImapError::bug(e.to_string()))?,
+                NString::try_from(v.to_string()).map_err(|e| ImapError::bug(e.to_string()))?,
+            ))
+        };
+        let parameters = vec![
+            field("name", "tern")?,
+            field("version", env!("CARGO_PKG_VERSION"))?,
+        ];
+        self.run(
+            CommandBody::Id {
+                parameters: Some(parameters),
+            },
+            sink,
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn enable(&mut self, names: &[&str], sink: Sink<'_>) -> Result<()> {
+        let capabilities: Vec<CapabilityEnable<'static>> = names
+            .iter()
+            .map(|n| CapabilityEnable::try_from(*n).map(IntoStatic::into_static))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| ImapError::bug(format!("bad ENABLE name: {e}")))?;
+        let capabilities =
+            Vec1::try_from(capabilities).map_err(|_| ImapError::bug("empty ENABLE"))?;
+        self.run(CommandBody::Enable { capabilities }, sink).await?;
+        Ok(())
+    }
+
+    pub async fn compress(&mut self) -> Result<()> {
+        self.run(
+            CommandBody::Compress {
+                algorithm: CompressionAlgorithm::Deflate,
+            },
+            &mut discard(),
+        )
+        .await?;
+        self.driver.start_compression();
+        Ok(())
+    }
+
+    /// Every mailbox, with special-use attributes and the hierarchy delimiter.
+    pub async fn list(&mut self, sink: Sink<'_>) -> Result<Vec<ListEntry>> {
+        let mut entries = Vec::new();
+        let body = CommandBody::List {
+            reference: Mailbox::try_from("").map_err(|e| ImapError::bug(e.to_string()))?,
+            mailbox_wildcard: ListMailbox::try_from("*".to_string())
+                .map_err(|e| ImapError::bug(e.to_string()))?,
+        };
+        self.run(body, &mut |update| {
+            if let Update::List(entry) = &update {
+                entries.push(entry.clone());
+            }
+            sink(update);
+        })
+        .await?;
+        Ok(entries)
+    }
+
+    pub async fn status(&mut self, mailbox: &str, sink: Sink<'_>) -> Result<StatusEntry> {
+        let mut items = vec![
+            StatusDataItemName::Messages,
+            StatusDataItemName::Unseen,
+            StatusDataItemName::UidNext,
+            StatusDataItemName::UidValidity,
+        ];
+        if self.has_capability("CONDSTORE") || self.has_capability("QRESYNC") {
+            items.push(StatusDataItemName::HighestModSeq);
+        }
+        let body = CommandBody::Status {
+            mailbox: wire_mailbox(mailbox)?,
+            item_names: items.into(),
+        };
+        let mut found = None;
+        self.run(body, &mut |update| {
+            if let Update::Status(entry) = &update {
+                found = Some(entry.clone());
+            }
+            sink(update);
+        })
+        .await?;
+        found.ok_or_else(|| ImapError::protocol(format!("no STATUS data for {mailbox}")))
+    }
+
+    /// SELECT (or EXAMINE when `read_only`), with QRESYNC parameters when given and
+    /// enabled, else CONDSTORE when offered.
+    pub async fn select(
+        &mut self,
+        mailbox: &str,
+        read_only: bool,
+        qresync: Option<&QresyncParams>,
+        sink: Sink<'_>,
+    ) -> Result<SelectInfo> {
+        let mut parameters = Vec::new();
+        match qresync.filter(|_| self.is_enabled("QRESYNC")) {
+            Some(params) => {
+                let (Some(uid_validity), Some(modseq)) = (
+                    std::num::NonZeroU32::new(params.uid_validity),
+                    std::num::NonZeroU64::new(params.modseq),
+                ) else {
+                    return Err(ImapError::bug("QRESYNC needs a UIDVALIDITY and a MODSEQ"));
+                };
+                let known_uids = match &params.known_uids {
+                    Some(set) if !set.is_empty() => Some(sequence_set(set)?),
+                    _ => None,
+                };
+                parameters.push(SelectParameter::QResync {
+                    uid_validity,
+                    mod_sequence_value: modseq,
+                    known_uids,
+                    seq_match_data: None,
+                });
+            }
+            None if self.has_capability("CONDSTORE") && !self.is_enabled("QRESYNC") => {
+                parameters.push(SelectParameter::CondStore);
+            }
+            None => {}
+        }
+        let mailbox_wire = wire_mailbox(mailbox)?;
+        let body = if read_only {
+            CommandBody::Examine {
+                mailbox: mailbox_wire,
+                parameters,
+            }
+        } else {
+            CommandBody::Select {
+                mailbox: mailbox_wire,
+                parameters,
+            }
+        };
+        self.driver.session.begin_select();
+        let mut info = SelectInfo::default();
+        let result = self
+            .run(body, &mut |update| {
+                match &update {
+                    Update::Exists(n) => info.exists = *n,
+                    Update::Flags(flags) => info.flags = flags.clone(),
+                    Update::Info(status) => apply_select_code(&mut info, status.code.as_ref()),
+                    _ => {}
+                }
+                sink(update);
+            })
+            .await;
+        match result {
+            Ok(status) => {
+                apply_select_code(&mut info, status.code.as_ref());
+                info.read_only = read_only || status.code == Some(Code::ReadOnly);
+                Ok(info)
+            }
+            Err(e) => {
+                self.driver.session.end_select();
+                Err(e)
+            }
+        }
+    }
+
+    /// Fills the sequence map with `UID SEARCH ALL`, so EXPUNGE pushes name their UIDs on
+    /// servers without QRESYNC.
+    pub async fn map_sequence_numbers(&mut self, sink: Sink<'_>) -> Result<()> {
+        let uids = self.uid_search(SearchQuery::All, sink).await?;
+        let exists = self.driver.session().exists().unwrap_or(0);
+        if u32::try_from(uids.len()).ok() == Some(exists) {
+            let mut sorted = uids;
+            sorted.sort_unstable();
+            self.driver.session.set_seq_map(sorted);
+        }
+        Ok(())
+    }
+
+    /// UID FETCH, streamed: each FETCH response reaches the sink as soon as it is parsed.
+    pub async fn uid_fetch(
+        &mut self,
+        uids: &str,
+        items: &[FetchItem],
+        changed_since: Option<u64>,
+        sink: Sink<'_>,
+    ) -> Result<()> {
+        let names: Vec<MessageDataItemName<'static>> =
+            items.iter().map(item_name).collect::<Result<_>>()?;
+        let mut modifiers = Vec::new();
+        if let Some(modseq) = changed_since.and_then(std::num::NonZeroU64::new) {
+            modifiers.push(FetchModifier::ChangedSince(modseq));
+            if self.is_enabled("QRESYNC") {
+                modifiers.push(FetchModifier::Vanished);
+            }
+        }
+        let body = CommandBody::Fetch {
+            sequence_set: parse_set(uids)?,
+            macro_or_item_names: MacroOrMessageDataItemNames::MessageDataItemNames(names),
+            uid: true,
+            modifiers,
+        };
+        self.run(body, sink).await?;
+        Ok(())
+    }
+
+    pub async fn uid_search(&mut self, query: SearchQuery, sink: Sink<'_>) -> Result<Vec<u32>> {
+        let key = match query {
+            SearchQuery::All => SearchKey::All,
+            SearchQuery::Deleted => SearchKey::Deleted,
+            SearchQuery::Unseen => SearchKey::Unseen,
+        };
+        let mut found = Vec::new();
+        let body = CommandBody::search(None, Vec1::from(key), true);
+        self.run(body, &mut |update| {
+            if let Update::Search { ids, .. } = &update {
+                found.extend_from_slice(ids);
+            }
+            sink(update);
+        })
+        .await?;
+        Ok(found)
+    }
+
+    /// UID STORE. Returns the UIDs the server refused because they changed since
+    /// `unchanged_since` (the MODIFIED response code).
+    pub async fn uid_store(
+        &mut self,
+        uids: &str,
+        mode: StoreMode,
+        flags: &[String],
+        unchanged_since: Option<u64>,
+        sink: Sink<'_>,
+    ) -> Result<UidSet> {
+        let flags: Vec<Flag<'static>> = flags
+            .iter()
+            .map(|f| {
+                Flag::try_from(f.as_str())
+                    .map(IntoStatic::into_static)
+                    .map_err(|e| {
+                        ImapError::new(ErrorKind::Command, format!("invalid flag {f:?}: {e}"))
+                    })
+            })
+            .collect::<Result<_>>()?;
+        let modifiers = match unchanged_since {
+            Some(modseq) => vec![StoreModifier::UnchangedSince(modseq)],
+            None => Vec::new(),
+        };
+        let body = CommandBody::Store {
+            sequence_set: parse_set(uids)?,
+            kind: match mode {
+                StoreMode::Add => StoreType::Add,
+                StoreMode::Remove => StoreType::Remove,
+                StoreMode::Replace => StoreType::Replace,
+            },
+            response: StoreResponse::Answer,
+            flags,
+            uid: true,
+            modifiers,
+        };
+        let status = self.run(body, sink).await?;
+        Ok(match status.code {
+            Some(Code::Modified(set)) => set,
+            _ => UidSet::new(),
+        })
+    }
+
+    pub async fn uid_copy(
+        &mut self,
+        uids: &str,
+        destination: &str,
+        sink: Sink<'_>,
+    ) -> Result<Option<CopyResult>> {
+        let body = CommandBody::Copy {
+            sequence_set: parse_set(uids)?,
+            mailbox: wire_mailbox(destination)?,
+            uid: true,
+        };
+        let mut from_untagged = None;
+        let status = self
+            .run(body, &mut |update| {
+                if let Update::Info(info) = &update {
+                    from_untagged = copy_result(info.code.as_ref());
+                }
+                sink(update);
+            })
+            .await?;
+        Ok(copy_result(status.code.as_ref()).or(from_untagged))
+    }
+
+    /// UID MOVE, or COPY + STORE \Deleted + UID EXPUNGE of exactly those UIDs.
+    pub async fn uid_move(
+        &mut self,
+        uids: &str,
+        destination: &str,
+        sink: Sink<'_>,
+    ) -> Result<Option<CopyResult>> {
+        if !self.has_capability("MOVE") {
+            let copied = self.uid_copy(uids, destination, sink).await?;
+            self.uid_store(uids, StoreMode::Add, &["\\Deleted".into()], None, sink)
+                .await?;
+            self.uid_expunge(uids, sink).await?;
+            return Ok(copied);
+        }
+        let body = CommandBody::Move {
+            sequence_set: parse_set(uids)?,
+            mailbox: wire_mailbox(destination)?,
+            uid: true,
+        };
+        // RFC 6851 sends COPYUID in an untagged OK before the expunges.
+        let mut from_untagged = None;
+        let status = self
+            .run(body, &mut |update| {
+                if let Update::Info(info) = &update {
+                    if let Some(result) = copy_result(info.code.as_ref()) {
+                        from_untagged = Some(result);
+                    }
+                }
+                sink(update);
+            })
+            .await?;
+        Ok(from_untagged.or(copy_result(status.code.as_ref())))
+    }
+
+    /// Expunges exactly `uids`. Without UIDPLUS, other messages marked \Deleted are
+    /// unmarked for the duration of a plain EXPUNGE and marked again afterwards, so a
+    /// message the user did not act on is never removed.
+    pub async fn uid_expunge(&mut self, uids: &str, sink: Sink<'_>) -> Result<()> {
+        if self.has_capability("UIDPLUS") {
+            let body = CommandBody::ExpungeUid {
+                sequence_set: parse_set(uids)?,
+            };
+            self.run(body, sink).await?;
+            return Ok(());
+        }
+        let targets = expand_uid_text(uids)?;
+        let deleted = self.uid_search(SearchQuery::Deleted, sink).await?;
+        let bystanders: UidSet = deleted
+            .into_iter()
+            .filter(|uid| !targets.contains(*uid))
+            .collect();
+        let deleted_flag = ["\\Deleted".to_string()];
+        if !bystanders.is_empty() {
+            self.uid_store(
+                &bystanders.to_string(),
+                StoreMode::Remove,
+                &deleted_flag,
+                None,
+                sink,
+            )
+            .await?;
+        }
+        let expunged = self.run(CommandBody::Expunge, sink).await;
+        if !bystanders.is_empty() {
+            self.uid_store(
+                &bystanders.to_string(),
+                StoreMode::Add,
+                &deleted_flag,
+                None,
+                sink,
+            )
+            .await?;
+        }
+        expunged.map(|_| ())
+    }
+
+    /// APPEND; returns (UIDVALIDITY, UID) when the server reports APPENDUID.
+    pub async fn append(
+        &mut self,
+        mailbox: &str,
+        flags: &[String],
+        internal_date: Option<i64>,
+        message: &[u8],
+        sink: Sink<'_>,
+    ) -> Result<Option<(u32, u32)>> {
+        let flags: Vec<Flag<'static>> = flags
+            .iter()
+            .filter_map(|f| Flag::try_from(f.as_str()).ok().map(IntoStatic::into_static))
+            .collect();
+        let date = match internal_date {
+            Some(secs) => chrono::DateTime::from_timestamp(secs, 0)
+                .map(|d| d.fixed_offset())
+                .and_then(|d| DateTime::try_from(d).ok()),
+            None => None,
+        };
+        let body = CommandBody::append(wire_mailbox(mailbox)?, flags, date, message.to_vec())
+            .map_err(|e| {
+                ImapError::new(
+                    ErrorKind::Command,
+                    format!("cannot APPEND this message: {e:?}"),
+                )
+            })?;
+        let status = self.run(body, sink).await?;
+        Ok(match status.code {
+            Some(Code::AppendUid { uid_validity, uid }) => Some((uid_validity, uid)),
+            _ => None,
+        })
+    }
+
+    pub async fn create(&mut self, mailbox: &str, sink: Sink<'_>) -> Result<()> {
+        self.run(
+            CommandBody::Create {
+                mailbox: wire_mailbox(mailbox)?,
+            },
+            sink,
+        )
+        .await
+        .map(|_| ())
+    }
+
+    pub async fn delete(&mut self, mailbox: &str, sink: Sink<'_>) -> Result<()> {
+        self.run(
+            CommandBody::Delete {
+                mailbox: wire_mailbox(mailbox)?,
+            },
+            sink,
+        )
+        .await
+        .map(|_| ())
+    }
+
+    pub async fn rename(&mut self, from: &str, to: &str, sink: Sink<'_>) -> Result<()> {
+        let body = CommandBody::Rename {
+            from: wire_mailbox(from)?,
+            to: wire_mailbox(to)?,
+        };
+        self.run(body, sink).await.map(|_| ())
+    }
+
+    pub async fn noop(&mut self, sink: Sink<'_>) -> Result<()> {
+        self.run(CommandBody::Noop, sink).await.map(|_| ())
+    }
+
+    pub async fn logout(mut self) -> Result<()> {
+        let result = self.run(CommandBody::Logout, &mut discard()).await;
+        self.driver.shutdown().await;
+        match result {
+            // The server may close before we read its OK; that is a clean logout too.
+            Err(e) if matches!(e.kind, ErrorKind::Network | ErrorKind::Bye) => Ok(()),
+            other => other.map(|_| ()),
+        }
+    }
+
+    /// IDLE until `stop` completes, forwarding pushes to the sink. The IDLE is renewed
+    /// every `refresh` (servers and NATs drop silent connections); each renewal waits for
+    /// the server's OK with the normal timeout, so a dead link surfaces as an error.
+    /// Without the IDLE capability this polls with NOOP every `refresh`.
+    pub async fn idle<F: Future<Output = ()>>(
+        &mut self,
+        sink: Sink<'_>,
+        stop: F,
+        refresh: Duration,
+    ) -> Result<IdleEnd> {
+        tokio::pin!(stop);
+        if !self.has_capability("IDLE") {
+            loop {
+                tokio::select! {
+                    () = stop.as_mut() => return Ok(IdleEnd::Stopped),
+                    () = tokio::time::sleep(refresh) => self.noop(sink).await?,
+                }
+            }
+        }
+        loop {
+            let tag = self.driver.session.enqueue(CommandBody::Idle)?;
+            // Wait for the server to accept IDLE.
+            loop {
+                match self.driver.next_event().await? {
+                    SessionEvent::IdleAccepted => break,
+                    SessionEvent::IdleRejected(status) => {
+                        return into_result("IDLE", status).map(|_| IdleEnd::Stopped);
+                    }
+                    SessionEvent::Update(update) => sink(update),
+                    SessionEvent::Done { tag: done, status } if done == tag => {
+                        return into_result("IDLE", status).map(|_| IdleEnd::Stopped);
+                    }
+                    _ => {}
+                }
+            }
+            let deadline = tokio::time::Instant::now() + refresh;
+            let interrupted = loop {
+                match self.driver.next_event_until(&mut stop, deadline).await? {
+                    Ok(SessionEvent::Update(update)) => sink(update),
+                    Ok(SessionEvent::Done { tag: done, status }) if done == tag => {
+                        // The server ended IDLE on its own; start again.
+                        into_result("IDLE", status)?;
+                        break Interrupted::Deadline;
+                    }
+                    Ok(_) => {}
+                    Err(why) => {
+                        self.driver.session.idle_done();
+                        break why;
+                    }
+                }
+            };
+            // Drain to the tagged OK of the IDLE (unless it already came).
+            if self.driver.session.in_flight() > 0 {
+                loop {
+                    match self.driver.next_event().await? {
+                        SessionEvent::Update(update) => sink(update),
+                        SessionEvent::Done { tag: done, status } if done == tag => {
+                            into_result("IDLE", status)?;
+                            break;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            if let Interrupted::Stopped = interrupted {
+                return Ok(IdleEnd::Stopped);
+            }
+        }
+    }
+}
+
+fn into_result(command: &str, status: StatusInfo) -> Result<StatusInfo> {
+    match status.kind {
+        StatusKind::Ok => Ok(status),
+        StatusKind::No | StatusKind::Bad => {
+            let verdict = if status.kind == StatusKind::No {
+                "NO"
+            } else {
+                "BAD"
+            };
+            let mut error = ImapError::new(
+                ErrorKind::Command,
+                format!("{command} failed: {verdict} {}", status.text),
+            );
+            error.code = status.code;
+            Err(error)
+        }
+    }
+}
+
+fn apply_select_code(info: &mut SelectInfo, code: Option<&Code>) {
+    match code {
+        Some(Code::UidValidity(v)) => info.uid_validity = Some(*v),
+        Some(Code::UidNext(v)) => info.uid_next = Some(*v),
+        Some(Code::HighestModSeq(v)) => info.highest_modseq = Some(*v),
+        Some(Code::NoModSeq) => info.no_modseq = true,
+        Some(Code::PermanentFlags(flags)) => info.permanent_flags = flags.clone(),
+        Some(Code::ReadOnly) => info.read_only = true,
+        _ => {}
+    }
+}
+
+fn copy_result(code: Option<&Code>) -> Option<CopyResult> {
+    match code {
+        Some(Code::CopyUid {
+            uid_validity,
+            source,
+            destination,
+        }) => Some(CopyResult {
+            uid_validity: *uid_validity,
+            source: source.clone(),
+            destination: destination.clone(),
+        }),
+        _ => None,
+    }
+}
+
+fn item_name(item: &FetchItem) -> Result<MessageDataItemName<'static>> {
+    Ok(match item {
+        FetchItem::Uid => MessageDataItemName::Uid,
+        FetchItem::Flags => MessageDataItemName::Flags,
+        FetchItem::ModSeq => MessageDataItemName::ModSeq,
+        FetchItem::InternalDate => MessageDataItemName::InternalDate,
+        FetchItem::Size => MessageDataItemName::Rfc822Size,
+        FetchItem::Envelope => MessageDataItemName::Envelope,
+        FetchItem::HeaderFields(fields) => {
+            let fields: Vec<AString<'static>> = fields
+                .iter()
+                .map(|f| AString::try_from(f.clone()))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|e| ImapError::bug(format!("bad header field name: {e}")))?;
+            let fields = Vec1::try_from(fields).map_err(|_| ImapError::bug("no header fields"))?;
+            MessageDataItemName::BodyExt {
+                section: Some(Section::HeaderFields(None, fields)),
+                partial: None,
+                peek: true,
+            }
+        }
+        FetchItem::FullBody => MessageDataItemName::BodyExt {
+            section: None,
+            partial: None,
+            peek: true,
+        },
+    })
+}
+
+/// A mailbox name as the server wants it: INBOX as is, others in modified UTF-7.
+pub fn wire_mailbox(name: &str) -> Result<Mailbox<'static>> {
+    let encoded = if name.eq_ignore_ascii_case("INBOX") {
+        "INBOX".to_string()
+    } else {
+        mutf7::encode(name)
+    };
+    Mailbox::try_from(encoded).map_err(|e| {
+        ImapError::new(
+            ErrorKind::Command,
+            format!("invalid mailbox name {name:?}: {e}"),
+        )
+    })
+}
+
+fn parse_set(text: &str) -> Result<SequenceSet> {
+    SequenceSet::try_from(text)
+        .map_err(|e| ImapError::new(ErrorKind::Command, format!("invalid UID set {text:?}: {e}")))
+}
+
+fn sequence_set(set: &UidSet) -> Result<SequenceSet> {
+    parse_set(&set.to_string())
+}
+
+/// Expands a UID set given as text ("1:3,7") into a set; `*` is not allowed here since
+/// an expunge must name what the user acted on.
+fn expand_uid_text(text: &str) -> Result<UidSet> {
+    let set = parse_set(text)?;
+    let uids = super::convert::sequence_set_to_uids(&set);
+    if uids.contains(u32::MAX) {
+        return Err(ImapError::bug(
+            "refusing to expunge an open-ended UID range",
+        ));
+    }
+    Ok(uids)
+}

@@ -1,0 +1,456 @@
+//! The sans-I/O IMAP session: bytes in, typed events out, no sockets. It wraps imap-next's
+//! client and keeps what the protocol needs remembered: capabilities, tags of commands in
+//! flight, and the sequence-number to UID map of the selected mailbox, so that sequence
+//! numbers never leave this module's callers unexplained.
+
+use std::collections::{HashSet, VecDeque};
+
+use imap_codec::imap_types::{
+    auth::AuthenticateData,
+    command::{Command, CommandBody},
+    response::{Data, GreetingKind, Status},
+    secret::Secret,
+};
+use imap_next::{
+    Interrupt, Io, State,
+    client::{Client, Event, Options},
+};
+
+use super::convert::{code, data_to_update, status_info};
+use super::error::{ErrorKind, ImapError, Result};
+use super::types::{Code, StatusInfo, StatusKind, Update};
+
+/// What the session needs from its driver, or has for it.
+#[derive(Debug)]
+pub enum Step {
+    /// Write these bytes to the server.
+    Write(Vec<u8>),
+    /// Read more bytes and [`Session::feed`] them.
+    Read,
+    Event(SessionEvent),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SessionEvent {
+    Greeting {
+        preauth: bool,
+        text: String,
+    },
+    Update(Update),
+    /// The tagged completion of a command.
+    Done {
+        tag: String,
+        status: StatusInfo,
+    },
+    /// The server wants more SASL data.
+    AuthContinue {
+        tag: String,
+        challenge: Vec<u8>,
+    },
+    IdleAccepted,
+    IdleRejected(StatusInfo),
+    IdleDoneSent,
+    /// An unexpected `+` continuation (ignored by callers).
+    Continuation,
+}
+
+/// Larger sequence numbers are not tracked: a hostile EXISTS must not allocate gigabytes.
+const MAX_TRACKED_MESSAGES: usize = 20_000_000;
+
+/// The mailbox currently selected and its sequence map (index = seq - 1, 0 = UID not known).
+#[derive(Debug, Clone, Default)]
+struct Selected {
+    seq_map: Vec<u32>,
+}
+
+pub struct Session {
+    client: Client,
+    next_tag: u64,
+    capabilities: HashSet<String>,
+    enabled: HashSet<String>,
+    selected: Option<Selected>,
+    /// Tags sent but not yet completed, oldest first.
+    in_flight: VecDeque<String>,
+    bye: Option<String>,
+    /// Events produced by our own bookkeeping that must come out before new input.
+    queued: VecDeque<SessionEvent>,
+}
+
+impl Session {
+    pub fn new() -> Self {
+        Self::with_greeting(true)
+    }
+
+    /// A session that expects no greeting: used after STARTTLS.
+    pub fn without_greeting() -> Self {
+        Self::with_greeting(false)
+    }
+
+    fn with_greeting(expect_greeting: bool) -> Self {
+        let mut options = Options::default();
+        options.crlf_relaxed = true;
+        options.discard_greeting = !expect_greeting;
+        Self {
+            client: Client::new(options),
+            next_tag: 1,
+            capabilities: HashSet::new(),
+            enabled: HashSet::new(),
+            selected: None,
+            in_flight: VecDeque::new(),
+            bye: None,
+            queued: VecDeque::new(),
+        }
+    }
+
+    /// Carries the knowledge over to a fresh session after the transport changed (STARTTLS).
+    pub fn continue_from(&mut self, previous: Session) {
+        self.next_tag = previous.next_tag;
+    }
+
+    pub fn has_capability(&self, name: &str) -> bool {
+        self.capabilities.contains(&name.to_ascii_uppercase())
+    }
+
+    pub fn capabilities(&self) -> Vec<String> {
+        let mut caps: Vec<String> = self.capabilities.iter().cloned().collect();
+        caps.sort();
+        caps
+    }
+
+    pub fn is_enabled(&self, name: &str) -> bool {
+        self.enabled.contains(&name.to_ascii_uppercase())
+    }
+
+    pub fn bye(&self) -> Option<&str> {
+        self.bye.as_deref()
+    }
+
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    pub fn enqueue(&mut self, body: CommandBody<'static>) -> Result<String> {
+        let tag = format!("t{}", self.next_tag);
+        self.next_tag += 1;
+        let command = Command::new(tag.clone(), body)
+            .map_err(|e| ImapError::bug(format!("invalid tag {tag}: {e}")))?;
+        self.client.enqueue_command(command);
+        self.in_flight.push_back(tag.clone());
+        Ok(tag)
+    }
+
+    pub fn feed(&mut self, bytes: &[u8]) {
+        self.client.enqueue_input(bytes);
+    }
+
+    pub fn set_auth_response(&mut self, data: Vec<u8>) -> Result<()> {
+        self.client
+            .set_authenticate_data(AuthenticateData::Continue(Secret::new(data.into())))
+            .map(|_| ())
+            .map_err(|_| ImapError::bug("no authentication in progress"))
+    }
+
+    pub fn cancel_auth(&mut self) -> Result<()> {
+        self.client
+            .set_authenticate_data(AuthenticateData::Cancel)
+            .map(|_| ())
+            .map_err(|_| ImapError::bug("no authentication in progress"))
+    }
+
+    /// Asks to leave IDLE; false when not idling.
+    pub fn idle_done(&mut self) -> bool {
+        self.client.set_idle_done().is_some()
+    }
+
+    /// A SELECT or EXAMINE is about to run: the old map no longer applies.
+    pub fn begin_select(&mut self) {
+        self.selected = Some(Selected::default());
+    }
+
+    pub fn end_select(&mut self) {
+        self.selected = None;
+    }
+
+    /// Installs a complete map, e.g. from `UID SEARCH ALL` right after SELECT.
+    pub fn set_seq_map(&mut self, uids: Vec<u32>) {
+        if let Some(selected) = &mut self.selected {
+            selected.seq_map = uids;
+        }
+    }
+
+    /// Whether every sequence number of the selected mailbox maps to a known UID.
+    pub fn seq_map_complete(&self) -> bool {
+        self.selected
+            .as_ref()
+            .is_some_and(|s| s.seq_map.iter().all(|&uid| uid != 0))
+    }
+
+    pub fn exists(&self) -> Option<u32> {
+        self.selected
+            .as_ref()
+            .and_then(|s| u32::try_from(s.seq_map.len()).ok())
+    }
+
+    pub fn uid_of_seq(&self, seq: u32) -> Option<u32> {
+        let selected = self.selected.as_ref()?;
+        let index = usize::try_from(seq).ok()?.checked_sub(1)?;
+        selected.seq_map.get(index).copied().filter(|&uid| uid != 0)
+    }
+
+    pub fn step(&mut self) -> Result<Step> {
+        if let Some(event) = self.queued.pop_front() {
+            return Ok(Step::Event(event));
+        }
+        loop {
+            match self.client.next() {
+                Ok(event) => {
+                    if let Some(event) = self.handle(event)? {
+                        return Ok(Step::Event(event));
+                    }
+                }
+                Err(Interrupt::Io(Io::Output(bytes))) => return Ok(Step::Write(bytes)),
+                Err(Interrupt::Io(Io::NeedMoreInput)) => return Ok(Step::Read),
+                Err(Interrupt::Error(error)) => return self.malformed(error),
+            }
+        }
+    }
+
+    /// The codec skipped a response it could not parse. If it carried the tag of a command
+    /// in flight, that command fails; otherwise the caller hears of it and we go on.
+    fn malformed(&mut self, error: imap_next::client::Error) -> Result<Step> {
+        let bytes: Vec<u8> = match &error {
+            imap_next::client::Error::ExpectedCrlfGotLf { discarded_bytes }
+            | imap_next::client::Error::MalformedMessage { discarded_bytes }
+            | imap_next::client::Error::ResponseTooLong { discarded_bytes } => {
+                discarded_bytes.declassify().to_vec()
+            }
+        };
+        let preview: String = String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+            .chars()
+            .map(|c| if c.is_control() { '.' } else { c })
+            .collect();
+        let first_word = bytes
+            .split(|&b| b == b' ')
+            .next()
+            .map(|w| String::from_utf8_lossy(w).into_owned())
+            .unwrap_or_default();
+        if let Some(position) = self.in_flight.iter().position(|t| *t == first_word) {
+            self.in_flight.remove(position);
+            return Ok(Step::Event(SessionEvent::Done {
+                tag: first_word,
+                status: StatusInfo {
+                    kind: StatusKind::Bad,
+                    code: None,
+                    text: format!("unparsable server response ({error}): {preview}"),
+                },
+            }));
+        }
+        Ok(Step::Event(SessionEvent::Update(Update::Unparsed(preview))))
+    }
+
+    fn handle(&mut self, event: Event) -> Result<Option<SessionEvent>> {
+        let out = match event {
+            Event::GreetingReceived { greeting } => {
+                if let Some(c) = &greeting.code {
+                    self.note_code(&code(c));
+                }
+                match greeting.kind {
+                    GreetingKind::Bye => {
+                        return Err(ImapError::new(
+                            ErrorKind::Bye,
+                            format!("server refused the connection: {}", greeting.text),
+                        ));
+                    }
+                    kind => SessionEvent::Greeting {
+                        preauth: kind == GreetingKind::PreAuth,
+                        text: greeting.text.to_string(),
+                    },
+                }
+            }
+            Event::CommandSent { .. } | Event::AuthenticateStarted { .. } => return Ok(None),
+            Event::IdleCommandSent { .. } => return Ok(None),
+            Event::CommandRejected {
+                command, status, ..
+            } => {
+                let tag = command.tag.as_ref().to_string();
+                self.complete(&tag);
+                SessionEvent::Done {
+                    tag,
+                    status: match status {
+                        Status::Tagged(t) => status_info(&t.body),
+                        Status::Untagged(body) => status_info(&body),
+                        Status::Bye(bye) => StatusInfo {
+                            kind: StatusKind::Bad,
+                            code: None,
+                            text: bye.text.to_string(),
+                        },
+                    },
+                }
+            }
+            Event::AuthenticateContinuationRequestReceived {
+                handle: _,
+                continuation_request,
+            } => {
+                let tag = self.in_flight.front().cloned().unwrap_or_default();
+                let challenge = match continuation_request {
+                    imap_codec::imap_types::response::CommandContinuationRequest::Base64(data) => {
+                        data.into_owned()
+                    }
+                    imap_codec::imap_types::response::CommandContinuationRequest::Basic(_) => {
+                        Vec::new()
+                    }
+                };
+                SessionEvent::AuthContinue { tag, challenge }
+            }
+            Event::AuthenticateStatusReceived {
+                command_authenticate,
+                status,
+                ..
+            } => {
+                let tag = command_authenticate.tag.as_ref().to_string();
+                self.complete(&tag);
+                let info = match &status {
+                    Status::Tagged(t) => status_info(&t.body),
+                    Status::Untagged(b) => status_info(b),
+                    Status::Bye(b) => StatusInfo {
+                        kind: StatusKind::No,
+                        code: None,
+                        text: b.text.to_string(),
+                    },
+                };
+                if let Some(c) = &info.code {
+                    self.note_code(c);
+                }
+                SessionEvent::Done { tag, status: info }
+            }
+            Event::IdleAccepted { .. } => SessionEvent::IdleAccepted,
+            Event::IdleRejected { status, .. } => {
+                let info = match &status {
+                    Status::Tagged(t) => {
+                        self.complete(t.tag.as_ref());
+                        status_info(&t.body)
+                    }
+                    Status::Untagged(b) => status_info(b),
+                    Status::Bye(b) => StatusInfo {
+                        kind: StatusKind::No,
+                        code: None,
+                        text: b.text.to_string(),
+                    },
+                };
+                SessionEvent::IdleRejected(info)
+            }
+            Event::IdleDoneSent { .. } => SessionEvent::IdleDoneSent,
+            Event::DataReceived { data } => match self.data(data) {
+                Some(update) => SessionEvent::Update(update),
+                None => return Ok(None),
+            },
+            Event::StatusReceived { status } => match status {
+                Status::Tagged(tagged) => {
+                    let tag = tagged.tag.as_ref().to_string();
+                    self.complete(&tag);
+                    let info = status_info(&tagged.body);
+                    if let Some(c) = &info.code {
+                        self.note_code(c);
+                    }
+                    SessionEvent::Done { tag, status: info }
+                }
+                Status::Untagged(body) => {
+                    let info = status_info(&body);
+                    if let Some(c) = &info.code {
+                        self.note_code(c);
+                    }
+                    SessionEvent::Update(Update::Info(info))
+                }
+                Status::Bye(bye) => {
+                    let text = bye.text.to_string();
+                    self.bye = Some(text.clone());
+                    SessionEvent::Update(Update::Bye(text))
+                }
+            },
+            Event::ContinuationRequestReceived { .. } => SessionEvent::Continuation,
+        };
+        Ok(Some(out))
+    }
+
+    fn complete(&mut self, tag: &str) {
+        if let Some(position) = self.in_flight.iter().position(|t| t == tag) {
+            self.in_flight.remove(position);
+        }
+    }
+
+    fn note_code(&mut self, code: &Code) {
+        if let Code::Capability(caps) = code {
+            self.set_capabilities(caps);
+        }
+    }
+
+    fn set_capabilities(&mut self, caps: &[String]) {
+        self.capabilities = caps.iter().map(|c| c.to_ascii_uppercase()).collect();
+    }
+
+    /// Converts one untagged data response, keeping the sequence map in step.
+    fn data(&mut self, data: Data<'static>) -> Option<Update> {
+        let mut update = data_to_update(data)?;
+        match &mut update {
+            Update::Capabilities(caps) => {
+                let caps = caps.clone();
+                self.set_capabilities(&caps);
+            }
+            Update::Enabled(caps) => {
+                self.enabled
+                    .extend(caps.iter().map(|c| c.to_ascii_uppercase()));
+            }
+            Update::Exists(n) => {
+                if let Some(selected) = &mut self.selected {
+                    let n = usize::try_from(*n).unwrap_or(usize::MAX);
+                    // EXISTS never shrinks a mailbox; a smaller number means we missed an
+                    // EXPUNGE, so the map cannot be trusted any more.
+                    if n < selected.seq_map.len() {
+                        selected.seq_map.clear();
+                    }
+                    selected.seq_map.resize(n.min(MAX_TRACKED_MESSAGES), 0);
+                }
+            }
+            Update::Expunge { seq, uid } => {
+                if let Some(selected) = &mut self.selected {
+                    let index = usize::try_from(*seq).ok().and_then(|s| s.checked_sub(1));
+                    if let Some(index) = index.filter(|&i| i < selected.seq_map.len()) {
+                        let removed = selected.seq_map.remove(index);
+                        *uid = (removed != 0).then_some(removed);
+                    }
+                }
+            }
+            Update::Vanished { uids, earlier } => {
+                if let (Some(selected), false) = (&mut self.selected, *earlier) {
+                    selected
+                        .seq_map
+                        .retain(|uid| *uid == 0 || !uids.contains(*uid));
+                }
+            }
+            Update::Fetch(fetch) => {
+                if let Some(selected) = &mut self.selected {
+                    let index = usize::try_from(fetch.seq)
+                        .ok()
+                        .and_then(|s| s.checked_sub(1));
+                    if let Some(index) = index.filter(|&i| i < MAX_TRACKED_MESSAGES) {
+                        if index >= selected.seq_map.len() {
+                            selected.seq_map.resize(index + 1, 0);
+                        }
+                        match fetch.uid {
+                            Some(uid) => selected.seq_map[index] = uid,
+                            None => fetch.uid = Some(selected.seq_map[index]).filter(|&u| u != 0),
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        Some(update)
+    }
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Self::new()
+    }
+}

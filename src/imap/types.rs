@@ -1,0 +1,266 @@
+//! What the IMAP layer hands to its callers: owned, typed, free of imap-types lifetimes.
+//! Sequence numbers appear only where the protocol gives nothing else (EXISTS, EXPUNGE).
+
+use crate::domain::uidset::UidSet;
+
+/// One untagged response, delivered in the order the server sent it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Update {
+    Exists(u32),
+    Recent(u32),
+    /// `uid` is known when the session has a complete sequence map for the mailbox.
+    Expunge {
+        seq: u32,
+        uid: Option<u32>,
+    },
+    Vanished {
+        earlier: bool,
+        uids: UidSet,
+    },
+    Fetch(Box<FetchData>),
+    Flags(Vec<String>),
+    List(ListEntry),
+    Status(StatusEntry),
+    Search {
+        ids: Vec<u32>,
+        modseq: Option<u64>,
+    },
+    Capabilities(Vec<String>),
+    Enabled(Vec<String>),
+    /// An untagged OK/NO/BAD, usually carrying a response code.
+    Info(StatusInfo),
+    Bye(String),
+    /// A response the codec could not parse; its first bytes, for the log.
+    Unparsed(String),
+    Id(Vec<(String, Option<String>)>),
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FetchData {
+    pub seq: u32,
+    pub uid: Option<u32>,
+    pub flags: Option<Vec<String>>,
+    pub modseq: Option<u64>,
+    /// Unix seconds.
+    pub internal_date: Option<i64>,
+    pub size: Option<u32>,
+    pub envelope: Option<Envelope>,
+    /// `BODY[HEADER...]` sections.
+    pub header: Option<Vec<u8>>,
+    /// `BODY[]` or `BODY[TEXT]` / a part.
+    pub body: Option<Vec<u8>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Envelope {
+    pub date: Option<String>,
+    pub subject: Option<String>,
+    pub from: Vec<Address>,
+    pub to: Vec<Address>,
+    pub cc: Vec<Address>,
+    pub reply_to: Vec<Address>,
+    pub in_reply_to: Option<String>,
+    pub message_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Address {
+    pub name: Option<String>,
+    pub email: String,
+}
+
+/// Special-use role of a mailbox (RFC 6154), plus INBOX.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    Inbox,
+    Drafts,
+    Sent,
+    Archive,
+    Junk,
+    Trash,
+    All,
+    Flagged,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Inbox => "inbox",
+            Self::Drafts => "drafts",
+            Self::Sent => "sent",
+            Self::Archive => "archive",
+            Self::Junk => "junk",
+            Self::Trash => "trash",
+            Self::All => "all",
+            Self::Flagged => "flagged",
+        }
+    }
+
+    pub fn from_attribute(attribute: &str) -> Option<Self> {
+        match attribute.to_ascii_lowercase().as_str() {
+            "\\drafts" => Some(Self::Drafts),
+            "\\sent" => Some(Self::Sent),
+            "\\archive" => Some(Self::Archive),
+            "\\junk" => Some(Self::Junk),
+            "\\trash" => Some(Self::Trash),
+            "\\all" => Some(Self::All),
+            "\\flagged" => Some(Self::Flagged),
+            _ => None,
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        [
+            Self::Inbox,
+            Self::Drafts,
+            Self::Sent,
+            Self::Archive,
+            Self::Junk,
+            Self::Trash,
+            Self::All,
+            Self::Flagged,
+        ]
+        .into_iter()
+        .find(|role| role.as_str() == name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListEntry {
+    /// Decoded from modified UTF-7.
+    pub name: String,
+    /// The name as the server spells it, for commands.
+    pub wire_name: Vec<u8>,
+    pub delimiter: Option<char>,
+    pub attributes: Vec<String>,
+}
+
+impl ListEntry {
+    pub fn role(&self) -> Option<Role> {
+        if self.name.eq_ignore_ascii_case("INBOX") {
+            return Some(Role::Inbox);
+        }
+        self.attributes
+            .iter()
+            .find_map(|attribute| Role::from_attribute(attribute))
+    }
+
+    pub fn selectable(&self) -> bool {
+        !self.attributes.iter().any(|a| {
+            a.eq_ignore_ascii_case("\\Noselect") || a.eq_ignore_ascii_case("\\NonExistent")
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatusEntry {
+    pub name: String,
+    pub messages: Option<u32>,
+    pub unseen: Option<u32>,
+    pub uid_next: Option<u32>,
+    pub uid_validity: Option<u32>,
+    pub highest_modseq: Option<u64>,
+    pub recent: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatusKind {
+    Ok,
+    No,
+    Bad,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusInfo {
+    pub kind: StatusKind,
+    pub code: Option<Code>,
+    pub text: String,
+}
+
+/// The response codes tern acts on; the rest are kept as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Code {
+    Alert,
+    UidValidity(u32),
+    UidNext(u32),
+    Unseen(u32),
+    HighestModSeq(u64),
+    NoModSeq,
+    Closed,
+    ReadOnly,
+    ReadWrite,
+    PermanentFlags(Vec<String>),
+    Capability(Vec<String>),
+    AppendUid {
+        uid_validity: u32,
+        uid: u32,
+    },
+    CopyUid {
+        uid_validity: u32,
+        source: UidSet,
+        destination: UidSet,
+    },
+    Modified(UidSet),
+    TryCreate,
+    CompressionActive,
+    Other(String),
+}
+
+/// The mailbox state a SELECT/EXAMINE reported.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SelectInfo {
+    pub exists: u32,
+    pub uid_validity: Option<u32>,
+    pub uid_next: Option<u32>,
+    pub highest_modseq: Option<u64>,
+    /// The server said NOMODSEQ: no CONDSTORE for this mailbox.
+    pub no_modseq: bool,
+    pub flags: Vec<String>,
+    pub permanent_flags: Vec<String>,
+    pub read_only: bool,
+}
+
+/// QRESYNC parameters for SELECT (RFC 7162 §3.2.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QresyncParams {
+    pub uid_validity: u32,
+    pub modseq: u64,
+    pub known_uids: Option<UidSet>,
+}
+
+/// What a COPY or MOVE reported, when the server supports UIDPLUS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyResult {
+    pub uid_validity: u32,
+    pub source: UidSet,
+    pub destination: UidSet,
+}
+
+impl CopyResult {
+    /// Pairs of (source UID, destination UID), in the server's order.
+    pub fn pairs(&self) -> Vec<(u32, u32)> {
+        self.source.iter().zip(self.destination.iter()).collect()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreMode {
+    Add,
+    Remove,
+    Replace,
+}
+
+/// What to fetch. Kept small on purpose: the sync engine asks for exactly what it stores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchItem {
+    Uid,
+    Flags,
+    ModSeq,
+    InternalDate,
+    Size,
+    Envelope,
+    /// `BODY.PEEK[HEADER.FIELDS (...)]`
+    HeaderFields(Vec<String>),
+    /// `BODY.PEEK[]`: the whole message, never setting \Seen.
+    FullBody,
+}
