@@ -1,6 +1,9 @@
 //! tern: a terminal IMAP mail reader. The binary is a thin shell over this library.
 #![forbid(unsafe_code)]
 
+pub mod cli;
+pub mod cmd;
 pub mod config;
+pub mod connect;
 pub mod domain;
 pub mod imap;

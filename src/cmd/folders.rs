@@ -1,0 +1,151 @@
+//! `tern folders`: every folder with its special-use role and counts.
+
+use serde::Serialize;
+
+use crate::config::AccountConfig;
+use crate::connect::{self, ConnectError};
+use crate::imap::{ImapClient, ImapError, ListEntry, Role, discard};
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FolderRow {
+    pub name: String,
+    pub role: Option<String>,
+    pub messages: Option<u32>,
+    pub unseen: Option<u32>,
+}
+
+pub async fn run(account: &AccountConfig, json: bool) -> Result<String, ConnectError> {
+    let mut client = connect::connect(account).await?;
+    let rows = fetch(&mut client).await.map_err(ConnectError::Imap)?;
+    // A failed LOGOUT changes nothing for the user.
+    let _ = client.logout().await;
+    Ok(if json {
+        to_json(&rows)
+    } else {
+        to_table(&rows)
+    })
+}
+
+pub async fn fetch(client: &mut ImapClient) -> Result<Vec<FolderRow>, ImapError> {
+    let mut entries = client.list(&mut discard()).await?;
+    sort_folders(&mut entries);
+    let mut rows = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let (messages, unseen) = if entry.selectable() {
+            let status = client.status(&entry.name, &mut discard()).await?;
+            (status.messages, status.unseen)
+        } else {
+            (None, None)
+        };
+        rows.push(FolderRow {
+            role: entry.role().map(|r| r.as_str().to_string()),
+            name: entry.name,
+            messages,
+            unseen,
+        });
+    }
+    Ok(rows)
+}
+
+/// INBOX first, then special-use folders in a fixed order, then the rest by name.
+pub fn sort_folders(entries: &mut [ListEntry]) {
+    entries.sort_by(|a, b| {
+        let rank = |e: &ListEntry| e.role().map_or(u8::MAX, role_rank);
+        rank(a).cmp(&rank(b)).then_with(|| a.name.cmp(&b.name))
+    });
+}
+
+fn role_rank(role: Role) -> u8 {
+    match role {
+        Role::Inbox => 0,
+        Role::Drafts => 1,
+        Role::Sent => 2,
+        Role::Archive => 3,
+        Role::Junk => 4,
+        Role::Trash => 5,
+        Role::All => 6,
+        Role::Flagged => 7,
+    }
+}
+
+pub fn to_json(rows: &[FolderRow]) -> String {
+    serde_json::to_string_pretty(rows).unwrap_or_else(|_| "[]".to_string())
+}
+
+pub fn to_table(rows: &[FolderRow]) -> String {
+    let width = rows
+        .iter()
+        .map(|r| crate::domain::text::display_width(&r.name))
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    let mut out = format!(
+        "{:<width$}  {:<8}  {:>8}  {:>8}\n",
+        "FOLDER", "ROLE", "MESSAGES", "UNSEEN"
+    );
+    for row in rows {
+        let name = crate::domain::text::sanitize(&row.name);
+        let pad = width.saturating_sub(crate::domain::text::display_width(&name));
+        out.push_str(&format!(
+            "{name}{:pad$}  {:<8}  {:>8}  {:>8}\n",
+            "",
+            row.role.as_deref().unwrap_or("-"),
+            row.messages.map_or("-".to_string(), |n| n.to_string()),
+            row.unseen.map_or("-".to_string(), |n| n.to_string()),
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(name: &str, attrs: &[&str]) -> ListEntry {
+        ListEntry {
+            name: name.into(),
+            wire_name: name.as_bytes().to_vec(),
+            delimiter: Some('/'),
+            attributes: attrs.iter().map(|a| a.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn special_use_folders_come_first() {
+        let mut entries = vec![
+            entry("Lists", &[]),
+            entry("Trash", &["\\Trash"]),
+            entry("INBOX", &[]),
+            entry("Sent", &["\\Sent"]),
+        ];
+        sort_folders(&mut entries);
+        let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["INBOX", "Sent", "Trash", "Lists"]);
+    }
+
+    #[test]
+    fn json_has_the_documented_fields() {
+        let rows = vec![FolderRow {
+            name: "INBOX".into(),
+            role: Some("inbox".into()),
+            messages: Some(3),
+            unseen: Some(1),
+        }];
+        let value: serde_json::Value = serde_json::from_str(&to_json(&rows)).unwrap();
+        assert_eq!(value[0]["name"], "INBOX");
+        assert_eq!(value[0]["role"], "inbox");
+        assert_eq!(value[0]["messages"], 3);
+        assert_eq!(value[0]["unseen"], 1);
+    }
+
+    #[test]
+    fn table_strips_control_characters_from_names() {
+        let rows = vec![FolderRow {
+            name: "evil\x1b[31mred".into(),
+            role: None,
+            messages: Some(1),
+            unseen: Some(0),
+        }];
+        assert!(!to_table(&rows).contains('\x1b'));
+    }
+}
