@@ -1,0 +1,12 @@
+//! Test support: a private Dovecot per test, a raw IMAP client and a seeded mail corpus.
+//! Used by integration tests (`mod support;`) and benches (`#[path = ...] mod support;`).
+#![allow(dead_code, unused_imports)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod corpus;
+pub mod dovecot;
+pub mod raw_imap;
+
+pub use corpus::{Corpus, SeedMessage};
+pub use dovecot::{DovecotOptions, TestDovecot};
+pub use raw_imap::RawImap;
