@@ -1,5 +1,6 @@
 //! Pure types shared by every layer: no I/O here.
 
+pub mod message;
 pub mod rfc2047;
 pub mod secret;
 pub mod text;
