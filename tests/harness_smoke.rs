@@ -306,6 +306,23 @@ fn seeding_a_nested_folder_twice_appends_in_order() {
 }
 
 #[test]
+fn seeding_a_non_ascii_folder_uses_modified_utf7() {
+    let d = TestDovecot::start();
+    d.seed_maildir("alice", "Entwürfe & Co", [SeedMessage::text(1, "hi", "x")]);
+    assert!(
+        d.maildir_path("alice", "Entwürfe & Co")
+            .ends_with(".Entw&APw-rfe &- Co")
+    );
+    let mut c = d.raw_login("alice");
+    let list = c.command_ok("LIST \"\" \"*\"").unwrap();
+    assert!(
+        list.iter().any(|l| l.ends_with("\"Entw&APw-rfe &- Co\"")),
+        "{list:?}"
+    );
+    assert_eq!(c.select("Entw&APw-rfe &- Co").unwrap().exists, 1);
+}
+
+#[test]
 fn append_returns_uids_and_stores_flags() {
     let d = TestDovecot::start();
     let mut c = d.raw_login("alice");

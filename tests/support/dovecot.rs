@@ -5,6 +5,7 @@
 //! test aborts. As root the mail processes run as uid/gid 5000 (Dovecot refuses mail access as
 //! uid 0); otherwise everything runs as the current user.
 
+use std::borrow::Borrow;
 use std::fmt::Write as _;
 use std::fs;
 use std::io::Write as _;
@@ -15,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use tempfile::TempDir;
 
@@ -187,30 +188,10 @@ impl TestDovecot {
     pub fn other_ca_pem_path(&self) -> PathBuf {
         let path = self.dir.path().join("ssl/other-ca.pem");
         if !path.exists() {
-            let key = self.dir.path().join("ssl/other-ca.key");
-            let cnf = self.dir.path().join("ssl/openssl.cnf");
-            openssl(&[
-                "req",
-                "-x509",
-                "-new",
-                "-config",
-                s(&cnf),
-                "-extensions",
-                "ca_ext",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:prime256v1",
-                "-nodes",
-                "-days",
-                "3650",
-                "-subj",
-                "/CN=unrelated test CA",
-                "-keyout",
-                s(&key),
-                "-out",
-                s(&path),
-            ]);
+            let cmd = format!(
+                "{NEW_CA} {EC_KEY} -subj /CN=unrelated-CA -keyout other-ca.key -out other-ca.pem"
+            );
+            openssl(&self.dir.path().join("ssl"), &cmd);
         }
         path
     }
@@ -331,24 +312,28 @@ impl TestDovecot {
         out
     }
 
-    /// Maildir++ directory of `folder` ("INBOX", "Sent", "Lists/dev" -> `.Lists.dev`).
+    /// Maildir++ directory of `folder` ("INBOX", "Sent", "Lists/dev" -> `.Lists.dev`;
+    /// non-ASCII names are stored in modified UTF-7, as Dovecot does).
     pub fn maildir_path(&self, user: &str, folder: &str) -> PathBuf {
         let base = self.dir.path().join("mail").join(user).join("Maildir");
         if folder.eq_ignore_ascii_case("INBOX") {
-            base
-        } else {
-            base.join(format!(".{}", folder.replace('/', ".")))
+            return base;
         }
+        assert!(
+            !folder.contains('.'),
+            "'.' is the on-disk separator: {folder}"
+        );
+        base.join(format!(".{}", mutf7(folder).replace('/', ".")))
     }
 
     /// Writes messages straight into `folder`'s Maildir (creating and subscribing it), then
     /// has Dovecot index them. UIDs follow the order given. Much faster than APPEND.
+    /// Returns how many were written.
     pub fn seed_maildir<I>(&self, user: &str, folder: &str, messages: I) -> usize
     where
         I: IntoIterator,
-        I::Item: std::borrow::Borrow<SeedMessage>,
+        I::Item: Borrow<SeedMessage>,
     {
-        use std::borrow::Borrow;
         assert!(
             self.opts.users.iter().any(|u| u == user),
             "unknown user {user}"
@@ -361,7 +346,11 @@ impl TestDovecot {
         if !is_inbox {
             fs::write(dest.join("maildirfolder"), b"").expect("write maildirfolder");
         }
-        let mut keywords = Keywords::load(&dest);
+        // Before any message appears, so Dovecot can always write its own files there.
+        if let Some((uid, gid)) = self.mail_owner {
+            chown_tree(&self.dir.path().join("mail").join(user), uid, gid);
+        }
+        let mut keywords = Keywords::load(&dest, self.mail_owner);
         let mut count = 0;
         for m in messages {
             let m = m.borrow();
@@ -379,36 +368,25 @@ impl TestDovecot {
                 std::process::id()
             );
             let tmp = dest.join("tmp").join(&base);
-            fs::write(&tmp, &m.raw).expect("write message");
-            let mtime = std::time::UNIX_EPOCH + Duration::from_secs(m.internal_date.max(0) as u64);
-            fs::File::options()
-                .write(true)
-                .open(&tmp)
-                .and_then(|f| {
-                    f.set_times(fs::FileTimes::new().set_modified(mtime).set_accessed(mtime))
-                })
+            let mtime = UNIX_EPOCH + Duration::from_secs(m.internal_date.max(0) as u64);
+            let mut f = fs::File::create(&tmp).expect("create message file");
+            f.write_all(&m.raw).expect("write message");
+            f.set_times(fs::FileTimes::new().set_modified(mtime).set_accessed(mtime))
                 .expect("set mtime");
-            self.chown(&tmp);
+            if let Some((uid, gid)) = self.mail_owner {
+                std::os::unix::fs::fchown(&f, Some(uid), Some(gid)).expect("chown message");
+            }
+            drop(f);
             // tmp/ then rename: a concurrent Dovecot sync never sees a half-written file.
             fs::rename(&tmp, dest.join("cur").join(format!("{base}:2,{info}")))
                 .expect("move message into cur/");
             count += 1;
-        }
-        keywords.save(&dest);
-        if let Some((uid, gid)) = self.mail_owner {
-            chown_tree(&self.dir.path().join("mail").join(user), uid, gid);
         }
         if !is_inbox {
             self.doveadm(&["mailbox", "subscribe", "-u", user, folder]);
         }
         self.doveadm(&["index", "-u", user, folder]);
         count
-    }
-
-    fn chown(&self, path: &Path) {
-        if let Some((uid, gid)) = self.mail_owner {
-            std::os::unix::fs::chown(path, Some(uid), Some(gid)).expect("chown mail file");
-        }
     }
 
     fn prepare_files(&self) {
@@ -435,9 +413,8 @@ impl TestDovecot {
     /// defaults, which rustls/webpki rejects as an end-entity certificate.
     fn make_certs(&self) {
         let ssl = self.dir.path().join("ssl");
-        let cnf = ssl.join("openssl.cnf");
         fs::write(
-            &cnf,
+            ssl.join("openssl.cnf"),
             "[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = tern test\n\
              [ca_ext]\nbasicConstraints = critical, CA:TRUE\n\
              keyUsage = critical, keyCertSign, cRLSign\nsubjectKeyIdentifier = hash\n\
@@ -448,72 +425,21 @@ impl TestDovecot {
              subjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid\n",
         )
         .expect("write openssl.cnf");
-        let p = |n: &str| ssl.join(n);
-        let ec = [
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-        ];
-        let (ca, ca_key, key, csr, cert) = (
-            p("ca.pem"),
-            p("ca.key"),
-            p("key.pem"),
-            p("server.csr"),
-            p("cert.pem"),
+        openssl(
+            &ssl,
+            &format!("{NEW_CA} {EC_KEY} -subj /CN=tern-test-CA -keyout ca.key -out ca.pem"),
         );
-        let mut args = vec![
-            "req",
-            "-x509",
-            "-new",
-            "-config",
-            s(&cnf),
-            "-extensions",
-            "ca_ext",
-        ];
-        args.extend(ec);
-        args.extend([
-            "-days",
-            "3650",
-            "-subj",
-            "/CN=tern test CA",
-            "-keyout",
-            s(&ca_key),
-        ]);
-        args.extend(["-out", s(&ca)]);
-        openssl(&args);
-        let mut args = vec!["req", "-new", "-config", s(&cnf)];
-        args.extend(ec);
-        args.extend([
-            "-subj",
-            "/CN=127.0.0.1",
-            "-keyout",
-            s(&key),
-            "-out",
-            s(&csr),
-        ]);
-        openssl(&args);
-        openssl(&[
-            "x509",
-            "-req",
-            "-in",
-            s(&csr),
-            "-CA",
-            s(&ca),
-            "-CAkey",
-            s(&ca_key),
-            "-set_serial",
-            "2",
-            "-days",
-            "3650",
-            "-extfile",
-            s(&cnf),
-            "-extensions",
-            "leaf_ext",
-            "-out",
-            s(&cert),
-        ]);
+        openssl(
+            &ssl,
+            &format!(
+                "req -new -config openssl.cnf {EC_KEY} -subj /CN=127.0.0.1 -keyout key.pem -out server.csr"
+            ),
+        );
+        openssl(
+            &ssl,
+            "x509 -req -in server.csr -CA ca.pem -CAkey ca.key -set_serial 2 -days 3650 \
+             -extfile openssl.cnf -extensions leaf_ext -out cert.pem",
+        );
     }
 
     /// Advertise the default capabilities minus the removed ones.
@@ -744,59 +670,51 @@ fn default_caps(opts: &DovecotOptions) -> Caps {
 
 /// Keyword letters of one maildir (`dovecot-keywords`: "<index> <name>" per line).
 struct Keywords {
+    path: PathBuf,
+    owner: Option<(u32, u32)>,
     names: Vec<Option<String>>,
-    changed: bool,
 }
 
 impl Keywords {
-    fn load(dir: &Path) -> Self {
+    fn load(dir: &Path, owner: Option<(u32, u32)>) -> Self {
+        let path = dir.join("dovecot-keywords");
         let mut names = Vec::new();
-        if let Ok(text) = fs::read_to_string(dir.join("dovecot-keywords")) {
-            for line in text.lines() {
-                if let Some((i, name)) = line.split_once(' ')
-                    && let Ok(i) = i.parse::<usize>()
-                    && i < 26
-                {
-                    if names.len() <= i {
-                        names.resize(i + 1, None);
-                    }
-                    names[i] = Some(name.to_string());
+        for line in fs::read_to_string(&path).unwrap_or_default().lines() {
+            if let Some((i, name)) = line.split_once(' ')
+                && let Ok(i) = i.parse::<usize>()
+                && i < 26
+            {
+                if names.len() <= i {
+                    names.resize(i + 1, None);
                 }
+                names[i] = Some(name.to_string());
             }
         }
-        Keywords {
-            names,
-            changed: false,
-        }
+        Keywords { path, owner, names }
     }
 
     /// The `:2,` info letters: system flags upper-case and sorted, then keyword letters.
     fn info(&mut self, flags: &[String]) -> String {
-        let mut sys = Vec::new();
-        let mut kws = Vec::new();
-        for f in flags {
-            let letter = match f.to_ascii_lowercase().as_str() {
+        let mut letters: Vec<char> = flags
+            .iter()
+            .map(|f| match f.to_ascii_lowercase().as_str() {
                 "\\draft" => 'D',
                 "\\flagged" => 'F',
                 "\\answered" => 'R',
                 "\\seen" => 'S',
                 "\\deleted" => 'T',
                 other if other.starts_with('\\') => panic!("cannot seed flag {f}"),
-                _ => (b'a' + self.index(f)) as char,
-            };
-            if letter.is_ascii_uppercase() {
-                sys.push(letter);
-            } else {
-                kws.push(letter);
-            }
-        }
-        sys.sort_unstable();
-        sys.dedup();
-        kws.sort_unstable();
-        kws.dedup();
-        sys.into_iter().chain(kws).collect()
+                _ => char::from(b'a' + self.index(f)),
+            })
+            .collect();
+        // ASCII order puts the upper-case system flags first, as Maildir wants.
+        letters.sort_unstable();
+        letters.dedup();
+        letters.into_iter().collect()
     }
 
+    /// The letter index of keyword `name`, registering it (on disk at once, before any
+    /// message uses it) if new.
     fn index(&mut self, name: &str) -> u8 {
         if let Some(i) = self.names.iter().position(|n| n.as_deref() == Some(name)) {
             return i as u8;
@@ -806,27 +724,63 @@ impl Keywords {
             .iter()
             .position(Option::is_none)
             .unwrap_or(self.names.len());
-        assert!(i < 26, "maildir holds at most 26 keywords");
+        assert!(i < 26, "a maildir holds at most 26 keywords");
         if i == self.names.len() {
             self.names.push(None);
         }
         self.names[i] = Some(name.to_string());
-        self.changed = true;
-        i as u8
-    }
-
-    fn save(&self, dir: &Path) {
-        if !self.changed {
-            return;
-        }
         let mut text = String::new();
         for (i, n) in self.names.iter().enumerate() {
             if let Some(n) = n {
                 let _ = writeln!(text, "{i} {n}");
             }
         }
-        fs::write(dir.join("dovecot-keywords"), text).expect("write dovecot-keywords");
+        fs::write(&self.path, text).expect("write dovecot-keywords");
+        if let Some((uid, gid)) = self.owner {
+            std::os::unix::fs::chown(&self.path, Some(uid), Some(gid)).expect("chown");
+        }
+        i as u8
     }
+}
+
+/// Modified UTF-7 (RFC 3501 5.1.3), the encoding of Dovecot's on-disk folder names.
+fn mutf7(name: &str) -> String {
+    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
+    let mut out = String::new();
+    let mut pending: Vec<u16> = Vec::new();
+    let flush = |pending: &mut Vec<u16>, out: &mut String| {
+        if pending.is_empty() {
+            return;
+        }
+        let bytes: Vec<u8> = pending.iter().flat_map(|u| u.to_be_bytes()).collect();
+        out.push('&');
+        for chunk in bytes.chunks(3) {
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |n, (k, &b)| n | (u32::from(b) << (16 - 8 * k)));
+            for k in 0..=chunk.len() {
+                out.push(char::from(B64[(n >> (18 - 6 * k)) as usize & 63]));
+            }
+        }
+        out.push('-');
+        pending.clear();
+    };
+    for c in name.chars() {
+        if (' '..='~').contains(&c) {
+            flush(&mut pending, &mut out);
+            if c == '&' {
+                out.push_str("&-");
+            } else {
+                out.push(c);
+            }
+        } else {
+            let mut buf = [0u16; 2];
+            pending.extend_from_slice(c.encode_utf16(&mut buf));
+        }
+    }
+    flush(&mut pending, &mut out);
+    out
 }
 
 fn bare_lf_count(raw: &[u8]) -> usize {
@@ -883,9 +837,17 @@ fn find_binary(name: &str) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(name))
 }
 
-fn openssl(args: &[&str]) {
+/// Key options for every test key: P-256 is generated instantly.
+const EC_KEY: &str = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+/// `openssl req` arguments for a self-signed CA (ssl/openssl.cnf section ca_ext).
+const NEW_CA: &str = "req -x509 -new -config openssl.cnf -extensions ca_ext -days 3650";
+
+/// Runs openssl in `dir` with whitespace-separated `args` (file names relative to `dir`).
+fn openssl(dir: &Path, args: &str) {
+    let args: Vec<&str> = args.split_whitespace().collect();
     let out = Command::new("openssl")
-        .args(args)
+        .args(&args)
+        .current_dir(dir)
         .stdin(Stdio::null())
         .output()
         .unwrap_or_else(|e| panic!("run openssl (is it installed?): {e}"));
@@ -894,10 +856,6 @@ fn openssl(args: &[&str]) {
         "openssl {args:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("temp paths are UTF-8")
 }
 
 fn id_output(flag: &str) -> String {
