@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The project's test command: installs what the tests need if missing, then runs
+# rustfmt, clippy and every test target. Extra arguments go to `cargo test`.
+#
+# The tests start their own Dovecot instances (own config via -c, own base_dir, free
+# loopback ports), so a system Dovecot service, running or not, never takes part.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+missing=()
+# Debian keeps dovecot in /usr/sbin, which is not on every user's PATH.
+if ! [ -x /usr/sbin/dovecot ] && ! command -v dovecot >/dev/null 2>&1; then
+    missing+=(dovecot-imapd)
+elif ! [ -e /usr/lib/dovecot/imap ] || ! [ -e /usr/lib/dovecot/modules/lib30_imap_zlib_plugin.so ]; then
+    missing+=(dovecot-imapd)
+fi
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+command -v cc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
+
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "scripts/test.sh: installing ${missing[*]}" >&2
+    sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update </dev/null
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y --no-install-recommends "${missing[@]}" </dev/null
+    # The package may have started the system service; the tests never use it.
+    if [[ " ${missing[*]} " == *" dovecot-imapd "* ]]; then
+        if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+            "${sudo[@]}" systemctl disable --now dovecot.service </dev/null >/dev/null 2>&1 || true
+        elif command -v service >/dev/null 2>&1; then
+            "${sudo[@]}" service dovecot stop </dev/null >/dev/null 2>&1 || true
+        fi
+    fi
+fi
+
+if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+    rustup component add rustfmt clippy
+fi
+
+cargo fmt --check
+cargo clippy --all-targets -- -D warnings
+cargo test --all-targets "$@"
