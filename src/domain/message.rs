@@ -19,7 +19,11 @@ impl SystemFlags {
     }
 
     pub fn with(self, bit: u8, on: bool) -> Self {
-        if on { Self(self.0 | bit) } else { Self(self.0 & !bit) }
+        if on {
+            Self(self.0 | bit)
+        } else {
+            Self(self.0 & !bit)
+        }
     }
 
     fn bit_of(flag: &str) -> Option<u8> {
@@ -173,11 +177,24 @@ mod tests {
 
     #[test]
     fn flags_split_into_bits_and_keywords() {
-        let flags = Flags::from_imap(&["\\Seen", "\\Flagged", "Work", "$Forwarded", "\\Recent", "Work"]);
+        let flags = Flags::from_imap(&[
+            "\\Seen",
+            "\\Flagged",
+            "Work",
+            "$Forwarded",
+            "\\Recent",
+            "Work",
+        ]);
         assert!(flags.seen() && flags.flagged());
         assert!(!flags.system.has(SystemFlags::DELETED));
         assert_eq!(flags.keywords, ["$Forwarded", "Work"]);
-        assert_eq!(flags.to_imap(), ["\\Seen", "\\Flagged", "$Forwarded", "Work"]);
-        assert_eq!(Flags::from_parts(flags.system.0, &flags.keywords_text()), flags);
+        assert_eq!(
+            flags.to_imap(),
+            ["\\Seen", "\\Flagged", "$Forwarded", "Work"]
+        );
+        assert_eq!(
+            Flags::from_parts(flags.system.0, &flags.keywords_text()),
+            flags
+        );
     }
 }
