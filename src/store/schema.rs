@@ -1,0 +1,77 @@
+//! Numbered migrations embedded in the binary, tracked by `PRAGMA user_version`.
+//! A newer tern migrates an older cache forward; it never wipes one.
+
+use std::path::Path;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::error::{Result, StoreError};
+
+/// `application_id` set by migration 1 ("tern" in ASCII).
+pub(crate) const APPLICATION_ID: i32 = 0x7465_726e;
+
+/// One schema step: the version it produces and its SQL.
+pub(crate) struct Migration {
+    pub version: u32,
+    pub sql: &'static str,
+}
+
+/// In order, versions 1..=N without gaps.
+pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    sql: include_str!("migrations/0001_init.sql"),
+}];
+
+/// The schema version this build writes.
+pub fn schema_version() -> u32 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+/// Refuses files that are not ours before anything writes to them.
+pub(crate) fn check_ours(conn: &Connection, path: &Path, known: u32) -> Result<()> {
+    let corrupt = |reason: String| StoreError::Corrupt {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let read = |sql: &str| -> Result<i64> {
+        conn.query_row(sql, [], |r| r.get(0))
+            .map_err(|e| corrupt(e.to_string()))
+    };
+    let app_id = read("PRAGMA application_id")?;
+    let version = read("PRAGMA user_version")?;
+    let tables = read("SELECT count(*) FROM sqlite_schema")?;
+    if app_id == 0 && version == 0 && tables == 0 {
+        return Ok(()); // fresh
+    }
+    if app_id != i64::from(APPLICATION_ID) {
+        return Err(corrupt(format!(
+            "foreign SQLite database (application_id {app_id})"
+        )));
+    }
+    let found = u32::try_from(version).map_err(|_| corrupt(format!("user_version {version}")))?;
+    if found > known {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            known,
+        });
+    }
+    Ok(())
+}
+
+/// Runs every migration above the file's `user_version`, each in its own transaction
+/// so a kill between steps leaves a valid older version that the next run continues.
+pub(crate) fn migrate(conn: &mut Connection, path: &Path, migrations: &[Migration]) -> Result<()> {
+    let known = migrations.last().map_or(0, |m| m.version);
+    check_ours(conn, path, known)?;
+    let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for m in migrations.iter().filter(|m| m.version > current) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(m.sql)?;
+        // user_version lives in the header page, so it commits atomically with the SQL.
+        tx.pragma_update(None, "user_version", m.version)?;
+        tx.commit()?;
+        tracing::debug!(version = m.version, path = %path.display(), "cache migrated");
+    }
+    Ok(())
+}

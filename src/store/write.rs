@@ -1,0 +1,481 @@
+//! `WriteTx`: every mutation of the cache, inside the writer thread's one transaction.
+
+use std::collections::BTreeSet;
+
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::error::{Result, StoreError};
+use super::{BodyLimits, FolderId, FolderState, rows, thread};
+use crate::domain::message::{Flags, NewMessage};
+use crate::domain::uidset::UidSet;
+
+/// One write transaction. Committed by the writer when the closure returns Ok.
+pub struct WriteTx<'a> {
+    tx: Transaction<'a>,
+    limits: BodyLimits,
+    /// Threads whose layout is stale; laid out once, just before commit.
+    touched: BTreeSet<(FolderId, i64)>,
+}
+
+impl<'a> WriteTx<'a> {
+    pub(crate) fn new(tx: Transaction<'a>, limits: BodyLimits) -> Self {
+        Self {
+            tx,
+            limits,
+            touched: BTreeSet::new(),
+        }
+    }
+
+    /// Lays out touched threads and commits.
+    pub(crate) fn commit(mut self) -> Result<()> {
+        self.flush_threads()?;
+        self.tx.commit()?;
+        Ok(())
+    }
+
+    fn flush_threads(&mut self) -> Result<()> {
+        for (folder, thread) in std::mem::take(&mut self.touched) {
+            thread::relayout(&self.tx, folder, thread)?;
+        }
+        Ok(())
+    }
+
+    fn forget_threads_of(&mut self, folder: FolderId) {
+        self.touched.retain(|&(f, _)| f != folder);
+    }
+
+    /// Creates the folder or updates its role/delimiter; sync state is kept.
+    pub fn upsert_folder(
+        &mut self,
+        name: &str,
+        role: Option<&str>,
+        delimiter: Option<char>,
+    ) -> Result<FolderId> {
+        let id = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO folders (name, role, delimiter) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (name) DO UPDATE SET role = excluded.role, delimiter = excluded.delimiter
+                 RETURNING id",
+            )?
+            .query_row(params![name, role, delimiter.map(String::from)], |r| r.get(0))?;
+        Ok(id)
+    }
+
+    /// Deletes the folder with all its messages, bodies, thread ids and journal entries.
+    pub fn delete_folder(&mut self, name: &str) -> Result<()> {
+        if let Some(id) = self.folder_id(name)? {
+            self.forget_threads_of(id);
+            self.tx
+                .prepare_cached("DELETE FROM folders WHERE id = ?1")?
+                .execute([id])?;
+        }
+        Ok(())
+    }
+
+    fn folder_id(&mut self, name: &str) -> Result<Option<FolderId>> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT id FROM folders WHERE name = ?1")?
+            .query_row([name], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn folder(&mut self, name: &str) -> Result<Option<FolderState>> {
+        let sql = format!(
+            "SELECT {} FROM folders WHERE name = ?1",
+            rows::FOLDER_COLUMNS
+        );
+        Ok(self
+            .tx
+            .prepare_cached(&sql)?
+            .query_row([name], rows::folder)
+            .optional()?)
+    }
+
+    pub fn folder_by_id(&mut self, id: FolderId) -> Result<Option<FolderState>> {
+        let sql = format!("SELECT {} FROM folders WHERE id = ?1", rows::FOLDER_COLUMNS);
+        Ok(self
+            .tx
+            .prepare_cached(&sql)?
+            .query_row([id], rows::folder)
+            .optional()?)
+    }
+
+    pub fn folders(&mut self) -> Result<Vec<FolderState>> {
+        let sql = format!("SELECT {} FROM folders ORDER BY name", rows::FOLDER_COLUMNS);
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let folders = stmt
+            .query_map([], rows::folder)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(folders)
+    }
+
+    /// UIDVALIDITY changed (or first seen): drops every message and body of the folder,
+    /// records the new value and forgets the sync position.
+    pub fn reset_folder(&mut self, id: FolderId, uidvalidity: u32) -> Result<()> {
+        self.forget_threads_of(id);
+        self.tx
+            .prepare_cached("DELETE FROM messages WHERE folder_id = ?1")?
+            .execute([id])?;
+        self.tx
+            .prepare_cached("DELETE FROM thread_ids WHERE folder_id = ?1")?
+            .execute([id])?;
+        let n = self
+            .tx
+            .prepare_cached(
+                "UPDATE folders SET uidvalidity = ?2, uidnext = NULL, highestmodseq = NULL,
+                 complete = 0, oldest_uid = NULL WHERE id = ?1",
+            )?
+            .execute(params![id, uidvalidity])?;
+        found(n, id)
+    }
+
+    /// Records the server position reached; also stamps `synced_at` with now.
+    pub fn set_sync_state(
+        &mut self,
+        id: FolderId,
+        uidnext: Option<u32>,
+        highestmodseq: Option<u64>,
+    ) -> Result<()> {
+        let modseq = highestmodseq.map(rows::modseq_to_sql).transpose()?;
+        let n = self
+            .tx
+            .prepare_cached(
+                "UPDATE folders SET uidnext = ?2, highestmodseq = ?3, synced_at = ?4 WHERE id = ?1",
+            )?
+            .execute(params![id, uidnext, modseq, unix_now()])?;
+        found(n, id)
+    }
+
+    pub fn set_progress(
+        &mut self,
+        id: FolderId,
+        oldest_uid: Option<u32>,
+        complete: bool,
+    ) -> Result<()> {
+        let n = self
+            .tx
+            .prepare_cached("UPDATE folders SET oldest_uid = ?2, complete = ?3 WHERE id = ?1")?
+            .execute(params![id, oldest_uid, complete])?;
+        found(n, id)
+    }
+
+    /// Counts from STATUS, for folders whose rows are not (fully) cached.
+    pub fn set_status_counts(&mut self, id: FolderId, messages: u32, unseen: u32) -> Result<()> {
+        let n = self
+            .tx
+            .prepare_cached("UPDATE folders SET messages = ?2, unseen = ?3 WHERE id = ?1")?
+            .execute(params![id, messages, unseen])?;
+        found(n, id)
+    }
+
+    /// Recomputes the counts from cached rows, stores and returns (messages, unseen).
+    pub fn refresh_counts(&mut self, id: FolderId) -> Result<(u32, u32)> {
+        let messages: u32 = self
+            .tx
+            .prepare_cached("SELECT count(*) FROM messages WHERE folder_id = ?1")?
+            .query_row([id], |r| r.get(0))?;
+        // Same expression as the partial index messages_unseen, so it is used.
+        let unseen: u32 = self
+            .tx
+            .prepare_cached(
+                "SELECT count(*) FROM messages WHERE folder_id = ?1 AND sys_flags & 1 = 0",
+            )?
+            .query_row([id], |r| r.get(0))?;
+        self.set_status_counts(id, messages, unseen)?;
+        Ok((messages, unseen))
+    }
+
+    /// Checks `uidvalidity` against the folder's; adopts it if the folder has none yet.
+    fn check_uidvalidity(&mut self, id: FolderId, uidvalidity: u32) -> Result<()> {
+        let cached: Option<Option<u32>> = self
+            .tx
+            .prepare_cached("SELECT uidvalidity FROM folders WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?;
+        match cached {
+            None => Err(StoreError::NotFound(format!("folder id {id}"))),
+            Some(None) => {
+                self.tx
+                    .prepare_cached("UPDATE folders SET uidvalidity = ?2 WHERE id = ?1")?
+                    .execute(params![id, uidvalidity])?;
+                Ok(())
+            }
+            Some(Some(v)) if v != uidvalidity => Err(StoreError::UidValidityMismatch {
+                folder: id,
+                cached: v,
+                got: uidvalidity,
+            }),
+            Some(Some(_)) => Ok(()),
+        }
+    }
+
+    /// Inserts or replaces headers, flags, MODSEQ, size and INTERNALDATE; threads the
+    /// messages (in any arrival order). A UIDVALIDITY other than the folder's is an error.
+    pub fn upsert_messages(
+        &mut self,
+        id: FolderId,
+        uidvalidity: u32,
+        messages: &[NewMessage],
+    ) -> Result<()> {
+        self.check_uidvalidity(id, uidvalidity)?;
+        for m in messages {
+            self.upsert_one(id, uidvalidity, m)?;
+        }
+        Ok(())
+    }
+
+    fn upsert_one(&mut self, id: FolderId, uidvalidity: u32, m: &NewMessage) -> Result<()> {
+        let h = &m.headers;
+        let date = h.date.or(m.internal_date).unwrap_or(0);
+        let refs = h.references.join(" ");
+        let existing = self
+            .tx
+            .prepare_cached(
+                "SELECT thread_id, date, message_id IS ?4 AND in_reply_to IS ?5 AND refs = ?6
+                 FROM messages WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid = ?3",
+            )?
+            .query_row(
+                params![id, uidvalidity, m.uid, h.message_id, h.in_reply_to, refs],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, bool>(2)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let thread = match existing {
+            // Same links: same thread; only a new date changes its layout.
+            Some((thread, old_date, true)) => {
+                if old_date != date {
+                    self.touched.insert((id, thread));
+                }
+                thread
+            }
+            other => {
+                if let Some((old, _, _)) = other {
+                    self.touched.insert((id, old));
+                }
+                let ids: Vec<&str> = h
+                    .message_id
+                    .iter()
+                    .chain(h.in_reply_to.iter())
+                    .chain(h.references.iter())
+                    .map(String::as_str)
+                    .collect();
+                thread::link(&self.tx, id, &ids, &mut self.touched)?
+            }
+        };
+        let modseq = m.modseq.map(rows::modseq_to_sql).transpose()?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO messages (folder_id, uidvalidity, uid, date, internal_date, sys_flags,
+                    keywords, size, modseq, has_attachment, thread_id, thread_latest, thread_pos,
+                    depth, from_name, from_addr, to_addrs, cc_addrs, subject, message_id,
+                    in_reply_to, refs)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?4, 0, 0, ?12, ?13, ?14,
+                    ?15, ?16, ?17, ?18, ?19)
+                 ON CONFLICT (folder_id, uidvalidity, uid) DO UPDATE SET
+                    date = excluded.date, internal_date = excluded.internal_date,
+                    sys_flags = excluded.sys_flags, keywords = excluded.keywords,
+                    size = excluded.size, modseq = excluded.modseq,
+                    has_attachment = excluded.has_attachment, thread_id = excluded.thread_id,
+                    from_name = excluded.from_name, from_addr = excluded.from_addr,
+                    to_addrs = excluded.to_addrs, cc_addrs = excluded.cc_addrs,
+                    subject = excluded.subject, message_id = excluded.message_id,
+                    in_reply_to = excluded.in_reply_to, refs = excluded.refs",
+            )?
+            .execute(params![
+                id,
+                uidvalidity,
+                m.uid,
+                date,
+                m.internal_date,
+                m.flags.system.0,
+                m.flags.keywords_text(),
+                m.size.unwrap_or(0),
+                modseq,
+                h.has_attachment,
+                thread,
+                h.from_name,
+                h.from_addr,
+                h.to,
+                h.cc,
+                h.subject,
+                h.message_id,
+                h.in_reply_to,
+                refs,
+            ])?;
+        Ok(())
+    }
+
+    /// Sets the flags of a cached message (MODSEQ kept when `None`). Unknown UIDs are
+    /// ignored; returns how many rows changed.
+    pub fn set_flags(
+        &mut self,
+        id: FolderId,
+        uidvalidity: u32,
+        uid: u32,
+        flags: &Flags,
+        modseq: Option<u64>,
+    ) -> Result<usize> {
+        let modseq = modseq.map(rows::modseq_to_sql).transpose()?;
+        let n = self
+            .tx
+            .prepare_cached(
+                "UPDATE messages SET sys_flags = ?4, keywords = ?5, modseq = coalesce(?6, modseq)
+                 WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid = ?3",
+            )?
+            .execute(params![
+                id,
+                uidvalidity,
+                uid,
+                flags.system.0,
+                flags.keywords_text(),
+                modseq
+            ])?;
+        Ok(n)
+    }
+
+    /// The cached flags of one message.
+    pub fn flags(&mut self, id: FolderId, uidvalidity: u32, uid: u32) -> Result<Option<Flags>> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT sys_flags, keywords FROM messages
+                 WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid = ?3",
+            )?
+            .query_row(params![id, uidvalidity, uid], |r| {
+                Ok(Flags::from_parts(r.get(0)?, &r.get::<_, String>(1)?))
+            })
+            .optional()?)
+    }
+
+    /// Removes messages (and their bodies); the rest of their threads is laid out again.
+    pub fn remove_uids(&mut self, id: FolderId, uidvalidity: u32, uids: &UidSet) -> Result<usize> {
+        let mut removed = 0;
+        for &(lo, hi) in uids.ranges() {
+            {
+                let mut threads = self.tx.prepare_cached(
+                    "SELECT DISTINCT thread_id FROM messages
+                     WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid BETWEEN ?3 AND ?4",
+                )?;
+                let mut q = threads.query(params![id, uidvalidity, lo, hi])?;
+                while let Some(r) = q.next()? {
+                    self.touched.insert((id, r.get(0)?));
+                }
+            }
+            removed += self
+                .tx
+                .prepare_cached(
+                    "DELETE FROM messages
+                     WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid BETWEEN ?3 AND ?4",
+                )?
+                .execute(params![id, uidvalidity, lo, hi])?;
+        }
+        Ok(removed)
+    }
+
+    /// Every cached UID of the folder under this UIDVALIDITY.
+    pub fn uids(&mut self, id: FolderId, uidvalidity: u32) -> Result<UidSet> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT uid FROM messages WHERE folder_id = ?1 AND uidvalidity = ?2 ORDER BY uid",
+        )?;
+        let uids = stmt
+            .query_map(params![id, uidvalidity], |r| r.get::<_, u32>(0))?
+            .collect::<rusqlite::Result<UidSet>>()?;
+        Ok(uids)
+    }
+
+    /// Caches a raw message. Bodies over the per-body cap are not stored, nor are bodies
+    /// of messages not in the cache; then evicts least recently used bodies over the total cap.
+    pub fn put_body(&mut self, id: FolderId, uidvalidity: u32, uid: u32, raw: &[u8]) -> Result<()> {
+        if raw.len() as u64 > self.limits.max_body {
+            tracing::debug!(uid, size = raw.len(), "body over the cache cap, not stored");
+            return Ok(());
+        }
+        let known = self
+            .tx
+            .prepare_cached(
+                "SELECT 1 FROM messages WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid = ?3",
+            )?
+            .query_row(params![id, uidvalidity, uid], |_| Ok(()))
+            .optional()?;
+        if known.is_none() {
+            return Ok(());
+        }
+        self.tx
+            .prepare_cached(
+                "INSERT INTO bodies (folder_id, uidvalidity, uid, size, last_used, raw)
+                 VALUES (?1, ?2, ?3, ?4, (SELECT coalesce(max(last_used), 0) + 1 FROM bodies), ?5)
+                 ON CONFLICT (folder_id, uidvalidity, uid) DO UPDATE SET
+                    size = excluded.size, last_used = excluded.last_used, raw = excluded.raw",
+            )?
+            .execute(params![id, uidvalidity, uid, raw.len() as i64, raw])?;
+        self.evict_bodies()
+    }
+
+    /// Marks a body as just used, so eviction keeps it longer. Readers cannot write, so
+    /// the engine calls this when it serves a cached body.
+    pub fn touch_body(&mut self, id: FolderId, uidvalidity: u32, uid: u32) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "UPDATE bodies SET last_used = (SELECT max(last_used) + 1 FROM bodies)
+                 WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid = ?3",
+            )?
+            .execute(params![id, uidvalidity, uid])?;
+        Ok(())
+    }
+
+    fn evict_bodies(&mut self) -> Result<()> {
+        let total: i64 = self
+            .tx
+            .prepare_cached("SELECT coalesce(sum(size), 0) FROM bodies")?
+            .query_row([], |r| r.get(0))?;
+        let cap = i64::try_from(self.limits.max_total).unwrap_or(i64::MAX);
+        if total <= cap {
+            return Ok(());
+        }
+        let mut excess = total - cap;
+        let mut victims = Vec::new();
+        {
+            let mut stmt = self.tx.prepare_cached(
+                "SELECT folder_id, uidvalidity, uid, size FROM bodies ORDER BY last_used",
+            )?;
+            let mut q = stmt.query([])?;
+            while excess > 0 {
+                let Some(r) = q.next()? else { break };
+                victims.push((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, u32>(1)?,
+                    r.get::<_, u32>(2)?,
+                ));
+                excess -= r.get::<_, i64>(3)?;
+            }
+        }
+        let mut delete = self.tx.prepare_cached(
+            "DELETE FROM bodies WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid = ?3",
+        )?;
+        for (f, v, u) in victims {
+            delete.execute(params![f, v, u])?;
+        }
+        Ok(())
+    }
+}
+
+fn found(changed: usize, id: FolderId) -> Result<()> {
+    if changed == 0 {
+        Err(StoreError::NotFound(format!("folder id {id}")))
+    } else {
+        Ok(())
+    }
+}
+
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
