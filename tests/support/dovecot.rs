@@ -99,7 +99,7 @@ pub struct TestDovecot {
     post_caps: Option<String>,
     pre_caps: Option<String>,
     seed_seq: AtomicU64,
-    // Last, so it is removed after the server has stopped.
+    /// Removed by the wrapper once Dovecot is down (see Drop), or by TempDir if stopped.
     dir: TempDir,
 }
 
