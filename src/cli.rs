@@ -10,19 +10,60 @@ pub struct Cli {
     /// Config file (default: $TERN_CONFIG, else the XDG config dir).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Where the caches live (default: the XDG data dir).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// List every folder with its role, message and unseen counts.
+    /// List every folder with its role, message and unseen counts (from the cache when offline).
     Folders {
         #[arg(long)]
         account: Option<String>,
         /// Print one JSON document on stdout.
         #[arg(long)]
         json: bool,
+    },
+    /// Bring the cache in step with the server, then exit (or keep following with --watch).
+    Sync {
+        #[arg(long)]
+        account: Option<String>,
+        /// The folder to sync (default INBOX).
+        #[arg(long, conflicts_with = "all")]
+        folder: Option<String>,
+        /// Sync every folder.
+        #[arg(long)]
+        all: bool,
+        /// Stay connected and follow changes (IDLE) until interrupted.
+        #[arg(long)]
+        watch: bool,
+    },
+    /// List messages from the cache, newest first (works offline).
+    List {
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long, default_value = "INBOX")]
+        folder: String,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Group messages into threads.
+        #[arg(long)]
+        threads: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a message: its text (plain part, or HTML rendered), or with --raw its RFC 822 bytes.
+    Read {
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long, default_value = "INBOX")]
+        folder: String,
+        uid: u32,
+        #[arg(long)]
+        raw: bool,
     },
     /// Check the config file and print every problem as file:line.
     CheckConfig,

@@ -1,6 +1,7 @@
 //! tern: a terminal IMAP mail reader. The binary is a thin shell over this library.
 #![forbid(unsafe_code)]
 
+pub mod bus;
 pub mod cli;
 pub mod cmd;
 pub mod config;
@@ -8,3 +9,4 @@ pub mod connect;
 pub mod domain;
 pub mod imap;
 pub mod store;
+pub mod sync;

@@ -7,6 +7,7 @@ use anyhow::Result;
 use clap::Parser;
 use tern::cli::{Cli, Command};
 use tern::config::{self, Config, ConfigError};
+use tern::sync::Folders;
 
 /// Exit codes (UX.md): 1 a failed action, 2 bad usage or config.
 const EXIT_FAILED: u8 = 1;
@@ -32,38 +33,117 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    match cli.command {
-        Some(Command::CheckConfig) => {
-            println!(
-                "{}: ok ({} account(s))",
-                config.path.display(),
-                config.accounts.len()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Some(Command::Folders { account, json }) => {
-            let Some(account) = pick_account(&config, account.as_deref()) else {
-                return Ok(ExitCode::from(EXIT_USAGE));
+    let cache_dir = cli.cache_dir.as_deref();
+    let Some(command) = cli.command else {
+        eprintln!("tern: the full-screen reader is not built yet; try `tern folders`");
+        return Ok(ExitCode::from(EXIT_USAGE));
+    };
+    if let Command::CheckConfig = command {
+        println!(
+            "{}: ok ({} account(s))",
+            config.path.display(),
+            config.accounts.len()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let account_name = match &command {
+        Command::Folders { account, .. }
+        | Command::Sync { account, .. }
+        | Command::List { account, .. }
+        | Command::Read { account, .. } => account.clone(),
+        Command::CheckConfig => None,
+    };
+    let Some(account) = pick_account(&config, account_name.as_deref()) else {
+        return Ok(ExitCode::from(EXIT_USAGE));
+    };
+    let outcome: Result<String> = match command {
+        Command::Folders { json, .. } => runtime.block_on(folders(account, cache_dir, json)),
+        Command::Sync {
+            folder, all, watch, ..
+        } => {
+            let folders = if all {
+                Folders::All
+            } else {
+                Folders::One(folder.unwrap_or_else(|| "INBOX".to_string()))
             };
-            match runtime.block_on(tern::cmd::folders::run(account, json)) {
-                Ok(out) => {
-                    print!("{out}");
-                    if json {
-                        println!();
-                    }
-                    Ok(ExitCode::SUCCESS)
+            let store = tern::cmd::open_store(cache_dir, account)?;
+            runtime
+                .block_on(tern::cmd::sync::run(
+                    &config, account, store, folders, watch,
+                ))
+                .map(|reports| tern::cmd::sync::summary(&reports))
+        }
+        Command::List {
+            folder,
+            limit,
+            threads,
+            json,
+            ..
+        } => list(account, cache_dir, &folder, limit, threads, json),
+        Command::Read {
+            folder, uid, raw, ..
+        } => {
+            let store = tern::cmd::open_store(cache_dir, account)?;
+            match runtime.block_on(tern::cmd::read::raw_message(account, &store, &folder, uid)) {
+                Ok(bytes) if raw => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&bytes)?;
+                    Ok(String::new())
                 }
-                Err(err) => {
-                    eprintln!("tern: {}: {err}", account.name);
-                    Ok(ExitCode::from(EXIT_FAILED))
-                }
+                Ok(bytes) => Ok(String::from_utf8_lossy(&bytes).into_owned()), // TODO mime
+                Err(err) => Err(err),
             }
         }
-        None => {
-            eprintln!("tern: the full-screen reader is not built yet; try `tern folders`");
-            Ok(ExitCode::from(EXIT_USAGE))
+        Command::CheckConfig => Ok(String::new()),
+    };
+    match outcome {
+        Ok(out) => {
+            print!("{out}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(err) => {
+            eprintln!("tern: {}: {err:#}", account.name);
+            Ok(ExitCode::from(EXIT_FAILED))
         }
     }
+}
+
+/// From the server when reachable, else from the cache (said on stderr).
+async fn folders(
+    account: &config::AccountConfig,
+    cache_dir: Option<&std::path::Path>,
+    json: bool,
+) -> Result<String> {
+    match tern::cmd::folders::run(account, json).await {
+        Ok(out) => Ok(out),
+        Err(err) if err.is_transient() => {
+            let store = tern::cmd::open_store(cache_dir, account)?;
+            let rows = tern::cmd::folders::from_cache(&store.reader()?)?;
+            if rows.is_empty() {
+                return Err(err.into());
+            }
+            eprintln!("tern: {}: offline ({err}); showing the cache", account.name);
+            Ok(tern::cmd::folders::render(&rows, json))
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+fn list(
+    account: &config::AccountConfig,
+    cache_dir: Option<&std::path::Path>,
+    folder: &str,
+    limit: u32,
+    threads: bool,
+    json: bool,
+) -> Result<String> {
+    let store = tern::cmd::open_store(cache_dir, account)?;
+    let rows = tern::cmd::list::rows(&store.reader()?, folder, limit, threads)?;
+    Ok(if json {
+        format!("{}\n", tern::cmd::list::to_json(&rows))
+    } else {
+        tern::cmd::list::to_text(&rows, threads)
+    })
 }
 
 fn pick_account<'a>(config: &'a Config, name: Option<&str>) -> Option<&'a config::AccountConfig> {

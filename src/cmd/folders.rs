@@ -19,11 +19,37 @@ pub async fn run(account: &AccountConfig, json: bool) -> Result<String, ConnectE
     let rows = fetch(&mut client).await.map_err(ConnectError::Imap)?;
     // A failed LOGOUT changes nothing for the user.
     let _ = client.logout().await;
-    Ok(if json {
-        to_json(&rows)
+    Ok(render(&rows, json))
+}
+
+pub fn render(rows: &[FolderRow], json: bool) -> String {
+    if json {
+        format!("{}\n", to_json(rows))
     } else {
-        to_table(&rows)
-    })
+        to_table(rows)
+    }
+}
+
+/// The folder list as the cache last saw it, in the same order as online.
+pub fn from_cache(
+    reader: &crate::store::Reader,
+) -> Result<Vec<FolderRow>, crate::store::StoreError> {
+    let mut folders = reader.folders()?;
+    let rank = |role: Option<&str>| role.and_then(Role::parse).map_or(u8::MAX, role_rank);
+    folders.sort_by(|a, b| {
+        rank(a.role.as_deref())
+            .cmp(&rank(b.role.as_deref()))
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    Ok(folders
+        .into_iter()
+        .map(|f| FolderRow {
+            name: f.name,
+            role: f.role,
+            messages: Some(f.messages),
+            unseen: Some(f.unseen),
+        })
+        .collect())
 }
 
 pub async fn fetch(client: &mut ImapClient) -> Result<Vec<FolderRow>, ImapError> {

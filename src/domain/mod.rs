@@ -1,6 +1,8 @@
 //! Pure types shared by every layer: no I/O here.
 
+pub mod headers;
 pub mod message;
+pub mod mime;
 pub mod rfc2047;
 pub mod secret;
 pub mod text;

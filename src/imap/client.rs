@@ -36,10 +36,10 @@ use super::types::{
 use crate::domain::uidset::UidSet;
 
 /// Where every untagged response goes.
-pub type Sink<'a> = &'a mut dyn FnMut(Update);
+pub type Sink<'a> = &'a mut (dyn FnMut(Update) + Send);
 
 /// Ignores untagged responses (for commands whose side data does not matter).
-pub fn discard() -> impl FnMut(Update) {
+pub fn discard() -> impl FnMut(Update) + Send {
     |_| {}
 }
 
@@ -175,6 +175,11 @@ impl ImapClient {
 
     pub fn is_compressed(&self) -> bool {
         self.driver.is_compressed()
+    }
+
+    /// Messages in the selected mailbox as the server last reported.
+    pub fn exists(&self) -> Option<u32> {
+        self.driver.session().exists()
     }
 
     /// Whether EXPUNGE and FETCH pushes can be mapped to UIDs right now.

@@ -1,0 +1,119 @@
+//! One pass over an account: the folder list, the chosen folders synced, the rest counted
+//! with STATUS.
+
+use super::error::Result;
+use super::folder::{FolderReport, FolderSync};
+use crate::bus::{ConnState, EngineEvent, EventSender};
+use crate::imap::{ImapClient, ListEntry, discard};
+use crate::store::Store;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Folders {
+    /// Only this folder is synced; the others get STATUS counts.
+    One(String),
+    All,
+}
+
+/// Mirrors the server's folder list into the cache: new folders added, gone ones dropped
+/// (with their messages), roles and delimiters refreshed.
+pub async fn sync_folder_list(client: &mut ImapClient, store: &Store) -> Result<Vec<ListEntry>> {
+    let entries = client.list(&mut discard()).await?;
+    let listed = entries.clone();
+    store
+        .write_async(move |tx| {
+            for entry in &listed {
+                let role = entry.role().map(|r| r.as_str());
+                tx.upsert_folder(&entry.name, role, entry.delimiter)?;
+            }
+            for cached in tx.folders()? {
+                if !listed.iter().any(|e| e.name == cached.name) {
+                    tx.delete_folder(&cached.name)?;
+                }
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(entries)
+}
+
+/// Counts for folders that are not synced, so the sidebar stays right.
+pub async fn refresh_status(client: &mut ImapClient, store: &Store, name: &str) -> Result<()> {
+    let status = client.status(name, &mut discard()).await?;
+    let owned = name.to_string();
+    store
+        .write_async(move |tx| {
+            if let Some(folder) = tx.folder(&owned)? {
+                tx.set_status_counts(
+                    folder.id,
+                    status.messages.unwrap_or(0),
+                    status.unseen.unwrap_or(0),
+                )?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(())
+}
+
+/// Syncs the chosen folders and counts the others. The last synced folder stays selected.
+pub async fn sync_account(
+    client: &mut ImapClient,
+    store: &Store,
+    folders: &Folders,
+    events: &EventSender,
+) -> Result<Vec<FolderReport>> {
+    let entries = sync_folder_list(client, store).await?;
+    let _ = events.send(EngineEvent::FoldersChanged);
+    let mut reports = Vec::new();
+    let mut selectable: Vec<&ListEntry> = entries.iter().filter(|e| e.selectable()).collect();
+    // INBOX first: it is what people look at.
+    selectable.sort_by_key(|e| !e.name.eq_ignore_ascii_case("INBOX"));
+    let chosen: Vec<&ListEntry> = match folders {
+        Folders::All => selectable.clone(),
+        Folders::One(name) => {
+            let found: Vec<&ListEntry> = selectable
+                .iter()
+                .copied()
+                .filter(|e| e.name == *name)
+                .collect();
+            if found.is_empty() {
+                return Err(crate::imap::ImapError::new(
+                    crate::imap::ErrorKind::Command,
+                    format!("no folder named {name:?} on the server"),
+                )
+                .into());
+            }
+            found
+        }
+    };
+    for entry in &selectable {
+        if !chosen.iter().any(|c| c.name == entry.name) {
+            refresh_status(client, store, &entry.name).await?;
+        }
+    }
+    for entry in chosen {
+        let name = entry.name.clone();
+        let progress_events = events.clone();
+        let progress_name = name.clone();
+        let progress = move |done: usize, total: usize| {
+            let _ = progress_events.send(EngineEvent::Conn(ConnState::Syncing {
+                folder: progress_name.clone(),
+                done: u32::try_from(done).unwrap_or(u32::MAX),
+                total: u32::try_from(total).unwrap_or(u32::MAX),
+            }));
+            let _ = progress_events.send(EngineEvent::FolderChanged {
+                folder: progress_name.clone(),
+            });
+        };
+        let mut sync = FolderSync {
+            client: &mut *client,
+            store,
+            progress: &progress,
+        };
+        let (report, _info) = sync.run(&name).await?;
+        let _ = events.send(EngineEvent::FolderChanged { folder: name });
+        reports.push(report);
+    }
+    let _ = events.send(EngineEvent::Conn(ConnState::Online));
+    Ok(reports)
+}

@@ -1,0 +1,27 @@
+//! Errors of a sync step: the IMAP side (retry later if transient) or the cache (report).
+
+use crate::imap::ImapError;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("{0}")]
+    Imap(#[from] ImapError),
+    #[error("cache: {0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Connect(#[from] crate::connect::ConnectError),
+}
+
+impl SyncError {
+    /// Whether reconnecting after a pause may help.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Imap(e) => e.kind.is_transient(),
+            Self::Connect(e) => e.is_transient(),
+            Self::Store(_) => false,
+        }
+    }
+}
+
+pub type Result<T, E = SyncError> = std::result::Result<T, E>;

@@ -1,0 +1,414 @@
+//! Brings one folder of the cache in step with the server, one transaction per step, so a
+//! kill at any moment leaves a cache the next run resumes from.
+
+use tokio::task::JoinHandle;
+
+use super::apply::{Applied, RawMessage, apply_updates};
+use super::error::Result;
+use super::plan::{CachedState, Plan, ServerCaps, plan};
+use crate::domain::headers::HEADER_FIELDS;
+use crate::domain::uidset::UidSet;
+use crate::imap::{FetchItem, ImapClient, QresyncParams, SearchQuery, SelectInfo, Update};
+use crate::store::{FolderId, Store};
+
+/// The first batch is small so the newest page lands in the cache at once.
+const FIRST_BATCH: usize = 200;
+const BATCH: usize = 5000;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FolderReport {
+    pub folder: String,
+    pub plan: String,
+    pub fetched: usize,
+    pub flags_changed: usize,
+    pub removed: usize,
+}
+
+/// Progress callback: (messages fetched so far, messages to fetch).
+pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
+
+pub fn header_items() -> Vec<FetchItem> {
+    vec![
+        FetchItem::Uid,
+        FetchItem::Flags,
+        FetchItem::InternalDate,
+        FetchItem::Size,
+        FetchItem::HeaderFields(HEADER_FIELDS.iter().map(|f| f.to_string()).collect()),
+    ]
+}
+
+fn with_modseq(mut items: Vec<FetchItem>, client: &ImapClient) -> Vec<FetchItem> {
+    if client.has_capability("CONDSTORE") || client.is_enabled("QRESYNC") {
+        items.push(FetchItem::ModSeq);
+    }
+    items
+}
+
+pub struct FolderSync<'a> {
+    pub client: &'a mut ImapClient,
+    pub store: &'a Store,
+    pub progress: Progress<'a>,
+}
+
+impl FolderSync<'_> {
+    /// SELECTs `name` (leaving it selected, ready for IDLE) and syncs it.
+    pub async fn run(&mut self, name: &str) -> Result<(FolderReport, SelectInfo)> {
+        let owned = name.to_string();
+        let state = self
+            .store
+            .write_async(move |tx| match tx.folder(&owned)? {
+                Some(state) => Ok(state),
+                None => {
+                    tx.upsert_folder(&owned, None, None)?;
+                    tx.folder(&owned)?
+                        .ok_or(crate::store::StoreError::NotFound(owned))
+                }
+            })
+            .await?;
+        let folder = state.id;
+        let count = self.store.reader()?.count(folder)?;
+        let cached = CachedState {
+            uidvalidity: state.uidvalidity,
+            uidnext: state.uidnext,
+            highestmodseq: state.highestmodseq,
+            complete: state.complete,
+            count,
+        };
+        let qresync = match (cached.uidvalidity, cached.highestmodseq) {
+            (Some(uid_validity), Some(modseq))
+                if cached.complete && self.client.is_enabled("QRESYNC") =>
+            {
+                Some(QresyncParams {
+                    uid_validity,
+                    modseq,
+                    known_uids: None,
+                })
+            }
+            _ => None,
+        };
+        let mut pushes = Vec::new();
+        let info = self
+            .client
+            .select(name, false, qresync.as_ref(), &mut |u| pushes.push(u))
+            .await?;
+        let caps = ServerCaps {
+            qresync: qresync.is_some(),
+            condstore: self.client.has_capability("CONDSTORE") || self.client.is_enabled("QRESYNC"),
+        };
+        let Some(uidvalidity) = info.uid_validity else {
+            return Err(crate::imap::ImapError::protocol(format!(
+                "{name}: the server gave no UIDVALIDITY"
+            ))
+            .into());
+        };
+        let plan = plan(&cached, &info, caps);
+        let mut report = FolderReport {
+            folder: name.to_string(),
+            plan: format!("{plan:?}"),
+            ..FolderReport::default()
+        };
+        let mut step = Step {
+            client: &mut *self.client,
+            store: self.store,
+            folder,
+            uidvalidity,
+            progress: self.progress,
+            report: &mut report,
+        };
+        match plan {
+            Plan::Full { reset } => {
+                if reset {
+                    step.store
+                        .write_async(move |tx| tx.reset_folder(folder, uidvalidity))
+                        .await?;
+                }
+                step.apply(pushes).await?;
+                step.fetch_missing().await?;
+                // Flags of rows kept from an interrupted first sync may be stale.
+                if cached.count > 0 && !reset {
+                    step.refresh_all_flags(u32::MAX).await?;
+                }
+            }
+            Plan::Qresync { new_from } => {
+                step.apply(pushes).await?;
+                step.fetch_new(new_from).await?;
+                step.check_count(info.exists).await?;
+            }
+            Plan::Condstore { since, new_from } => {
+                step.apply(pushes).await?;
+                step.fetch_changed_flags(since).await?;
+                step.fetch_new(new_from).await?;
+                step.check_count(info.exists).await?;
+            }
+            Plan::Plain {
+                known_below,
+                new_from,
+            } => {
+                step.apply(pushes).await?;
+                step.refresh_all_flags(known_below).await?;
+                step.fetch_new(new_from).await?;
+                step.check_count(info.exists).await?;
+            }
+            Plan::UpToDate => {
+                step.apply(pushes).await?;
+            }
+        }
+        let (uidnext, modseq) = (info.uid_next, info.highest_modseq);
+        self.store
+            .write_async(move |tx| {
+                tx.set_sync_state(folder, uidnext, modseq)?;
+                tx.set_progress(folder, None, true)?;
+                tx.refresh_counts(folder)?;
+                Ok(())
+            })
+            .await?;
+        Ok((report, info))
+    }
+}
+
+/// One folder's sync in progress.
+pub struct Step<'a> {
+    pub client: &'a mut ImapClient,
+    pub store: &'a Store,
+    pub folder: FolderId,
+    pub uidvalidity: u32,
+    pub progress: Progress<'a>,
+    pub report: &'a mut FolderReport,
+}
+
+impl Step<'_> {
+    /// Applies untagged updates in one transaction.
+    pub async fn apply(&mut self, updates: Vec<Update>) -> Result<Applied> {
+        if updates.is_empty() {
+            return Ok(Applied::default());
+        }
+        let (folder, uidvalidity) = (self.folder, self.uidvalidity);
+        let applied = self
+            .store
+            .write_async(move |tx| apply_updates(tx, folder, uidvalidity, &updates))
+            .await?;
+        self.report.flags_changed += applied.flags_changed;
+        self.report.removed += applied.removed;
+        Ok(applied)
+    }
+
+    /// Everything on the server the cache lacks, newest first, in batches; UIDs the server
+    /// no longer has are dropped first.
+    async fn fetch_missing(&mut self) -> Result<()> {
+        let mut pushes = Vec::new();
+        let server: UidSet = self
+            .client
+            .uid_search(SearchQuery::All, &mut |u| pushes.push(u))
+            .await?
+            .into_iter()
+            .collect();
+        self.apply(pushes).await?;
+        let (folder, uidvalidity) = (self.folder, self.uidvalidity);
+        let cached = self
+            .store
+            .write_async(move |tx| tx.uids(folder, uidvalidity))
+            .await?;
+        let stale: UidSet = cached.iter().filter(|u| !server.contains(*u)).collect();
+        if !stale.is_empty() {
+            let removed = self
+                .store
+                .write_async(move |tx| tx.remove_uids(folder, uidvalidity, &stale))
+                .await?;
+            self.report.removed += removed;
+        }
+        let mut missing: Vec<u32> = server.iter().filter(|u| !cached.contains(*u)).collect();
+        missing.reverse();
+        self.fetch_batches(&missing).await
+    }
+
+    /// Fetches the given UIDs (newest first) in batches, committing each batch while the
+    /// next one is on the wire.
+    async fn fetch_batches(&mut self, newest_first: &[u32]) -> Result<()> {
+        let total = newest_first.len();
+        let items = with_modseq(header_items(), self.client);
+        let mut pending: Vec<JoinHandle<Result<(), crate::store::StoreError>>> = Vec::new();
+        let mut done = 0;
+        let mut rest = newest_first;
+        let mut first = true;
+        while !rest.is_empty() {
+            let size = if first { FIRST_BATCH } else { BATCH }.min(rest.len());
+            first = false;
+            let (batch, tail) = rest.split_at(size);
+            rest = tail;
+            let set: UidSet = batch.iter().copied().collect();
+            let mut messages = Vec::with_capacity(batch.len());
+            let mut others = Vec::new();
+            self.client
+                .uid_fetch(&set.to_string(), &items, None, &mut |u| match u {
+                    Update::Fetch(fetch) if fetch.header.is_some() => {
+                        if let Some(raw) = RawMessage::from_fetch(*fetch) {
+                            messages.push(raw);
+                        }
+                    }
+                    other => others.push(other),
+                })
+                .await?;
+            done += messages.len();
+            self.report.fetched += messages.len();
+            self.apply(others).await?;
+            let store = self.store.clone();
+            let (folder, uidvalidity) = (self.folder, self.uidvalidity);
+            pending.push(tokio::spawn(async move {
+                store
+                    .write_async(move |tx| {
+                        let parsed: Vec<_> = messages.into_iter().map(RawMessage::parse).collect();
+                        tx.upsert_messages(folder, uidvalidity, &parsed)
+                    })
+                    .await
+            }));
+            // Keep at most one batch in flight so memory stays bounded.
+            if pending.len() > 1 {
+                let oldest = pending.remove(0);
+                join(oldest).await?;
+            }
+            (self.progress)(done, total);
+        }
+        for handle in pending {
+            join(handle).await?;
+        }
+        Ok(())
+    }
+
+    /// Headers of messages with UID >= `from`.
+    async fn fetch_new(&mut self, from: Option<u32>) -> Result<()> {
+        let Some(from) = from else { return Ok(()) };
+        let items = with_modseq(header_items(), self.client);
+        let mut messages = Vec::new();
+        let mut others = Vec::new();
+        self.client
+            .uid_fetch(&format!("{from}:*"), &items, None, &mut |u| match u {
+                // `n:*` also names the last message when no UID >= n exists.
+                Update::Fetch(fetch) if fetch.header.is_some() => {
+                    if let Some(raw) = RawMessage::from_fetch(*fetch).filter(|m| m.uid >= from) {
+                        messages.push(raw);
+                    }
+                }
+                other => others.push(other),
+            })
+            .await?;
+        self.apply(others).await?;
+        if messages.is_empty() {
+            return Ok(());
+        }
+        self.report.fetched += messages.len();
+        let (folder, uidvalidity) = (self.folder, self.uidvalidity);
+        self.store
+            .write_async(move |tx| {
+                let parsed: Vec<_> = messages.into_iter().map(RawMessage::parse).collect();
+                tx.upsert_messages(folder, uidvalidity, &parsed)
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// CONDSTORE: flags changed since `since`.
+    async fn fetch_changed_flags(&mut self, since: u64) -> Result<()> {
+        let mut updates = Vec::new();
+        self.client
+            .uid_fetch(
+                "1:*",
+                &[FetchItem::Uid, FetchItem::Flags, FetchItem::ModSeq],
+                Some(since),
+                &mut |u| updates.push(u),
+            )
+            .await?;
+        self.apply(updates).await?;
+        Ok(())
+    }
+
+    /// No extensions: every flag of the cached range, and the UIDs that disappeared from it.
+    async fn refresh_all_flags(&mut self, below: u32) -> Result<()> {
+        let range = if below == u32::MAX {
+            "1:*".to_string()
+        } else if below > 1 {
+            format!("1:{}", below - 1)
+        } else {
+            return Ok(());
+        };
+        let mut updates = Vec::new();
+        let mut seen = UidSet::new();
+        self.client
+            .uid_fetch(
+                &range,
+                &[FetchItem::Uid, FetchItem::Flags],
+                None,
+                &mut |u| {
+                    if let Update::Fetch(fetch) = &u {
+                        if let Some(uid) = fetch.uid {
+                            seen.insert(uid);
+                        }
+                    }
+                    updates.push(u);
+                },
+            )
+            .await?;
+        self.apply(updates).await?;
+        let (folder, uidvalidity) = (self.folder, self.uidvalidity);
+        let removed = self
+            .store
+            .write_async(move |tx| {
+                let cached = tx.uids(folder, uidvalidity)?;
+                let gone: UidSet = cached
+                    .iter()
+                    .filter(|&u| u < below && !seen.contains(u))
+                    .collect();
+                if gone.is_empty() {
+                    Ok(0)
+                } else {
+                    tx.remove_uids(folder, uidvalidity, &gone)
+                }
+            })
+            .await?;
+        self.report.removed += removed;
+        Ok(())
+    }
+
+    /// If the cache holds more rows than the server has messages, expunges were missed
+    /// (no QRESYNC): find them with the UID list.
+    async fn check_count(&mut self, exists_at_select: u32) -> Result<()> {
+        let exists = self.client.exists().unwrap_or(exists_at_select);
+        let count = self.store.reader()?.count(self.folder)?;
+        if count == exists {
+            return Ok(());
+        }
+        let mut pushes = Vec::new();
+        let server: UidSet = self
+            .client
+            .uid_search(SearchQuery::All, &mut |u| pushes.push(u))
+            .await?
+            .into_iter()
+            .collect();
+        self.apply(pushes).await?;
+        let (folder, uidvalidity) = (self.folder, self.uidvalidity);
+        let cached = self
+            .store
+            .write_async(move |tx| tx.uids(folder, uidvalidity))
+            .await?;
+        let stale: UidSet = cached.iter().filter(|u| !server.contains(*u)).collect();
+        if !stale.is_empty() {
+            let removed = self
+                .store
+                .write_async(move |tx| tx.remove_uids(folder, uidvalidity, &stale))
+                .await?;
+            self.report.removed += removed;
+        }
+        let mut missing: Vec<u32> = server.iter().filter(|u| !cached.contains(*u)).collect();
+        missing.reverse();
+        if !missing.is_empty() {
+            self.fetch_batches(&missing).await?;
+        }
+        Ok(())
+    }
+}
+
+async fn join(handle: JoinHandle<Result<(), crate::store::StoreError>>) -> Result<()> {
+    match handle.await {
+        Ok(result) => Ok(result?),
+        Err(e) => Err(crate::imap::ImapError::bug(format!("cache writer task failed: {e}")).into()),
+    }
+}
