@@ -1,5 +1,7 @@
 //! `tern folders` as a user runs it: the real binary, a config file, a real Dovecot.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod support;
 
 use std::path::Path;

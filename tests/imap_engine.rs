@@ -1,6 +1,8 @@
 //! The IMAP engine against a real Dovecot: every connection mode, every command the issue
 //! lists, pushes during commands and IDLE, and the failure modes a user meets.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod support;
 
 use std::sync::{Arc, Mutex};
@@ -732,7 +734,7 @@ async fn server_disconnect_during_idle_is_reported() {
     .await
     .expect("a kicked IDLE must end, not hang");
     kicker.join().unwrap();
-    let err = result.err().expect("the disconnect is an error");
+    let err = result.expect_err("the disconnect is an error");
     assert!(
         matches!(err.kind, ErrorKind::Bye | ErrorKind::Network),
         "{err:?}"

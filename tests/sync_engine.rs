@@ -2,6 +2,8 @@
 //! changes (QRESYNC, CONDSTORE-only and plain), UIDVALIDITY changes, IDLE pushes, a kill
 //! in the middle of a first sync, and a randomized convergence run.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod support;
 
 use std::collections::BTreeMap;
@@ -387,12 +389,12 @@ fn killing_a_first_sync_midway_then_syncing_again_completes_the_cache() {
     // Kill it once some, but not all, messages are committed.
     let mut partial = 0;
     for _ in 0..2000 {
-        if let Ok(store) = tern::store::Reader::open(&db) {
-            if let Ok(Some(folder)) = store.folder("INBOX") {
-                partial = store.count(folder.id).unwrap_or(0);
-                if partial > 0 {
-                    break;
-                }
+        if let Ok(store) = tern::store::Reader::open(&db)
+            && let Ok(Some(folder)) = store.folder("INBOX")
+        {
+            partial = store.count(folder.id).unwrap_or(0);
+            if partial > 0 {
+                break;
             }
         }
         std::thread::sleep(Duration::from_millis(5));

@@ -15,10 +15,10 @@ pub async fn raw_message(
     let state = reader.folder(folder)?.ok_or_else(|| {
         anyhow::anyhow!("{folder} is not in the cache; run `tern sync --folder {folder}`")
     })?;
-    if let Some(validity) = state.uidvalidity {
-        if let Some(body) = reader.body(state.id, validity, uid)? {
-            return Ok(body);
-        }
+    if let Some(validity) = state.uidvalidity
+        && let Some(body) = reader.body(state.id, validity, uid)?
+    {
+        return Ok(body);
     }
     if reader.message(state.id, uid)?.is_none() {
         anyhow::bail!("no message with UID {uid} in {folder} (cache); run `tern sync`");

@@ -78,16 +78,16 @@ pub fn apply_updates(
         match update {
             Update::Fetch(fetch) => {
                 applied.max_modseq = applied.max_modseq.max(fetch.modseq);
-                if let (Some(uid), Some(flags)) = (fetch.uid, &fetch.flags) {
-                    if fetch.header.is_none() {
-                        applied.flags_changed += tx.set_flags(
-                            folder,
-                            uidvalidity,
-                            uid,
-                            &Flags::from_imap(flags),
-                            fetch.modseq,
-                        )?;
-                    }
+                if let (Some(uid), Some(flags)) = (fetch.uid, &fetch.flags)
+                    && fetch.header.is_none()
+                {
+                    applied.flags_changed += tx.set_flags(
+                        folder,
+                        uidvalidity,
+                        uid,
+                        &Flags::from_imap(flags),
+                        fetch.modseq,
+                    )?;
                 }
             }
             Update::Vanished { uids, .. } => {

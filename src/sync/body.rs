@@ -37,10 +37,11 @@ pub async fn fetch_body(
             &[FetchItem::Uid, FetchItem::FullBody],
             None,
             &mut |u| {
-                if let Update::Fetch(fetch) = u {
-                    if fetch.uid == Some(uid) && fetch.body.is_some() {
-                        body = fetch.body;
-                    }
+                if let Update::Fetch(fetch) = u
+                    && fetch.uid == Some(uid)
+                    && fetch.body.is_some()
+                {
+                    body = fetch.body;
                 }
             },
         )
@@ -100,10 +101,10 @@ pub async fn prefetch_bodies(
             &[FetchItem::Uid, FetchItem::FullBody],
             None,
             &mut |u| {
-                if let Update::Fetch(fetch) = u {
-                    if let (Some(uid), Some(body)) = (fetch.uid, fetch.body) {
-                        bodies.push((uid, body));
-                    }
+                if let Update::Fetch(fetch) = u
+                    && let (Some(uid), Some(body)) = (fetch.uid, fetch.body)
+                {
+                    bodies.push((uid, body));
                 }
             },
         )

@@ -338,10 +338,10 @@ impl Step<'_> {
                 &[FetchItem::Uid, FetchItem::Flags],
                 None,
                 &mut |u| {
-                    if let Update::Fetch(fetch) = &u {
-                        if let Some(uid) = fetch.uid {
-                            seen.insert(uid);
-                        }
+                    if let Update::Fetch(fetch) = &u
+                        && let Some(uid) = fetch.uid
+                    {
+                        seen.insert(uid);
                     }
                     updates.push(u);
                 },

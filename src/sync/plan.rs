@@ -62,16 +62,14 @@ pub fn plan(cached: &CachedState, select: &SelectInfo, caps: ServerCaps) -> Plan
     if caps.qresync && condstore_usable && cached.highestmodseq.is_some() {
         return Plan::Qresync { new_from };
     }
-    if condstore_usable {
-        if let Some(since) = cached.highestmodseq {
-            let unchanged = select.highest_modseq == Some(since)
-                && new_from.is_none()
-                && select.exists == cached.count;
-            if unchanged {
-                return Plan::UpToDate;
-            }
-            return Plan::Condstore { since, new_from };
+    if condstore_usable && let Some(since) = cached.highestmodseq {
+        let unchanged = select.highest_modseq == Some(since)
+            && new_from.is_none()
+            && select.exists == cached.count;
+        if unchanged {
+            return Plan::UpToDate;
         }
+        return Plan::Condstore { since, new_from };
     }
     Plan::Plain {
         known_below: cached.uidnext.unwrap_or(u32::MAX),

@@ -126,14 +126,14 @@ async fn session(
         if !updates.is_empty() {
             apply_pushes(&mut client, store, &options.folder, updates, events).await?;
         }
-        if let Some(at) = next_status {
-            if tokio::time::Instant::now() >= at {
-                poll_status(&mut client, store, &options.folder, events).await?;
-                let _ = events.send(EngineEvent::FoldersChanged);
-                next_status = options
-                    .status_interval
-                    .map(|i| tokio::time::Instant::now() + i);
-            }
+        if let Some(at) = next_status
+            && tokio::time::Instant::now() >= at
+        {
+            poll_status(&mut client, store, &options.folder, events).await?;
+            let _ = events.send(EngineEvent::FoldersChanged);
+            next_status = options
+                .status_interval
+                .map(|i| tokio::time::Instant::now() + i);
         }
     }
 }
