@@ -104,6 +104,8 @@ pub struct ImapClient {
     /// Set when the protocol state cannot be trusted any more; every later command fails
     /// with a network error so the caller reconnects.
     broken: Option<String>,
+    /// The mailbox selected now, and whether read-only (EXAMINE).
+    selected: Option<(String, bool)>,
 }
 
 impl ImapClient {
@@ -123,6 +125,7 @@ impl ImapClient {
             driver,
             options: options.clone(),
             broken: None,
+            selected: None,
         };
         if client.capabilities().is_empty() {
             client.capability().await?;
@@ -175,6 +178,13 @@ impl ImapClient {
 
     pub fn is_compressed(&self) -> bool {
         self.driver.is_compressed()
+    }
+
+    /// The selected mailbox and whether it is read-only.
+    pub fn selected(&self) -> Option<(&str, bool)> {
+        self.selected
+            .as_ref()
+            .map(|(name, ro)| (name.as_str(), *ro))
     }
 
     /// Messages in the selected mailbox as the server last reported.
@@ -508,6 +518,7 @@ impl ImapClient {
             }
         };
         self.driver.session.begin_select();
+        self.selected = None;
         let mut info = SelectInfo::default();
         let result = self
             .run(body, &mut |update| {
@@ -524,6 +535,7 @@ impl ImapClient {
             Ok(status) => {
                 apply_select_code(&mut info, status.code.as_ref());
                 info.read_only = read_only || status.code == Some(Code::ReadOnly);
+                self.selected = Some((mailbox.to_string(), info.read_only));
                 Ok(info)
             }
             Err(e) => {

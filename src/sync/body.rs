@@ -6,7 +6,7 @@ use crate::imap::{FetchItem, ImapClient, ImapError, Update};
 use crate::store::Store;
 
 /// The raw message from the cache, or fetched (folder must exist in the cache) and stored.
-/// Selects the folder read-only when it is not the selected one.
+/// Examines the folder (read-only) when it is not the selected one.
 pub async fn fetch_body(
     client: &mut ImapClient,
     store: &Store,
@@ -23,12 +23,14 @@ pub async fn fetch_body(
     if let Some(body) = reader.body(state.id, uidvalidity, uid)? {
         return Ok(body);
     }
-    let info = client.select(folder, true, None, &mut |_| {}).await?;
-    if info.uid_validity != Some(uidvalidity) {
-        return Err(ImapError::protocol(format!(
-            "{folder} changed on the server (UIDVALIDITY); sync it again"
-        ))
-        .into());
+    if client.selected().map(|(name, _)| name) != Some(folder) {
+        let info = client.select(folder, true, None, &mut |_| {}).await?;
+        if info.uid_validity != Some(uidvalidity) {
+            return Err(ImapError::protocol(format!(
+                "{folder} changed on the server (UIDVALIDITY); sync it again"
+            ))
+            .into());
+        }
     }
     let mut body = None;
     client

@@ -1,0 +1,266 @@
+//! The running engine as the UI drives it: folder switches, lazy bodies, the INBOX watch
+//! connection, reconnecting after the server drops us, and a one-connection server.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+mod support;
+
+use std::time::Duration;
+
+use support::{DovecotOptions, SeedMessage, TestDovecot};
+use tern::bus::{ConnState, EngineEvent};
+use tern::store::Store;
+use tern::sync::Folders;
+use tern::sync::watch::{EngineCommand, WatchOptions, run_engine};
+use tokio::sync::{mpsc, watch};
+
+struct Running {
+    commands: mpsc::UnboundedSender<EngineCommand>,
+    events: mpsc::UnboundedReceiver<EngineEvent>,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<tern::sync::Result<()>>,
+}
+
+fn account(server: &TestDovecot) -> tern::config::AccountConfig {
+    tern::config::Config::parse(
+        &format!(
+            "[[accounts]]\nname = \"t\"\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"plain\"\n\
+             username = \"{}\"\npassword = \"{}\"\n",
+            server.imap_port(),
+            server.user(),
+            server.password()
+        ),
+        std::path::Path::new("test.toml"),
+    )
+    .unwrap()
+    .accounts
+    .remove(0)
+}
+
+fn start(server: &TestDovecot, store: &Store, folder: &str) -> Running {
+    let account = account(server);
+    let store = store.clone();
+    let options = WatchOptions {
+        folder: folder.to_string(),
+        folders: Folders::One(folder.to_string()),
+        idle_refresh: Duration::from_secs(540),
+        status_interval: None,
+        prefetch_bodies: 0,
+    };
+    let (commands, commands_rx) = mpsc::unbounded_channel();
+    let (events_tx, events) = mpsc::unbounded_channel();
+    let (stop, stopped) = watch::channel(false);
+    let task = tokio::spawn(async move {
+        run_engine(&account, &store, &options, &events_tx, stopped, commands_rx).await
+    });
+    Running {
+        commands,
+        events,
+        stop,
+        task,
+    }
+}
+
+impl Running {
+    /// Waits (bounded, so a broken engine fails the test) for an event matching `want`.
+    async fn wait_for(&mut self, what: &str, want: impl Fn(&EngineEvent) -> bool) {
+        loop {
+            match tokio::time::timeout(Duration::from_secs(30), self.events.recv()).await {
+                Ok(Some(event)) if want(&event) => return,
+                Ok(Some(_)) => {}
+                other => panic!("waiting for {what}: {other:?}"),
+            }
+        }
+    }
+
+    async fn online(&mut self) {
+        self.wait_for("online", |e| {
+            matches!(e, EngineEvent::Conn(ConnState::Online))
+        })
+        .await;
+    }
+
+    async fn shut_down(self) {
+        self.stop.send(true).unwrap();
+        self.task.await.unwrap().unwrap();
+    }
+}
+
+async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
+    for _ in 0..400 {
+        if check() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("never happened: {what}");
+}
+
+fn has_message(store: &Store, folder: &str, subject: &str) -> bool {
+    let reader = store.reader().unwrap();
+    let Some(state) = reader.folder(folder).unwrap() else {
+        return false;
+    };
+    reader
+        .window(
+            state.id,
+            tern::store::SortOrder::DateDesc,
+            tern::store::Window::Offset(0),
+            500,
+        )
+        .unwrap()
+        .iter()
+        .any(|m| m.subject == subject)
+}
+
+#[tokio::test]
+async fn switching_folders_and_fetching_bodies() {
+    let server = TestDovecot::start();
+    server.seed_maildir(
+        server.user(),
+        "INBOX",
+        [SeedMessage::text(1, "inbox mail", "hello")],
+    );
+    server.seed_maildir(
+        server.user(),
+        "Archive",
+        [SeedMessage::text(2, "archived", "the archived body")],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
+    let mut engine = start(&server, &store, "INBOX");
+    engine.online().await;
+    assert!(has_message(&store, "INBOX", "inbox mail"));
+
+    engine
+        .commands
+        .send(EngineCommand::SelectFolder("Archive".into()))
+        .unwrap();
+    engine
+        .wait_for(
+            "Archive synced",
+            |e| matches!(e, EngineEvent::FolderChanged { folder } if folder == "Archive"),
+        )
+        .await;
+    assert!(has_message(&store, "Archive", "archived"));
+
+    engine
+        .commands
+        .send(EngineCommand::FetchBody {
+            folder: "Archive".into(),
+            uid: 1,
+        })
+        .unwrap();
+    engine
+        .wait_for("body", |e| {
+            matches!(e, EngineEvent::BodyReady { uid: 1, .. })
+        })
+        .await;
+    let reader = store.reader().unwrap();
+    let archive = reader.folder("Archive").unwrap().unwrap();
+    let body = reader
+        .body(archive.id, archive.uidvalidity.unwrap(), 1)
+        .unwrap()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&body).contains("the archived body"));
+    let mut other = server.raw_login(server.user());
+    other.examine("Archive").unwrap();
+    assert!(
+        !other.fetch_flags().unwrap()[&1]
+            .iter()
+            .any(|f| f == "\\Seen"),
+        "a lazy body fetch never marks the message read"
+    );
+
+    // With Archive selected, the watch connection still brings INBOX mail in.
+    other
+        .append("INBOX", &[], &SeedMessage::text(3, "while away", "x").raw)
+        .unwrap();
+    wait_until("INBOX push via the watch connection", || {
+        has_message(&store, "INBOX", "while away")
+    })
+    .await;
+    // And Archive itself is live on the main connection.
+    other
+        .append(
+            "Archive",
+            &[],
+            &SeedMessage::text(4, "archive push", "x").raw,
+        )
+        .unwrap();
+    wait_until("Archive push", || {
+        has_message(&store, "Archive", "archive push")
+    })
+    .await;
+    engine.shut_down().await;
+}
+
+#[tokio::test]
+async fn reconnects_after_the_server_drops_the_connection() {
+    let server = TestDovecot::start();
+    server.seed_maildir(server.user(), "INBOX", [SeedMessage::text(1, "first", "x")]);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
+    let mut engine = start(&server, &store, "INBOX");
+    engine.online().await;
+    assert!(server.kick(server.user()));
+    engine
+        .wait_for("reconnecting", |e| {
+            matches!(e, EngineEvent::Conn(ConnState::Reconnecting { .. }))
+        })
+        .await;
+    engine.online().await;
+    let mut other = server.raw_login(server.user());
+    other
+        .append(
+            "INBOX",
+            &[],
+            &SeedMessage::text(2, "after reconnect", "x").raw,
+        )
+        .unwrap();
+    wait_until("push after reconnect", || {
+        has_message(&store, "INBOX", "after reconnect")
+    })
+    .await;
+    engine.shut_down().await;
+}
+
+#[tokio::test]
+async fn a_server_allowing_one_connection_still_works() {
+    let server = TestDovecot::start_with(
+        DovecotOptions::default().extra_config("mail_max_userip_connections = 1"),
+    );
+    server.seed_maildir(server.user(), "Archive", [SeedMessage::text(1, "old", "x")]);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
+    // Archive selected: the INBOX watch connection is refused by the server.
+    let mut engine = start(&server, &store, "Archive");
+    engine.online().await;
+    let mut other_allowed = false;
+    for _ in 0..20 {
+        // The raw client may also be refused while the engine holds the only slot.
+        if let Ok(mut raw) =
+            support::RawImap::connect_login(server.imap_port(), server.user(), "password")
+        {
+            raw.append(
+                "Archive",
+                &[],
+                &SeedMessage::text(2, "new in archive", "x").raw,
+            )
+            .unwrap();
+            other_allowed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    if other_allowed {
+        wait_until("Archive push on the only connection", || {
+            has_message(&store, "Archive", "new in archive")
+        })
+        .await;
+    } else {
+        // The server is strict per user: the engine must still be alive and synced.
+        assert!(has_message(&store, "Archive", "old"));
+    }
+    engine.shut_down().await;
+}
