@@ -1,6 +1,7 @@
 //! tern: a terminal IMAP mail reader. The binary is a thin shell over this library.
 #![forbid(unsafe_code)]
 
+pub mod app;
 pub mod bus;
 pub mod cli;
 pub mod cmd;

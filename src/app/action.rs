@@ -1,0 +1,80 @@
+//! Every user intent, with a stable snake_case name and a one-line doc. The same registry
+//! drives the keymap files, the help overlay and the `:` command line (DESIGN rule 2).
+
+macro_rules! actions {
+    ($($variant:ident => $name:literal, $doc:literal;)*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Action {
+            $($variant,)*
+        }
+
+        impl Action {
+            pub const ALL: &'static [Action] = &[$(Action::$variant,)*];
+
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $name,)*
+                }
+            }
+
+            pub fn doc(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $doc,)*
+                }
+            }
+        }
+    };
+}
+
+actions! {
+    Next => "next", "Next message (or folder)";
+    Prev => "prev", "Previous message (or folder)";
+    NextUnread => "next_unread", "Next unread message";
+    PrevUnread => "prev_unread", "Previous unread message";
+    PageDown => "page_down", "Page down (pages the reader when it is open)";
+    PageUp => "page_up", "Page up (pages the reader when it is open)";
+    HalfPageDown => "half_page_down", "Half a page down";
+    HalfPageUp => "half_page_up", "Half a page up";
+    First => "first", "First message (or folder)";
+    Last => "last", "Last message (or folder)";
+    CenterCursor => "center_cursor", "Scroll so the cursor is in the middle";
+    Open => "open", "Open the message (or folder) under the cursor";
+    Back => "back", "Close the reader, leave a mode, or quit at the top level";
+    Quit => "quit", "Quit tern";
+    FocusNext => "focus_next", "Move focus between the folders and the list";
+    ScrollDown => "scroll_down", "Scroll the reader down a line";
+    ScrollUp => "scroll_up", "Scroll the reader up a line";
+    ToggleFullscreen => "toggle_fullscreen", "Switch the reader between split and full screen";
+    ToggleHeaders => "toggle_headers", "Show all headers or the short set";
+    Attachments => "attachments", "List the attachments of the open message and save one";
+    ToggleThreads => "toggle_threads", "Switch the list between threaded and flat";
+    Filter => "filter", "Filter the list as you type (from, subject, flags)";
+    CommandLine => "command_line", "Open the : command line";
+    Help => "help", "Show the keys and what they do";
+    SyncNow => "sync_now", "Sync the current folder now";
+    Redraw => "redraw", "Redraw the screen";
+}
+
+impl Action {
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.iter().copied().find(|a| a.name() == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_snake_case_and_round_trip() {
+        let mut names: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
+        for name in &names {
+            assert!(name.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{name}");
+            assert_eq!(Action::from_name(name).map(|a| a.name()), Some(*name));
+        }
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), Action::ALL.len());
+        assert!(Action::ALL.iter().all(|a| !a.doc().is_empty()));
+    }
+}
