@@ -11,3 +11,4 @@ pub mod domain;
 pub mod imap;
 pub mod store;
 pub mod sync;
+pub mod theme;

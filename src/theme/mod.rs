@@ -1,0 +1,2 @@
+//! Themes (see scopes.rs).
+pub mod scopes;
