@@ -3,6 +3,7 @@
 //! reaches the terminal is sanitized, the work is bounded, and nothing here may panic.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use mail_parser::decoders::base64::base64_decode;
 use mail_parser::decoders::charsets::map::charset_decoder;
@@ -21,7 +22,7 @@ const MAX_LINES: usize = 20_000;
 const MAX_BYTES: usize = 2 * 1024 * 1024;
 /// html2text slows down sharply on huge or deeply nested documents; cap both.
 const MAX_HTML_INPUT: usize = 1024 * 1024;
-const MAX_HTML_DEPTH: usize = 128;
+const MAX_HTML_DEPTH: usize = 64;
 /// Forwarded messages shown inline, inside each other, at most this deep.
 const MAX_NESTED: usize = 3;
 const MIN_WIDTH: usize = 8;
@@ -356,62 +357,63 @@ fn html_to_text(html: &str, width: usize, body: &mut Body) -> String {
 }
 
 /// Drops tags nested deeper than `max_depth` (keeping their text): html2text's cost grows
-/// with the square of nesting depth, and 50,000 unclosed `<div>`s take minutes.
+/// with the square of nesting depth, and 50,000 unclosed `<div>`s take minutes. Open
+/// elements are tracked as a stack so stray close tags cannot hide real nesting.
 fn flatten_deep_html(html: &str, max_depth: usize) -> Cow<'_, str> {
-    let mut depth = 0usize;
+    let mut stack: Vec<String> = Vec::new();
+    // Dropped open tags per name, so their close tags are dropped too.
+    let mut dropped: HashMap<String, usize> = HashMap::new();
     let mut out: Option<String> = None;
     let mut copied = 0; // bytes of `html` already accounted for in `out`
-    let bytes = html.as_bytes();
     let mut i = 0;
-    while let Some(off) = bytes[i..].iter().position(|&b| b == b'<') {
+    while let Some(off) = html.as_bytes()[i..].iter().position(|&b| b == b'<') {
         let start = i + off;
         let rest = &html[start..];
-        let (end, delta) = if rest.starts_with("<!--") {
-            (rest.find("-->").map_or(html.len(), |e| start + e + 3), 0)
+        let mut end = rest.find('>').map_or(html.len(), |e| start + e + 1);
+        let mut keep = true;
+        if rest.starts_with("<!--") {
+            end = rest.find("-->").map_or(html.len(), |e| start + e + 3);
         } else {
-            let end = rest.find('>').map_or(html.len(), |e| start + e + 1);
             let tag = &html[start..end];
             let closing = tag.starts_with("</");
-            let name: String = tag
+            let name = tag
                 .trim_start_matches(['<', '/'])
                 .chars()
                 .take_while(|c| c.is_ascii_alphanumeric())
                 .collect::<String>()
                 .to_ascii_lowercase();
-            if name.is_empty() || tag.ends_with("/>") || !nests(&name) {
-                (end, 0)
-            } else if name == "script" || name == "style" {
-                // Raw text: skip to the matching close tag untouched.
+            if name.is_empty() || !nests(&name) || (!closing && tag.ends_with("/>")) {
+                // Not an element that nests.
+            } else if !closing && (name == "script" || name == "style") {
+                // Raw text: skip to the close tag untouched.
                 let close = format!("</{name}");
-                (
-                    find_ascii_ci(&html[end..], &close).map_or(html.len(), |e| end + e),
-                    0,
-                )
-            } else if closing {
-                (end, -1)
-            } else {
-                (end, 1)
+                end = find_ascii_ci(&html[end..], &close).map_or(html.len(), |e| end + e);
+            } else if !closing {
+                if stack.len() < max_depth {
+                    stack.push(name);
+                } else {
+                    *dropped.entry(name).or_default() += 1;
+                    keep = false;
+                }
+            } else if let Some(n) = dropped.get_mut(&name).filter(|n| **n > 0) {
+                *n -= 1;
+                keep = false;
+            } else if let Some(pos) = stack.iter().rposition(|open| *open == name) {
+                // Closing an outer element implicitly closes what is inside it, except that
+                // a formatting element (`</i>` around a `<div>`) is re-nested by the parser's
+                // adoption agency rather than closing the blocks inside.
+                if pos + 1 == stack.len() || !is_formatting(&name) {
+                    stack.truncate(pos);
+                }
             }
-        };
-        let keep = match delta {
-            1 => {
-                depth += 1;
-                depth <= max_depth
-            }
-            -1 => {
-                let keep = depth <= max_depth;
-                depth = depth.saturating_sub(1);
-                keep
-            }
-            _ => true,
-        };
+        }
         if !keep {
             let out = out.get_or_insert_with(|| String::with_capacity(html.len()));
             out.push_str(&html[copied..start]);
             copied = end;
         }
         i = end.max(start + 1);
-        if i >= bytes.len() {
+        if i >= html.len() {
             break;
         }
     }
@@ -428,6 +430,25 @@ fn find_ascii_ci(hay: &str, needle: &str) -> Option<usize> {
     hay.as_bytes()
         .windows(needle.len())
         .position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+fn is_formatting(name: &str) -> bool {
+    matches!(
+        name,
+        "a" | "b"
+            | "big"
+            | "code"
+            | "em"
+            | "font"
+            | "i"
+            | "nobr"
+            | "s"
+            | "small"
+            | "strike"
+            | "strong"
+            | "tt"
+            | "u"
+    )
 }
 
 /// Tags that never hold content, or that html5ever closes implicitly, do not add depth.
@@ -1329,6 +1350,20 @@ body \x1b]0;x\x07 csi \x1b[31mred\x1b[0m c1 \xc2\x9b2J bell\x07 \x1bP dcs \x1b\\
         assert!(started.elapsed() < std::time::Duration::from_secs(20));
         let flat = flatten_deep_html("<div><div><div>x</div></div></div>", 2);
         assert_eq!(flat, "<div><div>x</div></div>");
+        // Stray close tags do not hide nesting, nor do formatting closes around blocks
+        // (the parser re-nests those: 30,000 `<i><div></i>` took 95 s before).
+        let sneaky = "<div></i>".repeat(5);
+        assert_eq!(
+            flatten_deep_html(&sneaky, 2),
+            "<div></i><div></i></i></i></i>"
+        );
+        let sneaky = "<i><div></i>".repeat(3);
+        assert_eq!(flatten_deep_html(&sneaky, 3), "<i><div></i><i></i><i></i>");
+        let closed = "<div><div><div><div>x</div></div></div></div><div>y</div>";
+        assert_eq!(
+            flatten_deep_html(closed, 2),
+            "<div><div>x</div></div><div>y</div>"
+        );
         let untouched = "<div><script>if (a<b) {}</script><!-- <div> --></div>";
         assert!(matches!(flatten_deep_html(untouched, 1), Cow::Borrowed(_)));
     }
