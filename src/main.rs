@@ -90,7 +90,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     std::io::stdout().write_all(&bytes)?;
                     Ok(String::new())
                 }
-                Ok(bytes) => Ok(String::from_utf8_lossy(&bytes).into_owned()), // TODO mime
+                Ok(bytes) => Ok(tern::domain::mime::plain_text(&bytes, 80)),
                 Err(err) => Err(err),
             }
         }
