@@ -1520,7 +1520,9 @@ fn append_non_sync_literal_rejected_with_trycreate() {
         mailbox::Mailbox,
     };
     let mut session = greeted();
-    let literal = Literal::try_from(b"hi".to_vec()).expect("literal").into_non_sync();
+    let literal = Literal::try_from(b"hi".to_vec())
+        .expect("literal")
+        .into_non_sync();
     let body = CommandBody::Append {
         mailbox: Mailbox::try_from("Nope").expect("mailbox"),
         flags: vec![],

@@ -69,7 +69,10 @@ mod tests {
     fn names_are_unique_snake_case_and_round_trip() {
         let mut names: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
         for name in &names {
-            assert!(name.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{name}");
+            assert!(
+                name.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                "{name}"
+            );
             assert_eq!(Action::from_name(name).map(|a| a.name()), Some(*name));
         }
         names.sort();
