@@ -11,4 +11,5 @@ pub mod domain;
 pub mod imap;
 pub mod store;
 pub mod sync;
+pub mod term;
 pub mod theme;

@@ -330,6 +330,10 @@ impl ImapClient {
         payload: crate::domain::secret::Secret<Vec<u8>>,
     ) -> Result<StatusInfo> {
         let inline = self.has_capability("SASL-IR");
+        let oauthbearer = matches!(
+            mechanism,
+            imap_codec::imap_types::auth::AuthMechanism::OAuthBearer
+        );
         let initial_response =
             inline.then(|| WireSecret::new(Cow::Owned(payload.expose().clone())));
         let tag = self.driver.session.enqueue(CommandBody::Authenticate {
@@ -343,7 +347,10 @@ impl ImapClient {
                 SessionEvent::AuthContinue { challenge, .. } => {
                     if sent {
                         server_error = String::from_utf8_lossy(&challenge).into_owned();
-                        self.driver.session.set_auth_response(Vec::new())?;
+                        // RFC 7628 §3.2.3: OAUTHBEARER acknowledges the error with 0x01;
+                        // XOAUTH2 with an empty line.
+                        let ack = if oauthbearer { vec![0x01] } else { Vec::new() };
+                        self.driver.session.set_auth_response(ack)?;
                     } else {
                         sent = true;
                         self.driver
