@@ -156,3 +156,25 @@ fn list_of_an_unsynced_folder_says_what_to_do() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("tern sync"));
 }
+
+#[test]
+fn prefetched_bodies_can_be_read_offline() {
+    let mut server = TestDovecot::start();
+    server.seed_maildir(
+        server.user(),
+        "INBOX",
+        (1..=8).map(|n| SeedMessage::text(n, &format!("note {n}"), &format!("body number {n}"))),
+    );
+    let cli = Cli::new(&server);
+    let mut config = std::fs::read_to_string(&cli.config).unwrap();
+    config.push_str("\n[sync]\nprefetch_bodies = 3\n");
+    std::fs::write(&cli.config, config).unwrap();
+    cli.ok(&["sync"]);
+    server.stop();
+    // The newest three were fetched during the sync; the oldest was not.
+    for uid in 6..=8 {
+        assert!(cli.ok(&["read", &uid.to_string()]).contains(&format!("body number {uid}")));
+    }
+    let missing = cli.run(&["read", "1"]);
+    assert_eq!(missing.status.code(), Some(1), "not cached and the server is gone");
+}
