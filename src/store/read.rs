@@ -87,7 +87,8 @@ impl Reader {
             }
         };
         let sql = format!(
-            "SELECT {cols} FROM ({keys}) AS k JOIN messages AS m
+            // CROSS JOIN keeps the 200 keys as the outer loop (SQLite never reorders it).
+            "SELECT {cols} FROM ({keys}) AS k CROSS JOIN messages AS m
              ON m.folder_id = ?1 AND m.uidvalidity = k.uidvalidity AND m.uid = k.uid
              ORDER BY {order}",
             keys = keys.replace("{after}", after),
