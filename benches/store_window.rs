@@ -12,6 +12,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use anyhow::{Context, Result, ensure};
 use rusqlite::Connection;
 use tern::domain::message::{Flags, HeaderFields, NewMessage};
 use tern::store::{FolderId, SortOrder, Store, Window};
@@ -153,46 +154,39 @@ fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
     )
 }
 
-fn fill(store: &Store, messages: Vec<NewMessage>) -> FolderId {
-    let folder = store
-        .write(|tx| {
-            let id = tx.upsert_folder("INBOX", Some("inbox"), Some('/'))?;
-            tx.reset_folder(id, UIDVALIDITY)?;
-            Ok(id)
-        })
-        .unwrap();
+fn fill(store: &Store, messages: Vec<NewMessage>) -> Result<FolderId> {
+    let folder = store.write(|tx| {
+        let id = tx.upsert_folder("INBOX", Some("inbox"), Some('/'))?;
+        tx.reset_folder(id, UIDVALIDITY)?;
+        Ok(id)
+    })?;
     // Newest first in batches, one transaction each, as the first sync does.
     let mut rest = messages;
     while !rest.is_empty() {
         let batch = rest.split_off(rest.len().saturating_sub(BATCH));
         let oldest = batch.first().map(|m| m.uid);
-        store
-            .write(move |tx| {
-                tx.upsert_messages(folder, UIDVALIDITY, &batch)?;
-                tx.set_progress(folder, oldest, false)
-            })
-            .unwrap();
+        store.write(move |tx| {
+            tx.upsert_messages(folder, UIDVALIDITY, &batch)?;
+            tx.set_progress(folder, oldest, false)
+        })?;
     }
-    store
-        .write(move |tx| {
-            tx.set_progress(folder, None, true)?;
-            tx.refresh_counts(folder).map(drop)
-        })
-        .unwrap();
-    folder
+    store.write(move |tx| {
+        tx.set_progress(folder, None, true)?;
+        tx.refresh_counts(folder).map(drop)
+    })?;
+    Ok(folder)
 }
 
 fn mb(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
 
-fn report_sizes(path: &Path) {
+fn report_sizes(path: &Path) -> Result<()> {
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     println!("file size: {:.1} MB", mb(size));
-    let conn = Connection::open(path).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC")
-        .unwrap();
+    let conn = Connection::open(path)?;
+    let mut stmt =
+        conn.prepare("SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC")?;
     let rows = stmt
         .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
         .map(|rows| rows.flatten().collect::<Vec<_>>())
@@ -200,9 +194,10 @@ fn report_sizes(path: &Path) {
     for (name, bytes) in rows {
         println!("  {name:<28} {:>6.1} MB", mb(bytes as u64));
     }
+    Ok(())
 }
 
-fn main() {
+fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let bench = args.iter().any(|a| a == "--bench");
     let n: u32 = args
@@ -212,9 +207,9 @@ fn main() {
         .unwrap_or(if bench { 100_000 } else { 2_000 });
     let runs = if bench { 101 } else { 5 };
 
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir()?;
     let path = dir.path().join("bench.sqlite");
-    let store = Store::open(&path).unwrap();
+    let store = Store::open(&path)?;
     let messages = corpus(n);
     let avg = |f: &dyn Fn(&NewMessage) -> usize| {
         messages.iter().map(f).sum::<usize>() as f64 / f64::from(n)
@@ -230,7 +225,7 @@ fn main() {
         avg(&|m| m.headers.references.len()),
     );
     let t = Instant::now();
-    let folder = fill(&store, messages);
+    let folder = fill(&store, messages)?;
     let insert = t.elapsed();
     println!("{n} messages, {shape}");
     println!(
@@ -239,16 +234,14 @@ fn main() {
         insert.as_secs_f64() * 1e6 / f64::from(n)
     );
 
-    let reader = store.reader().unwrap();
-    assert_eq!(reader.count(folder).unwrap(), n);
+    let reader = store.reader()?;
+    ensure!(reader.count(folder)? == n, "all rows stored");
     let limit = 200;
     let last = n.saturating_sub(limit);
     for sort in [SortOrder::DateDesc, SortOrder::Threaded] {
         for offset in [0, n / 2, last] {
-            let rows = reader
-                .window(folder, sort, Window::Offset(offset), limit)
-                .unwrap();
-            assert_eq!(rows.len(), limit.min(n - offset) as usize);
+            let rows = reader.window(folder, sort, Window::Offset(offset), limit)?;
+            ensure!(rows.len() == limit.min(n - offset) as usize, "full page");
             let d = time(runs, || {
                 reader.window(folder, sort, Window::Offset(offset), limit)
             });
@@ -258,18 +251,17 @@ fn main() {
             );
         }
         let anchor = reader
-            .window(folder, sort, Window::Offset(n / 2), 1)
-            .unwrap()
-            .remove(0);
+            .window(folder, sort, Window::Offset(n / 2), 1)?
+            .into_iter()
+            .next()
+            .context("anchor row")?;
         let after = Window::After {
             date: anchor.date,
             uid: anchor.uid,
         };
-        let page = reader.window(folder, sort, after, limit).unwrap();
-        let by_offset = reader
-            .window(folder, sort, Window::Offset(n / 2 + 1), limit)
-            .unwrap();
-        assert_eq!(page, by_offset, "keyset and offset pages agree");
+        let page = reader.window(folder, sort, after, limit)?;
+        let by_offset = reader.window(folder, sort, Window::Offset(n / 2 + 1), limit)?;
+        ensure!(page == by_offset, "keyset and offset pages agree");
         let d = time(runs, || reader.window(folder, sort, after, limit));
         println!(
             "window {sort:?} keyset at {:>6} limit {limit}: {:>7.3} ms",
@@ -281,13 +273,12 @@ fn main() {
     println!("count: {:.3} ms", d.as_secs_f64() * 1e3);
     let d = time(runs, || reader.message(folder, n / 3));
     println!("message by uid: {:.3} ms", d.as_secs_f64() * 1e3);
-    let threads = reader
-        .window(folder, SortOrder::Threaded, Window::Offset(0), n)
-        .unwrap();
+    let threads = reader.window(folder, SortOrder::Threaded, Window::Offset(0), n)?;
     let roots = threads.iter().filter(|r| r.depth == 0).count();
     println!("threaded rows: {}, roots: {roots}", threads.len());
+    ensure!(threads.len() == n as usize && roots > 0 && roots < n as usize);
 
     drop(reader);
     drop(store); // closes the writer: checkpoints and removes the WAL
-    report_sizes(&path);
+    report_sizes(&path)
 }
