@@ -31,6 +31,15 @@ impl Reader {
         Ok(folders)
     }
 
+    pub fn folder_by_id(&self, id: FolderId) -> Result<Option<FolderState>> {
+        let sql = format!("SELECT {} FROM folders WHERE id = ?1", rows::FOLDER_COLUMNS);
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([id], rows::folder)
+            .optional()?)
+    }
+
     pub fn folder(&self, name: &str) -> Result<Option<FolderState>> {
         let sql = format!(
             "SELECT {} FROM folders WHERE name = ?1",
@@ -152,6 +161,18 @@ impl Reader {
             )?
             .query_row(params![folder, uidvalidity, uid], |r| r.get(0))
             .optional()?)
+    }
+
+    /// Whether a body is cached, without loading it.
+    pub fn has_body(&self, folder: FolderId, uidvalidity: u32, uid: u32) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT 1 FROM bodies WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid = ?3",
+            )?
+            .query_row(params![folder, uidvalidity, uid], |_| Ok(()))
+            .optional()?
+            .is_some())
     }
 
     /// Every (UID, flags) of the folder, by UID.

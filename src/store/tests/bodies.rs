@@ -42,7 +42,9 @@ fn put_get_and_per_body_cap() {
         reader.body(id, UV, 1).unwrap().as_deref(),
         Some(&b"Subject: hi\r\n\r\nbody"[..])
     );
+    assert!(reader.has_body(id, UV, 1).unwrap());
     assert_eq!(reader.body(id, UV, 2).unwrap(), None);
+    assert!(!reader.has_body(id, UV, 2).unwrap());
     assert_eq!(reader.body(id, UV, 99).unwrap(), None);
     assert_eq!(reader.body(id, UV + 1, 3).unwrap(), None);
     // Removing the message removes its body.

@@ -175,3 +175,14 @@ fn cache_path_is_sanitized_and_distinct() {
     assert_eq!(dots.parent(), Some(dir));
     assert!(!dots.file_name().unwrap().to_string_lossy().starts_with('.'));
 }
+
+#[test]
+fn reader_opens_a_cache_no_writer_has_open() {
+    let f = fixture();
+    f.insert(vec![msg(1, 100, "a", None)]);
+    drop(f.store); // checkpoints and removes -wal/-shm
+    assert!(!f.path.with_extension("sqlite-wal").exists());
+    let reader = Reader::open(&f.path).unwrap();
+    assert_eq!(reader.count(f.folder).unwrap(), 1);
+    assert!(reader.has_body(f.folder, UV, 1).is_ok_and(|b| !b));
+}
