@@ -9,6 +9,7 @@ pub mod config;
 pub mod connect;
 pub mod domain;
 pub mod imap;
+pub mod keymap;
 pub mod store;
 pub mod sync;
 pub mod term;
