@@ -14,3 +14,4 @@ pub mod store;
 pub mod sync;
 pub mod term;
 pub mod theme;
+pub mod ui;

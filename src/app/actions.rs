@@ -1,0 +1,395 @@
+//! What each `Action` does, per focus. Pane logic lives in the panes; this only routes.
+
+use std::time::Duration;
+
+use super::overlay::{Overlay, TextInput};
+use super::reader::ReaderState;
+use super::{BODY_DEBOUNCE, Effect, Focus, MailSource, Model, OpenFolder};
+use crate::app::action::Action;
+use crate::store::SortOrder;
+use crate::sync::watch::EngineCommand;
+
+impl Model {
+    pub(super) fn action(&mut self, action: Action, source: &dyn MailSource, fx: &mut Vec<Effect>) {
+        if let Some(top) = self.overlays.last()
+            && !top.takes_text()
+        {
+            self.overlay_action(action);
+            return;
+        }
+        match action {
+            Action::Quit => fx.push(Effect::Quit),
+            Action::Back => self.back(source, fx),
+            Action::Help => self.overlays.push(Overlay::Help { scroll: 0 }),
+            Action::CommandLine => self.overlays.push(Overlay::Command(TextInput::default())),
+            Action::Filter => self.overlays.push(Overlay::Filter {
+                input: TextInput::with_text(
+                    &self
+                        .list
+                        .filter
+                        .as_ref()
+                        .map_or(String::new(), |f| f.to_input()),
+                ),
+                previous: self.list.filter.clone(),
+            }),
+            Action::SyncNow => fx.push(Effect::Engine(EngineCommand::SyncNow)),
+            Action::Redraw => fx.push(Effect::Redraw),
+            Action::FocusNext => self.focus_next(source),
+            Action::ToggleThreads => {
+                self.list.sort = match self.list.sort {
+                    SortOrder::DateDesc => SortOrder::Threaded,
+                    SortOrder::Threaded => SortOrder::DateDesc,
+                };
+                let result = self.list.reload(source);
+                self.report(result);
+            }
+            Action::ToggleFullscreen => self.toggle_fullscreen(source, fx),
+            Action::ToggleHeaders => {
+                if let Some(r) = &mut self.reader {
+                    r.full_headers = !r.full_headers;
+                }
+            }
+            Action::Attachments => self.open_attachments(),
+            _ => match self.focus {
+                Focus::Folders => self.folders_action(action, source, fx),
+                Focus::List => self.list_action(action, source, fx),
+                Focus::Reader => self.reader_action(action, source, fx),
+            },
+        }
+    }
+
+    fn folders_action(&mut self, action: Action, source: &dyn MailSource, fx: &mut Vec<Effect>) {
+        let page = self.folders_height() as i32;
+        match action {
+            Action::Next => self.folders.step(1),
+            Action::Prev => self.folders.step(-1),
+            Action::PageDown => self.folders.step(page),
+            Action::PageUp => self.folders.step(-page),
+            Action::HalfPageDown => self.folders.step(page / 2),
+            Action::HalfPageUp => self.folders.step(-page / 2),
+            Action::First => self.folders.first(),
+            Action::Last => self.folders.last(),
+            Action::CenterCursor => {
+                self.folders.scroll = self.folders.cursor.saturating_sub(page as usize / 2);
+            }
+            Action::Open => {
+                if let Some(name) = self.folders.current().map(|r| r.name.clone()) {
+                    self.select_folder(&name, source, fx);
+                }
+            }
+            _ => {}
+        }
+        self.folders.fit(page as usize);
+    }
+
+    /// Opens a folder from the cache at once and tells the engine to sync it.
+    pub(super) fn select_folder(
+        &mut self,
+        name: &str,
+        source: &dyn MailSource,
+        fx: &mut Vec<Effect>,
+    ) {
+        if self.open_folder(name, source) {
+            self.focus = Focus::List;
+            self.layout(source);
+            fx.push(Effect::Engine(EngineCommand::SelectFolder(
+                name.to_string(),
+            )));
+        }
+    }
+
+    fn list_action(&mut self, action: Action, source: &dyn MailSource, fx: &mut Vec<Effect>) {
+        let page = i64::from(self.list.height);
+        let result = match action {
+            Action::Next => self.list.move_by(1, source),
+            Action::Prev => self.list.move_by(-1, source),
+            Action::NextUnread | Action::PrevUnread => {
+                self.jump_unread(action == Action::NextUnread, source);
+                Ok(())
+            }
+            // With the reader open, paging reads on (Space pages the message).
+            Action::PageDown | Action::PageUp if self.reader.is_some() => {
+                self.reader_action(action, source, fx);
+                return;
+            }
+            Action::PageDown => self.list.move_by(page, source),
+            Action::PageUp => self.list.move_by(-page, source),
+            Action::HalfPageDown => self.list.move_by(page / 2, source),
+            Action::HalfPageUp => self.list.move_by(-page / 2, source),
+            Action::First => self.list.move_to(0, source),
+            Action::Last => self.list.move_to(i64::MAX, source),
+            Action::CenterCursor => self.list.center(source),
+            Action::ScrollDown | Action::ScrollUp => {
+                self.reader_action(action, source, fx);
+                return;
+            }
+            Action::Open => {
+                self.open_reader(source, fx);
+                return;
+            }
+            _ => Ok(()),
+        };
+        self.report(result);
+        self.follow_cursor(source, fx);
+    }
+
+    fn reader_action(&mut self, action: Action, source: &dyn MailSource, fx: &mut Vec<Effect>) {
+        let (total, height) = self.reader_extent();
+        let Some(reader) = &mut self.reader else {
+            return;
+        };
+        let page = i64::from(height.saturating_sub(1).max(1));
+        match action {
+            Action::ScrollDown => reader.scroll_by(1, total, height),
+            Action::ScrollUp => reader.scroll_by(-1, total, height),
+            Action::PageDown => reader.scroll_by(page, total, height),
+            Action::PageUp => reader.scroll_by(-page, total, height),
+            Action::HalfPageDown => reader.scroll_by(page / 2, total, height),
+            Action::HalfPageUp => reader.scroll_by(-page / 2, total, height),
+            Action::First => reader.scroll = 0,
+            Action::Last => reader.scroll_by(i64::from(total), total, height),
+            Action::Next | Action::Prev => {
+                let delta = if action == Action::Next { 1 } else { -1 };
+                let result = self.list.move_by(delta, source);
+                self.report(result);
+                self.follow_cursor(source, fx);
+            }
+            Action::NextUnread | Action::PrevUnread => {
+                self.jump_unread(action == Action::NextUnread, source);
+                self.follow_cursor(source, fx);
+            }
+            _ => {}
+        }
+    }
+
+    fn jump_unread(&mut self, forward: bool, source: &dyn MailSource) {
+        let found = self.list.find_unread(forward, source);
+        match self.report(found) {
+            Some(Some(i)) => {
+                let result = self.list.move_to(i64::from(i), source);
+                self.report(result);
+            }
+            Some(None) => self.status.note("no more unread messages"),
+            None => {}
+        }
+    }
+
+    /// Lines in the reader and its height, for scrolling.
+    pub(super) fn reader_extent(&self) -> (u32, u32) {
+        let areas = crate::ui::layout::areas(&self.view());
+        let height = areas.reader_inner.map_or(1, |r| u32::from(r.height));
+        let total = self
+            .reader
+            .as_ref()
+            .map_or(0, |r| crate::ui::reader::line_count(r) as u32);
+        (total, height)
+    }
+
+    fn folders_height(&self) -> u16 {
+        crate::ui::layout::areas(&self.view())
+            .folders_inner
+            .map_or(1, |r| r.height.max(1))
+    }
+
+    /// Opens the reader on the cursor's message; on the message already shown, goes full
+    /// screen.
+    fn open_reader(&mut self, source: &dyn MailSource, fx: &mut Vec<Effect>) {
+        let Some(row) = self.list.current().cloned() else {
+            return;
+        };
+        if let Some(reader) = &mut self.reader
+            && reader.uid == row.uid
+        {
+            reader.fullscreen = true;
+            self.focus = Focus::Reader;
+            self.layout(source);
+            return;
+        }
+        self.show_message(row, Duration::ZERO, source, fx);
+    }
+
+    /// In split view the reader shows whatever the list cursor is on.
+    pub(super) fn follow_cursor(&mut self, source: &dyn MailSource, fx: &mut Vec<Effect>) {
+        let Some(reader) = &self.reader else {
+            return;
+        };
+        match self.list.current() {
+            Some(row) if row.uid != reader.uid => {
+                let row = row.clone();
+                self.show_message(row, BODY_DEBOUNCE, source, fx);
+            }
+            _ => {}
+        }
+    }
+
+    /// Shows `row` in the reader: from the cache if the body is there, else loading with a
+    /// fetch due after `delay` (latest wins: a due message for another uid is ignored).
+    fn show_message(
+        &mut self,
+        row: crate::domain::message::MessageRow,
+        delay: Duration,
+        source: &dyn MailSource,
+        fx: &mut Vec<Effect>,
+    ) {
+        let Some(OpenFolder { id, name }) = self.list.folder.clone() else {
+            return;
+        };
+        match &mut self.reader {
+            Some(reader) => reader.show(id, &name, row),
+            None => self.reader = Some(ReaderState::new(id, &name, row, 80)),
+        }
+        // Wrap width depends on the split; fix it before rendering the body.
+        self.layout(source);
+        let uid = self.reader.as_ref().map_or(0, |r| r.uid);
+        if !self.load_body(source) {
+            fx.push(Effect::FetchBodyAfter {
+                delay,
+                folder: name,
+                uid,
+            });
+        }
+    }
+
+    /// Renders the reader's body from the cache; false when it is not cached yet.
+    pub(super) fn load_body(&mut self, source: &dyn MailSource) -> bool {
+        let Some(reader) = &self.reader else {
+            return false;
+        };
+        let raw = source.body(reader.folder_id, reader.uid);
+        match self.report(raw) {
+            Some(Some(raw)) => {
+                if let Some(reader) = &mut self.reader {
+                    reader.set_raw(raw);
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn toggle_fullscreen(&mut self, source: &dyn MailSource, fx: &mut Vec<Effect>) {
+        match &mut self.reader {
+            Some(reader) => {
+                reader.fullscreen = !reader.fullscreen;
+                self.focus = if reader.fullscreen {
+                    Focus::Reader
+                } else {
+                    Focus::List
+                };
+                self.layout(source);
+            }
+            None => {
+                self.open_reader(source, fx);
+                if let Some(reader) = &mut self.reader {
+                    reader.fullscreen = true;
+                    self.focus = Focus::Reader;
+                    self.layout(source);
+                }
+            }
+        }
+    }
+
+    fn focus_next(&mut self, source: &dyn MailSource) {
+        self.focus = match self.focus {
+            Focus::Folders => Focus::List,
+            Focus::List if self.reader.is_some() => Focus::Reader,
+            Focus::List | Focus::Reader => Focus::Folders,
+        };
+        if self.focus == Focus::Reader && self.reader_fullscreen() {
+            // Nothing else is on screen; go round to the folders.
+            self.focus = Focus::Folders;
+        }
+        self.layout(source);
+    }
+
+    /// Back out one level: reader, folders focus, filter; at the top, quit.
+    fn back(&mut self, source: &dyn MailSource, fx: &mut Vec<Effect>) {
+        if self.reader.is_some() {
+            self.reader = None;
+            self.focus = Focus::List;
+            self.layout(source);
+        } else if self.focus == Focus::Folders {
+            self.focus = Focus::List;
+            self.layout(source);
+        } else if self.list.filter.is_some() {
+            self.list.filter = None;
+            let result = self.list.reload(source);
+            self.report(result);
+        } else {
+            fx.push(Effect::Quit);
+        }
+    }
+
+    fn open_attachments(&mut self) {
+        let has = self
+            .reader
+            .as_ref()
+            .and_then(|r| r.rendered())
+            .is_some_and(|m| !m.attachments.is_empty());
+        if has {
+            self.overlays.push(Overlay::Attachments {
+                selected: 0,
+                prompt: None,
+            });
+        } else {
+            self.status.note("no attachments");
+        }
+    }
+
+    /// Actions while a non-text overlay (help, attachments, messages) is on top.
+    fn overlay_action(&mut self, action: Action) {
+        let attachments = self
+            .reader
+            .as_ref()
+            .and_then(|r| r.rendered())
+            .map_or(0, |m| m.attachments.len());
+        let Some(top) = self.overlays.last_mut() else {
+            return;
+        };
+        let close = matches!(action, Action::Back | Action::Quit)
+            || matches!((&*top, action), (Overlay::Help { .. }, Action::Help));
+        if close {
+            self.overlays.pop();
+            return;
+        }
+        let delta: i64 = match action {
+            Action::Next | Action::ScrollDown => 1,
+            Action::Prev | Action::ScrollUp => -1,
+            Action::PageDown | Action::HalfPageDown => 10,
+            Action::PageUp | Action::HalfPageUp => -10,
+            Action::First => i64::MIN / 2,
+            Action::Last => i64::MAX / 2,
+            _ => 0,
+        };
+        match top {
+            Overlay::Help { scroll } | Overlay::Messages { scroll } => {
+                *scroll = (i64::from(*scroll) + delta).clamp(0, 10_000) as u32;
+            }
+            Overlay::Attachments { selected, prompt } => {
+                let last = attachments.saturating_sub(1) as i64;
+                *selected = (*selected as i64 + delta).clamp(0, last) as usize;
+                if action == Action::Open {
+                    let name = self
+                        .reader
+                        .as_ref()
+                        .and_then(|r| r.rendered())
+                        .and_then(|m| m.attachments.get(*selected))
+                        .map_or(String::new(), |a| safe_file_name(&a.filename));
+                    *prompt = Some(TextInput::with_text(&name));
+                }
+            }
+            Overlay::Command(_) | Overlay::Filter { .. } => {}
+        }
+    }
+}
+
+/// A default save name: the attachment's own name without directories.
+fn safe_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let base = base.trim_start_matches('.');
+    if base.is_empty() {
+        "attachment".into()
+    } else {
+        base.to_string()
+    }
+}

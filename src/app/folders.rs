@@ -1,0 +1,317 @@
+//! The folder sidebar: the cached folders as a delimiter-aware tree, special-use folders
+//! first in role order, with live counts. One section per account.
+
+use std::collections::HashMap;
+
+use crate::store::{FolderId, FolderState};
+
+/// Special-use roles in the order the sidebar lists them.
+const ROLE_ORDER: &[&str] = &[
+    "inbox", "drafts", "sent", "archive", "junk", "trash", "all", "flagged",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FolderRowKind {
+    /// An account's section header.
+    Account,
+    /// A folder that can be opened.
+    Folder(FolderId),
+    /// A path component with no folder of its own (e.g. `Lists` of `Lists/dev`).
+    Parent,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FolderRow {
+    pub kind: FolderRowKind,
+    /// Full server name (what `SelectFolder` takes); the account name for a header.
+    pub name: String,
+    /// The last path component, as shown.
+    pub label: String,
+    pub depth: u16,
+    pub role: Option<String>,
+    pub unseen: u32,
+    pub total: u32,
+}
+
+impl FolderRow {
+    pub fn selectable(&self) -> bool {
+        matches!(self.kind, FolderRowKind::Folder(_))
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FoldersPane {
+    pub rows: Vec<FolderRow>,
+    /// Index into `rows`; always a selectable row when there is one.
+    pub cursor: usize,
+    pub scroll: usize,
+    states: Vec<FolderState>,
+}
+
+impl FoldersPane {
+    /// Rebuilds the tree for `account`, keeping the cursor on the same folder name.
+    pub fn set_folders(&mut self, account: &str, folders: Vec<FolderState>) {
+        let keep = self.current().map(|r| r.name.clone());
+        self.rows = vec![FolderRow {
+            kind: FolderRowKind::Account,
+            name: account.to_string(),
+            label: account.to_string(),
+            depth: 0,
+            role: None,
+            unseen: 0,
+            total: 0,
+        }];
+        self.rows.extend(tree_rows(&folders));
+        self.states = folders;
+        self.cursor = keep
+            .and_then(|name| self.position(&name))
+            .or_else(|| self.rows.iter().position(FolderRow::selectable))
+            .unwrap_or(0);
+    }
+
+    pub fn state(&self, name: &str) -> Option<&FolderState> {
+        self.states.iter().find(|f| f.name == name)
+    }
+
+    pub fn states(&self) -> &[FolderState] {
+        &self.states
+    }
+
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.rows
+            .iter()
+            .position(|r| r.selectable() && r.name == name)
+    }
+
+    pub fn current(&self) -> Option<&FolderRow> {
+        self.rows.get(self.cursor).filter(|r| r.selectable())
+    }
+
+    pub fn select(&mut self, name: &str) {
+        if let Some(i) = self.position(name) {
+            self.cursor = i;
+        }
+    }
+
+    /// Moves by `delta` selectable rows, stopping at the ends.
+    pub fn step(&mut self, delta: i32) {
+        let selectable: Vec<usize> = (0..self.rows.len())
+            .filter(|&i| self.rows[i].selectable())
+            .collect();
+        let Some(at) = selectable.iter().position(|&i| i >= self.cursor) else {
+            return;
+        };
+        let to = (at as i64 + i64::from(delta)).clamp(0, selectable.len() as i64 - 1);
+        if let Some(&i) = selectable.get(to as usize) {
+            self.cursor = i;
+        }
+    }
+
+    pub fn first(&mut self) {
+        self.step(i32::MIN / 2);
+    }
+
+    pub fn last(&mut self) {
+        self.step(i32::MAX / 2);
+    }
+
+    /// Row at screen line `line` of a pane `height` rows high (for mouse clicks).
+    pub fn row_at(&self, line: usize) -> Option<usize> {
+        let i = self.scroll + line;
+        self.rows.get(i).filter(|r| r.selectable()).map(|_| i)
+    }
+
+    /// Keeps the cursor inside a pane `height` rows high.
+    pub fn fit(&mut self, height: usize) {
+        let height = height.max(1);
+        if self.cursor < self.scroll {
+            self.scroll = self.cursor;
+        } else if self.cursor >= self.scroll + height {
+            self.scroll = self.cursor + 1 - height;
+        }
+        self.scroll = self.scroll.min(self.rows.len().saturating_sub(height));
+    }
+}
+
+fn role_rank(role: Option<&str>) -> usize {
+    role.and_then(|r| ROLE_ORDER.iter().position(|o| r.eq_ignore_ascii_case(o)))
+        .unwrap_or(ROLE_ORDER.len())
+}
+
+fn effective_role(f: &FolderState) -> Option<String> {
+    match &f.role {
+        Some(r) if role_rank(Some(r)) < ROLE_ORDER.len() => Some(r.to_ascii_lowercase()),
+        _ if f.name.eq_ignore_ascii_case("INBOX") => Some("inbox".into()),
+        _ => None,
+    }
+}
+
+struct Node {
+    label: String,
+    full: String,
+    folder: Option<usize>,
+    role: Option<String>,
+    children: Vec<usize>,
+}
+
+/// Special-use folders are lifted to the top (leaf name shown); the rest form a tree by
+/// delimiter. A folder under a special-use one stays under it.
+fn tree_rows(folders: &[FolderState]) -> Vec<FolderRow> {
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut roots: Vec<usize> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for (i, f) in folders.iter().enumerate() {
+        if let Some(role) = effective_role(f) {
+            index.insert(f.name.clone(), nodes.len());
+            roots.push(nodes.len());
+            nodes.push(Node {
+                label: leaf(&f.name, f.delimiter).to_string(),
+                full: f.name.clone(),
+                folder: Some(i),
+                role: Some(role),
+                children: Vec::new(),
+            });
+        }
+    }
+    let mut rest: Vec<usize> = (0..folders.len())
+        .filter(|&i| effective_role(&folders[i]).is_none())
+        .collect();
+    rest.sort_by(|&a, &b| folders[a].name.cmp(&folders[b].name));
+    for i in rest {
+        let f = &folders[i];
+        let parts: Vec<&str> = match f.delimiter {
+            Some(d) => f.name.split(d).collect(),
+            None => vec![f.name.as_str()],
+        };
+        let delim = f.delimiter.map(String::from).unwrap_or_default();
+        let mut parent: Option<usize> = None;
+        for depth in 1..=parts.len() {
+            let full = parts[..depth].join(&delim);
+            let node = match index.get(&full) {
+                Some(&n) => n,
+                None => {
+                    let n = nodes.len();
+                    nodes.push(Node {
+                        label: parts[depth - 1].to_string(),
+                        full: full.clone(),
+                        folder: None,
+                        role: None,
+                        children: Vec::new(),
+                    });
+                    index.insert(full, n);
+                    match parent {
+                        Some(p) => nodes[p].children.push(n),
+                        None => roots.push(n),
+                    }
+                    n
+                }
+            };
+            if depth == parts.len() && nodes[node].folder.is_none() {
+                nodes[node].folder = Some(i);
+            }
+            parent = Some(node);
+        }
+    }
+    let key = |n: &Node| (role_rank(n.role.as_deref()), n.label.to_lowercase());
+    roots.sort_by_key(|&n| key(&nodes[n]));
+    for n in 0..nodes.len() {
+        let mut children = std::mem::take(&mut nodes[n].children);
+        children.sort_by_key(|&c| key(&nodes[c]));
+        nodes[n].children = children;
+    }
+    let mut out = Vec::with_capacity(nodes.len());
+    let mut stack: Vec<(usize, u16)> = roots.iter().rev().map(|&n| (n, 0)).collect();
+    while let Some((n, depth)) = stack.pop() {
+        let node = &nodes[n];
+        let state = node.folder.and_then(|i| folders.get(i));
+        out.push(FolderRow {
+            kind: match state {
+                Some(f) => FolderRowKind::Folder(f.id),
+                None => FolderRowKind::Parent,
+            },
+            name: node.full.clone(),
+            label: node.label.clone(),
+            depth,
+            role: node.role.clone(),
+            unseen: state.map_or(0, |f| f.unseen),
+            total: state.map_or(0, |f| f.messages),
+        });
+        stack.extend(node.children.iter().rev().map(|&c| (c, depth + 1)));
+    }
+    out
+}
+
+fn leaf(name: &str, delimiter: Option<char>) -> &str {
+    match delimiter {
+        Some(d) => name.rsplit(d).next().unwrap_or(name),
+        None => name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder(id: i64, name: &str, role: Option<&str>) -> FolderState {
+        FolderState {
+            id,
+            name: name.into(),
+            role: role.map(Into::into),
+            delimiter: Some('/'),
+            uidvalidity: None,
+            uidnext: None,
+            highestmodseq: None,
+            messages: 10,
+            unseen: id as u32,
+            synced_at: None,
+            complete: true,
+            oldest_uid: None,
+        }
+    }
+
+    #[test]
+    fn special_use_first_then_tree() {
+        let mut pane = FoldersPane::default();
+        pane.set_folders(
+            "work",
+            vec![
+                folder(1, "Archive", Some("archive")),
+                folder(2, "INBOX", None),
+                folder(3, "Lists/dev", None),
+                folder(4, "Lists/rust", None),
+                folder(5, "[Gmail]/Sent Mail", Some("sent")),
+                folder(6, "Trash", Some("trash")),
+                folder(7, "Drafts", Some("drafts")),
+                folder(8, "bills", None),
+                folder(9, "INBOX/receipts", None),
+            ],
+        );
+        let shown: Vec<String> = pane
+            .rows
+            .iter()
+            .map(|r| format!("{}{}", "  ".repeat(r.depth as usize), r.label))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "work",
+                "INBOX",
+                "  receipts",
+                "Drafts",
+                "Sent Mail",
+                "Archive",
+                "Trash",
+                "bills",
+                "Lists",
+                "  dev",
+                "  rust",
+            ]
+        );
+        assert_eq!(pane.current().map(|r| r.name.as_str()), Some("INBOX"));
+        pane.last();
+        assert_eq!(pane.current().map(|r| r.name.as_str()), Some("Lists/rust"));
+        pane.step(-2);
+        // "Lists" has no folder of its own: skipped.
+        assert_eq!(pane.current().map(|r| r.name.as_str()), Some("bills"));
+    }
+}

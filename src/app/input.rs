@@ -1,0 +1,205 @@
+//! Keys and mouse: text overlays edit their text; everything else goes through the keymap
+//! to an `Action`. The mouse maps screen cells to panes with the same layout `ui` draws.
+
+use std::path::PathBuf;
+
+use ratatui::crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::{Position, Rect};
+
+use super::overlay::{InputOutcome, Overlay};
+use super::source::Filter;
+use super::{Effect, Focus, MailSource, Model};
+use crate::app::action::Action;
+use crate::domain::mime::attachment_bytes;
+use crate::keymap::{Context, KeyOutcome};
+
+/// Lines per wheel notch.
+const WHEEL_LINES: i64 = 3;
+
+impl Model {
+    pub(super) fn key(&mut self, key: KeyEvent, source: &dyn MailSource, fx: &mut Vec<Effect>) {
+        if key.kind == KeyEventKind::Release {
+            return;
+        }
+        self.status.key_pressed();
+        if self.overlays.last().is_some_and(Overlay::takes_text) {
+            self.keys.reset();
+            self.text_key(key, source, fx);
+            return;
+        }
+        // Overlays are lists: they take the list's keys.
+        let context = if self.overlays.is_empty() {
+            self.context()
+        } else {
+            Context::List
+        };
+        match self.keys.feed(&self.keymap, context, key) {
+            KeyOutcome::Action(action) => self.action(action, source, fx),
+            KeyOutcome::Pending | KeyOutcome::Unbound => {}
+        }
+    }
+
+    fn text_key(&mut self, key: KeyEvent, source: &dyn MailSource, fx: &mut Vec<Effect>) {
+        let Some(top) = self.overlays.last_mut() else {
+            return;
+        };
+        match top {
+            Overlay::Command(input) => match input.handle(key) {
+                InputOutcome::Submit => {
+                    let line = input.text.clone();
+                    self.overlays.pop();
+                    self.command(&line, source, fx);
+                }
+                InputOutcome::Cancel => {
+                    self.overlays.pop();
+                }
+                _ => {}
+            },
+            Overlay::Filter { input, previous } => match input.handle(key) {
+                InputOutcome::Edited => {
+                    let filter = Filter::parse(&input.text);
+                    self.set_filter(filter, source);
+                }
+                InputOutcome::Submit => {
+                    self.overlays.pop();
+                }
+                InputOutcome::Cancel => {
+                    let previous = previous.clone();
+                    self.overlays.pop();
+                    self.set_filter(previous, source);
+                }
+                _ => {}
+            },
+            Overlay::Attachments {
+                selected,
+                prompt: Some(input),
+            } => match input.handle(key) {
+                InputOutcome::Submit => {
+                    let (index, path) = (*selected, input.text.trim().to_string());
+                    self.overlays.pop();
+                    self.save_attachment(index, &path, fx);
+                }
+                InputOutcome::Cancel => {
+                    if let Some(Overlay::Attachments { prompt, .. }) = self.overlays.last_mut() {
+                        *prompt = None;
+                    }
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+
+    pub(super) fn set_filter(&mut self, filter: Option<Filter>, source: &dyn MailSource) {
+        if self.list.filter == filter {
+            return;
+        }
+        self.list.filter = filter;
+        let result = self.list.reload(source);
+        self.report(result);
+    }
+
+    fn save_attachment(&mut self, index: usize, path: &str, fx: &mut Vec<Effect>) {
+        if path.is_empty() {
+            self.status.error("no path given; nothing saved");
+            return;
+        }
+        match self
+            .reader
+            .as_ref()
+            .and_then(|r| r.raw())
+            .and_then(|raw| attachment_bytes(raw, index))
+        {
+            Some((_, bytes)) => {
+                self.status.note(format!("saving to {path}"));
+                fx.push(Effect::SaveAttachment {
+                    path: PathBuf::from(path),
+                    bytes,
+                });
+            }
+            None => self.status.error("could not decode that attachment"),
+        }
+    }
+
+    /// `:` commands: an action name (`:sync_now`), or `q`, `messages`, `folder NAME`,
+    /// `filter TEXT`.
+    fn command(&mut self, line: &str, source: &dyn MailSource, fx: &mut Vec<Effect>) {
+        let line = line.trim();
+        let (name, arg) = match line.split_once(' ') {
+            Some((n, a)) => (n, a.trim()),
+            None => (line, ""),
+        };
+        match name {
+            "" => {}
+            "q" | "quit" => fx.push(Effect::Quit),
+            "messages" => self.overlays.push(Overlay::Messages { scroll: 0 }),
+            "folder" | "cd" if !arg.is_empty() => self.select_folder(arg, source, fx),
+            "filter" => self.set_filter(Filter::parse(arg), source),
+            _ => match Action::from_name(name) {
+                Some(action) => self.action(action, source, fx),
+                None => self
+                    .status
+                    .error(format!("unknown command: {name} (? lists the actions)")),
+            },
+        }
+    }
+
+    pub(super) fn mouse(
+        &mut self,
+        mouse: MouseEvent,
+        source: &dyn MailSource,
+        fx: &mut Vec<Effect>,
+    ) {
+        let at = Position::new(mouse.column, mouse.row);
+        let areas = crate::ui::layout::areas(&self.view());
+        let inside = |r: Option<Rect>| r.is_some_and(|r| r.contains(at));
+        let wheel = match mouse.kind {
+            MouseEventKind::ScrollDown => WHEEL_LINES,
+            MouseEventKind::ScrollUp => -WHEEL_LINES,
+            _ => 0,
+        };
+        if let Some(top) = self.overlays.last_mut() {
+            if let Overlay::Help { scroll } | Overlay::Messages { scroll } = top {
+                *scroll = (i64::from(*scroll) + wheel).clamp(0, 10_000) as u32;
+            }
+            return;
+        }
+        if wheel != 0 {
+            if inside(areas.reader_inner) {
+                let (total, height) = self.reader_extent();
+                if let Some(r) = &mut self.reader {
+                    r.scroll_by(wheel, total, height);
+                }
+            } else if inside(areas.folders_inner) {
+                self.folders.step(wheel as i32);
+                self.folders
+                    .fit(areas.folders_inner.map_or(1, |r| r.height.into()));
+            } else if inside(areas.list_inner) {
+                let result = self.list.scroll_by(wheel, source);
+                self.report(result);
+                self.follow_cursor(source, fx);
+            }
+            return;
+        }
+        if mouse.kind != MouseEventKind::Down(MouseButton::Left) {
+            return;
+        }
+        if let Some(list) = areas.list_inner.filter(|r| r.contains(at)) {
+            self.focus = Focus::List;
+            if let Some(i) = self.list.row_at(u32::from(at.y - list.y)) {
+                let result = self.list.move_to(i64::from(i), source);
+                self.report(result);
+                self.follow_cursor(source, fx);
+            }
+        } else if let Some(folders) = areas.folders_inner.filter(|r| r.contains(at)) {
+            if let Some(i) = self.folders.row_at(usize::from(at.y - folders.y)) {
+                self.folders.cursor = i;
+                if let Some(name) = self.folders.current().map(|r| r.name.clone()) {
+                    self.select_folder(&name, source, fx);
+                }
+            }
+        } else if inside(areas.reader_inner) {
+            self.focus = Focus::Reader;
+        }
+    }
+}

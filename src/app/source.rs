@@ -1,0 +1,137 @@
+//! What the UI reads: the cache, through bounded, synchronous queries. The runtime implements
+//! `MailSource` over the store's read-only connection; tests use `FakeSource`.
+
+use crate::domain::message::MessageRow;
+use crate::store::{FolderId, FolderState, SortOrder};
+
+/// A cache read that failed; the UI shows it in the status line and carries on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceError(pub String);
+
+impl std::fmt::Display for SourceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+pub type SourceResult<T> = Result<T, SourceError>;
+
+/// Reads must be local and fast (indexed); the UI calls them from `update`.
+pub trait MailSource {
+    fn folders(&self) -> SourceResult<Vec<FolderState>>;
+    /// Rows in the folder matching the filter.
+    fn count(&self, folder: FolderId, filter: Option<&Filter>) -> SourceResult<u32>;
+    /// Up to `limit` rows from position `offset` in the sorted, filtered list.
+    fn window(
+        &self,
+        folder: FolderId,
+        sort: SortOrder,
+        filter: Option<&Filter>,
+        offset: u32,
+        limit: u32,
+    ) -> SourceResult<Vec<MessageRow>>;
+    /// Position of `uid` in the sorted, filtered list.
+    fn index_of(
+        &self,
+        folder: FolderId,
+        sort: SortOrder,
+        filter: Option<&Filter>,
+        uid: u32,
+    ) -> SourceResult<Option<u32>>;
+    /// The raw message, if cached.
+    fn body(&self, folder: FolderId, uid: u32) -> SourceResult<Option<Vec<u8>>>;
+}
+
+/// The local list filter typed after `/`: `~N` (or `~U`) unread, `~F` flagged, like mutt;
+/// the other words must all appear in the sender or subject (case-insensitive).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Filter {
+    /// Words as typed; each must appear (ignoring case) in the from name/address or subject.
+    pub text: String,
+    pub unread_only: bool,
+    pub flagged_only: bool,
+}
+
+impl Filter {
+    /// `None` when the input filters nothing.
+    pub fn parse(input: &str) -> Option<Filter> {
+        let mut filter = Filter::default();
+        let mut words = Vec::new();
+        for word in input.split_whitespace() {
+            match word {
+                "~N" | "~n" | "~U" | "~u" => filter.unread_only = true,
+                "~F" | "~f" => filter.flagged_only = true,
+                w => words.push(w),
+            }
+        }
+        filter.text = words.join(" ");
+        (!filter.is_empty()).then_some(filter)
+    }
+
+    /// Back to the input form (`~N ~F words`), to edit it again or show it.
+    pub fn to_input(&self) -> String {
+        let mut parts = Vec::new();
+        if self.unread_only {
+            parts.push("~N");
+        }
+        if self.flagged_only {
+            parts.push("~F");
+        }
+        if !self.text.is_empty() {
+            parts.push(&self.text);
+        }
+        parts.join(" ")
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty() && !self.unread_only && !self.flagged_only
+    }
+
+    /// The reference semantics (FakeSource uses it; the store's SQL should agree).
+    pub fn matches(&self, row: &MessageRow) -> bool {
+        if self.unread_only && row.flags.seen() {
+            return false;
+        }
+        if self.flagged_only && !row.flags.flagged() {
+            return false;
+        }
+        if self.text.is_empty() {
+            return true;
+        }
+        let hay = format!(
+            "{}\n{}\n{}",
+            row.from_name.as_deref().unwrap_or(""),
+            row.from_addr.as_deref().unwrap_or(""),
+            row.subject
+        )
+        .to_lowercase();
+        self.text.to_lowercase().split(' ').all(|w| hay.contains(w))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::message::{Flags, SystemFlags};
+
+    #[test]
+    fn parses_flags_and_words() {
+        assert_eq!(Filter::parse("  "), None);
+        let f = Filter::parse("~N Ada  ~F").unwrap();
+        assert!(f.unread_only && f.flagged_only);
+        assert_eq!(f.text, "Ada");
+        assert_eq!(f.to_input(), "~N ~F Ada");
+        let row = MessageRow {
+            from_name: Some("Ada Lovelace".into()),
+            subject: "Engine".into(),
+            flags: Flags {
+                system: SystemFlags(SystemFlags::FLAGGED),
+                keywords: vec![],
+            },
+            ..Default::default()
+        };
+        assert!(f.matches(&row));
+        assert!(Filter::parse("lovelace engine").unwrap().matches(&row));
+        assert!(!Filter::parse("grace").unwrap().matches(&row));
+    }
+}

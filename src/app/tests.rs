@@ -1,0 +1,508 @@
+//! The app driven by key strings against `FakeSource` (no terminal, no engine).
+
+use std::time::Duration;
+
+use ratatui::crossterm::event::{KeyModifiers, MouseEvent, MouseEventKind};
+
+use super::fake::generated;
+use super::testkit::*;
+use super::*;
+use crate::bus::{ConnState, EngineEvent};
+use crate::store::SortOrder;
+
+fn cursor_uid(m: &Model) -> Option<u32> {
+    m.list.current().map(|r| r.uid)
+}
+
+fn inbox(s: &FakeSource) -> i64 {
+    s.folders().unwrap()[0].id
+}
+
+#[test]
+fn first_paint_comes_from_the_cache() {
+    let s = source();
+    let m = model(&s, (100, 30));
+    assert_eq!(m.list.folder.as_ref().unwrap().name, "INBOX");
+    assert_eq!(m.list.total, 12);
+    assert_eq!(cursor_uid(&m), Some(4), "newest first");
+    assert_eq!(m.folders.current().unwrap().name, "INBOX");
+}
+
+#[test]
+fn navigation() {
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    assert!(keys(&mut m, &s, "j j").is_empty());
+    assert_eq!((m.list.cursor, cursor_uid(&m)), (2, Some(5)));
+    keys(&mut m, &s, "k");
+    assert_eq!(m.list.cursor, 1);
+    keys(&mut m, &s, "G");
+    assert_eq!((m.list.cursor, cursor_uid(&m)), (11, Some(9)));
+    keys(&mut m, &s, "g");
+    assert_eq!(m.list.cursor, 0);
+    keys(&mut m, &s, "Down Down Up");
+    assert_eq!(m.list.cursor, 1);
+    // Next unread from uid 2 (index 1, unread): uid 6 at index 4.
+    keys(&mut m, &s, "J");
+    assert_eq!(cursor_uid(&m), Some(6));
+    keys(&mut m, &s, "K");
+    assert_eq!(cursor_uid(&m), Some(2));
+    keys(&mut m, &s, "K");
+    assert_eq!(cursor_uid(&m), Some(2), "no unread above");
+    assert!(m.status.note.is_some());
+}
+
+#[test]
+fn open_message_fetches_after_debounce_then_reads_the_cache() {
+    let mut s = source();
+    let mut m = model(&s, (100, 30));
+    // uid 4 (top row) has no cached body.
+    let fx = keys(&mut m, &s, "Enter");
+    assert_eq!(
+        fx,
+        [Effect::FetchBodyAfter {
+            delay: Duration::ZERO,
+            folder: "INBOX".into(),
+            uid: 4
+        }]
+    );
+    assert!(m.reader.as_ref().unwrap().is_loading());
+    // Due and still not cached: ask the engine.
+    let fx = m.update(
+        Msg::BodyDue {
+            folder: "INBOX".into(),
+            uid: 4,
+        },
+        &s,
+    );
+    assert_eq!(
+        fx,
+        [Effect::Engine(EngineCommand::FetchBody {
+            folder: "INBOX".into(),
+            uid: 4
+        })]
+    );
+    // The engine stored it: rendered from the cache.
+    let id = inbox(&s);
+    s.set_body(id, 4, QUOTED_BODY);
+    let fx = m.update(
+        Msg::Engine(EngineEvent::BodyReady {
+            folder: "INBOX".into(),
+            uid: 4,
+        }),
+        &s,
+    );
+    assert!(fx.is_empty());
+    let rendered = m.reader.as_ref().unwrap().rendered().unwrap();
+    assert_eq!(rendered.headers.subject, "Re: engine notes");
+    // A body already cached shows at once, with no fetch.
+    let fx = keys(&mut m, &s, "j");
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!(m.reader.as_ref().unwrap().uid, 2);
+    assert!(m.reader.as_ref().unwrap().rendered().is_some());
+}
+
+#[test]
+fn body_due_after_the_engine_cached_it_needs_no_fetch() {
+    let mut s = source();
+    let mut m = model(&s, (100, 30));
+    keys(&mut m, &s, "Enter");
+    let id = inbox(&s);
+    s.set_body(id, 4, QUOTED_BODY);
+    let fx = m.update(
+        Msg::BodyDue {
+            folder: "INBOX".into(),
+            uid: 4,
+        },
+        &s,
+    );
+    assert!(fx.is_empty());
+    assert!(m.reader.as_ref().unwrap().rendered().is_some());
+}
+
+#[test]
+fn latest_wins_only_the_last_message_is_fetched() {
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    keys(&mut m, &s, "G k k k");
+    let uid0 = cursor_uid(&m).unwrap();
+    let mut due = keys(&mut m, &s, "Enter j j j");
+    let last = cursor_uid(&m).unwrap();
+    assert_eq!(due.len(), 4, "{due:?}");
+    assert!(due.iter().skip(1).all(|e| matches!(
+        e,
+        Effect::FetchBodyAfter { delay, .. } if *delay == BODY_DEBOUNCE
+    )));
+    // The runtime sends every due message back; only the last one leads to a fetch.
+    let mut fetches = Vec::new();
+    for e in due.drain(..) {
+        if let Effect::FetchBodyAfter { folder, uid, .. } = e {
+            fetches.extend(m.update(Msg::BodyDue { folder, uid }, &s));
+        }
+    }
+    assert_ne!(uid0, last);
+    assert_eq!(
+        fetches,
+        [Effect::Engine(EngineCommand::FetchBody {
+            folder: "INBOX".into(),
+            uid: last
+        })]
+    );
+}
+
+#[test]
+fn cursor_stays_on_its_message_when_mail_arrives_or_vanishes() {
+    let mut s = source();
+    let mut m = model(&s, (100, 30));
+    keys(&mut m, &s, "j j");
+    assert_eq!(cursor_uid(&m), Some(5));
+    let id = inbox(&s);
+    s.push(id, row(50, 60, "New Sender", "fresh", 0, 100, false, 50, 0));
+    let fx = m.update(
+        Msg::Engine(EngineEvent::FolderChanged {
+            folder: "INBOX".into(),
+        }),
+        &s,
+    );
+    assert_eq!((m.list.cursor, cursor_uid(&m)), (3, Some(5)));
+    assert_eq!(m.list.total, 13);
+    // New unread mail in the inbox: bell and title.
+    assert!(fx.contains(&Effect::Bell), "{fx:?}");
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::SetTitle(t) if t.contains("5 unread")))
+    );
+    // The message under the cursor vanishes: same index.
+    s.remove(id, 5);
+    m.update(
+        Msg::Engine(EngineEvent::FolderChanged {
+            folder: "INBOX".into(),
+        }),
+        &s,
+    );
+    assert_eq!((m.list.cursor, cursor_uid(&m)), (3, Some(3)));
+    // Everything goes: clamped, no panic.
+    for uid in [1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 50] {
+        s.remove(id, uid);
+    }
+    m.update(
+        Msg::Engine(EngineEvent::FolderChanged {
+            folder: "INBOX".into(),
+        }),
+        &s,
+    );
+    assert_eq!((m.list.total, m.list.cursor, cursor_uid(&m)), (0, 0, None));
+    keys(&mut m, &s, "j G Enter");
+}
+
+#[test]
+fn filter_narrows_as_you_type_and_esc_restores() {
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    keys(&mut m, &s, "j");
+    keys(&mut m, &s, "/");
+    type_text(&mut m, &s, "eng");
+    assert_eq!(m.list.total, 4);
+    type_text(&mut m, &s, " ~N");
+    assert_eq!(m.list.total, 1, "unread and matching");
+    assert_eq!(cursor_uid(&m), Some(2), "the cursor kept its message");
+    keys(&mut m, &s, "Esc");
+    assert_eq!(m.list.total, 12);
+    assert!(m.overlays.is_empty() && m.list.filter.is_none());
+    // Enter keeps it; `q` (back) clears it before quitting.
+    keys(&mut m, &s, "/");
+    type_text(&mut m, &s, "~F");
+    keys(&mut m, &s, "Enter");
+    assert_eq!(m.list.total, 2);
+    assert!(keys(&mut m, &s, "q").is_empty());
+    assert_eq!(m.list.total, 12);
+    assert_eq!(keys(&mut m, &s, "q"), [Effect::Quit]);
+}
+
+#[test]
+fn q_closes_the_reader_then_quits() {
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    keys(&mut m, &s, "j Enter");
+    assert!(m.reader.is_some());
+    assert!(!m.reader_fullscreen());
+    // Enter again on the open message: full screen, reader keys.
+    keys(&mut m, &s, "Enter");
+    assert!(m.reader_fullscreen());
+    assert_eq!(m.focus, Focus::Reader);
+    m.update(Msg::Resize(100, 14), &s);
+    keys(&mut m, &s, "j j");
+    assert_eq!(
+        m.reader.as_ref().unwrap().scroll,
+        2,
+        "j scrolls in the reader"
+    );
+    assert!(keys(&mut m, &s, "q").is_empty());
+    assert!(m.reader.is_none());
+    assert_eq!(m.focus, Focus::List);
+    assert_eq!(keys(&mut m, &s, "q"), [Effect::Quit]);
+    assert_eq!(keys(&mut m, &s, "Q"), [Effect::Quit]);
+}
+
+#[test]
+fn folders_focus_and_select() {
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    keys(&mut m, &s, "Tab");
+    assert_eq!(m.focus, Focus::Folders);
+    let fx = keys(&mut m, &s, "j Enter");
+    assert_eq!(
+        fx,
+        [Effect::Engine(EngineCommand::SelectFolder("Drafts".into()))]
+    );
+    assert_eq!(m.focus, Focus::List);
+    assert_eq!(m.list.total, 0);
+    let fx = keys(&mut m, &s, "Tab G Enter");
+    assert_eq!(
+        fx,
+        [Effect::Engine(EngineCommand::SelectFolder(
+            "Lists/rust".into()
+        ))]
+    );
+    let fx = keys(&mut m, &s, "Tab k Enter");
+    assert_eq!(
+        fx,
+        [Effect::Engine(EngineCommand::SelectFolder(
+            "Lists/dev".into()
+        ))]
+    );
+    assert_eq!(m.list.total, 1);
+    // `:folder NAME` does the same.
+    let fx = keys(&mut m, &s, ":");
+    assert!(fx.is_empty());
+    type_text(&mut m, &s, "folder Archive");
+    let fx = keys(&mut m, &s, "Enter");
+    assert_eq!(
+        fx,
+        [Effect::Engine(EngineCommand::SelectFolder(
+            "Archive".into()
+        ))]
+    );
+    assert_eq!(m.list.total, 3);
+}
+
+fn mouse(kind: MouseEventKind, column: u16, row: u16) -> Msg {
+    Msg::Mouse(MouseEvent {
+        kind,
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    })
+}
+
+#[test]
+fn mouse_wheel_scrolls_and_click_selects() {
+    let s = generated(500, NOW - 1000 * 60);
+    let mut m = Model::new(options((100, 30)), crate::keymap::Keymap::default(), &s);
+    let list = crate::ui::layout::areas(&m.view()).list_inner.unwrap();
+    m.update(
+        mouse(MouseEventKind::ScrollDown, list.x + 5, list.y + 2),
+        &s,
+    );
+    assert_eq!(m.list.scroll, 3);
+    assert_eq!(m.list.cursor, 3, "the cursor is dragged into view");
+    m.update(mouse(MouseEventKind::ScrollUp, list.x + 5, list.y + 2), &s);
+    assert_eq!(m.list.scroll, 0);
+    m.update(
+        mouse(
+            MouseEventKind::Down(ratatui::crossterm::event::MouseButton::Left),
+            list.x + 5,
+            list.y + 7,
+        ),
+        &s,
+    );
+    assert_eq!(m.list.cursor, 7);
+    // A click on a folder opens it.
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    let folders = crate::ui::layout::areas(&m.view()).folders_inner.unwrap();
+    let fx = m.update(
+        mouse(
+            MouseEventKind::Down(ratatui::crossterm::event::MouseButton::Left),
+            folders.x + 2,
+            folders.y + 4,
+        ),
+        &s,
+    );
+    assert_eq!(
+        fx,
+        [Effect::Engine(EngineCommand::SelectFolder(
+            "Archive".into()
+        ))]
+    );
+}
+
+#[test]
+fn resize_refits_the_list_and_rewraps_the_reader() {
+    let s = generated(1000, NOW - 2000 * 60);
+    let mut m = Model::new(options((100, 30)), crate::keymap::Keymap::default(), &s);
+    keys(&mut m, &s, "G");
+    assert_eq!(m.list.height, 27);
+    m.update(Msg::Resize(60, 10), &s);
+    assert_eq!(m.list.height, 7);
+    assert_eq!(m.list.cursor, 999);
+    assert!(m.list.scroll <= 999 && 999 < m.list.scroll + 7);
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    keys(&mut m, &s, "j Enter");
+    let w = m.reader.as_ref().unwrap().width;
+    m.update(Msg::Resize(50, 30), &s);
+    assert!(m.reader.as_ref().unwrap().width < w);
+    let body = &m.reader.as_ref().unwrap().rendered().unwrap().body;
+    assert!(
+        body.iter()
+            .all(|l| crate::ui::text::display_width(&l.text) <= 48)
+    );
+    // Tiny terminals do not panic.
+    m.update(Msg::Resize(1, 1), &s);
+    m.update(Msg::Resize(0, 0), &s);
+    keys(&mut m, &s, "j k q");
+}
+
+#[test]
+fn hundred_thousand_rows_are_read_a_window_at_a_time() {
+    let s = generated(100_000, NOW - 100_000 * 60);
+    s.reset_stats();
+    let mut m = Model::new(options((160, 40)), crate::keymap::Keymap::default(), &s);
+    keys(&mut m, &s, "G");
+    assert_eq!(m.list.cursor, 99_999);
+    keys(&mut m, &s, "k k k g j j PageDown Ctrl-d");
+    let theme = crate::theme::Theme::builtin("default").unwrap();
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 40)).unwrap();
+    t.draw(|f| crate::ui::render(&m, &theme, f)).unwrap();
+    let stats = s.stats();
+    let page = m.list.height as usize;
+    assert!(
+        stats.max_window_rows <= page + 2 * list::MARGIN as usize,
+        "{stats:?}"
+    );
+    assert!(stats.window_calls <= 6, "{stats:?}");
+    assert!(m.list.window.rows.len() <= page + 2 * list::MARGIN as usize);
+    // Next unread is a binary search, not a scan.
+    s.reset_stats();
+    keys(&mut m, &s, "J");
+    assert!(s.stats().window_calls < 40, "{:?}", s.stats());
+}
+
+#[test]
+fn threads_toggle_keeps_the_cursor_message() {
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    keys(&mut m, &s, "j j");
+    assert_eq!(cursor_uid(&m), Some(5));
+    keys(&mut m, &s, "Z");
+    assert_eq!(m.list.sort, SortOrder::Threaded);
+    assert_eq!(cursor_uid(&m), Some(5));
+    let guides: Vec<&str> = m.list.window.guides.iter().map(String::as_str).collect();
+    assert_eq!(&guides[..4], ["", "├─ ", "│ └─ ", "└─ "]);
+}
+
+#[test]
+fn attachments_are_saved_to_the_typed_path() {
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    keys(&mut m, &s, "j j Enter v");
+    assert!(matches!(
+        m.overlays.last(),
+        Some(Overlay::Attachments { prompt: None, .. })
+    ));
+    keys(&mut m, &s, "Enter");
+    let Some(Overlay::Attachments {
+        prompt: Some(p), ..
+    }) = m.overlays.last()
+    else {
+        panic!("no prompt");
+    };
+    assert_eq!(p.text, "v3.patch");
+    keys(&mut m, &s, "Ctrl-u");
+    type_text(&mut m, &s, "/tmp/x.patch");
+    let fx = keys(&mut m, &s, "Enter");
+    let [Effect::SaveAttachment { path, bytes }] = &fx[..] else {
+        panic!("{fx:?}");
+    };
+    assert_eq!(path, &std::path::PathBuf::from("/tmp/x.patch"));
+    assert!(String::from_utf8_lossy(bytes).contains("+++ b/x"));
+    assert!(m.overlays.is_empty());
+    // No attachments: a note, no overlay.
+    keys(&mut m, &s, "q k v");
+    assert!(m.overlays.is_empty());
+}
+
+#[test]
+fn command_line_runs_actions_and_errors_last_until_a_key() {
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    keys(&mut m, &s, ":");
+    type_text(&mut m, &s, "sync_now");
+    assert_eq!(
+        keys(&mut m, &s, "Enter"),
+        [Effect::Engine(EngineCommand::SyncNow)]
+    );
+    keys(&mut m, &s, ":");
+    type_text(&mut m, &s, "bogus");
+    keys(&mut m, &s, "Enter");
+    assert!(m.status.error.as_deref().unwrap().contains("bogus"));
+    keys(&mut m, &s, "j");
+    assert!(m.status.error.is_none());
+    keys(&mut m, &s, ":");
+    type_text(&mut m, &s, "messages");
+    keys(&mut m, &s, "Enter");
+    assert!(matches!(m.overlays.last(), Some(Overlay::Messages { .. })));
+    keys(&mut m, &s, "Esc ?");
+    assert!(matches!(m.overlays.last(), Some(Overlay::Help { .. })));
+    keys(&mut m, &s, "j j ?");
+    assert!(m.overlays.is_empty());
+    assert_eq!(keys(&mut m, &s, "Ctrl-l"), [Effect::Redraw]);
+}
+
+#[test]
+fn engine_events_update_status_and_errors_are_sanitized() {
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    m.update(
+        Msg::Engine(EngineEvent::Conn(ConnState::Reconnecting {
+            in_secs: 8,
+            reason: "reset".into(),
+        })),
+        &s,
+    );
+    assert!(matches!(
+        m.status.conn,
+        ConnState::Reconnecting { in_secs: 8, .. }
+    ));
+    m.update(
+        Msg::Engine(EngineEvent::Error("bad\x1b[2Jthing".into())),
+        &s,
+    );
+    assert_eq!(m.status.error.as_deref(), Some("badthing"));
+    // A due body for a closed reader is ignored.
+    let fx = m.update(
+        Msg::BodyDue {
+            folder: "INBOX".into(),
+            uid: 4,
+        },
+        &s,
+    );
+    assert!(fx.is_empty());
+}
+
+#[test]
+fn a_broken_cache_is_reported_not_fatal() {
+    let mut s = source();
+    s.broken = true;
+    let mut m = model(&s, (100, 30));
+    assert!(m.status.error.as_deref().unwrap().contains("cache"));
+    keys(&mut m, &s, "j J G Enter / a Esc Tab j Enter Z");
+    m.update(
+        Msg::Engine(EngineEvent::FolderChanged {
+            folder: "INBOX".into(),
+        }),
+        &s,
+    );
+    assert!(m.status.error.is_some());
+}

@@ -1,0 +1,190 @@
+//! The message list: only the visible rows are drawn (the window the model holds), so a
+//! frame costs the same at 100 or 100,000 messages.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+use super::format::{count, list_date, size};
+use super::text::{fit, fit_right, safe};
+use crate::app::Model;
+use crate::domain::message::{MessageRow, SystemFlags};
+use crate::domain::text::sanitize;
+use crate::store::SortOrder;
+use crate::theme::{Theme, scopes};
+
+const FLAGS_W: usize = 3;
+const DATE_W: usize = 10;
+const SIZE_W: usize = 6;
+/// 📎 is two cells wide.
+const ATTACH_W: usize = 2;
+
+/// `INBOX  2,431 unread / 100,000`, or with a filter `INBOX  /~N ada  12 of 100,000`.
+pub fn title<'a>(model: &Model, theme: &Theme) -> Line<'a> {
+    let list = &model.list;
+    let Some(folder) = &list.folder else {
+        return Line::from(Span::styled(" (no folder) ", theme.style(scopes::TITLE)));
+    };
+    let state = model.folders.state(&folder.name);
+    let name = sanitize(&folder.name);
+    let mut spans = vec![Span::styled(
+        format!(" {name} "),
+        theme.style(scopes::TITLE),
+    )];
+    match &list.filter {
+        Some(filter) => {
+            spans.push(Span::styled(
+                format!(" /{} ", sanitize(&filter.to_input())),
+                theme.style(scopes::FILTER),
+            ));
+            spans.push(Span::styled(
+                format!(
+                    " {} of {} ",
+                    count(list.total),
+                    count(state.map_or(0, |s| s.messages))
+                ),
+                theme.style(scopes::TITLE),
+            ));
+        }
+        None => {
+            let unseen = state.map_or(0, |s| s.unseen);
+            spans.push(Span::styled(
+                format!(" {} unread / {} ", count(unseen), count(list.total)),
+                theme.style(scopes::TITLE),
+            ));
+        }
+    }
+    if list.sort == SortOrder::Threaded {
+        spans.push(Span::styled(" threads ", theme.style(scopes::STATUS_HINT)));
+    }
+    Line::from(spans)
+}
+
+struct Columns {
+    from: usize,
+    subject: usize,
+    size: bool,
+}
+
+fn columns(width: usize) -> Columns {
+    let from = (width / 4).clamp(8, 22);
+    let size = width >= 60;
+    let fixed = 1 + FLAGS_W + 1 + DATE_W + 1 + from + 1;
+    let tail = if size { 1 + SIZE_W + 1 + ATTACH_W } else { 0 };
+    Columns {
+        from,
+        subject: width.saturating_sub(fixed + tail),
+        size,
+    }
+}
+
+pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let list = &model.list;
+    if list.total == 0 {
+        let text = if list.filter.is_some() {
+            "No messages match the filter"
+        } else {
+            "No messages"
+        };
+        let line = Line::from(Span::styled(
+            fit(&format!("  {text}"), usize::from(area.width)),
+            theme.style(scopes::LIST_EMPTY),
+        ));
+        buf.set_line(area.x, area.y, &line, area.width);
+        return;
+    }
+    let cols = columns(usize::from(area.width));
+    for (index, row, guide) in list.visible() {
+        let Some(line) = index.checked_sub(list.scroll) else {
+            continue;
+        };
+        if line >= u32::from(area.height) {
+            break;
+        }
+        let selected = index == list.cursor;
+        let line_widget = row_line(model, theme, row, guide, selected, &cols);
+        buf.set_line(area.x, area.y + line as u16, &line_widget, area.width);
+    }
+}
+
+fn row_style(theme: &Theme, row: &MessageRow, selected: bool) -> Style {
+    let unread = !row.flags.seen();
+    let scope = match (unread, selected) {
+        (true, true) => scopes::LIST_ROW_UNREAD_SELECTED,
+        (true, false) => scopes::LIST_ROW_UNREAD,
+        (false, true) => scopes::LIST_ROW_SELECTED,
+        (false, false) => scopes::LIST_ROW,
+    };
+    let mut style = theme.style(scope);
+    if row.flags.system.has(SystemFlags::DELETED) {
+        style = style.patch(theme.style(scopes::LIST_ROW_DELETED));
+    } else if row.flags.flagged() && !selected {
+        style = style.patch(theme.style(scopes::LIST_ROW_FLAGGED));
+    }
+    style
+}
+
+fn row_line<'a>(
+    model: &Model,
+    theme: &Theme,
+    row: &MessageRow,
+    guide: &str,
+    selected: bool,
+    cols: &Columns,
+) -> Line<'a> {
+    let base = row_style(theme, row, selected);
+    // Columns set no background, so the row's (selection) background shows through.
+    let col = |scope: &str| {
+        let s = theme.style(scope);
+        Style { bg: None, ..s }
+    };
+    let f = &row.flags;
+    let flags: String = [
+        if f.seen() { ' ' } else { '●' },
+        if f.flagged() { '★' } else { ' ' },
+        if f.system.has(SystemFlags::ANSWERED) {
+            '↩'
+        } else {
+            ' '
+        },
+    ]
+    .into_iter()
+    .collect();
+    let date = list_date(row.date, model.clock);
+    let guide_w = super::text::display_width(guide).min(cols.subject / 2);
+    let guide = fit(guide, guide_w);
+    let mut spans = vec![
+        Span::raw(" "),
+        Span::styled(flags, col(scopes::LIST_FLAGS)),
+        Span::raw(" "),
+        Span::styled(fit(&date, DATE_W), col(scopes::LIST_DATE)),
+        Span::raw(" "),
+        Span::styled(
+            fit(&safe(row.sender(), cols.from), cols.from),
+            col(scopes::LIST_FROM),
+        ),
+        Span::raw(" "),
+        Span::styled(guide, col(scopes::LIST_THREAD_GUIDE)),
+        Span::styled(
+            fit(
+                &safe(&row.subject, cols.subject - guide_w),
+                cols.subject - guide_w,
+            ),
+            col(scopes::LIST_SUBJECT),
+        ),
+    ];
+    if cols.size {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(
+            fit_right(&size(row.size), SIZE_W),
+            col(scopes::LIST_SIZE),
+        ));
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(
+            if row.has_attachment { "📎" } else { "  " },
+            col(scopes::LIST_FLAGS),
+        ));
+    }
+    Line::from(spans).style(base)
+}

@@ -1,0 +1,203 @@
+//! Popups over the panes: help (generated from the keymap and the action docs), the
+//! attachment picker with its save prompt, and the error log.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear};
+
+use super::format::size;
+use super::text::{display_width, fit, safe};
+use crate::app::action::Action;
+use crate::app::{Model, Overlay};
+use crate::keymap::Context;
+use crate::theme::{Theme, scopes};
+
+pub fn render(model: &Model, theme: &Theme, frame: &mut Frame) {
+    let Some(top) = model.overlays.last() else {
+        return;
+    };
+    let (w, h) = model.size;
+    let screen = Rect::new(0, 0, w, h.saturating_sub(1));
+    match top {
+        Overlay::Help { scroll } => {
+            let lines = help_lines(model, theme);
+            popup(frame, theme, screen, " Keys ", 76, &lines, *scroll);
+        }
+        Overlay::Messages { scroll } => {
+            let mut lines: Vec<Line> = model
+                .status
+                .log
+                .iter()
+                .rev()
+                .map(|e| Line::from(Span::styled(e.clone(), theme.style(scopes::STATUS_ERROR))))
+                .collect();
+            if lines.is_empty() {
+                lines.push(Line::from(Span::styled(
+                    "No errors.",
+                    theme.style(scopes::OVERLAY),
+                )));
+            }
+            popup(
+                frame,
+                theme,
+                screen,
+                " Messages (newest first) ",
+                90,
+                &lines,
+                *scroll,
+            );
+        }
+        Overlay::Attachments { selected, prompt } => {
+            let Some(m) = model.reader.as_ref().and_then(|r| r.rendered()) else {
+                return;
+            };
+            let mut lines: Vec<Line> = m
+                .attachments
+                .iter()
+                .enumerate()
+                .map(|(i, a)| {
+                    let scope = if i == *selected {
+                        scopes::OVERLAY_SELECTED
+                    } else {
+                        scopes::OVERLAY
+                    };
+                    Line::from(Span::styled(
+                        format!(
+                            " [{}] {}  {}  {}",
+                            a.index + 1,
+                            safe(&a.filename, 40),
+                            safe(&a.content_type, 30),
+                            size(u32::try_from(a.size).unwrap_or(u32::MAX))
+                        ),
+                        theme.style(scope),
+                    ))
+                })
+                .collect();
+            lines.push(Line::from(""));
+            let prompt_line = lines.len();
+            match prompt {
+                Some(input) => lines.push(Line::from(vec![
+                    Span::styled(" Save to: ", theme.style(scopes::OVERLAY_KEY)),
+                    Span::styled(safe(&input.text, 200), theme.style(scopes::COMMAND_LINE)),
+                ])),
+                None => lines.push(Line::from(Span::styled(
+                    " Enter: save   Esc: close",
+                    theme.style(scopes::STATUS_HINT),
+                ))),
+            }
+            let area = popup(frame, theme, screen, " Attachments ", 72, &lines, 0);
+            if let Some(input) = prompt {
+                let before: String = input.text.chars().take(input.cursor).collect();
+                let x = area.x + 1 + (10 + display_width(&before)) as u16;
+                let y = area.y + 1 + prompt_line as u16;
+                if x < area.right().saturating_sub(1) && y < area.bottom().saturating_sub(1) {
+                    frame.set_cursor_position(Position::new(x, y));
+                }
+            }
+        }
+        // Drawn on the status line.
+        Overlay::Command(_) | Overlay::Filter { .. } => {}
+    }
+}
+
+/// Per context, each action with all its keys; then the filter syntax and commands.
+fn help_lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
+    for (context, title) in [
+        (Context::List, "Message list"),
+        (Context::Reader, "Reader"),
+        (Context::Folders, "Folders"),
+        (Context::Global, "Everywhere"),
+    ] {
+        let mut grouped: Vec<(Action, Vec<String>)> = Vec::new();
+        for (keys, action) in model.keymap.bindings(context) {
+            match grouped.last_mut() {
+                Some((a, k)) if *a == action => k.push(keys),
+                _ => grouped.push((action, vec![keys])),
+            }
+        }
+        if grouped.is_empty() {
+            continue;
+        }
+        lines.push(Line::from(Span::styled(
+            title,
+            theme.style(scopes::OVERLAY_TITLE),
+        )));
+        for (action, keys) in grouped {
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("  {}", fit(&keys.join(", "), 20)),
+                    theme.style(scopes::OVERLAY_KEY),
+                ),
+                Span::styled(format!("  {}", action.doc()), theme.style(scopes::OVERLAY)),
+            ]));
+        }
+        lines.push(Line::from(""));
+    }
+    lines.push(Line::from(Span::styled(
+        "Filter (/)",
+        theme.style(scopes::OVERLAY_TITLE),
+    )));
+    lines.push(Line::from(Span::styled(
+        "  words match sender or subject; ~N unread, ~F flagged",
+        theme.style(scopes::OVERLAY),
+    )));
+    lines.push(Line::from(Span::styled(
+        "Commands (:)",
+        theme.style(scopes::OVERLAY_TITLE),
+    )));
+    lines.push(Line::from(Span::styled(
+        "  any action name above, q, messages, folder NAME, filter TEXT",
+        theme.style(scopes::OVERLAY),
+    )));
+    lines
+}
+
+/// A centred box of at most `max_w` columns; returns its area.
+fn popup(
+    frame: &mut Frame,
+    theme: &Theme,
+    screen: Rect,
+    title: &str,
+    max_w: u16,
+    lines: &[Line],
+    scroll: u32,
+) -> Rect {
+    let w = max_w
+        .min(screen.width.saturating_sub(2))
+        .max(screen.width.min(10));
+    let h = (lines.len() as u16 + 2)
+        .min(screen.height.saturating_sub(2))
+        .max(screen.height.min(3));
+    let area = Rect::new(
+        screen.x + (screen.width.saturating_sub(w)) / 2,
+        screen.y + (screen.height.saturating_sub(h)) / 2,
+        w,
+        h,
+    );
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style(scopes::BORDER_FOCUSED))
+        .title(Span::styled(
+            title.to_string(),
+            theme.style(scopes::OVERLAY_TITLE),
+        ))
+        .style(theme.style(scopes::OVERLAY));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let max_scroll = lines.len().saturating_sub(usize::from(inner.height));
+    let start = (scroll as usize).min(max_scroll);
+    for (i, line) in lines
+        .iter()
+        .skip(start)
+        .take(usize::from(inner.height))
+        .enumerate()
+    {
+        frame
+            .buffer_mut()
+            .set_line(inner.x, inner.y + i as u16, line, inner.width);
+    }
+    area
+}

@@ -1,0 +1,143 @@
+//! The bottom line: account · folder · connection · synced time, then the last error (or a
+//! note); key hints on the right. The `:` and `/` inputs take this line while open.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+
+use super::format::{count, list_date};
+use super::text::{display_width, fit, safe};
+use crate::app::action::Action;
+use crate::app::{Model, Overlay};
+use crate::bus::ConnState;
+use crate::domain::text::sanitize;
+use crate::theme::{Theme, scopes};
+
+pub fn render(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
+    if area.height == 0 {
+        return;
+    }
+    let bar = theme.style(scopes::STATUS_BAR);
+    let width = usize::from(area.width);
+    // Text inputs live on the status line, like vim's and mutt's.
+    let input = model.overlays.iter().rev().find_map(|o| match o {
+        Overlay::Command(input) => Some((":", input, None)),
+        Overlay::Filter { input, .. } => Some((
+            "/",
+            input,
+            Some(format!("  {} matching", count(model.list.total))),
+        )),
+        _ => None,
+    });
+    if let Some((prompt, input, info)) = input {
+        let scope = if prompt == ":" {
+            scopes::COMMAND_LINE
+        } else {
+            scopes::FILTER
+        };
+        let text = sanitize(&input.text);
+        let info = info.unwrap_or_default();
+        let line = Line::from(vec![
+            Span::raw(prompt),
+            Span::raw(text.clone()),
+            Span::styled(info, theme.style(scopes::STATUS_HINT)),
+        ])
+        .style(theme.style(scope));
+        frame
+            .buffer_mut()
+            .set_line(area.x, area.y, &line, area.width);
+        let before: String = text.chars().take(input.cursor).collect();
+        let x = area.x + (1 + display_width(&before)).min(width.saturating_sub(1)) as u16;
+        frame.set_cursor_position(Position::new(x, area.y));
+        return;
+    }
+    let (conn, conn_scope) = conn_text(&model.status.conn);
+    let folder = model
+        .list
+        .folder
+        .as_ref()
+        .map(|f| f.name.as_str())
+        .unwrap_or("");
+    let mut left = vec![
+        Span::raw(format!(
+            " {} · {} · ",
+            sanitize(&model.account),
+            sanitize(folder)
+        )),
+        Span::styled(conn, theme.style(conn_scope)),
+    ];
+    if let Some(at) = model.folders.state(folder).and_then(|f| f.synced_at) {
+        left.push(Span::raw(format!(
+            " · synced {}",
+            list_date(at, model.clock)
+        )));
+    }
+    let pending = model.pending_keys();
+    if !pending.is_empty() {
+        left.push(Span::styled(
+            format!("  {pending}-"),
+            theme.style(scopes::STATUS_HINT),
+        ));
+    }
+    let right = hints(model);
+    let used: usize = left.iter().map(|s| display_width(&s.content)).sum();
+    let right_w = display_width(&right);
+    let message = match (&model.status.error, &model.status.note) {
+        (Some(e), _) => Some((e.as_str(), scopes::STATUS_ERROR)),
+        (None, Some(n)) => Some((n.as_str(), scopes::STATUS_BAR)),
+        _ => None,
+    };
+    let mut spans = left;
+    let mut used = used;
+    if let Some((text, scope)) = message {
+        // The message wins over the hints when space is short.
+        let room = width.saturating_sub(used + 3);
+        let shown = safe(text, room);
+        used += 3 + display_width(&shown);
+        spans.push(Span::raw(" · "));
+        spans.push(Span::styled(shown, theme.style(scope)));
+    }
+    if used + right_w < width {
+        spans.push(Span::raw(" ".repeat(width - used - right_w)));
+        spans.push(Span::styled(right, theme.style(scopes::STATUS_HINT)));
+    } else {
+        spans.push(Span::raw(fit("", width.saturating_sub(used))));
+    }
+    let line = Line::from(spans).style(bar);
+    frame.buffer_mut().set_style(area, bar);
+    frame
+        .buffer_mut()
+        .set_line(area.x, area.y, &line, area.width);
+}
+
+fn conn_text(state: &ConnState) -> (String, &'static str) {
+    match state {
+        ConnState::Connecting => ("connecting…".into(), scopes::STATUS_SYNCING),
+        ConnState::Online => ("online".into(), scopes::STATUS_ONLINE),
+        ConnState::Syncing { done, total, .. } => (
+            format!("syncing {}/{}", count(*done), count(*total)),
+            scopes::STATUS_SYNCING,
+        ),
+        ConnState::Offline { .. } => ("offline".into(), scopes::STATUS_OFFLINE),
+        ConnState::Reconnecting { in_secs, .. } => (
+            format!("reconnecting in {in_secs} s"),
+            scopes::STATUS_OFFLINE,
+        ),
+    }
+}
+
+/// `? help  : command`, from the keymap so a rebinding shows.
+fn hints(model: &Model) -> String {
+    let context = model.context();
+    let key = |a: Action| model.keymap.keys_for(context, a).into_iter().next();
+    let mut parts = Vec::new();
+    if let Some(k) = key(Action::Help) {
+        parts.push(format!("{k} help"));
+    }
+    if let Some(k) = key(Action::CommandLine) {
+        parts.push(format!("{k} command"));
+    }
+    let mut s = parts.join("  ");
+    s.push(' ');
+    s
+}
