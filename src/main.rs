@@ -35,8 +35,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
         .build()?;
     let cache_dir = cli.cache_dir.as_deref();
     let Some(command) = cli.command else {
-        eprintln!("tern: the full-screen reader is not built yet; try `tern folders`");
-        return Ok(ExitCode::from(EXIT_USAGE));
+        let Some(account) = pick_account(&config, cli.account.as_deref()) else {
+            return Ok(ExitCode::from(EXIT_USAGE));
+        };
+        let store = tern::cmd::open_store(cache_dir, account)?;
+        drop(runtime);
+        return match tern::tui::run(&config, account, store) {
+            Ok(()) => Ok(ExitCode::SUCCESS),
+            Err(err) => {
+                eprintln!("tern: {err:#}");
+                Ok(ExitCode::from(EXIT_FAILED))
+            }
+        };
     };
     if let Command::CheckConfig = command {
         println!(

@@ -3,6 +3,7 @@
 //! Threading and sort keys are stored at write time so a list window is one indexed query.
 
 mod error;
+mod filter;
 mod open;
 mod read;
 mod rows;
@@ -15,6 +16,7 @@ mod writer;
 mod tests;
 
 pub use error::{ErrorKind, Result, StoreError};
+pub use filter::RowFilter;
 pub use open::cache_path;
 pub use read::Reader;
 pub use schema::schema_version;

@@ -22,6 +22,11 @@ impl Reader {
         })
     }
 
+    /// For the sibling query modules (filter.rs).
+    pub(super) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
     pub fn folders(&self) -> Result<Vec<FolderState>> {
         let sql = format!("SELECT {} FROM folders ORDER BY name", rows::FOLDER_COLUMNS);
         let mut stmt = self.conn.prepare_cached(&sql)?;

@@ -88,7 +88,7 @@ pub async fn prefetch_bodies(
     )?;
     let mut wanted = Vec::new();
     for row in rows {
-        if reader.body(state.id, uidvalidity, row.uid)?.is_none() {
+        if !reader.has_body(state.id, uidvalidity, row.uid)? {
             wanted.push(row.uid);
         }
     }
