@@ -173,8 +173,15 @@ fn prefetched_bodies_can_be_read_offline() {
     server.stop();
     // The newest three were fetched during the sync; the oldest was not.
     for uid in 6..=8 {
-        assert!(cli.ok(&["read", &uid.to_string()]).contains(&format!("body number {uid}")));
+        assert!(
+            cli.ok(&["read", &uid.to_string()])
+                .contains(&format!("body number {uid}"))
+        );
     }
     let missing = cli.run(&["read", "1"]);
-    assert_eq!(missing.status.code(), Some(1), "not cached and the server is gone");
+    assert_eq!(
+        missing.status.code(),
+        Some(1),
+        "not cached and the server is gone"
+    );
 }
