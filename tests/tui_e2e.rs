@@ -1,0 +1,143 @@
+//! The real binary in tmux against a real Dovecot, looked at the way a person would: the
+//! list shows the seeded subjects, Enter shows the body, and mail appended by another
+//! client appears on screen without a key press.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+mod support;
+
+use std::process::Command;
+use std::time::Duration;
+
+use support::{SeedMessage, TestDovecot};
+
+struct Tmux {
+    session: String,
+}
+
+impl Tmux {
+    fn start(command: &str) -> Self {
+        let session = format!(
+            "tern-e2e-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos()
+        );
+        let status = Command::new("tmux")
+            .args(["new-session", "-d", "-s", &session, "-x", "120", "-y", "40"])
+            .arg(command)
+            .status()
+            .expect("tmux must be installed (scripts/test.sh installs it)");
+        assert!(status.success());
+        Self { session }
+    }
+
+    fn screen(&self) -> String {
+        let output = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.session])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let status = Command::new("tmux")
+            .args(["send-keys", "-t", &self.session])
+            .args(keys)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits (bounded, to fail rather than hang) until the screen shows `text`.
+    fn wait_for(&self, text: &str) -> String {
+        let mut screen = String::new();
+        for _ in 0..300 {
+            screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("the screen never showed {text:?}; it shows:\n{screen}");
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.session])
+            .status();
+    }
+}
+
+#[test]
+fn list_reader_and_pushed_mail_on_a_real_terminal() {
+    let server = TestDovecot::start();
+    server.seed_maildir(
+        server.user(),
+        "INBOX",
+        [
+            SeedMessage::text(1, "Quarterly numbers", "The numbers look good."),
+            SeedMessage::text(2, "Lunch on Friday?", "Shall we try the new place?"),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[accounts]]\nname = \"e2e\"\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"plain\"\n\
+             username = \"{}\"\npassword = \"{}\"\n",
+            server.imap_port(),
+            server.user(),
+            server.password()
+        ),
+    )
+    .unwrap();
+    let command = format!(
+        "{} --config {} --cache-dir {}",
+        env!("CARGO_BIN_EXE_tern"),
+        config.display(),
+        dir.path().join("cache").display()
+    );
+    let tmux = Tmux::start(&command);
+    let screen = tmux.wait_for("Lunch on Friday?");
+    assert!(screen.contains("Quarterly numbers"), "{screen}");
+    assert!(screen.contains("e2e · INBOX"), "status line: {screen}");
+    tmux.wait_for("online");
+
+    // The newest message is under the cursor; open it.
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("Shall we try the new place?");
+    assert!(screen.contains("Subject: Lunch on Friday?"), "{screen}");
+
+    let mut other = server.raw_login(server.user());
+    other
+        .append(
+            "INBOX",
+            &[],
+            &SeedMessage::text(3, "Pushed while you were reading", "hello").raw,
+        )
+        .unwrap();
+    let screen = tmux.wait_for("Pushed while you were reading");
+    assert!(screen.contains("3 unread / 3") || screen.contains("/ 3"), "{screen}");
+
+    // q closes the reader, q again quits and the shell gets its terminal back.
+    tmux.keys(&["q"]);
+    tmux.keys(&["q"]);
+    for _ in 0..50 {
+        if !Command::new("tmux")
+            .args(["has-session", "-t", &tmux.session])
+            .status()
+            .unwrap()
+            .success()
+        {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("tern did not quit on q q:\n{}", tmux.screen());
+}
