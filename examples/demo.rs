@@ -54,26 +54,33 @@ fn main() {
     run(&["folders"]);
     println!("\n$ tern sync --all");
     run(&["sync", "--all"]);
-    println!("\n$ tern list --limit 15 --threads");
-    run(&["list", "--limit", "15", "--threads"]);
-    println!("\n$ tern read <the newest message>");
-    let newest = Command::new(&tern)
-        .arg("--config")
-        .arg(&config)
-        .arg("--cache-dir")
-        .arg(&cache)
-        .args(["list", "--limit", "1", "--json"])
-        .output()
-        .ok()
-        .and_then(|o| serde_json::from_slice::<serde_json::Value>(&o.stdout).ok())
-        .and_then(|v| v[0]["uid"].as_u64());
-    if let Some(uid) = newest {
-        run(&["read", &uid.to_string()]);
+    let interactive = std::io::IsTerminal::is_terminal(&std::io::stdin())
+        && std::io::IsTerminal::is_terminal(&std::io::stdout());
+    if interactive && !std::env::args().any(|a| a == "--keep") {
+        // The full-screen reader on the demo mailbox; q (or Q) quits and stops Dovecot.
+        run(&[]);
+    } else {
+        println!("\n$ tern list --limit 15 --threads");
+        run(&["list", "--limit", "15", "--threads"]);
+        let newest = Command::new(&tern)
+            .arg("--config")
+            .arg(&config)
+            .arg("--cache-dir")
+            .arg(&cache)
+            .args(["list", "--limit", "1", "--json"])
+            .output()
+            .ok()
+            .and_then(|o| serde_json::from_slice::<serde_json::Value>(&o.stdout).ok())
+            .and_then(|v| v[0]["uid"].as_u64());
+        if let Some(uid) = newest {
+            println!("\n$ tern read {uid}");
+            run(&["read", &uid.to_string()]);
+        }
     }
     if std::env::args().any(|a| a == "--keep") {
         eprintln!(
             "\ndemo: Dovecot keeps running until you press Enter. In another terminal:\n  \
-             {} --config {} --cache-dir {} list",
+             {} --config {} --cache-dir {}",
             tern.display(),
             config.display(),
             cache.display()

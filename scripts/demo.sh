@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's first command: on a fresh Debian machine, installs Dovecot if missing,
 # starts a private one (loopback only, temp dir) seeded with sample mail, writes a config
-# for it and shows tern working on it. Pass --keep to leave the server up for your own tries.
+# for it and opens tern on it (in a terminal; otherwise it prints what the CLI shows).
+# Pass --keep to leave the server up for your own tries.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
