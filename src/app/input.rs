@@ -3,10 +3,12 @@
 
 use std::path::PathBuf;
 
-use ratatui::crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind,
+};
 use ratatui::layout::{Position, Rect};
 
-use super::overlay::{InputOutcome, Overlay};
+use super::overlay::{InputOutcome, Overlay, TextInput};
 use super::source::Filter;
 use super::{Effect, Focus, MailSource, Model};
 use crate::app::action::Action;
@@ -44,6 +46,16 @@ impl Model {
             return;
         };
         match top {
+            Overlay::Command(input) if key.code == KeyCode::Tab => {
+                // Complete an action name: the first that starts with what was typed.
+                let typed = input.text.trim();
+                if let Some(action) = Action::ALL
+                    .iter()
+                    .find(|a| !typed.is_empty() && a.name().starts_with(typed))
+                {
+                    *input = TextInput::with_text(action.name());
+                }
+            }
             Overlay::Command(input) => match input.handle(key) {
                 InputOutcome::Submit => {
                     let line = input.text.clone();

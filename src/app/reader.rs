@@ -41,7 +41,7 @@ impl ReaderState {
             body: Body::Loading,
             raw: None,
             scroll: 0,
-            full_headers: false,
+            full_headers: true,
             fullscreen: false,
             width,
         }

@@ -66,12 +66,14 @@ mod tests {
         assert_eq!(list_date(clock.now - 2 * hour, clock), "10:00");
         assert_eq!(list_date(clock.now - 24 * hour, clock), "Wed");
         assert_eq!(list_date(clock.now - 10 * 24 * hour, clock), "Mar 04");
-        assert_eq!(list_date(clock.now - 400 * 24 * hour, clock), "2023-02-09");
+        assert_eq!(list_date(clock.now - 400 * 24 * hour, clock), "2023-02-08");
         let east = Clock {
             utc_offset: 13 * hour as i32,
             ..clock
         };
-        assert_eq!(list_date(clock.now - 2 * hour, east), "23:00");
+        // 23:00 on the 14th local time, seen at 01:00 on the 15th.
+        assert_eq!(list_date(clock.now - 2 * hour, east), "Thu");
+        assert_eq!(list_date(clock.now - 10 * 60, east), "00:50");
     }
 
     #[test]

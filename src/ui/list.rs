@@ -15,7 +15,9 @@ use crate::store::SortOrder;
 use crate::theme::{Theme, scopes};
 
 const FLAGS_W: usize = 3;
+/// `2019-03-04`; narrow lists use 6 cells and show old dates as the year.
 const DATE_W: usize = 10;
+const DATE_W_NARROW: usize = 6;
 const SIZE_W: usize = 6;
 /// 📎 is two cells wide.
 const ATTACH_W: usize = 2;
@@ -62,6 +64,7 @@ pub fn title<'a>(model: &Model, theme: &Theme) -> Line<'a> {
 }
 
 struct Columns {
+    date: usize,
     from: usize,
     subject: usize,
     size: bool,
@@ -70,9 +73,11 @@ struct Columns {
 fn columns(width: usize) -> Columns {
     let from = (width / 4).clamp(8, 22);
     let size = width >= 60;
-    let fixed = 1 + FLAGS_W + 1 + DATE_W + 1 + from + 1;
+    let date = if size { DATE_W } else { DATE_W_NARROW };
+    let fixed = 1 + FLAGS_W + 1 + date + 1 + from + 1;
     let tail = if size { 1 + SIZE_W + 1 + ATTACH_W } else { 0 };
     Columns {
+        date,
         from,
         subject: width.saturating_sub(fixed + tail),
         size,
@@ -151,14 +156,17 @@ fn row_line<'a>(
     ]
     .into_iter()
     .collect();
-    let date = list_date(row.date, model.clock);
+    let mut date = list_date(row.date, model.clock);
+    if date.len() > cols.date {
+        date.truncate(4);
+    }
     let guide_w = super::text::display_width(guide).min(cols.subject / 2);
     let guide = fit(guide, guide_w);
     let mut spans = vec![
         Span::raw(" "),
         Span::styled(flags, col(scopes::LIST_FLAGS)),
         Span::raw(" "),
-        Span::styled(fit(&date, DATE_W), col(scopes::LIST_DATE)),
+        Span::styled(fit(&date, cols.date), col(scopes::LIST_DATE)),
         Span::raw(" "),
         Span::styled(
             fit(&safe(row.sender(), cols.from), cols.from),

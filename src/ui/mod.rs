@@ -78,3 +78,6 @@ fn pane_block<'a>(theme: &Theme, focused: bool, set: border::Set<'a>) -> Block<'
             scopes::BORDER
         }))
 }
+
+#[cfg(test)]
+mod tests;

@@ -22,7 +22,15 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame) {
     match top {
         Overlay::Help { scroll } => {
             let lines = help_lines(model, theme);
-            popup(frame, theme, screen, " Keys ", 76, &lines, *scroll);
+            popup(
+                frame,
+                theme,
+                screen,
+                " Keys  (j/k scroll, q close) ",
+                90,
+                &lines,
+                *scroll,
+            );
         }
         Overlay::Messages { scroll } => {
             let mut lines: Vec<Line> = model
@@ -127,7 +135,7 @@ fn help_lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
         for (action, keys) in grouped {
             lines.push(Line::from(vec![
                 Span::styled(
-                    format!("  {}", fit(&keys.join(", "), 20)),
+                    format!("  {}", fit(&keys.join(", "), 22)),
                     theme.style(scopes::OVERLAY_KEY),
                 ),
                 Span::styled(format!("  {}", action.doc()), theme.style(scopes::OVERLAY)),

@@ -21,7 +21,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
     let width = usize::from(area.width);
     // Text inputs live on the status line, like vim's and mutt's.
     let input = model.overlays.iter().rev().find_map(|o| match o {
-        Overlay::Command(input) => Some((":", input, None)),
+        Overlay::Command(input) => Some((":", input, Some(completions(&input.text)))),
         Overlay::Filter { input, .. } => Some((
             "/",
             input,
@@ -58,29 +58,42 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
         .as_ref()
         .map(|f| f.name.as_str())
         .unwrap_or("");
-    let mut left = vec![
-        Span::raw(format!(
-            " {} · {} · ",
-            sanitize(&model.account),
-            sanitize(folder)
-        )),
-        Span::styled(conn, theme.style(conn_scope)),
+    // Segments in order of importance; later ones are dropped when the line is short.
+    let bar_scope = scopes::STATUS_BAR;
+    let mut segments: Vec<Vec<(String, &str)>> = vec![
+        vec![(format!(" {}", sanitize(&model.account)), bar_scope)],
+        vec![(format!(" · {}", sanitize(folder)), bar_scope)],
+        vec![(" · ".to_string(), bar_scope), (conn, conn_scope)],
     ];
     if let Some(at) = model.folders.state(folder).and_then(|f| f.synced_at) {
-        left.push(Span::raw(format!(
-            " · synced {}",
-            list_date(at, model.clock)
-        )));
+        let synced = format!(" · synced {}", list_date(at, model.clock));
+        segments.push(vec![(synced, bar_scope)]);
     }
     let pending = model.pending_keys();
     if !pending.is_empty() {
-        left.push(Span::styled(
-            format!("  {pending}-"),
-            theme.style(scopes::STATUS_HINT),
-        ));
+        segments.push(vec![(format!("  {pending}-"), scopes::STATUS_HINT)]);
+    }
+    let mut left = Vec::new();
+    let mut used = 0;
+    for (i, segment) in segments.into_iter().enumerate() {
+        let w: usize = segment.iter().map(|(t, _)| display_width(t)).sum();
+        if used + w > width {
+            // Account and folder are cut rather than dropped.
+            if i < 2 {
+                let text: String = segment.into_iter().map(|(t, _)| t).collect();
+                left.push(Span::raw(fit(&text, width - used)));
+                used = width;
+            }
+            break;
+        }
+        used += w;
+        left.extend(
+            segment
+                .into_iter()
+                .map(|(t, sc)| Span::styled(t, theme.style(sc))),
+        );
     }
     let right = hints(model);
-    let used: usize = left.iter().map(|s| display_width(&s.content)).sum();
     let right_w = display_width(&right);
     let message = match (&model.status.error, &model.status.note) {
         (Some(e), _) => Some((e.as_str(), scopes::STATUS_ERROR)),
@@ -88,14 +101,15 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
         _ => None,
     };
     let mut spans = left;
-    let mut used = used;
     if let Some((text, scope)) = message {
         // The message wins over the hints when space is short.
         let room = width.saturating_sub(used + 3);
-        let shown = safe(text, room);
-        used += 3 + display_width(&shown);
-        spans.push(Span::raw(" · "));
-        spans.push(Span::styled(shown, theme.style(scope)));
+        if room > 0 {
+            let shown = safe(text, room);
+            used += 3 + display_width(&shown);
+            spans.push(Span::raw(" · "));
+            spans.push(Span::styled(shown, theme.style(scope)));
+        }
     }
     if used + right_w < width {
         spans.push(Span::raw(" ".repeat(width - used - right_w)));
@@ -140,4 +154,22 @@ fn hints(model: &Model) -> String {
     let mut s = parts.join("  ");
     s.push(' ');
     s
+}
+
+/// Action names that complete the command typed so far.
+fn completions(typed: &str) -> String {
+    let typed = typed.trim_start();
+    if typed.is_empty() || typed.contains(' ') {
+        return String::new();
+    }
+    let names: Vec<&str> = Action::ALL
+        .iter()
+        .map(|a| a.name())
+        .filter(|n| n.starts_with(typed) && *n != typed)
+        .collect();
+    if names.is_empty() {
+        String::new()
+    } else {
+        format!("   {}", names.join("  "))
+    }
 }

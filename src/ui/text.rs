@@ -69,7 +69,8 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut used = 0;
     for word in text.split_inclusive(' ') {
         let w = display_width(word);
-        if used + w > width && used > 0 {
+        // A trailing space may hang past the edge.
+        if used + display_width(word.trim_end()) > width && used > 0 {
             lines.push(std::mem::take(&mut line).trim_end().to_string());
             used = 0;
         }

@@ -1,0 +1,240 @@
+//! Snapshots of every screen (TestBackend + insta) over the fixture mailbox, with a fixed
+//! clock. Review `src/ui/snapshots/*.snap` when one changes.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use crate::app::testkit::{HOSTILE_BODY, keys, model, source, type_text};
+use crate::app::{FakeSource, Model, Msg};
+use crate::bus::{ConnState, EngineEvent};
+use crate::theme::{Theme, scopes};
+
+fn theme() -> Theme {
+    Theme::builtin("default").unwrap()
+}
+
+fn draw(m: &Model) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(m.size.0, m.size.1)).unwrap();
+    t.draw(|f| super::render(m, &theme(), f)).unwrap();
+    assert_clean(&t);
+    t
+}
+
+/// Nothing that could drive the terminal reached the buffer.
+fn assert_clean(t: &Terminal<TestBackend>) {
+    for cell in t.backend().buffer().content() {
+        assert!(
+            !cell.symbol().chars().any(|c| c.is_control()),
+            "control character in {:?}",
+            cell.symbol()
+        );
+    }
+}
+
+fn at(size: (u16, u16), script: &str) -> (FakeSource, Model) {
+    let s = source();
+    let mut m = model(&s, size);
+    keys(&mut m, &s, script);
+    (s, m)
+}
+
+#[test]
+fn folders_and_flat_list() {
+    let (_, m) = at((100, 20), "");
+    insta::assert_snapshot!(draw(&m).backend());
+}
+
+#[test]
+fn threaded_list() {
+    let (_, m) = at((100, 20), "Z j");
+    insta::assert_snapshot!(draw(&m).backend());
+}
+
+#[test]
+fn split_reader() {
+    let (_, m) = at((100, 30), "j Enter");
+    insta::assert_snapshot!(draw(&m).backend());
+}
+
+#[test]
+fn fullscreen_reader_with_quotes_and_signature() {
+    let (_, m) = at((72, 24), "j Enter Enter");
+    let t = draw(&m);
+    insta::assert_snapshot!(t.backend());
+    // Quote depths and the signature get their own styles.
+    let th = theme();
+    let buf = t.backend().buffer();
+    let style_of = |needle: &str| {
+        (0..buf.area.height)
+            .find_map(|y| {
+                let line: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+                // Cells here are one char each: a char index is a column.
+                let i = line.find(needle)?;
+                let x = line[..i].chars().count() + 1;
+                Some(buf[(x as u16, y)].style())
+            })
+            .unwrap()
+    };
+    assert_eq!(
+        style_of("│>> It jams").fg,
+        th.style(scopes::READER_QUOTE_2).fg
+    );
+    assert_eq!(
+        style_of("│>>> Only").fg,
+        th.style(scopes::READER_QUOTE_3).fg
+    );
+    assert_eq!(style_of("│Ada ").fg, th.style(scopes::READER_SIGNATURE).fg);
+}
+
+#[test]
+fn loading_reader() {
+    let (_, m) = at((100, 30), "Enter");
+    insta::assert_snapshot!(draw(&m).backend());
+}
+
+#[test]
+fn reader_with_attachments_and_picker() {
+    let (_, m) = at((100, 30), "j j Enter v Enter");
+    insta::assert_snapshot!(draw(&m).backend());
+}
+
+#[test]
+fn help_overlay() {
+    let (_, m) = at((100, 50), "?");
+    insta::assert_snapshot!(draw(&m).backend());
+}
+
+#[test]
+fn filter_typing_and_active() {
+    let (s, mut m) = at((100, 16), "/");
+    type_text(&mut m, &s, "eng");
+    let typing = draw(&m);
+    keys(&mut m, &s, "Enter");
+    let active = draw(&m);
+    insta::assert_snapshot!(format!("{}\n{}", typing.backend(), active.backend()));
+}
+
+#[test]
+fn command_line() {
+    let (s, mut m) = at((100, 12), ":");
+    type_text(&mut m, &s, "sync_n");
+    insta::assert_snapshot!(draw(&m).backend());
+}
+
+fn status_line(m: &Model) -> String {
+    let t = draw(m);
+    let buf = t.backend().buffer();
+    let y = buf.area.height - 1;
+    (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect()
+}
+
+#[test]
+fn status_bar_states() {
+    let (s, mut m) = at((100, 8), "");
+    let mut lines = Vec::new();
+    for state in [
+        ConnState::Connecting,
+        ConnState::Online,
+        ConnState::Syncing {
+            folder: "INBOX".into(),
+            done: 41_200,
+            total: 100_000,
+        },
+        ConnState::Offline {
+            reason: "no route".into(),
+        },
+        ConnState::Reconnecting {
+            in_secs: 8,
+            reason: "reset".into(),
+        },
+    ] {
+        m.update(Msg::Engine(EngineEvent::Conn(state)), &s);
+        lines.push(status_line(&m));
+    }
+    m.update(
+        Msg::Engine(EngineEvent::Error(
+            "LOGIN failed: \x1b[31mauthentication\x1b[0m rejected".into(),
+        )),
+        &s,
+    );
+    lines.push(status_line(&m));
+    keys(&mut m, &s, "g");
+    lines.push(status_line(&m));
+    insta::assert_snapshot!(lines.join("\n"));
+    // The error is drawn in the error style.
+    m.update(Msg::Engine(EngineEvent::Error("boom".into())), &s);
+    let t = draw(&m);
+    let buf = t.backend().buffer();
+    let y = buf.area.height - 1;
+    let x = (0..buf.area.width)
+        .find(|&x| buf[(x, y)].symbol() == "b")
+        .unwrap();
+    assert_eq!(
+        buf[(x, y)].fg,
+        theme().style(scopes::STATUS_ERROR).fg.unwrap()
+    );
+}
+
+#[test]
+fn empty_folder() {
+    let (_, m) = at((100, 12), "Tab j Enter");
+    insta::assert_snapshot!(draw(&m).backend());
+}
+
+#[test]
+fn narrow_terminal() {
+    let (s, mut m) = at((40, 12), "");
+    let list = draw(&m);
+    keys(&mut m, &s, "Tab");
+    let folders = draw(&m);
+    keys(&mut m, &s, "Tab j Enter");
+    let reader = draw(&m);
+    insta::assert_snapshot!(format!(
+        "{}\n{}\n{}",
+        list.backend(),
+        folders.backend(),
+        reader.backend()
+    ));
+}
+
+#[test]
+fn wide_terminal() {
+    let (_, m) = at((160, 40), "j j Enter");
+    insta::assert_snapshot!(draw(&m).backend());
+}
+
+#[test]
+fn hostile_escapes_and_wide_text() {
+    let (_, m) = at((100, 30), "j j j j Enter");
+    assert!(HOSTILE_BODY.contains('\x1b'));
+    assert_eq!(m.reader.as_ref().unwrap().uid, 6);
+    let t = draw(&m);
+    let text = t.backend().to_string();
+    assert!(!text.contains('\x1b') && !text.contains('\u{9b}'));
+    assert!(text.contains("URGENT"));
+    // (The OSC payload in From shows as plain text: harmless, and mail-parser's doing.)
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn messages_log() {
+    let (s, mut m) = at((80, 14), "");
+    m.update(Msg::Engine(EngineEvent::Error("first".into())), &s);
+    m.update(Msg::Engine(EngineEvent::Error("second".into())), &s);
+    keys(&mut m, &s, ":");
+    type_text(&mut m, &s, "messages");
+    keys(&mut m, &s, "Enter");
+    insta::assert_snapshot!(draw(&m).backend());
+}
+
+#[test]
+fn every_theme_draws_every_screen() {
+    for name in ["default", "light", "mono"] {
+        let th = Theme::builtin(name).unwrap();
+        for script in ["", "Z", "j Enter", "j Enter Enter", "?", "/", ":"] {
+            let (_, m) = at((80, 24), script);
+            let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+            t.draw(|f| super::render(&m, &th, f)).unwrap();
+        }
+    }
+}
