@@ -142,6 +142,12 @@ impl Model {
         match action {
             Action::ScrollDown => reader.scroll_by(1, total, height),
             Action::ScrollUp => reader.scroll_by(-1, total, height),
+            // At the end of a message, paging on reads the next one (as in mutt).
+            Action::PageDown if reader.scroll + height >= total && !reader.is_loading() => {
+                let result = self.list.move_by(1, source);
+                self.report(result);
+                self.follow_cursor(source, fx);
+            }
             Action::PageDown => reader.scroll_by(page, total, height),
             Action::PageUp => reader.scroll_by(-page, total, height),
             Action::HalfPageDown => reader.scroll_by(page / 2, total, height),

@@ -168,6 +168,8 @@ impl Model {
         };
         model.refresh_folders(source);
         model.announced_unseen = Some(model.inbox_unseen());
+        // Size the list first, so opening the folder reads one window of the right height.
+        model.layout(source);
         model.open_folder(&options.folder, source);
         model.layout(source);
         model
@@ -241,7 +243,7 @@ impl Model {
         match result {
             Ok(v) => Some(v),
             Err(e) => {
-                self.status.error(format!("cache: {e}"));
+                self.status.error(e.to_string());
                 None
             }
         }

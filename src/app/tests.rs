@@ -237,6 +237,9 @@ fn q_closes_the_reader_then_quits() {
         2,
         "j scrolls in the reader"
     );
+    // Space at the end of the message reads on into the next one.
+    keys(&mut m, &s, "Space Space");
+    assert_eq!(m.reader.as_ref().unwrap().uid, 5);
     assert!(keys(&mut m, &s, "q").is_empty());
     assert!(m.reader.is_none());
     assert_eq!(m.focus, Focus::List);

@@ -9,6 +9,7 @@ use super::format::size;
 use super::text::{display_width, fit, wrap};
 use crate::app::Model;
 use crate::app::reader::{Body, ReaderState};
+use crate::bus::ConnState;
 use crate::domain::mime::LineKind;
 use crate::domain::text::sanitize;
 use crate::theme::{Theme, scopes};
@@ -88,11 +89,15 @@ fn header_rows(r: &ReaderState) -> Vec<Row<'static>> {
     rows
 }
 
-fn tail_rows(r: &ReaderState) -> Vec<Row<'static>> {
+fn tail_rows(r: &ReaderState, offline: bool) -> Vec<Row<'static>> {
     match &r.body {
         Body::Loading => vec![Row::Text {
             scope: scopes::READER_LOADING,
-            text: "Loading…".into(),
+            text: if offline {
+                "Not in the cache yet; it loads when the connection is back.".into()
+            } else {
+                "Loading…".into()
+            },
         }],
         Body::Error(e) => vec![Row::Text {
             scope: scopes::STATUS_ERROR,
@@ -142,13 +147,17 @@ fn body_scope(kind: LineKind) -> &'static str {
 /// Total display lines (for scrolling).
 pub fn line_count(r: &ReaderState) -> usize {
     let body = r.rendered().map_or(0, |m| m.body.len());
-    header_rows(r).len() + body + tail_rows(r).len()
+    header_rows(r).len() + body + tail_rows(r, false).len()
 }
 
-pub fn render(r: &ReaderState, _model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
+pub fn render(r: &ReaderState, model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let offline = matches!(
+        model.status.conn,
+        ConnState::Offline { .. } | ConnState::Reconnecting { .. }
+    );
     let head = header_rows(r);
     let body = r.rendered().map_or(&[][..], |m| &m.body[..]);
-    let tail = tail_rows(r);
+    let tail = tail_rows(r, offline);
     let width = usize::from(area.width);
     let total = head.len() + body.len() + tail.len();
     let start = (r.scroll as usize).min(total.saturating_sub(1));

@@ -238,3 +238,23 @@ fn every_theme_draws_every_screen() {
         }
     }
 }
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    let th = theme();
+    for (w, h) in [(1, 1), (2, 3), (10, 4), (20, 5), (49, 13), (50, 14)] {
+        for script in [
+            "",
+            "j Enter",
+            "j Enter Enter",
+            "?",
+            "/",
+            "Tab",
+            "j j Enter v Enter",
+        ] {
+            let (_, m) = at((w, h), script);
+            let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+            t.draw(|f| super::render(&m, &th, f)).unwrap();
+        }
+    }
+}
