@@ -15,7 +15,7 @@ use crate::domain::text::sanitize;
 use crate::theme::{Theme, scopes};
 
 /// One display line: a header (name shown on its first line only) or styled text.
-enum Row<'a> {
+enum Row {
     Header {
         name: &'static str,
         value: String,
@@ -23,7 +23,7 @@ enum Row<'a> {
     },
     Text {
         scope: &'static str,
-        text: std::borrow::Cow<'a, str>,
+        text: String,
     },
 }
 
@@ -70,7 +70,7 @@ fn headers(r: &ReaderState) -> Vec<(&'static str, String)> {
     out
 }
 
-fn header_rows(r: &ReaderState) -> Vec<Row<'static>> {
+fn header_rows(r: &ReaderState) -> Vec<Row> {
     let room = usize::from(r.width).saturating_sub(NAME_W).max(8);
     let mut rows = Vec::new();
     for (name, value) in headers(r) {
@@ -89,7 +89,7 @@ fn header_rows(r: &ReaderState) -> Vec<Row<'static>> {
     rows
 }
 
-fn tail_rows(r: &ReaderState, offline: bool) -> Vec<Row<'static>> {
+fn tail_rows(r: &ReaderState, offline: bool) -> Vec<Row> {
     match &r.body {
         Body::Loading => vec![Row::Text {
             scope: scopes::READER_LOADING,
@@ -101,7 +101,7 @@ fn tail_rows(r: &ReaderState, offline: bool) -> Vec<Row<'static>> {
         }],
         Body::Error(e) => vec![Row::Text {
             scope: scopes::STATUS_ERROR,
-            text: sanitize(e).into(),
+            text: sanitize(e),
         }],
         Body::Ready(m) if m.attachments.is_empty() => Vec::new(),
         Body::Ready(m) => {
@@ -124,8 +124,7 @@ fn tail_rows(r: &ReaderState, offline: bool) -> Vec<Row<'static>> {
                         sanitize(&a.filename),
                         sanitize(&a.content_type),
                         size(u32::try_from(a.size).unwrap_or(u32::MAX))
-                    )
-                    .into(),
+                    ),
                 }
             }));
             rows
@@ -162,16 +161,15 @@ pub fn render(r: &ReaderState, model: &Model, theme: &Theme, area: Rect, buf: &m
     let total = head.len() + body.len() + tail.len();
     let start = (r.scroll as usize).min(total.saturating_sub(1));
     for (line, i) in (start..total).take(usize::from(area.height)).enumerate() {
-        let row = if i < head.len() { head.get(i) } else { None };
         let owned;
-        let row = match row {
+        let row = match head.get(i) {
             Some(row) => row,
             None if i < head.len() + body.len() => {
                 let b = &body[i - head.len()];
                 // mime::render already sanitized and wrapped; sanitize again is cheap insurance.
                 owned = Row::Text {
                     scope: body_scope(b.kind),
-                    text: sanitize(&b.text).into(),
+                    text: sanitize(&b.text),
                 };
                 &owned
             }
