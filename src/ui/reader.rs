@@ -115,17 +115,15 @@ fn tail_rows(r: &ReaderState, offline: bool) -> Vec<Row> {
                     text: "Attachments (v to save):".into(),
                 },
             ];
-            rows.extend(m.attachments.iter().map(|a| {
-                Row::Text {
-                    scope: scopes::READER_ATTACHMENT,
-                    text: format!(
-                        "  [{}] {} ({}, {})",
-                        a.index + 1,
-                        sanitize(&a.filename),
-                        sanitize(&a.content_type),
-                        size(u32::try_from(a.size).unwrap_or(u32::MAX))
-                    ),
-                }
+            rows.extend(m.attachments.iter().map(|a| Row::Text {
+                scope: scopes::READER_ATTACHMENT,
+                text: format!(
+                    "  [{}] {} ({}, {})",
+                    a.index + 1,
+                    sanitize(&a.filename),
+                    sanitize(&a.content_type),
+                    size(u32::try_from(a.size).unwrap_or(u32::MAX))
+                ),
             }));
             rows
         }
