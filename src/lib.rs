@@ -14,4 +14,5 @@ pub mod store;
 pub mod sync;
 pub mod term;
 pub mod theme;
+pub mod tui;
 pub mod ui;

@@ -123,7 +123,10 @@ fn list_reader_and_pushed_mail_on_a_real_terminal() {
         )
         .unwrap();
     let screen = tmux.wait_for("Pushed while you were reading");
-    assert!(screen.contains("3 unread / 3") || screen.contains("/ 3"), "{screen}");
+    assert!(
+        screen.contains("3 unread / 3") || screen.contains("/ 3"),
+        "{screen}"
+    );
 
     // q closes the reader, q again quits and the shell gets its terminal back.
     tmux.keys(&["q"]);

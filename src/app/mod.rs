@@ -140,6 +140,8 @@ pub struct Model {
     keys: KeySequence,
     /// Unread count last announced (new-mail signal).
     announced_unseen: Option<u32>,
+    /// The folder to open once the first sync has put it in the cache (cold start).
+    pending_folder: Option<String>,
 }
 
 impl Model {
@@ -165,12 +167,18 @@ impl Model {
             keymap,
             keys: KeySequence::default(),
             announced_unseen: None,
+            pending_folder: None,
         };
         model.refresh_folders(source);
         model.announced_unseen = Some(model.inbox_unseen());
         // Size the list first, so opening the folder reads one window of the right height.
         model.layout(source);
-        model.open_folder(&options.folder, source);
+        // A cold cache has no folders yet: open the folder when the engine brings it.
+        if model.folders.state(&options.folder).is_some() {
+            model.open_folder(&options.folder, source);
+        } else {
+            model.pending_folder = Some(options.folder);
+        }
         model.layout(source);
         model
     }
@@ -252,6 +260,14 @@ impl Model {
     fn refresh_folders(&mut self, source: &dyn MailSource) {
         if let Some(folders) = self.report(source.folders()) {
             self.folders.set_folders(&self.account, folders);
+        }
+        if let Some(name) = self.pending_folder.take() {
+            if self.folders.state(&name).is_some() {
+                self.open_folder(&name, source);
+                self.layout(source);
+            } else {
+                self.pending_folder = Some(name);
+            }
         }
     }
 

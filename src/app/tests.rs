@@ -509,3 +509,19 @@ fn a_broken_cache_is_reported_not_fatal() {
     );
     assert!(m.status.error.is_some());
 }
+
+#[test]
+fn a_cold_cache_opens_the_folder_once_the_first_sync_brings_it() {
+    let mut s = FakeSource::new();
+    let mut m = model(&s, (100, 30));
+    assert!(m.list.folder.is_none(), "nothing to show yet");
+    assert!(m.status.error.is_none(), "an empty cache is not an error");
+    let inbox = s.add_folder("INBOX", Some("inbox"), Some('/'));
+    s.push(inbox, super::fake::generated_row(1, NOW));
+    m.update(Msg::Engine(EngineEvent::FoldersChanged), &s);
+    assert_eq!(
+        m.list.folder.as_ref().map(|f| f.name.as_str()),
+        Some("INBOX")
+    );
+    assert_eq!(m.list.total, 1);
+}
