@@ -69,6 +69,10 @@ async fn run_async(config: &Config, account: &AccountConfig, store: Store) -> an
         model.update(Msg::Engine(EngineEvent::Error(problem.clone())), &source);
     }
     terminal.draw(|frame| crate::ui::render(&model, &theme, frame))?;
+    // For benches/tui.rs: measures process start to first paint, nothing else.
+    if std::env::var_os("TERN_EXIT_AFTER_FIRST_PAINT").is_some() {
+        return Ok(());
+    }
 
     let (commands, commands_rx) = mpsc::unbounded_channel();
     let (events_tx, mut events) = mpsc::unbounded_channel();
