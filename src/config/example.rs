@@ -19,6 +19,8 @@ keymap = "default"          # or "vim", or a path
 theme = "default"           # "light", "mono", or a path; NO_COLOR forces "mono"
 mark_read_after_ms = 0      # -1 never
 threads = true
+# new_mail_bell = false     # ring the terminal bell on new mail
+# new_mail_title = true     # unread count in the terminal title
 
 [sync]
 status_interval_secs = 60   # poll other folders with STATUS this often

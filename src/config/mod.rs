@@ -110,6 +110,10 @@ pub struct UiConfig {
     /// `None` never marks read automatically; `Some(ZERO)` marks on open.
     pub mark_read_after: Option<Duration>,
     pub threads: bool,
+    /// Ring the terminal bell when new mail arrives.
+    pub new_mail_bell: bool,
+    /// Show the unread count in the terminal title.
+    pub new_mail_title: bool,
 }
 
 impl Default for UiConfig {
@@ -119,6 +123,8 @@ impl Default for UiConfig {
             theme: BuiltinOrFile::Builtin("default".into()),
             mark_read_after: Some(Duration::ZERO),
             threads: true,
+            new_mail_bell: false,
+            new_mail_title: true,
         }
     }
 }

@@ -6,7 +6,14 @@ use super::load::Context;
 use super::reader::{Field, Problems, TableReader};
 use super::{BUILTIN_KEYMAPS, BUILTIN_THEMES, BuiltinOrFile, SyncConfig, UiConfig};
 
-pub(super) const UI_KEYS: &[&str] = &["keymap", "theme", "mark_read_after_ms", "threads"];
+pub(super) const UI_KEYS: &[&str] = &[
+    "keymap",
+    "theme",
+    "mark_read_after_ms",
+    "threads",
+    "new_mail_bell",
+    "new_mail_title",
+];
 pub(super) const SYNC_KEYS: &[&str] = &["status_interval_secs", "prefetch_bodies"];
 
 pub(super) fn read_ui(
@@ -32,6 +39,12 @@ pub(super) fn read_ui(
         threads: r
             .boolean("threads", problems)
             .map_or(defaults.threads, |f| f.value),
+        new_mail_bell: r
+            .boolean("new_mail_bell", problems)
+            .map_or(defaults.new_mail_bell, |f| f.value),
+        new_mail_title: r
+            .boolean("new_mail_title", problems)
+            .map_or(defaults.new_mail_title, |f| f.value),
     }
 }
 

@@ -57,8 +57,8 @@ async fn run_async(config: &Config, account: &AccountConfig, store: Store) -> an
         folder: "INBOX".into(),
         threads: config.ui.threads,
         notify: Notify {
-            bell: false,
-            title: true,
+            bell: config.ui.new_mail_bell,
+            title: config.ui.new_mail_title,
         },
         size: (size.width, size.height),
         clock: clock(),
