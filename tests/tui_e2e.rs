@@ -69,6 +69,7 @@ impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = Command::new("tmux")
             .args(["kill-session", "-t", &self.session])
+            .stderr(std::process::Stdio::null())
             .status();
     }
 }
@@ -134,6 +135,7 @@ fn list_reader_and_pushed_mail_on_a_real_terminal() {
     for _ in 0..50 {
         if !Command::new("tmux")
             .args(["has-session", "-t", &tmux.session])
+            .stderr(std::process::Stdio::null())
             .status()
             .unwrap()
             .success()
@@ -143,4 +145,86 @@ fn list_reader_and_pushed_mail_on_a_real_terminal() {
         std::thread::sleep(Duration::from_millis(100));
     }
     panic!("tern did not quit on q q:\n{}", tmux.screen());
+}
+
+#[test]
+fn a_stalled_server_leaves_the_ui_responsive() {
+    let server = TestDovecot::start();
+    server.seed_maildir(
+        server.user(),
+        "INBOX",
+        [
+            SeedMessage::text(1, "Cached and readable", "This body is in the cache."),
+            SeedMessage::text(2, "Second message", "x"),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let write_config = |port: u16| {
+        let path = dir.path().join(format!("config-{port}.toml"));
+        std::fs::write(
+            &path,
+            format!(
+                "[[accounts]]\nname = \"e2e\"\nhost = \"127.0.0.1\"\nport = {port}\n\
+                 security = \"plain\"\nusername = \"{}\"\npassword = \"{}\"\n",
+                server.user(),
+                server.password()
+            ),
+        )
+        .unwrap();
+        path
+    };
+    let online = write_config(server.imap_port());
+    for args in [&["sync"][..], &["read", "1"][..]] {
+        let status = Command::new(env!("CARGO_BIN_EXE_tern"))
+            .arg("--config")
+            .arg(&online)
+            .arg("--cache-dir")
+            .arg(&cache)
+            .args(args)
+            .output()
+            .unwrap()
+            .status;
+        assert!(status.success(), "tern {args:?}");
+    }
+
+    // A server that accepts and then never says a word.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let stalled = write_config(port);
+    let tmux = Tmux::start(&format!(
+        "{} --config {} --cache-dir {}",
+        env!("CARGO_BIN_EXE_tern"),
+        stalled.display(),
+        cache.display()
+    ));
+    let screen = tmux.wait_for("Cached and readable");
+    assert!(screen.contains("Second message"), "{screen}");
+    assert!(!screen.contains("online"), "never online: {screen}");
+    // Newest first: UID 2 is on top; move to UID 1 and open its cached body.
+    tmux.keys(&["j", "Enter"]);
+    tmux.wait_for("This body is in the cache.");
+    tmux.keys(&["q", "q"]);
+    for _ in 0..50 {
+        if !Command::new("tmux")
+            .args(["has-session", "-t", &tmux.session])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap()
+            .success()
+        {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!(
+        "tern did not quit while the server stalled:\n{}",
+        tmux.screen()
+    );
 }
