@@ -65,6 +65,25 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    /// True once the program in the session has exited (bounded wait).
+    fn exited(&self) -> bool {
+        for _ in 0..50 {
+            let alive = Command::new("tmux")
+                .args(["has-session", "-t", &self.session])
+                .stderr(std::process::Stdio::null())
+                .status()
+                .unwrap()
+                .success();
+            if !alive {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    }
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = Command::new("tmux")
@@ -132,19 +151,11 @@ fn list_reader_and_pushed_mail_on_a_real_terminal() {
     // q closes the reader, q again quits and the shell gets its terminal back.
     tmux.keys(&["q"]);
     tmux.keys(&["q"]);
-    for _ in 0..50 {
-        if !Command::new("tmux")
-            .args(["has-session", "-t", &tmux.session])
-            .stderr(std::process::Stdio::null())
-            .status()
-            .unwrap()
-            .success()
-        {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("tern did not quit on q q:\n{}", tmux.screen());
+    assert!(
+        tmux.exited(),
+        "tern did not quit on q q:\n{}",
+        tmux.screen()
+    );
 }
 
 #[test]
@@ -211,19 +222,8 @@ fn a_stalled_server_leaves_the_ui_responsive() {
     tmux.keys(&["j", "Enter"]);
     tmux.wait_for("This body is in the cache.");
     tmux.keys(&["q", "q"]);
-    for _ in 0..50 {
-        if !Command::new("tmux")
-            .args(["has-session", "-t", &tmux.session])
-            .stderr(std::process::Stdio::null())
-            .status()
-            .unwrap()
-            .success()
-        {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!(
+    assert!(
+        tmux.exited(),
         "tern did not quit while the server stalled:\n{}",
         tmux.screen()
     );

@@ -368,41 +368,14 @@ impl Step<'_> {
         Ok(())
     }
 
-    /// If the cache holds more rows than the server has messages, expunges were missed
-    /// (no QRESYNC): find them with the UID list.
+    /// If the cache and the server disagree on the number of messages, expunges were
+    /// missed (no QRESYNC) or messages are missing: reconcile with the UID list.
     async fn check_count(&mut self, exists_at_select: u32) -> Result<()> {
         let exists = self.client.exists().unwrap_or(exists_at_select);
-        let count = self.store.reader()?.count(self.folder)?;
-        if count == exists {
+        if self.store.reader()?.count(self.folder)? == exists {
             return Ok(());
         }
-        let mut pushes = Vec::new();
-        let server: UidSet = self
-            .client
-            .uid_search(SearchQuery::All, &mut |u| pushes.push(u))
-            .await?
-            .into_iter()
-            .collect();
-        self.apply(pushes).await?;
-        let (folder, uidvalidity) = (self.folder, self.uidvalidity);
-        let cached = self
-            .store
-            .write_async(move |tx| tx.uids(folder, uidvalidity))
-            .await?;
-        let stale: UidSet = cached.iter().filter(|u| !server.contains(*u)).collect();
-        if !stale.is_empty() {
-            let removed = self
-                .store
-                .write_async(move |tx| tx.remove_uids(folder, uidvalidity, &stale))
-                .await?;
-            self.report.removed += removed;
-        }
-        let mut missing: Vec<u32> = server.iter().filter(|u| !cached.contains(*u)).collect();
-        missing.reverse();
-        if !missing.is_empty() {
-            self.fetch_batches(&missing).await?;
-        }
-        Ok(())
+        self.fetch_missing().await
     }
 }
 
