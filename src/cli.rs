@@ -68,6 +68,20 @@ pub enum Command {
         #[arg(long)]
         raw: bool,
     },
+    /// Add or remove flags: seen, flagged, answered, deleted, draft, or any keyword.
+    /// Applied to the cache at once; queued when the server is unreachable.
+    Flag {
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long, default_value = "INBOX")]
+        folder: String,
+        #[arg(required = true)]
+        uids: Vec<u32>,
+        #[arg(long, value_name = "FLAG")]
+        add: Vec<String>,
+        #[arg(long, value_name = "FLAG")]
+        remove: Vec<String>,
+    },
     /// Check the config file and print every problem as file:line.
     CheckConfig,
 }

@@ -38,9 +38,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         let Some(account) = pick_account(&config, cli.account.as_deref()) else {
             return Ok(ExitCode::from(EXIT_USAGE));
         };
-        let store = tern::cmd::open_store(cache_dir, account)?;
         drop(runtime);
-        return match tern::tui::run(&config, account, store) {
+        return match tern::tui::run(&config, account, cache_dir) {
             Ok(()) => Ok(ExitCode::SUCCESS),
             Err(err) => {
                 eprintln!("tern: {err:#}");
@@ -60,7 +59,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Folders { account, .. }
         | Command::Sync { account, .. }
         | Command::List { account, .. }
-        | Command::Read { account, .. } => account.clone(),
+        | Command::Read { account, .. }
+        | Command::Flag { account, .. } => account.clone(),
         Command::CheckConfig => None,
     };
     let Some(account) = pick_account(&config, account_name.as_deref()) else {
@@ -103,6 +103,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Ok(bytes) => Ok(tern::domain::mime::plain_text(&bytes, 80)),
                 Err(err) => Err(err),
             }
+        }
+        Command::Flag {
+            folder,
+            uids,
+            add,
+            remove,
+            ..
+        } => {
+            let store = tern::cmd::open_store(cache_dir, account)?;
+            runtime.block_on(tern::cmd::flag::run(
+                account, &store, &folder, &uids, &add, &remove,
+            ))
         }
         Command::CheckConfig => Ok(String::new()),
     };

@@ -46,6 +46,7 @@ fn start(server: &TestDovecot, store: &Store, folder: &str) -> Running {
         idle_refresh: Duration::from_secs(540),
         status_interval: None,
         prefetch_bodies: 0,
+        replay_journal: true,
     };
     let (commands, commands_rx) = mpsc::unbounded_channel();
     let (events_tx, events) = mpsc::unbounded_channel();

@@ -289,6 +289,7 @@ async fn idle_push_lands_in_the_store() {
         idle_refresh: Duration::from_secs(540),
         status_interval: None,
         prefetch_bodies: 0,
+        replay_journal: true,
     };
     let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
     let (stop, stopped) = tokio::sync::watch::channel(false);

@@ -34,6 +34,7 @@ pub async fn run(
             idle_refresh: account.idle_refresh,
             status_interval: config.sync.status_interval,
             prefetch_bodies: config.sync.prefetch_bodies,
+            replay_journal: true,
         };
         let (stop, stopped) = watch::channel(false);
         tokio::spawn(async move {
@@ -68,6 +69,8 @@ async fn once(
     prefetch: u32,
 ) -> anyhow::Result<Vec<FolderReport>> {
     let mut client = connect::connect(account).await?;
+    // Actions queued while offline (or by a killed tern) go first.
+    crate::sync::journal::replay(&mut client, store, events).await?;
     let reports = sync_account(&mut client, store, folders, events).await?;
     if prefetch > 0 {
         for report in &reports {

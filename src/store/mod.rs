@@ -4,6 +4,7 @@
 
 mod error;
 mod filter;
+mod journal;
 mod open;
 mod read;
 mod rows;
@@ -17,6 +18,7 @@ mod tests;
 
 pub use error::{ErrorKind, Result, StoreError};
 pub use filter::RowFilter;
+pub use journal::{JournalEntry, JournalOp};
 pub use open::cache_path;
 pub use read::Reader;
 pub use schema::schema_version;

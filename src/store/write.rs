@@ -18,6 +18,11 @@ pub struct WriteTx<'a> {
 }
 
 impl<'a> WriteTx<'a> {
+    /// For the sibling modules that add statements (journal.rs).
+    pub(super) fn sql(&self) -> &Transaction<'a> {
+        &self.tx
+    }
+
     pub(crate) fn new(tx: Transaction<'a>, limits: BodyLimits) -> Self {
         Self {
             tx,

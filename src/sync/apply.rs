@@ -74,12 +74,15 @@ pub fn apply_updates(
 ) -> Result<Applied> {
     let mut applied = Applied::default();
     let mut gone = UidSet::new();
+    // A change still in the journal wins over what the server says until it is replayed.
+    let pending = tx.pending_flag_uids(folder, uidvalidity)?;
     for update in updates {
         match update {
             Update::Fetch(fetch) => {
                 applied.max_modseq = applied.max_modseq.max(fetch.modseq);
                 if let (Some(uid), Some(flags)) = (fetch.uid, &fetch.flags)
                     && fetch.header.is_none()
+                    && !pending.contains(uid)
                 {
                     applied.flags_changed += tx.set_flags(
                         folder,

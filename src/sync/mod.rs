@@ -7,6 +7,7 @@ pub mod backoff;
 pub mod body;
 pub mod error;
 pub mod folder;
+pub mod journal;
 pub mod plan;
 pub mod watch;
 

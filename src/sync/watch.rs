@@ -28,6 +28,8 @@ pub struct WatchOptions {
     pub status_interval: Option<Duration>,
     /// Bodies of the newest N messages per synced folder, for offline reading.
     pub prefetch_bodies: u32,
+    /// Send the journal; only one connection of an account may (the INBOX watch does not).
+    pub replay_journal: bool,
 }
 
 /// What the UI (or the CLI) asks of a running engine.
@@ -39,6 +41,8 @@ pub enum EngineCommand {
     FetchBody { folder: String, uid: u32 },
     /// Sync the selected folder and count the others now.
     SyncNow,
+    /// New actions are in the journal: send them.
+    Replay,
 }
 
 /// Runs until `shutdown` turns true. Transient failures reconnect after a jittered backoff;
@@ -100,7 +104,7 @@ pub async fn run_engine(
                         command = commands.recv() => match command {
                             Some(EngineCommand::SelectFolder(name)) => selected = name,
                             Some(EngineCommand::SyncNow) => break,
-                            Some(EngineCommand::FetchBody { .. }) => {}
+                            Some(EngineCommand::FetchBody { .. } | EngineCommand::Replay) => {}
                             None => return Ok(()),
                         },
                     }
@@ -129,6 +133,10 @@ async fn session(
 ) -> Result<()> {
     let mut client = connect::connect(account).await?;
     backoff.reset();
+    // What was done offline reaches the server before the sync reads the server's state.
+    if options.replay_journal {
+        super::journal::replay(&mut client, store, events).await?;
+    }
     sync_account(&mut client, store, &options.folders, events).await?;
     resync(&mut client, store, selected, events).await?;
     super::body::prefetch_bodies(&mut client, store, selected, options.prefetch_bodies).await?;
@@ -186,7 +194,15 @@ async fn session(
         if !updates.is_empty() {
             apply_pushes(&mut client, store, selected, updates, events).await?;
         }
-        handle_commands(&mut client, store, events, queued, selected).await?;
+        handle_commands(
+            &mut client,
+            store,
+            events,
+            queued,
+            selected,
+            options.replay_journal,
+        )
+        .await?;
         if inbox_watch.folder_changed(selected) {
             inbox_watch.stop().await;
             inbox_watch = InboxWatch::start(account, store, options, events, selected);
@@ -209,6 +225,7 @@ async fn handle_commands(
     events: &EventSender,
     queued: Vec<EngineCommand>,
     selected: &mut String,
+    replay_journal: bool,
 ) -> Result<()> {
     // Latest wins: scrolling past fifty messages asks for one body, not fifty.
     let latest_body = queued.iter().rev().find_map(|c| match c {
@@ -216,6 +233,9 @@ async fn handle_commands(
         _ => None,
     });
     let mut sync_now = false;
+    if replay_journal && queued.contains(&EngineCommand::Replay) {
+        super::journal::replay(client, store, events).await?;
+    }
     for command in queued {
         match command {
             EngineCommand::SelectFolder(name) if name != *selected => {
@@ -283,6 +303,7 @@ impl InboxWatch {
             folders: Folders::One("INBOX".to_string()),
             status_interval: None,
             prefetch_bodies: 0,
+            replay_journal: false,
             ..options.clone()
         };
         let task = tokio::spawn(async move {

@@ -1,0 +1,301 @@
+//! The journal of user actions: written in the same transaction as their local effect,
+//! replayed to the server in order, cleared on OK. Sync never overwrites what waits here.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::FolderId;
+use super::error::{Result, StoreError};
+use super::read::Reader;
+use super::write::{WriteTx, unix_now};
+use crate::domain::message::Flags;
+use crate::domain::uidset::UidSet;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JournalOp {
+    /// `+FLAGS` / `-FLAGS` deltas, so a concurrent change by another client to other
+    /// flags of the same message survives.
+    Flags {
+        add: Vec<String>,
+        remove: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalEntry {
+    pub id: i64,
+    pub folder_id: FolderId,
+    pub folder: String,
+    pub uidvalidity: u32,
+    pub uids: UidSet,
+    pub op: JournalOp,
+    pub created_at: i64,
+}
+
+fn encode(op: &JournalOp) -> (&'static str, String) {
+    match op {
+        JournalOp::Flags { add, remove } => {
+            let words: Vec<String> = add
+                .iter()
+                .map(|f| format!("+{f}"))
+                .chain(remove.iter().map(|f| format!("-{f}")))
+                .collect();
+            ("flags", words.join(" "))
+        }
+    }
+}
+
+fn decode(action: &str, argument: &str) -> Option<JournalOp> {
+    match action {
+        "flags" => {
+            let mut add = Vec::new();
+            let mut remove = Vec::new();
+            for word in argument.split_whitespace() {
+                match word.split_at_checked(1) {
+                    Some(("+", flag)) => add.push(flag.to_string()),
+                    Some(("-", flag)) => remove.push(flag.to_string()),
+                    _ => return None,
+                }
+            }
+            Some(JournalOp::Flags { add, remove })
+        }
+        _ => None,
+    }
+}
+
+fn parse_uids(text: &str) -> Option<UidSet> {
+    let mut set = UidSet::new();
+    for part in text.split(',').filter(|p| !p.is_empty()) {
+        let (lo, hi) = match part.split_once(':') {
+            Some((a, b)) => (a.parse().ok()?, b.parse().ok()?),
+            None => {
+                let n = part.parse().ok()?;
+                (n, n)
+            }
+        };
+        set.insert_range(lo, hi);
+    }
+    Some(set)
+}
+
+impl WriteTx<'_> {
+    /// Applies a flag change to the cached rows and records it for the server, atomically.
+    pub fn journal_flags(
+        &mut self,
+        folder: FolderId,
+        uidvalidity: u32,
+        uids: &UidSet,
+        add: &[String],
+        remove: &[String],
+    ) -> Result<i64> {
+        for uid in uids.iter() {
+            let Some(flags) = self.flags(folder, uidvalidity, uid)? else {
+                continue;
+            };
+            let mut names = flags.to_imap();
+            names.retain(|f| !remove.iter().any(|r| r.eq_ignore_ascii_case(f)));
+            names.extend(add.iter().cloned());
+            self.set_flags(folder, uidvalidity, uid, &Flags::from_imap(&names), None)?;
+        }
+        self.refresh_counts(folder)?;
+        let (action, argument) = encode(&JournalOp::Flags {
+            add: add.to_vec(),
+            remove: remove.to_vec(),
+        });
+        self.sql()
+            .prepare_cached(
+                "INSERT INTO journal (folder_id, uidvalidity, uids, action, argument, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                folder,
+                uidvalidity,
+                uids.to_string(),
+                action,
+                argument,
+                unix_now()
+            ])?;
+        Ok(self.sql().last_insert_rowid())
+    }
+
+    /// Pending entries, oldest first. Entries this build cannot read are reported, not
+    /// silently dropped.
+    pub fn journal_pending(&mut self) -> Result<Vec<JournalEntry>> {
+        let mut stmt = self.sql().prepare_cached(
+            "SELECT j.id, j.folder_id, f.name, j.uidvalidity, j.uids, j.action,
+                    coalesce(j.argument, ''), j.created_at
+             FROM journal AS j JOIN folders AS f ON f.id = j.folder_id
+             WHERE j.state = 'pending' ORDER BY j.id",
+        )?;
+        let rows: Vec<(i64, i64, String, u32, String, String, String, i64)> = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter()
+            .map(
+                |(id, folder_id, folder, uidvalidity, uids, action, argument, created_at)| {
+                    let (Some(uids), Some(op)) = (parse_uids(&uids), decode(&action, &argument))
+                    else {
+                        return Err(StoreError::Corrupt {
+                            path: std::path::PathBuf::from("journal"),
+                            reason: format!("unreadable journal entry {id}: {action} {argument}"),
+                        });
+                    };
+                    Ok(JournalEntry {
+                        id,
+                        folder_id,
+                        folder,
+                        uidvalidity,
+                        uids,
+                        op,
+                        created_at,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    /// The server said OK: the entry is done.
+    pub fn journal_done(&mut self, id: i64) -> Result<()> {
+        self.sql()
+            .prepare_cached("DELETE FROM journal WHERE id = ?1")?
+            .execute([id])?;
+        Ok(())
+    }
+
+    /// The server refused: drop the entry and forget the folder's MODSEQ, so the next sync
+    /// reads every flag back from the server (the local change is reverted).
+    pub fn journal_failed(&mut self, id: i64) -> Result<()> {
+        let folder: Option<i64> = self
+            .sql()
+            .prepare_cached("SELECT folder_id FROM journal WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?;
+        self.journal_done(id)?;
+        if let Some(folder) = folder {
+            self.sql()
+                .prepare_cached("UPDATE folders SET highestmodseq = NULL WHERE id = ?1")?
+                .execute([folder])?;
+        }
+        Ok(())
+    }
+
+    /// UIDs with a flag change still waiting for the server: sync must not overwrite them.
+    pub fn pending_flag_uids(&mut self, folder: FolderId, uidvalidity: u32) -> Result<UidSet> {
+        let mut stmt = self.sql().prepare_cached(
+            "SELECT uids FROM journal
+             WHERE folder_id = ?1 AND uidvalidity = ?2 AND action = 'flags' AND state = 'pending'",
+        )?;
+        let texts: Vec<String> = stmt
+            .query_map(params![folder, uidvalidity], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut set = UidSet::new();
+        for text in texts {
+            for &(lo, hi) in parse_uids(&text).unwrap_or_default().ranges() {
+                set.insert_range(lo, hi);
+            }
+        }
+        Ok(set)
+    }
+}
+
+impl Reader {
+    /// Actions waiting for the server (the status line's "N pending").
+    pub fn journal_count(&self) -> Result<u32> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT count(*) FROM journal WHERE state = 'pending'")?
+            .query_row([], |r| r.get(0))?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::message::{HeaderFields, NewMessage};
+    use crate::store::Store;
+
+    fn store() -> (tempfile::TempDir, Store, FolderId) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
+        let folder = store
+            .write(|tx| {
+                let id = tx.upsert_folder("INBOX", Some("inbox"), Some('/'))?;
+                tx.reset_folder(id, 7)?;
+                let messages: Vec<NewMessage> = (1..=3)
+                    .map(|uid| NewMessage {
+                        uid,
+                        flags: Flags::from_imap(&["\\Seen"]),
+                        headers: HeaderFields {
+                            subject: format!("m{uid}"),
+                            ..HeaderFields::default()
+                        },
+                        ..NewMessage::default()
+                    })
+                    .collect();
+                tx.upsert_messages(id, 7, &messages)?;
+                Ok(id)
+            })
+            .unwrap();
+        (dir, store, folder)
+    }
+
+    #[test]
+    fn a_flag_change_is_local_and_journaled_in_one_step() {
+        let (_dir, store, folder) = store();
+        let uids: UidSet = [1, 3].into_iter().collect();
+        store
+            .write(move |tx| {
+                tx.journal_flags(folder, 7, &uids, &["\\Flagged".into()], &["\\Seen".into()])
+            })
+            .unwrap();
+        let reader = store.reader().unwrap();
+        let flags = reader.all_flags(folder).unwrap();
+        assert!(flags[0].1.flagged() && !flags[0].1.seen());
+        assert!(flags[1].1.seen() && !flags[1].1.flagged());
+        assert_eq!(reader.journal_count().unwrap(), 1);
+        assert_eq!(reader.folder("INBOX").unwrap().unwrap().unseen, 2);
+        let pending = store.write(|tx| tx.journal_pending()).unwrap();
+        assert_eq!(pending[0].folder, "INBOX");
+        assert_eq!(pending[0].uids.to_string(), "1,3");
+        assert_eq!(
+            pending[0].op,
+            JournalOp::Flags {
+                add: vec!["\\Flagged".into()],
+                remove: vec!["\\Seen".into()]
+            }
+        );
+        let protected = store
+            .write(move |tx| tx.pending_flag_uids(folder, 7))
+            .unwrap();
+        assert!(protected.contains(3) && !protected.contains(2));
+        let id = pending[0].id;
+        store.write(move |tx| tx.journal_done(id)).unwrap();
+        assert_eq!(store.reader().unwrap().journal_count().unwrap(), 0);
+    }
+
+    #[test]
+    fn a_refused_change_forgets_the_modseq_so_sync_reverts_it() {
+        let (_dir, store, folder) = store();
+        store
+            .write(move |tx| tx.set_sync_state(folder, Some(4), Some(99)))
+            .unwrap();
+        let uids: UidSet = [2].into_iter().collect();
+        let id = store
+            .write(move |tx| tx.journal_flags(folder, 7, &uids, &["Work".into()], &[]))
+            .unwrap();
+        store.write(move |tx| tx.journal_failed(id)).unwrap();
+        let reader = store.reader().unwrap();
+        assert_eq!(reader.journal_count().unwrap(), 0);
+        assert_eq!(reader.folder("INBOX").unwrap().unwrap().highestmodseq, None);
+    }
+}

@@ -1,0 +1,109 @@
+//! User actions: recorded locally (cache + journal, one transaction) so they show at once
+//! and survive being offline or killed, then replayed to the server in order.
+
+use super::apply::apply_updates;
+use super::error::Result;
+use crate::bus::{EngineEvent, EventSender};
+use crate::domain::uidset::UidSet;
+use crate::imap::{ErrorKind, ImapClient, ImapError, StoreMode};
+use crate::store::{JournalEntry, JournalOp, Store, StoreError};
+
+/// Records a flag change for cached messages of `folder`. Returns how many actions now
+/// wait for the server.
+pub async fn record_flags(
+    store: &Store,
+    folder: &str,
+    uids: UidSet,
+    add: Vec<String>,
+    remove: Vec<String>,
+) -> Result<u32> {
+    let name = folder.to_string();
+    store
+        .write_async(move |tx| {
+            let state = tx
+                .folder(&name)?
+                .ok_or_else(|| StoreError::NotFound(format!("folder {name}")))?;
+            let uidvalidity = state
+                .uidvalidity
+                .ok_or_else(|| StoreError::NotFound(format!("{name} has not been synced")))?;
+            tx.journal_flags(state.id, uidvalidity, &uids, &add, &remove)?;
+            Ok(())
+        })
+        .await?;
+    Ok(store.reader()?.journal_count()?)
+}
+
+/// Sends every pending action, oldest first. OK clears an entry; NO or BAD drops it, asks
+/// the next sync to read the truth back, and tells the user; a network error stops the
+/// replay with the rest kept for later. Returns how many entries were sent.
+pub async fn replay(client: &mut ImapClient, store: &Store, events: &EventSender) -> Result<usize> {
+    let pending = store.write_async(|tx| tx.journal_pending()).await?;
+    let mut sent = 0;
+    for entry in pending {
+        match send(client, store, &entry).await {
+            Ok(()) => {
+                let id = entry.id;
+                store.write_async(move |tx| tx.journal_done(id)).await?;
+                sent += 1;
+            }
+            Err(err) if err.is_transient() => return Err(err),
+            Err(err) => {
+                let id = entry.id;
+                store.write_async(move |tx| tx.journal_failed(id)).await?;
+                let _ = events.send(EngineEvent::Error(format!(
+                    "{}: action on {} not applied: {err}",
+                    entry.folder, entry.uids
+                )));
+            }
+        }
+        let _ = events.send(EngineEvent::FolderChanged {
+            folder: entry.folder.clone(),
+        });
+    }
+    Ok(sent)
+}
+
+async fn send(client: &mut ImapClient, store: &Store, entry: &JournalEntry) -> Result<()> {
+    if client.selected() != Some((entry.folder.as_str(), false)) {
+        let mut updates = Vec::new();
+        let info = client
+            .select(&entry.folder, false, None, &mut |u| updates.push(u))
+            .await?;
+        if info.uid_validity != Some(entry.uidvalidity) {
+            // The UIDs name other messages now: never apply the action to them.
+            return Err(ImapError::new(
+                ErrorKind::Command,
+                "the folder was recreated on the server (UIDVALIDITY changed)",
+            )
+            .into());
+        }
+        let (folder, uidvalidity) = (entry.folder_id, entry.uidvalidity);
+        store
+            .write_async(move |tx| apply_updates(tx, folder, uidvalidity, &updates).map(drop))
+            .await?;
+    }
+    let uids = entry.uids.to_string();
+    // Pushes during the STORE are applied too; the journal still shields our own UIDs.
+    let mut updates = Vec::new();
+    match &entry.op {
+        JournalOp::Flags { add, remove } => {
+            if !add.is_empty() {
+                client
+                    .uid_store(&uids, StoreMode::Add, add, None, &mut |u| updates.push(u))
+                    .await?;
+            }
+            if !remove.is_empty() {
+                client
+                    .uid_store(&uids, StoreMode::Remove, remove, None, &mut |u| {
+                        updates.push(u)
+                    })
+                    .await?;
+            }
+        }
+    }
+    let (folder, uidvalidity) = (entry.folder_id, entry.uidvalidity);
+    store
+        .write_async(move |tx| apply_updates(tx, folder, uidvalidity, &updates).map(drop))
+        .await?;
+    Ok(())
+}

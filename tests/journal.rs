@@ -1,0 +1,288 @@
+//! Flag actions through the journal, against a real Dovecot: applied at once, sent once,
+//! kept while offline, replayed by the next tern that connects, never overwritten by sync,
+//! and merged with another client's concurrent change.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use support::{SeedMessage, TestDovecot};
+use tern::domain::message::Flags;
+use tern::domain::secret::Secret;
+use tern::imap::auth::{AuthMethod, Credentials};
+use tern::imap::{ConnectOptions, ImapClient, Security};
+use tern::store::Store;
+use tern::sync::{Folders, journal, sync_account};
+
+struct Cli {
+    dir: tempfile::TempDir,
+    server_port: u16,
+    user: String,
+}
+
+impl Cli {
+    fn new(server: &TestDovecot) -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+            server_port: server.imap_port(),
+            user: server.user().to_string(),
+        }
+    }
+
+    fn config(&self, port: u16) -> PathBuf {
+        let path = self.dir.path().join(format!("config-{port}.toml"));
+        std::fs::write(
+            &path,
+            format!(
+                "[[accounts]]\nname = \"t\"\nhost = \"127.0.0.1\"\nport = {port}\n\
+                 security = \"plain\"\nusername = \"{}\"\npassword = \"password\"\n",
+                self.user
+            ),
+        )
+        .unwrap();
+        path
+    }
+
+    fn run_on(&self, port: u16, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_tern"))
+            .arg("--config")
+            .arg(self.config(port))
+            .arg("--cache-dir")
+            .arg(self.dir.path().join("cache"))
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.run_on(self.server_port, args)
+    }
+
+    fn store(&self) -> Store {
+        Store::open(&tern::store::cache_path(
+            &self.dir.path().join("cache"),
+            "t",
+        ))
+        .unwrap()
+    }
+}
+
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+fn server_flags(server: &TestDovecot, uid: u32) -> Flags {
+    let mut raw = server.raw_login(server.user());
+    raw.examine("INBOX").unwrap();
+    Flags::from_imap(&raw.fetch_flags().unwrap()[&uid])
+}
+
+fn cached_flags(store: &Store, uid: u32) -> Flags {
+    let reader = store.reader().unwrap();
+    let inbox = reader.folder("INBOX").unwrap().unwrap();
+    reader.message(inbox.id, uid).unwrap().unwrap().flags
+}
+
+fn seed(server: &TestDovecot) {
+    server.seed_maildir(
+        server.user(),
+        "INBOX",
+        [
+            SeedMessage::text(1, "one", "x").with_flags(&["\\Seen"]),
+            SeedMessage::text(2, "two", "x"),
+            SeedMessage::text(3, "three", "x"),
+        ],
+    );
+}
+
+#[test]
+fn flag_online_reaches_the_server_once() {
+    let server = TestDovecot::start();
+    seed(&server);
+    let cli = Cli::new(&server);
+    assert!(cli.run(&["sync"]).status.success());
+    let out = cli.run(&[
+        "flag", "1", "2", "--add", "flagged", "--add", "Work", "--remove", "seen",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for uid in [1, 2] {
+        let flags = server_flags(&server, uid);
+        assert!(flags.flagged() && !flags.seen(), "uid {uid}: {flags:?}");
+        assert_eq!(flags.keywords, ["Work"]);
+        assert_eq!(cached_flags(&cli.store(), uid), flags);
+    }
+    assert_eq!(server_flags(&server, 3), Flags::default(), "untouched");
+    assert_eq!(cli.store().reader().unwrap().journal_count().unwrap(), 0);
+}
+
+#[test]
+fn offline_actions_are_queued_then_replayed_by_the_next_sync() {
+    let server = TestDovecot::start();
+    seed(&server);
+    let cli = Cli::new(&server);
+    assert!(cli.run(&["sync"]).status.success());
+    let offline = closed_port();
+    let out = cli.run_on(offline, &["flag", "3", "--add", "seen"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("queued"));
+    let out = cli.run_on(offline, &["flag", "2", "--add", "flagged"]);
+    assert!(out.status.success());
+    // Shown at once, from the cache, while the server knows nothing yet.
+    assert!(cached_flags(&cli.store(), 3).seen());
+    assert!(!server_flags(&server, 3).seen());
+    assert_eq!(cli.store().reader().unwrap().journal_count().unwrap(), 2);
+    let listed = String::from_utf8(cli.run_on(offline, &["list", "--json"]).stdout).unwrap();
+    assert!(listed.contains("\\\\Flagged"), "{listed}");
+
+    assert!(cli.run(&["sync"]).status.success());
+    assert!(server_flags(&server, 3).seen());
+    assert!(server_flags(&server, 2).flagged());
+    assert_eq!(cli.store().reader().unwrap().journal_count().unwrap(), 0);
+    // Running again sends nothing twice and changes nothing.
+    assert!(cli.run(&["sync"]).status.success());
+    assert!(server_flags(&server, 3).seen() && server_flags(&server, 2).flagged());
+}
+
+async fn client(server: &TestDovecot) -> ImapClient {
+    let mut options = ConnectOptions::new("127.0.0.1", server.imap_port(), Security::Plain);
+    options.timeout = Duration::from_secs(30);
+    let creds = Credentials::Password {
+        username: server.user().to_string(),
+        password: Secret::new(server.password().to_string()),
+    };
+    ImapClient::login(&options, &creds, AuthMethod::Auto)
+        .await
+        .unwrap()
+}
+
+/// A process killed between its local write and the server's OK leaves a journal entry;
+/// another client meanwhile changes the same message. Sync keeps our pending change on
+/// screen, and the replay applies it as a delta on top of theirs: both survive.
+#[tokio::test]
+async fn pending_changes_survive_sync_and_merge_with_a_concurrent_change() {
+    let server = TestDovecot::start();
+    seed(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
+    let (events, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut first = client(&server).await;
+    sync_account(&mut first, &store, &Folders::All, &events)
+        .await
+        .unwrap();
+    // "Killed" right after the local write: nothing was sent.
+    journal::record_flags(
+        &store,
+        "INBOX",
+        [1].into_iter().collect(),
+        vec!["\\Flagged".into()],
+        vec![],
+    )
+    .await
+    .unwrap();
+    drop(first);
+
+    let mut other = server.raw_login(server.user());
+    other.select("INBOX").unwrap();
+    other.command_ok("UID STORE 1 +FLAGS (\\Answered)").unwrap();
+    other.command_ok("UID STORE 1 -FLAGS (\\Seen)").unwrap();
+
+    let mut second = client(&server).await;
+    sync_account(&mut second, &store, &Folders::All, &events)
+        .await
+        .unwrap();
+    let shown = cached_flags(&store, 1);
+    assert!(
+        shown.flagged(),
+        "sync never overwrites a pending change: {shown:?}"
+    );
+
+    assert_eq!(
+        journal::replay(&mut second, &store, &events).await.unwrap(),
+        1
+    );
+    let on_server = server_flags(&server, 1);
+    assert!(on_server.flagged(), "ours: {on_server:?}");
+    assert!(
+        on_server
+            .system
+            .has(tern::domain::message::SystemFlags::ANSWERED),
+        "theirs: {on_server:?}"
+    );
+    assert!(!on_server.seen(), "their removal stands: {on_server:?}");
+    sync_account(&mut second, &store, &Folders::All, &events)
+        .await
+        .unwrap();
+    assert_eq!(cached_flags(&store, 1), on_server);
+}
+
+#[tokio::test]
+async fn an_action_on_a_recreated_folder_fails_softly() {
+    let server = TestDovecot::start();
+    server.seed_maildir(
+        server.user(),
+        "Projects",
+        [SeedMessage::text(1, "old", "x")],
+    );
+    server.seed_maildir(server.user(), "INBOX", [SeedMessage::text(2, "keep", "x")]);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
+    let (events, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut c = client(&server).await;
+    sync_account(&mut c, &store, &Folders::All, &events)
+        .await
+        .unwrap();
+    let one: tern::domain::uidset::UidSet = [1].into_iter().collect();
+    journal::record_flags(
+        &store,
+        "Projects",
+        one.clone(),
+        vec!["\\Flagged".into()],
+        vec![],
+    )
+    .await
+    .unwrap();
+    journal::record_flags(
+        &store,
+        "INBOX",
+        [1].into_iter().collect(),
+        vec!["\\Seen".into()],
+        vec![],
+    )
+    .await
+    .unwrap();
+    let mut other = server.raw_login(server.user());
+    other.command_ok("DELETE Projects").unwrap();
+    other.command_ok("CREATE Projects").unwrap();
+    other
+        .append("Projects", &[], &SeedMessage::text(3, "new", "x").raw)
+        .unwrap();
+    let mut c = client(&server).await;
+    // The first entry is dropped (its UIDs now name another message); the second is sent.
+    assert_eq!(journal::replay(&mut c, &store, &events).await.unwrap(), 1);
+    let mut raw = server.raw_login(server.user());
+    raw.examine("Projects").unwrap();
+    assert!(
+        !raw.fetch_flags().unwrap()[&1]
+            .iter()
+            .any(|f| f == "\\Flagged"),
+        "never applied to the wrong message"
+    );
+    assert!(server_flags(&server, 1).seen());
+    let mut reported = false;
+    while let Ok(event) = rx.try_recv() {
+        if let tern::bus::EngineEvent::Error(message) = event {
+            reported |= message.contains("Projects");
+        }
+    }
+    assert!(reported, "the user hears why");
+    assert_eq!(store.reader().unwrap().journal_count().unwrap(), 0);
+}
