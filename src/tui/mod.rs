@@ -86,6 +86,7 @@ async fn run_async(config: &Config, account: &AccountConfig, store: Store) -> an
             idle_refresh: account.idle_refresh,
             status_interval: config.sync.status_interval,
             prefetch_bodies: config.sync.prefetch_bodies,
+            replay_journal: true,
         };
         tokio::spawn(async move {
             if let Err(err) =
