@@ -4,13 +4,13 @@ use std::time::Duration;
 
 use super::overlay::{Overlay, TextInput};
 use super::reader::ReaderState;
-use super::{BODY_DEBOUNCE, Effect, Focus, MailSource, Model, OpenFolder};
+use super::{BODY_DEBOUNCE, Effect, Focus, Model, OpenFolder, Sources, source_of};
 use crate::app::action::Action;
 use crate::store::SortOrder;
 use crate::sync::watch::EngineCommand;
 
 impl Model {
-    pub(super) fn action(&mut self, action: Action, source: &dyn MailSource, fx: &mut Vec<Effect>) {
+    pub(super) fn action(&mut self, action: Action, sources: &dyn Sources, fx: &mut Vec<Effect>) {
         if let Some(top) = self.overlays.last()
             && !top.takes_text()
         {
@@ -19,7 +19,7 @@ impl Model {
         }
         match action {
             Action::Quit => fx.push(Effect::Quit),
-            Action::Back => self.back(source, fx),
+            Action::Back => self.back(sources, fx),
             Action::Help => self.overlays.push(Overlay::Help { scroll: 0 }),
             Action::CommandLine => self.overlays.push(Overlay::Command(TextInput::default())),
             Action::Filter => self.overlays.push(Overlay::Filter {
@@ -32,18 +32,18 @@ impl Model {
                 ),
                 previous: self.list.filter.clone(),
             }),
-            Action::SyncNow => fx.push(Effect::Engine(EngineCommand::SyncNow)),
+            Action::SyncNow => fx.push(Effect::Engine(self.account, EngineCommand::SyncNow)),
             Action::Redraw => fx.push(Effect::Redraw),
-            Action::FocusNext => self.focus_next(source),
+            Action::FocusNext => self.focus_next(sources),
             Action::ToggleThreads => {
                 self.list.sort = match self.list.sort {
                     SortOrder::DateDesc => SortOrder::Threaded,
                     SortOrder::Threaded => SortOrder::DateDesc,
                 };
-                let result = self.list.reload(source);
+                let result = self.list.reload(self.source(sources));
                 self.report(result);
             }
-            Action::ToggleFullscreen => self.toggle_fullscreen(source, fx),
+            Action::ToggleFullscreen => self.toggle_fullscreen(sources, fx),
             Action::ToggleHeaders => {
                 if let Some(r) = &mut self.reader {
                     r.full_headers = !r.full_headers;
@@ -51,14 +51,14 @@ impl Model {
             }
             Action::Attachments => self.open_attachments(),
             _ => match self.focus {
-                Focus::Folders => self.folders_action(action, source, fx),
-                Focus::List => self.list_action(action, source, fx),
-                Focus::Reader => self.reader_action(action, source, fx),
+                Focus::Folders => self.folders_action(action, sources, fx),
+                Focus::List => self.list_action(action, sources, fx),
+                Focus::Reader => self.reader_action(action, sources, fx),
             },
         }
     }
 
-    fn folders_action(&mut self, action: Action, source: &dyn MailSource, fx: &mut Vec<Effect>) {
+    fn folders_action(&mut self, action: Action, sources: &dyn Sources, fx: &mut Vec<Effect>) {
         let page = self.folders_height() as i32;
         match action {
             Action::Next => self.folders.step(1),
@@ -73,8 +73,10 @@ impl Model {
                 self.folders.scroll = self.folders.cursor.saturating_sub(page as usize / 2);
             }
             Action::Open => {
-                if let Some(name) = self.folders.current().map(|r| r.name.clone()) {
-                    self.select_folder(&name, source, fx);
+                if let Some((account, name)) =
+                    self.folders.current().map(|r| (r.account, r.name.clone()))
+                {
+                    self.select_folder(account, &name, sources, fx);
                 }
             }
             _ => {}
@@ -82,58 +84,61 @@ impl Model {
         self.folders.fit(page as usize);
     }
 
-    /// Opens a folder from the cache at once and tells the engine to sync it.
+    /// Opens `account`'s folder from the cache at once and tells that account's engine to
+    /// sync it.
     pub(super) fn select_folder(
         &mut self,
+        account: usize,
         name: &str,
-        source: &dyn MailSource,
+        sources: &dyn Sources,
         fx: &mut Vec<Effect>,
     ) {
-        if self.open_folder(name, source) {
+        if self.open_folder(account, name, sources) {
             self.focus = Focus::List;
-            self.layout(source);
-            fx.push(Effect::Engine(EngineCommand::SelectFolder(
-                name.to_string(),
-            )));
+            self.layout(sources);
+            fx.push(Effect::Engine(
+                account,
+                EngineCommand::SelectFolder(name.to_string()),
+            ));
         }
     }
 
-    fn list_action(&mut self, action: Action, source: &dyn MailSource, fx: &mut Vec<Effect>) {
+    fn list_action(&mut self, action: Action, sources: &dyn Sources, fx: &mut Vec<Effect>) {
         let page = i64::from(self.list.height);
         let result = match action {
-            Action::Next => self.list.move_by(1, source),
-            Action::Prev => self.list.move_by(-1, source),
+            Action::Next => self.list.move_by(1, self.source(sources)),
+            Action::Prev => self.list.move_by(-1, self.source(sources)),
             Action::NextUnread | Action::PrevUnread => {
-                self.jump_unread(action == Action::NextUnread, source);
+                self.jump_unread(action == Action::NextUnread, sources);
                 Ok(())
             }
             // With the reader open, paging reads on (Space pages the message).
             Action::PageDown | Action::PageUp if self.reader.is_some() => {
-                self.reader_action(action, source, fx);
+                self.reader_action(action, sources, fx);
                 return;
             }
-            Action::PageDown => self.list.move_by(page, source),
-            Action::PageUp => self.list.move_by(-page, source),
-            Action::HalfPageDown => self.list.move_by(page / 2, source),
-            Action::HalfPageUp => self.list.move_by(-page / 2, source),
-            Action::First => self.list.move_to(0, source),
-            Action::Last => self.list.move_to(i64::MAX, source),
-            Action::CenterCursor => self.list.center(source),
+            Action::PageDown => self.list.move_by(page, self.source(sources)),
+            Action::PageUp => self.list.move_by(-page, self.source(sources)),
+            Action::HalfPageDown => self.list.move_by(page / 2, self.source(sources)),
+            Action::HalfPageUp => self.list.move_by(-page / 2, self.source(sources)),
+            Action::First => self.list.move_to(0, self.source(sources)),
+            Action::Last => self.list.move_to(i64::MAX, self.source(sources)),
+            Action::CenterCursor => self.list.center(self.source(sources)),
             Action::ScrollDown | Action::ScrollUp => {
-                self.reader_action(action, source, fx);
+                self.reader_action(action, sources, fx);
                 return;
             }
             Action::Open => {
-                self.open_reader(source, fx);
+                self.open_reader(sources, fx);
                 return;
             }
             _ => Ok(()),
         };
         self.report(result);
-        self.follow_cursor(source, fx);
+        self.follow_cursor(sources, fx);
     }
 
-    fn reader_action(&mut self, action: Action, source: &dyn MailSource, fx: &mut Vec<Effect>) {
+    fn reader_action(&mut self, action: Action, sources: &dyn Sources, fx: &mut Vec<Effect>) {
         let (total, height) = self.reader_extent();
         let Some(reader) = &mut self.reader else {
             return;
@@ -144,9 +149,9 @@ impl Model {
             Action::ScrollUp => reader.scroll_by(-1, total, height),
             // At the end of a message, paging on reads the next one (as in mutt).
             Action::PageDown if reader.scroll + height >= total && !reader.is_loading() => {
-                let result = self.list.move_by(1, source);
+                let result = self.list.move_by(1, self.source(sources));
                 self.report(result);
-                self.follow_cursor(source, fx);
+                self.follow_cursor(sources, fx);
             }
             Action::PageDown => reader.scroll_by(page, total, height),
             Action::PageUp => reader.scroll_by(-page, total, height),
@@ -156,23 +161,23 @@ impl Model {
             Action::Last => reader.scroll_by(i64::from(total), total, height),
             Action::Next | Action::Prev => {
                 let delta = if action == Action::Next { 1 } else { -1 };
-                let result = self.list.move_by(delta, source);
+                let result = self.list.move_by(delta, self.source(sources));
                 self.report(result);
-                self.follow_cursor(source, fx);
+                self.follow_cursor(sources, fx);
             }
             Action::NextUnread | Action::PrevUnread => {
-                self.jump_unread(action == Action::NextUnread, source);
-                self.follow_cursor(source, fx);
+                self.jump_unread(action == Action::NextUnread, sources);
+                self.follow_cursor(sources, fx);
             }
             _ => {}
         }
     }
 
-    fn jump_unread(&mut self, forward: bool, source: &dyn MailSource) {
-        let found = self.list.find_unread(forward, source);
+    fn jump_unread(&mut self, forward: bool, sources: &dyn Sources) {
+        let found = self.list.find_unread(forward, self.source(sources));
         match self.report(found) {
             Some(Some(i)) => {
-                let result = self.list.move_to(i64::from(i), source);
+                let result = self.list.move_to(i64::from(i), self.source(sources));
                 self.report(result);
             }
             Some(None) => self.status.note("no more unread messages"),
@@ -199,7 +204,7 @@ impl Model {
 
     /// Opens the reader on the cursor's message; on the message already shown, goes full
     /// screen.
-    fn open_reader(&mut self, source: &dyn MailSource, fx: &mut Vec<Effect>) {
+    fn open_reader(&mut self, sources: &dyn Sources, fx: &mut Vec<Effect>) {
         let Some(row) = self.list.current().cloned() else {
             return;
         };
@@ -208,21 +213,21 @@ impl Model {
         {
             reader.fullscreen = true;
             self.focus = Focus::Reader;
-            self.layout(source);
+            self.layout(sources);
             return;
         }
-        self.show_message(row, Duration::ZERO, source, fx);
+        self.show_message(row, Duration::ZERO, sources, fx);
     }
 
     /// In split view the reader shows whatever the list cursor is on.
-    pub(super) fn follow_cursor(&mut self, source: &dyn MailSource, fx: &mut Vec<Effect>) {
+    pub(super) fn follow_cursor(&mut self, sources: &dyn Sources, fx: &mut Vec<Effect>) {
         let Some(reader) = &self.reader else {
             return;
         };
         match self.list.current() {
             Some(row) if row.uid != reader.uid => {
                 let row = row.clone();
-                self.show_message(row, BODY_DEBOUNCE, source, fx);
+                self.show_message(row, BODY_DEBOUNCE, sources, fx);
             }
             _ => {}
         }
@@ -234,22 +239,23 @@ impl Model {
         &mut self,
         row: crate::domain::message::MessageRow,
         delay: Duration,
-        source: &dyn MailSource,
+        sources: &dyn Sources,
         fx: &mut Vec<Effect>,
     ) {
-        let Some(OpenFolder { id, name }) = self.list.folder.clone() else {
+        let Some(OpenFolder { account, id, name }) = self.list.folder.clone() else {
             return;
         };
         match &mut self.reader {
-            Some(reader) => reader.show(id, &name, row),
-            None => self.reader = Some(ReaderState::new(id, &name, row, 80)),
+            Some(reader) => reader.show(account, id, &name, row),
+            None => self.reader = Some(ReaderState::new(account, id, &name, row, 80)),
         }
         // Wrap width depends on the split; fix it before rendering the body.
-        self.layout(source);
+        self.layout(sources);
         let uid = self.reader.as_ref().map_or(0, |r| r.uid);
-        if !self.load_body(source) {
+        if !self.load_body(sources) {
             fx.push(Effect::FetchBodyAfter {
                 delay,
+                account,
                 folder: name,
                 uid,
             });
@@ -257,12 +263,13 @@ impl Model {
     }
 
     /// Renders the reader's body from the cache; false when it is not cached yet.
-    pub(super) fn load_body(&mut self, source: &dyn MailSource) -> bool {
+    pub(super) fn load_body(&mut self, sources: &dyn Sources) -> bool {
         let Some(reader) = &self.reader else {
             return false;
         };
-        let raw = source.body(reader.folder_id, reader.uid);
-        match self.report(raw) {
+        let account = reader.account;
+        let raw = source_of(sources, account).body(reader.folder_id, reader.uid);
+        match self.report_for(account, raw) {
             Some(Some(raw)) => {
                 if let Some(reader) = &mut self.reader {
                     reader.set_raw(raw);
@@ -273,7 +280,7 @@ impl Model {
         }
     }
 
-    fn toggle_fullscreen(&mut self, source: &dyn MailSource, fx: &mut Vec<Effect>) {
+    fn toggle_fullscreen(&mut self, sources: &dyn Sources, fx: &mut Vec<Effect>) {
         match &mut self.reader {
             Some(reader) => {
                 reader.fullscreen = !reader.fullscreen;
@@ -282,20 +289,20 @@ impl Model {
                 } else {
                     Focus::List
                 };
-                self.layout(source);
+                self.layout(sources);
             }
             None => {
-                self.open_reader(source, fx);
+                self.open_reader(sources, fx);
                 if let Some(reader) = &mut self.reader {
                     reader.fullscreen = true;
                     self.focus = Focus::Reader;
-                    self.layout(source);
+                    self.layout(sources);
                 }
             }
         }
     }
 
-    fn focus_next(&mut self, source: &dyn MailSource) {
+    fn focus_next(&mut self, sources: &dyn Sources) {
         self.focus = match self.focus {
             Focus::Folders => Focus::List,
             Focus::List if self.reader.is_some() => Focus::Reader,
@@ -305,21 +312,21 @@ impl Model {
             // Nothing else is on screen; go round to the folders.
             self.focus = Focus::Folders;
         }
-        self.layout(source);
+        self.layout(sources);
     }
 
     /// Back out one level: reader, folders focus, filter; at the top, quit.
-    fn back(&mut self, source: &dyn MailSource, fx: &mut Vec<Effect>) {
+    fn back(&mut self, sources: &dyn Sources, fx: &mut Vec<Effect>) {
         if self.reader.is_some() {
             self.reader = None;
             self.focus = Focus::List;
-            self.layout(source);
+            self.layout(sources);
         } else if self.focus == Focus::Folders {
             self.focus = Focus::List;
-            self.layout(source);
+            self.layout(sources);
         } else if self.list.filter.is_some() {
             self.list.filter = None;
-            let result = self.list.reload(source);
+            let result = self.list.reload(self.source(sources));
             self.report(result);
         } else {
             fx.push(Effect::Quit);

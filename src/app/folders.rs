@@ -23,6 +23,8 @@ pub enum FolderRowKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FolderRow {
     pub kind: FolderRowKind,
+    /// Index of the account (its section) this row belongs to.
+    pub account: usize,
     /// Full server name (what `SelectFolder` takes); the account name for a header.
     pub name: String,
     /// The last path component, as shown.
@@ -39,56 +41,96 @@ impl FolderRow {
     }
 }
 
+/// One account's part of the sidebar.
+#[derive(Debug, Clone, Default)]
+struct Section {
+    name: String,
+    states: Vec<FolderState>,
+    rows: Vec<FolderRow>,
+}
+
+/// Every account as a section (header row, then its folder tree), in account order.
 #[derive(Debug, Clone, Default)]
 pub struct FoldersPane {
     pub rows: Vec<FolderRow>,
     /// Index into `rows`; always a selectable row when there is one.
     pub cursor: usize,
     pub scroll: usize,
-    states: Vec<FolderState>,
+    sections: Vec<Section>,
 }
 
 impl FoldersPane {
-    /// Rebuilds the tree for `account`, keeping the cursor on the same folder name.
-    pub fn set_folders(&mut self, account: &str, folders: Vec<FolderState>) {
-        let keep = self.current().map(|r| r.name.clone());
-        self.rows = vec![FolderRow {
-            kind: FolderRowKind::Account,
-            name: account.to_string(),
-            label: account.to_string(),
-            depth: 0,
-            role: None,
-            unseen: 0,
-            total: 0,
-        }];
-        self.rows.extend(tree_rows(&folders));
-        self.states = folders;
+    /// Adds an (empty) section for an account; returns its index.
+    pub fn add_account(&mut self, name: &str) -> usize {
+        self.sections.push(Section {
+            name: name.to_string(),
+            ..Section::default()
+        });
+        self.rebuild();
+        self.sections.len() - 1
+    }
+
+    pub fn accounts(&self) -> usize {
+        self.sections.len()
+    }
+
+    /// Rebuilds the tree of `account`'s section, keeping the cursor on the same folder.
+    pub fn set_folders(&mut self, account: usize, folders: Vec<FolderState>) {
+        let Some(section) = self.sections.get_mut(account) else {
+            return;
+        };
+        section.rows = tree_rows(&folders);
+        for row in &mut section.rows {
+            row.account = account;
+        }
+        section.states = folders;
+        self.rebuild();
+    }
+
+    fn rebuild(&mut self) {
+        let keep = self.current().map(|r| (r.account, r.name.clone()));
+        self.rows.clear();
+        for (account, section) in self.sections.iter().enumerate() {
+            self.rows.push(FolderRow {
+                kind: FolderRowKind::Account,
+                account,
+                name: section.name.clone(),
+                label: section.name.clone(),
+                depth: 0,
+                role: None,
+                unseen: 0,
+                total: 0,
+            });
+            self.rows.extend(section.rows.iter().cloned());
+        }
         self.cursor = keep
-            .and_then(|name| self.position(&name))
+            .and_then(|(account, name)| self.position(account, &name))
             .or_else(|| self.rows.iter().position(FolderRow::selectable))
             .unwrap_or(0);
     }
 
-    pub fn state(&self, name: &str) -> Option<&FolderState> {
-        self.states.iter().find(|f| f.name == name)
+    pub fn state(&self, account: usize, name: &str) -> Option<&FolderState> {
+        self.states(account).iter().find(|f| f.name == name)
     }
 
-    pub fn states(&self) -> &[FolderState] {
-        &self.states
+    pub fn states(&self, account: usize) -> &[FolderState] {
+        self.sections
+            .get(account)
+            .map_or(&[][..], |s| s.states.as_slice())
     }
 
-    pub fn position(&self, name: &str) -> Option<usize> {
+    pub fn position(&self, account: usize, name: &str) -> Option<usize> {
         self.rows
             .iter()
-            .position(|r| r.selectable() && r.name == name)
+            .position(|r| r.selectable() && r.account == account && r.name == name)
     }
 
     pub fn current(&self) -> Option<&FolderRow> {
         self.rows.get(self.cursor).filter(|r| r.selectable())
     }
 
-    pub fn select(&mut self, name: &str) {
-        if let Some(i) = self.position(name) {
+    pub fn select(&mut self, account: usize, name: &str) {
+        if let Some(i) = self.position(account, name) {
             self.cursor = i;
         }
     }
@@ -225,6 +267,7 @@ fn tree_rows(folders: &[FolderState]) -> Vec<FolderRow> {
         let node = &nodes[n];
         let state = node.folder.and_then(|i| folders.get(i));
         out.push(FolderRow {
+            account: 0,
             kind: match state {
                 Some(f) => FolderRowKind::Folder(f.id),
                 None => FolderRowKind::Parent,
@@ -272,8 +315,9 @@ mod tests {
     #[test]
     fn special_use_first_then_tree() {
         let mut pane = FoldersPane::default();
+        let work = pane.add_account("work");
         pane.set_folders(
-            "work",
+            work,
             vec![
                 folder(1, "Archive", Some("archive")),
                 folder(2, "INBOX", None),
@@ -313,5 +357,63 @@ mod tests {
         pane.step(-2);
         // "Lists" has no folder of its own: skipped.
         assert_eq!(pane.current().map(|r| r.name.as_str()), Some("bills"));
+    }
+
+    #[test]
+    fn accounts_are_sections_in_order_and_the_cursor_crosses_them() {
+        let mut pane = FoldersPane::default();
+        let work = pane.add_account("work");
+        let home = pane.add_account("home");
+        // A cold cache: headers only, no cursor row.
+        assert_eq!(pane.rows.len(), 2);
+        assert!(pane.current().is_none());
+        pane.set_folders(
+            home,
+            vec![folder(1, "INBOX", None), folder(2, "Sent", Some("sent"))],
+        );
+        assert_eq!(
+            pane.current().map(|r| (r.account, r.name.as_str())),
+            Some((home, "INBOX"))
+        );
+        pane.set_folders(
+            work,
+            vec![folder(1, "INBOX", None), folder(2, "Trash", Some("trash"))],
+        );
+        let shown: Vec<(usize, &str)> = pane
+            .rows
+            .iter()
+            .map(|r| (r.account, r.label.as_str()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (0, "work"),
+                (0, "INBOX"),
+                (0, "Trash"),
+                (1, "home"),
+                (1, "INBOX"),
+                (1, "Sent")
+            ]
+        );
+        // The cursor stayed on home's INBOX though rows were added above it.
+        assert_eq!(
+            pane.current().map(|r| (r.account, r.name.as_str())),
+            Some((home, "INBOX"))
+        );
+        pane.step(-1);
+        assert_eq!(
+            pane.current().map(|r| (r.account, r.name.as_str())),
+            Some((work, "Trash"))
+        );
+        pane.step(1);
+        assert_eq!(
+            pane.current().map(|r| (r.account, r.name.as_str())),
+            Some((home, "INBOX"))
+        );
+        // Same name, other account.
+        pane.select(work, "INBOX");
+        assert_eq!(pane.cursor, 1);
+        assert_eq!(pane.state(home, "Sent").map(|f| f.id), Some(2));
+        assert!(pane.state(work, "Sent").is_none());
     }
 }

@@ -10,7 +10,7 @@ use ratatui::layout::{Position, Rect};
 
 use super::overlay::{InputOutcome, Overlay, TextInput};
 use super::source::Filter;
-use super::{Effect, Focus, MailSource, Model};
+use super::{Effect, Focus, Model, Sources};
 use crate::app::action::Action;
 use crate::domain::mime::attachment_bytes;
 use crate::keymap::{Context, KeyOutcome};
@@ -19,14 +19,14 @@ use crate::keymap::{Context, KeyOutcome};
 const WHEEL_LINES: i64 = 3;
 
 impl Model {
-    pub(super) fn key(&mut self, key: KeyEvent, source: &dyn MailSource, fx: &mut Vec<Effect>) {
+    pub(super) fn key(&mut self, key: KeyEvent, sources: &dyn Sources, fx: &mut Vec<Effect>) {
         if key.kind == KeyEventKind::Release {
             return;
         }
         self.status.key_pressed();
         if self.overlays.last().is_some_and(Overlay::takes_text) {
             self.keys.reset();
-            self.text_key(key, source, fx);
+            self.text_key(key, sources, fx);
             return;
         }
         // Overlays are lists: they take the list's keys.
@@ -36,12 +36,12 @@ impl Model {
             Context::List
         };
         match self.keys.feed(&self.keymap, context, key) {
-            KeyOutcome::Action(action) => self.action(action, source, fx),
+            KeyOutcome::Action(action) => self.action(action, sources, fx),
             KeyOutcome::Pending | KeyOutcome::Unbound => {}
         }
     }
 
-    fn text_key(&mut self, key: KeyEvent, source: &dyn MailSource, fx: &mut Vec<Effect>) {
+    fn text_key(&mut self, key: KeyEvent, sources: &dyn Sources, fx: &mut Vec<Effect>) {
         let Some(top) = self.overlays.last_mut() else {
             return;
         };
@@ -60,7 +60,7 @@ impl Model {
                 InputOutcome::Submit => {
                     let line = input.text.clone();
                     self.overlays.pop();
-                    self.command(&line, source, fx);
+                    self.command(&line, sources, fx);
                 }
                 InputOutcome::Cancel => {
                     self.overlays.pop();
@@ -70,7 +70,7 @@ impl Model {
             Overlay::Filter { input, previous } => match input.handle(key) {
                 InputOutcome::Edited => {
                     let filter = Filter::parse(&input.text);
-                    self.set_filter(filter, source);
+                    self.set_filter(filter, sources);
                 }
                 InputOutcome::Submit => {
                     self.overlays.pop();
@@ -78,7 +78,7 @@ impl Model {
                 InputOutcome::Cancel => {
                     let previous = previous.clone();
                     self.overlays.pop();
-                    self.set_filter(previous, source);
+                    self.set_filter(previous, sources);
                 }
                 _ => {}
             },
@@ -102,12 +102,12 @@ impl Model {
         }
     }
 
-    pub(super) fn set_filter(&mut self, filter: Option<Filter>, source: &dyn MailSource) {
+    pub(super) fn set_filter(&mut self, filter: Option<Filter>, sources: &dyn Sources) {
         if self.list.filter == filter {
             return;
         }
         self.list.filter = filter;
-        let result = self.list.reload(source);
+        let result = self.list.reload(self.source(sources));
         self.report(result);
     }
 
@@ -135,7 +135,7 @@ impl Model {
 
     /// `:` commands: an action name (`:sync_now`), or `q`, `messages`, `folder NAME`,
     /// `filter TEXT`.
-    fn command(&mut self, line: &str, source: &dyn MailSource, fx: &mut Vec<Effect>) {
+    fn command(&mut self, line: &str, sources: &dyn Sources, fx: &mut Vec<Effect>) {
         let line = line.trim();
         let (name, arg) = match line.split_once(' ') {
             Some((n, a)) => (n, a.trim()),
@@ -145,10 +145,12 @@ impl Model {
             "" => {}
             "q" | "quit" => fx.push(Effect::Quit),
             "messages" => self.overlays.push(Overlay::Messages { scroll: 0 }),
-            "folder" | "cd" if !arg.is_empty() => self.select_folder(arg, source, fx),
-            "filter" => self.set_filter(Filter::parse(arg), source),
+            "folder" | "cd" if !arg.is_empty() => {
+                self.select_folder(self.account, arg, sources, fx);
+            }
+            "filter" => self.set_filter(Filter::parse(arg), sources),
             _ => match Action::from_name(name) {
-                Some(action) => self.action(action, source, fx),
+                Some(action) => self.action(action, sources, fx),
                 None => self
                     .status
                     .error(format!("unknown command: {name} (? lists the actions)")),
@@ -156,12 +158,7 @@ impl Model {
         }
     }
 
-    pub(super) fn mouse(
-        &mut self,
-        mouse: MouseEvent,
-        source: &dyn MailSource,
-        fx: &mut Vec<Effect>,
-    ) {
+    pub(super) fn mouse(&mut self, mouse: MouseEvent, sources: &dyn Sources, fx: &mut Vec<Effect>) {
         let at = Position::new(mouse.column, mouse.row);
         let areas = crate::ui::layout::areas(&self.view());
         let inside = |r: Option<Rect>| r.is_some_and(|r| r.contains(at));
@@ -187,9 +184,9 @@ impl Model {
                 self.folders
                     .fit(areas.folders_inner.map_or(1, |r| r.height.into()));
             } else if inside(areas.list_inner) {
-                let result = self.list.scroll_by(wheel, source);
+                let result = self.list.scroll_by(wheel, self.source(sources));
                 self.report(result);
-                self.follow_cursor(source, fx);
+                self.follow_cursor(sources, fx);
             }
             return;
         }
@@ -199,15 +196,17 @@ impl Model {
         if let Some(list) = areas.list_inner.filter(|r| r.contains(at)) {
             self.focus = Focus::List;
             if let Some(i) = self.list.row_at(u32::from(at.y - list.y)) {
-                let result = self.list.move_to(i64::from(i), source);
+                let result = self.list.move_to(i64::from(i), self.source(sources));
                 self.report(result);
-                self.follow_cursor(source, fx);
+                self.follow_cursor(sources, fx);
             }
         } else if let Some(folders) = areas.folders_inner.filter(|r| r.contains(at)) {
             if let Some(i) = self.folders.row_at(usize::from(at.y - folders.y)) {
                 self.folders.cursor = i;
-                if let Some(name) = self.folders.current().map(|r| r.name.clone()) {
-                    self.select_folder(&name, source, fx);
+                if let Some((account, name)) =
+                    self.folders.current().map(|r| (r.account, r.name.clone()))
+                {
+                    self.select_folder(account, &name, sources, fx);
                 }
             }
         } else if inside(areas.reader_inner) {

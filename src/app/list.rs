@@ -12,6 +12,8 @@ pub const MAX_GUIDE_DEPTH: u32 = 8;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenFolder {
+    /// Index of the account whose cache holds the folder.
+    pub account: usize,
     pub id: FolderId,
     pub name: String,
 }

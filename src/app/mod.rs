@@ -1,6 +1,6 @@
 //! UI state and `update`: synchronous, no I/O; effects are returned for the runtime to do.
-//! Cache reads go through `MailSource` (local, bounded); the engine is reached only through
-//! `Effect::Engine`.
+//! Cache reads go through `MailSource` (local, bounded), one per account (`Sources`); each
+//! account's engine is reached only through `Effect::Engine(account, ..)`.
 
 pub mod action;
 mod actions;
@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
-use crate::bus::EngineEvent;
+use crate::bus::{ConnState, EngineEvent};
 use crate::keymap::{Context, KeySequence, Keymap};
 use crate::store::SortOrder;
 use crate::sync::watch::EngineCommand;
@@ -29,7 +29,9 @@ pub use folders::FoldersPane;
 pub use list::{ListPane, OpenFolder};
 pub use overlay::{Overlay, TextInput};
 pub use reader::{Body, ReaderState};
-pub use source::{Filter, MailSource, SourceError, SourceResult};
+pub use source::{
+    AccountSources, FailedSource, Filter, MailSource, SourceError, SourceResult, Sources,
+};
 pub use status::Status;
 
 /// How long the cursor must rest on a message before its body is fetched (DESIGN rule 10).
@@ -41,10 +43,14 @@ pub enum Msg {
     Key(KeyEvent),
     Mouse(MouseEvent),
     Resize(u16, u16),
-    Engine(EngineEvent),
+    /// What the engine of account `.0` (an index into `Model::accounts`) reports.
+    Engine(usize, EngineEvent),
+    /// A failure of the runtime itself (not of an account), for the status line.
+    Error(String),
     /// The debounce of a body fetch ran out (sent back by the runtime after
     /// `Effect::FetchBodyAfter`); ignored unless the reader still waits for that message.
     BodyDue {
+        account: usize,
         folder: String,
         uid: u32,
     },
@@ -56,15 +62,17 @@ pub enum Msg {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    Engine(EngineCommand),
-    /// Send `Msg::BodyDue { folder, uid }` back after `delay`.
+    /// A command for the engine of account `.0` only.
+    Engine(usize, EngineCommand),
+    /// Send `Msg::BodyDue { account, folder, uid }` back after `delay`.
     FetchBodyAfter {
         delay: Duration,
+        account: usize,
         folder: String,
         uid: u32,
     },
-    /// Write `bytes` to `path` (as typed: the runtime expands `~`); report failure back as
-    /// `Msg::Engine(EngineEvent::Error(..))`.
+    /// Write `bytes` to `path` (as typed: the runtime expands `~`); report the outcome back
+    /// as `Msg::Error(..)`.
     SaveAttachment {
         path: PathBuf,
         bytes: Vec<u8>,
@@ -100,7 +108,11 @@ pub struct Notify {
 
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// The account whose `folder` opens at start.
     pub account: String,
+    /// Every account, in sidebar order (index = account index in `Sources`, `Msg::Engine`
+    /// and `Effect::Engine`); empty means just `account`.
+    pub accounts: Vec<String>,
     /// Opened at start, from the cache.
     pub folder: String,
     pub threads: bool,
@@ -114,6 +126,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             account: "mail".into(),
+            accounts: Vec::new(),
             folder: "INBOX".into(),
             threads: false,
             notify: Notify::default(),
@@ -123,8 +136,18 @@ impl Default for Options {
     }
 }
 
+/// What the model keeps per account besides its sidebar section.
+#[derive(Debug, Clone)]
+pub struct AccountState {
+    pub name: String,
+    pub conn: ConnState,
+}
+
 pub struct Model {
-    pub account: String,
+    pub accounts: Vec<AccountState>,
+    /// Index of the account of the open folder (the start account until one opens): the
+    /// list, the reader, the status line and `:folder` work on it.
+    pub account: usize,
     pub clock: Clock,
     pub notify: Notify,
     /// Terminal size (columns, rows).
@@ -140,26 +163,56 @@ pub struct Model {
     keys: KeySequence,
     /// Unread count last announced (new-mail signal).
     announced_unseen: Option<u32>,
-    /// The folder to open once the first sync has put it in the cache (cold start).
-    pending_folder: Option<String>,
+    /// The folder (account, name) to open once the first sync has put it in the cache
+    /// (cold start).
+    pending_folder: Option<(usize, String)>,
+}
+
+/// Stands in for an account the runtime gave no source for.
+static NO_SOURCE: FailedSource =
+    FailedSource(std::borrow::Cow::Borrowed("no cache for this account"));
+
+/// The cache of `account`.
+fn source_of(sources: &dyn Sources, account: usize) -> &dyn MailSource {
+    sources.account(account).unwrap_or(&NO_SOURCE)
 }
 
 impl Model {
-    /// Reads folders and the first page of `options.folder` from the cache: the first paint
-    /// needs no network round trip.
-    pub fn new(options: Options, keymap: Keymap, source: &dyn MailSource) -> Model {
+    /// Reads every account's folders and the first page of `options.folder` from the cache:
+    /// the first paint needs no network round trip.
+    pub fn new(options: Options, keymap: Keymap, sources: &dyn Sources) -> Model {
         let sort = if options.threads {
             SortOrder::Threaded
         } else {
             SortOrder::DateDesc
         };
+        let names = if options.accounts.is_empty() {
+            vec![options.account.clone()]
+        } else {
+            options.accounts
+        };
+        let start = names
+            .iter()
+            .position(|n| *n == options.account)
+            .unwrap_or(0);
+        let mut folders = FoldersPane::default();
+        for name in &names {
+            folders.add_account(name);
+        }
         let mut model = Model {
-            account: options.account,
+            accounts: names
+                .into_iter()
+                .map(|name| AccountState {
+                    name,
+                    conn: ConnState::Connecting,
+                })
+                .collect(),
+            account: start,
             clock: options.clock,
             notify: options.notify,
             size: options.size,
             focus: Focus::List,
-            folders: FoldersPane::default(),
+            folders,
             list: ListPane::new(sort),
             reader: None,
             overlays: Vec::new(),
@@ -169,35 +222,57 @@ impl Model {
             announced_unseen: None,
             pending_folder: None,
         };
-        model.refresh_folders(source);
+        for account in 0..model.accounts.len() {
+            model.refresh_folders(account, sources);
+        }
         model.announced_unseen = Some(model.inbox_unseen());
         // Size the list first, so opening the folder reads one window of the right height.
-        model.layout(source);
+        model.layout(sources);
         // A cold cache has no folders yet: open the folder when the engine brings it.
-        if model.folders.state(&options.folder).is_some() {
-            model.open_folder(&options.folder, source);
+        if model.folders.state(start, &options.folder).is_some() {
+            model.open_folder(start, &options.folder, sources);
         } else {
-            model.pending_folder = Some(options.folder);
+            model.pending_folder = Some((start, options.folder));
         }
-        model.layout(source);
+        model.layout(sources);
         model
     }
 
-    pub fn update(&mut self, msg: Msg, source: &dyn MailSource) -> Vec<Effect> {
+    pub fn update(&mut self, msg: Msg, sources: &dyn Sources) -> Vec<Effect> {
         let mut fx = Vec::new();
         match msg {
-            Msg::Action(action) => self.action(action, source, &mut fx),
-            Msg::Key(key) => self.key(key, source, &mut fx),
-            Msg::Mouse(mouse) => self.mouse(mouse, source, &mut fx),
+            Msg::Action(action) => self.action(action, sources, &mut fx),
+            Msg::Key(key) => self.key(key, sources, &mut fx),
+            Msg::Mouse(mouse) => self.mouse(mouse, sources, &mut fx),
             Msg::Resize(w, h) => {
                 self.size = (w, h);
-                self.layout(source);
+                self.layout(sources);
             }
-            Msg::Engine(event) => self.engine_event(event, source, &mut fx),
-            Msg::BodyDue { folder, uid } => self.body_due(&folder, uid, source, &mut fx),
+            Msg::Engine(account, event) => self.engine_event(account, event, sources, &mut fx),
+            Msg::Error(message) => self.status.error(message),
+            Msg::BodyDue {
+                account,
+                folder,
+                uid,
+            } => self.body_due(account, &folder, uid, sources, &mut fx),
             Msg::Tick { now } => self.clock.now = now,
         }
         fx
+    }
+
+    /// The name of the open folder's account.
+    pub fn account_name(&self) -> &str {
+        self.accounts
+            .get(self.account)
+            .map_or("", |a| a.name.as_str())
+    }
+
+    /// The connection state of the open folder's account.
+    pub fn conn(&self) -> &ConnState {
+        static UNKNOWN: ConnState = ConnState::Connecting;
+        self.accounts
+            .get(self.account)
+            .map_or(&UNKNOWN, |a| &a.conn)
     }
 
     /// The keymap context of what has the keys.
@@ -233,65 +308,90 @@ impl Model {
         }
     }
 
+    /// The cache of the open folder's account: what the list and the reader read.
+    fn source<'s>(&self, sources: &'s dyn Sources) -> &'s dyn MailSource {
+        source_of(sources, self.account)
+    }
+
     /// Fits list, folders and reader to the current terminal size.
-    fn layout(&mut self, source: &dyn MailSource) {
+    fn layout(&mut self, sources: &dyn Sources) {
         let areas = crate::ui::layout::areas(&self.view());
         if let Some(folders) = areas.folders_inner {
             self.folders.fit(usize::from(folders.height));
         }
         let rows = areas.list_inner.map_or(1, |r| u32::from(r.height));
-        let result = self.list.set_height(rows, source);
+        let result = self.list.set_height(rows, self.source(sources));
         self.report(result);
         if let (Some(reader), Some(area)) = (&mut self.reader, areas.reader_inner) {
             reader.set_width(area.width);
         }
     }
 
+    /// Reports a failed read of the open folder's account.
     fn report<T>(&mut self, result: SourceResult<T>) -> Option<T> {
+        self.report_for(self.account, result)
+    }
+
+    fn report_for<T>(&mut self, account: usize, result: SourceResult<T>) -> Option<T> {
         match result {
             Ok(v) => Some(v),
             Err(e) => {
-                self.status.error(e.to_string());
+                self.account_error(account, &e.to_string());
                 None
             }
         }
     }
 
-    fn refresh_folders(&mut self, source: &dyn MailSource) {
-        if let Some(folders) = self.report(source.folders()) {
-            self.folders.set_folders(&self.account, folders);
+    /// An error of `account`, named when it is not the account on screen.
+    fn account_error(&mut self, account: usize, message: &str) {
+        match self.accounts.get(account) {
+            Some(a) if self.accounts.len() > 1 && account != self.account => {
+                let message = format!("{}: {message}", a.name);
+                self.status.error(message);
+            }
+            _ => self.status.error(message),
         }
-        if let Some(name) = self.pending_folder.take() {
-            if self.folders.state(&name).is_some() {
-                self.open_folder(&name, source);
-                self.layout(source);
+    }
+
+    fn refresh_folders(&mut self, account: usize, sources: &dyn Sources) {
+        let folders = source_of(sources, account).folders();
+        if let Some(folders) = self.report_for(account, folders) {
+            self.folders.set_folders(account, folders);
+        }
+        if let Some((pending, name)) = self.pending_folder.take() {
+            if pending == account && self.folders.state(account, &name).is_some() {
+                self.open_folder(account, &name, sources);
+                self.layout(sources);
             } else {
-                self.pending_folder = Some(name);
+                self.pending_folder = Some((pending, name));
             }
         }
     }
 
-    /// Shows `name` from the cache right away; the engine is told separately.
-    fn open_folder(&mut self, name: &str, source: &dyn MailSource) -> bool {
-        let Some(id) = self.folders.state(name).map(|f| f.id) else {
+    /// Shows `account`'s folder `name` from the cache right away; the engine is told
+    /// separately.
+    fn open_folder(&mut self, account: usize, name: &str, sources: &dyn Sources) -> bool {
+        let Some(id) = self.folders.state(account, name).map(|f| f.id) else {
             self.status
                 .error(format!("no folder {name} in the cache yet"));
             return false;
         };
-        self.folders.select(name);
+        self.folders.select(account, name);
         self.reader = None;
+        self.account = account;
         let result = self.list.open(
             OpenFolder {
+                account,
                 id,
                 name: name.to_string(),
             },
-            source,
+            self.source(sources),
         );
         self.report(result);
         true
     }
 
-    /// Unread messages in the inbox-role folders (what new mail raises).
+    /// Unread messages in the inbox-role folders of every account (what new mail raises).
     fn inbox_unseen(&self) -> u32 {
         self.folders
             .rows

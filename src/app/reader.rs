@@ -15,6 +15,8 @@ pub enum Body {
 
 #[derive(Debug, Clone)]
 pub struct ReaderState {
+    /// Index of the account the message belongs to.
+    pub account: usize,
     pub folder_id: FolderId,
     pub folder: String,
     pub uid: u32,
@@ -32,8 +34,15 @@ pub struct ReaderState {
 }
 
 impl ReaderState {
-    pub fn new(folder_id: FolderId, folder: &str, row: MessageRow, width: u16) -> Self {
+    pub fn new(
+        account: usize,
+        folder_id: FolderId,
+        folder: &str,
+        row: MessageRow,
+        width: u16,
+    ) -> Self {
         Self {
+            account,
             folder_id,
             folder: folder.to_string(),
             uid: row.uid,
@@ -48,7 +57,8 @@ impl ReaderState {
     }
 
     /// Shows a different message in the same reader (split view follows the list cursor).
-    pub fn show(&mut self, folder_id: FolderId, folder: &str, row: MessageRow) {
+    pub fn show(&mut self, account: usize, folder_id: FolderId, folder: &str, row: MessageRow) {
+        self.account = account;
         self.folder_id = folder_id;
         self.folder = folder.to_string();
         self.uid = row.uid;

@@ -42,6 +42,78 @@ pub trait MailSource {
     fn body(&self, folder: FolderId, uid: u32) -> SourceResult<Option<Vec<u8>>>;
 }
 
+/// Every account's `MailSource`, by account index (the sidebar's section order). Each
+/// account has its own cache; the model reads the one of the folder it shows. A single
+/// `MailSource` is the one-account case.
+pub trait Sources {
+    /// How many accounts there are.
+    fn accounts(&self) -> usize;
+    /// The cache of account `index`, if there is one.
+    fn account(&self, index: usize) -> Option<&dyn MailSource>;
+}
+
+impl<T: MailSource> Sources for T {
+    fn accounts(&self) -> usize {
+        1
+    }
+
+    fn account(&self, index: usize) -> Option<&dyn MailSource> {
+        (index == 0).then_some(self as &dyn MailSource)
+    }
+}
+
+/// Several accounts' sources, in sidebar order.
+pub struct AccountSources<'a>(pub Vec<&'a dyn MailSource>);
+
+impl Sources for AccountSources<'_> {
+    fn accounts(&self) -> usize {
+        self.0.len()
+    }
+
+    fn account(&self, index: usize) -> Option<&dyn MailSource> {
+        self.0.get(index).copied()
+    }
+}
+
+/// A source whose every read fails with `reason`: an account whose cache could not be
+/// opened still gets its section, and says why.
+pub struct FailedSource(pub std::borrow::Cow<'static, str>);
+
+impl MailSource for FailedSource {
+    fn folders(&self) -> SourceResult<Vec<FolderState>> {
+        Err(SourceError(self.0.to_string()))
+    }
+
+    fn count(&self, _: FolderId, _: Option<&Filter>) -> SourceResult<u32> {
+        Err(SourceError(self.0.to_string()))
+    }
+
+    fn window(
+        &self,
+        _: FolderId,
+        _: SortOrder,
+        _: Option<&Filter>,
+        _: u32,
+        _: u32,
+    ) -> SourceResult<Vec<MessageRow>> {
+        Err(SourceError(self.0.to_string()))
+    }
+
+    fn index_of(
+        &self,
+        _: FolderId,
+        _: SortOrder,
+        _: Option<&Filter>,
+        _: u32,
+    ) -> SourceResult<Option<u32>> {
+        Err(SourceError(self.0.to_string()))
+    }
+
+    fn body(&self, _: FolderId, _: u32) -> SourceResult<Option<Vec<u8>>> {
+        Err(SourceError(self.0.to_string()))
+    }
+}
+
 /// The local list filter typed after `/`: `~N` (or `~U`) unread, `~F` flagged, like mutt;
 /// the other words must all appear in the sender or subject (case-insensitive).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]

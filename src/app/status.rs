@@ -1,15 +1,14 @@
-//! The status line's state: connection, the last error (until the next key), a transient
-//! note, the keys typed so far of a longer binding, and the error log for `:messages`.
+//! The status line's state: the last error (until the next key), a transient note, the
+//! keys typed so far of a longer binding, and the error log for `:messages`. Connection
+//! states are per account (`Model::accounts`).
 
-use crate::bus::ConnState;
 use crate::domain::text::sanitize;
 
 /// Errors kept for `:messages`.
 const LOG_CAP: usize = 100;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Status {
-    pub conn: ConnState,
     /// Shown in the error style until the next key.
     pub error: Option<String>,
     /// A neutral note ("saved to ..."), also cleared by the next key.
@@ -17,18 +16,6 @@ pub struct Status {
     /// Keys of an unfinished sequence (`g` of `gg`).
     pub pending_keys: String,
     pub log: Vec<String>,
-}
-
-impl Default for Status {
-    fn default() -> Self {
-        Self {
-            conn: ConnState::Connecting,
-            error: None,
-            note: None,
-            pending_keys: String::new(),
-            log: Vec::new(),
-        }
-    }
 }
 
 impl Status {

@@ -4,7 +4,7 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::fake::FakeSource;
-use super::{Clock, Effect, Model, Msg, Options};
+use super::{AccountSources, Clock, Effect, MailSource, Model, Msg, Options, Sources};
 use crate::domain::message::{Flags, MessageRow, SystemFlags};
 use crate::keymap::Keymap;
 
@@ -52,14 +52,14 @@ pub fn key_event(token: &str) -> KeyEvent {
 }
 
 /// Feeds space-separated keys to the model; returns every effect, in order.
-pub fn keys(model: &mut Model, source: &FakeSource, keys: &str) -> Vec<Effect> {
+pub fn keys(model: &mut Model, source: &dyn Sources, keys: &str) -> Vec<Effect> {
     keys.split_whitespace()
         .flat_map(|k| model.update(Msg::Key(key_event(k)), source))
         .collect()
 }
 
 /// Types text into whatever has the keys (filter, command line, prompt).
-pub fn type_text(model: &mut Model, source: &FakeSource, text: &str) -> Vec<Effect> {
+pub fn type_text(model: &mut Model, source: &dyn Sources, text: &str) -> Vec<Effect> {
     text.chars()
         .flat_map(|c| {
             let code = KeyCode::Char(c);
@@ -337,6 +337,7 @@ pub fn source() -> FakeSource {
 pub fn options(size: (u16, u16)) -> Options {
     Options {
         account: "work".into(),
+        accounts: Vec::new(),
         folder: "INBOX".into(),
         threads: false,
         notify: super::Notify {
@@ -350,4 +351,71 @@ pub fn options(size: (u16, u16)) -> Options {
 
 pub fn model(source: &FakeSource, size: (u16, u16)) -> Model {
     Model::new(options(size), Keymap::default(), source)
+}
+
+/// A second account, "home": its own cache (folder ids overlap the first's on purpose),
+/// `.` as delimiter, 2 unread in INBOX.
+pub fn home_source() -> FakeSource {
+    let mut s = FakeSource::new();
+    let inbox = s.add_folder("INBOX", None, Some('.'));
+    s.add_folder("Sent", Some("sent"), Some('.'));
+    let photos = s.add_folder("Family.Photos", None, Some('.'));
+    s.extend(
+        inbox,
+        [
+            row(1, 3 * HOUR, "Mum", "Sunday lunch", 0, 1500, false, 1, 0),
+            row(
+                2,
+                DAY,
+                "Bank",
+                "Your statement is ready",
+                SEEN,
+                9000,
+                true,
+                2,
+                0,
+            ),
+            row(
+                3,
+                2 * DAY,
+                "Neighbour",
+                "Parcel for you",
+                0,
+                800,
+                false,
+                3,
+                0,
+            ),
+        ],
+    );
+    s.set_body(inbox, 1, "Subject: Sunday lunch\r\n\r\nRoast at one.\r\n");
+    s.extend(
+        photos,
+        [row(
+            10,
+            5 * DAY,
+            "Dad",
+            "holiday pictures",
+            SEEN,
+            2_000_000,
+            true,
+            10,
+            0,
+        )],
+    );
+    s
+}
+
+/// Both accounts' caches, "work" (`source()`) first.
+pub fn both<'a>(work: &'a FakeSource, home: &'a FakeSource) -> AccountSources<'a> {
+    AccountSources(vec![work as &dyn MailSource, home])
+}
+
+/// Options for "work" and "home", starting on `start`'s INBOX.
+pub fn two_options(start: &str, size: (u16, u16)) -> Options {
+    Options {
+        account: start.into(),
+        accounts: vec!["work".into(), "home".into()],
+        ..options(size)
+    }
 }

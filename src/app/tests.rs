@@ -62,6 +62,7 @@ fn open_message_fetches_after_debounce_then_reads_the_cache() {
         fx,
         [Effect::FetchBodyAfter {
             delay: Duration::ZERO,
+            account: 0,
             folder: "INBOX".into(),
             uid: 4
         }]
@@ -70,6 +71,7 @@ fn open_message_fetches_after_debounce_then_reads_the_cache() {
     // Due and still not cached: ask the engine.
     let fx = m.update(
         Msg::BodyDue {
+            account: 0,
             folder: "INBOX".into(),
             uid: 4,
         },
@@ -77,19 +79,25 @@ fn open_message_fetches_after_debounce_then_reads_the_cache() {
     );
     assert_eq!(
         fx,
-        [Effect::Engine(EngineCommand::FetchBody {
-            folder: "INBOX".into(),
-            uid: 4
-        })]
+        [Effect::Engine(
+            0,
+            EngineCommand::FetchBody {
+                folder: "INBOX".into(),
+                uid: 4
+            }
+        )]
     );
     // The engine stored it: rendered from the cache.
     let id = inbox(&s);
     s.set_body(id, 4, QUOTED_BODY);
     let fx = m.update(
-        Msg::Engine(EngineEvent::BodyReady {
-            folder: "INBOX".into(),
-            uid: 4,
-        }),
+        Msg::Engine(
+            0,
+            EngineEvent::BodyReady {
+                folder: "INBOX".into(),
+                uid: 4,
+            },
+        ),
         &s,
     );
     assert!(fx.is_empty());
@@ -111,6 +119,7 @@ fn body_due_after_the_engine_cached_it_needs_no_fetch() {
     s.set_body(id, 4, QUOTED_BODY);
     let fx = m.update(
         Msg::BodyDue {
+            account: 0,
             folder: "INBOX".into(),
             uid: 4,
         },
@@ -136,17 +145,33 @@ fn latest_wins_only_the_last_message_is_fetched() {
     // The runtime sends every due message back; only the last one leads to a fetch.
     let mut fetches = Vec::new();
     for e in due.drain(..) {
-        if let Effect::FetchBodyAfter { folder, uid, .. } = e {
-            fetches.extend(m.update(Msg::BodyDue { folder, uid }, &s));
+        if let Effect::FetchBodyAfter {
+            account,
+            folder,
+            uid,
+            ..
+        } = e
+        {
+            fetches.extend(m.update(
+                Msg::BodyDue {
+                    account,
+                    folder,
+                    uid,
+                },
+                &s,
+            ));
         }
     }
     assert_ne!(uid0, last);
     assert_eq!(
         fetches,
-        [Effect::Engine(EngineCommand::FetchBody {
-            folder: "INBOX".into(),
-            uid: last
-        })]
+        [Effect::Engine(
+            0,
+            EngineCommand::FetchBody {
+                folder: "INBOX".into(),
+                uid: last
+            }
+        )]
     );
 }
 
@@ -159,9 +184,12 @@ fn cursor_stays_on_its_message_when_mail_arrives_or_vanishes() {
     let id = inbox(&s);
     s.push(id, row(50, 60, "New Sender", "fresh", 0, 100, false, 50, 0));
     let fx = m.update(
-        Msg::Engine(EngineEvent::FolderChanged {
-            folder: "INBOX".into(),
-        }),
+        Msg::Engine(
+            0,
+            EngineEvent::FolderChanged {
+                folder: "INBOX".into(),
+            },
+        ),
         &s,
     );
     assert_eq!((m.list.cursor, cursor_uid(&m)), (3, Some(5)));
@@ -175,9 +203,12 @@ fn cursor_stays_on_its_message_when_mail_arrives_or_vanishes() {
     // The message under the cursor vanishes: same index.
     s.remove(id, 5);
     m.update(
-        Msg::Engine(EngineEvent::FolderChanged {
-            folder: "INBOX".into(),
-        }),
+        Msg::Engine(
+            0,
+            EngineEvent::FolderChanged {
+                folder: "INBOX".into(),
+            },
+        ),
         &s,
     );
     assert_eq!((m.list.cursor, cursor_uid(&m)), (3, Some(3)));
@@ -186,9 +217,12 @@ fn cursor_stays_on_its_message_when_mail_arrives_or_vanishes() {
         s.remove(id, uid);
     }
     m.update(
-        Msg::Engine(EngineEvent::FolderChanged {
-            folder: "INBOX".into(),
-        }),
+        Msg::Engine(
+            0,
+            EngineEvent::FolderChanged {
+                folder: "INBOX".into(),
+            },
+        ),
         &s,
     );
     assert_eq!((m.list.total, m.list.cursor, cursor_uid(&m)), (0, 0, None));
@@ -256,23 +290,28 @@ fn folders_focus_and_select() {
     let fx = keys(&mut m, &s, "j Enter");
     assert_eq!(
         fx,
-        [Effect::Engine(EngineCommand::SelectFolder("Drafts".into()))]
+        [Effect::Engine(
+            0,
+            EngineCommand::SelectFolder("Drafts".into())
+        )]
     );
     assert_eq!(m.focus, Focus::List);
     assert_eq!(m.list.total, 0);
     let fx = keys(&mut m, &s, "Tab G Enter");
     assert_eq!(
         fx,
-        [Effect::Engine(EngineCommand::SelectFolder(
-            "Lists/rust".into()
-        ))]
+        [Effect::Engine(
+            0,
+            EngineCommand::SelectFolder("Lists/rust".into())
+        )]
     );
     let fx = keys(&mut m, &s, "Tab k Enter");
     assert_eq!(
         fx,
-        [Effect::Engine(EngineCommand::SelectFolder(
-            "Lists/dev".into()
-        ))]
+        [Effect::Engine(
+            0,
+            EngineCommand::SelectFolder("Lists/dev".into())
+        )]
     );
     assert_eq!(m.list.total, 1);
     // `:folder NAME` does the same.
@@ -282,9 +321,10 @@ fn folders_focus_and_select() {
     let fx = keys(&mut m, &s, "Enter");
     assert_eq!(
         fx,
-        [Effect::Engine(EngineCommand::SelectFolder(
-            "Archive".into()
-        ))]
+        [Effect::Engine(
+            0,
+            EngineCommand::SelectFolder("Archive".into())
+        )]
     );
     assert_eq!(m.list.total, 3);
 }
@@ -334,9 +374,10 @@ fn mouse_wheel_scrolls_and_click_selects() {
     );
     assert_eq!(
         fx,
-        [Effect::Engine(EngineCommand::SelectFolder(
-            "Archive".into()
-        ))]
+        [Effect::Engine(
+            0,
+            EngineCommand::SelectFolder("Archive".into())
+        )]
     );
 }
 
@@ -444,7 +485,7 @@ fn command_line_runs_actions_and_errors_last_until_a_key() {
     type_text(&mut m, &s, "sync_now");
     assert_eq!(
         keys(&mut m, &s, "Enter"),
-        [Effect::Engine(EngineCommand::SyncNow)]
+        [Effect::Engine(0, EngineCommand::SyncNow)]
     );
     keys(&mut m, &s, ":");
     type_text(&mut m, &s, "bogus");
@@ -468,24 +509,28 @@ fn engine_events_update_status_and_errors_are_sanitized() {
     let s = source();
     let mut m = model(&s, (100, 30));
     m.update(
-        Msg::Engine(EngineEvent::Conn(ConnState::Reconnecting {
-            in_secs: 8,
-            reason: "reset".into(),
-        })),
+        Msg::Engine(
+            0,
+            EngineEvent::Conn(ConnState::Reconnecting {
+                in_secs: 8,
+                reason: "reset".into(),
+            }),
+        ),
         &s,
     );
     assert!(matches!(
-        m.status.conn,
+        *m.conn(),
         ConnState::Reconnecting { in_secs: 8, .. }
     ));
     m.update(
-        Msg::Engine(EngineEvent::Error("bad\x1b[2Jthing".into())),
+        Msg::Engine(0, EngineEvent::Error("bad\x1b[2Jthing".into())),
         &s,
     );
     assert_eq!(m.status.error.as_deref(), Some("badthing"));
     // A due body for a closed reader is ignored.
     let fx = m.update(
         Msg::BodyDue {
+            account: 0,
             folder: "INBOX".into(),
             uid: 4,
         },
@@ -502,9 +547,12 @@ fn a_broken_cache_is_reported_not_fatal() {
     assert!(m.status.error.as_deref().unwrap().contains("cache"));
     keys(&mut m, &s, "j J G Enter / a Esc Tab j Enter Z");
     m.update(
-        Msg::Engine(EngineEvent::FolderChanged {
-            folder: "INBOX".into(),
-        }),
+        Msg::Engine(
+            0,
+            EngineEvent::FolderChanged {
+                folder: "INBOX".into(),
+            },
+        ),
         &s,
     );
     assert!(m.status.error.is_some());
@@ -518,10 +566,322 @@ fn a_cold_cache_opens_the_folder_once_the_first_sync_brings_it() {
     assert!(m.status.error.is_none(), "an empty cache is not an error");
     let inbox = s.add_folder("INBOX", Some("inbox"), Some('/'));
     s.push(inbox, super::fake::generated_row(1, NOW));
-    m.update(Msg::Engine(EngineEvent::FoldersChanged), &s);
+    m.update(Msg::Engine(0, EngineEvent::FoldersChanged), &s);
     assert_eq!(
         m.list.folder.as_ref().map(|f| f.name.as_str()),
         Some("INBOX")
     );
     assert_eq!(m.list.total, 1);
+}
+
+// ---- several accounts ----
+
+fn sidebar(m: &Model) -> Vec<(usize, String)> {
+    m.folders
+        .rows
+        .iter()
+        .map(|r| {
+            let label = match r.kind {
+                folders::FolderRowKind::Account => format!("[{}]", r.label),
+                _ => format!("{}{}", "  ".repeat(r.depth as usize), r.label),
+            };
+            (r.account, label)
+        })
+        .collect()
+}
+
+/// `j` presses from work's INBOX to home's INBOX: work's other selectable folders, plus one.
+const WORK_TO_HOME: &str = "j j j j j j j";
+
+#[test]
+fn every_account_is_a_section_in_config_order() {
+    let (work, home) = (source(), home_source());
+    let s = both(&work, &home);
+    let m = Model::new(
+        two_options("work", (100, 30)),
+        crate::keymap::Keymap::default(),
+        &s,
+    );
+    let rows = sidebar(&m);
+    let labels: Vec<&str> = rows.iter().map(|(_, l)| l.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "[work]", "INBOX", "Drafts", "Sent", "Archive", "Trash", "Lists", "  dev", "  rust",
+            "[home]", "INBOX", "Sent", "Family", "  Photos",
+        ]
+    );
+    assert!(rows[..9].iter().all(|(a, _)| *a == 0));
+    assert!(rows[9..].iter().all(|(a, _)| *a == 1));
+    // The first account's INBOX is open; the list reads work's cache.
+    assert_eq!(m.account, 0);
+    assert_eq!(m.account_name(), "work");
+    assert_eq!(m.list.total, 12);
+    assert_eq!(
+        m.folders.current().map(|r| (r.account, r.name.as_str())),
+        Some((0, "INBOX"))
+    );
+}
+
+#[test]
+fn opening_a_folder_of_the_second_account_reads_its_cache_and_tells_its_engine() {
+    let (work, home) = (source(), home_source());
+    let s = both(&work, &home);
+    let mut m = Model::new(
+        two_options("work", (100, 30)),
+        crate::keymap::Keymap::default(),
+        &s,
+    );
+    keys(&mut m, &s, "Tab");
+    keys(&mut m, &s, WORK_TO_HOME);
+    assert_eq!(
+        m.folders.current().map(|r| (r.account, r.name.as_str())),
+        Some((1, "INBOX"))
+    );
+    work.reset_stats();
+    let fx = keys(&mut m, &s, "Enter");
+    assert_eq!(
+        fx,
+        [Effect::Engine(
+            1,
+            EngineCommand::SelectFolder("INBOX".into())
+        )]
+    );
+    assert_eq!(work.stats(), Default::default(), "work's cache is not read");
+    assert_eq!(m.account, 1);
+    assert_eq!(m.account_name(), "home");
+    assert_eq!(m.list.folder.as_ref().map(|f| f.account), Some(1));
+    assert_eq!(m.list.total, 3);
+    assert_eq!(
+        m.list.current().map(|r| r.subject.as_str()),
+        Some("Sunday lunch")
+    );
+    // Commands go to home's engine, bodies come from home's cache.
+    keys(&mut m, &s, ":");
+    type_text(&mut m, &s, "sync_now");
+    assert_eq!(
+        keys(&mut m, &s, "Enter"),
+        [Effect::Engine(1, EngineCommand::SyncNow)]
+    );
+    assert!(keys(&mut m, &s, "Enter").is_empty(), "uid 1 is cached");
+    assert!(m.reader.as_ref().unwrap().rendered().is_some());
+    let fx = keys(&mut m, &s, "j");
+    assert_eq!(
+        fx,
+        [Effect::FetchBodyAfter {
+            delay: BODY_DEBOUNCE,
+            account: 1,
+            folder: "INBOX".into(),
+            uid: 2
+        }]
+    );
+    let fx = m.update(
+        Msg::BodyDue {
+            account: 1,
+            folder: "INBOX".into(),
+            uid: 2,
+        },
+        &s,
+    );
+    assert_eq!(
+        fx,
+        [Effect::Engine(
+            1,
+            EngineCommand::FetchBody {
+                folder: "INBOX".into(),
+                uid: 2
+            }
+        )]
+    );
+    // The same folder name and uid of the other account is another message.
+    let fx = m.update(
+        Msg::BodyDue {
+            account: 0,
+            folder: "INBOX".into(),
+            uid: 2,
+        },
+        &s,
+    );
+    assert!(fx.is_empty());
+    m.update(
+        Msg::Engine(
+            0,
+            EngineEvent::BodyReady {
+                folder: "INBOX".into(),
+                uid: 2,
+            },
+        ),
+        &s,
+    );
+    assert!(m.reader.as_ref().unwrap().is_loading());
+    // And back: the first account's folder from its own cache, to its own engine.
+    let fx = keys(&mut m, &s, "q Tab g j Enter");
+    assert_eq!(
+        fx,
+        [Effect::Engine(
+            0,
+            EngineCommand::SelectFolder("Drafts".into())
+        )]
+    );
+    assert_eq!((m.account, m.list.total), (0, 0));
+    // `:folder` works within the open folder's account.
+    keys(&mut m, &s, ":");
+    type_text(&mut m, &s, "folder Archive");
+    assert_eq!(
+        keys(&mut m, &s, "Enter"),
+        [Effect::Engine(
+            0,
+            EngineCommand::SelectFolder("Archive".into())
+        )]
+    );
+}
+
+#[test]
+fn events_of_one_account_do_not_touch_the_other() {
+    let (mut work, mut home) = (source(), home_source());
+    let mut m = {
+        let s = both(&work, &home);
+        let mut m = Model::new(
+            two_options("home", (100, 30)),
+            crate::keymap::Keymap::default(),
+            &s,
+        );
+        keys(&mut m, &s, "j");
+        m
+    };
+    // `--account home`: home's INBOX opened first.
+    assert_eq!(m.account, 1);
+    assert_eq!(cursor_uid(&m), Some(2));
+    // New mail in work's INBOX (same folder id, same name): home's list is not re-read.
+    let work_inbox = inbox(&work);
+    work.push(
+        work_inbox,
+        row(50, 60, "New Sender", "fresh", 0, 100, false, 50, 0),
+    );
+    home.reset_stats();
+    let s = both(&work, &home);
+    let fx = m.update(
+        Msg::Engine(
+            0,
+            EngineEvent::FolderChanged {
+                folder: "INBOX".into(),
+            },
+        ),
+        &s,
+    );
+    let stats = home.stats();
+    assert_eq!(
+        (stats.count_calls, stats.window_calls, stats.index_calls),
+        (0, 0, 0),
+        "{stats:?}"
+    );
+    assert_eq!((m.list.total, cursor_uid(&m)), (3, Some(2)));
+    // work's counts did change, and new mail in any inbox rings: 5 + 2 unread.
+    assert_eq!(
+        m.folders.state(0, "INBOX").map(|f| (f.messages, f.unseen)),
+        Some((13, 5))
+    );
+    assert!(fx.contains(&Effect::Bell), "{fx:?}");
+    assert!(
+        fx.contains(&Effect::SetTitle("tern · 7 unread".into())),
+        "{fx:?}"
+    );
+    // Home's own change does reload, keeping the cursor on its message.
+    let home_inbox = inbox(&home);
+    home.push(
+        home_inbox,
+        row(4, 60, "Mum", "PS: bring cake", 0, 300, false, 4, 0),
+    );
+    let s = both(&work, &home);
+    m.update(
+        Msg::Engine(
+            1,
+            EngineEvent::FolderChanged {
+                folder: "INBOX".into(),
+            },
+        ),
+        &s,
+    );
+    assert_eq!((m.list.total, cursor_uid(&m)), (4, Some(2)));
+}
+
+#[test]
+fn connection_state_and_errors_are_per_account() {
+    let (work, home) = (source(), home_source());
+    let s = both(&work, &home);
+    let mut m = Model::new(
+        two_options("work", (100, 30)),
+        crate::keymap::Keymap::default(),
+        &s,
+    );
+    m.update(Msg::Engine(0, EngineEvent::Conn(ConnState::Online)), &s);
+    m.update(
+        Msg::Engine(
+            1,
+            EngineEvent::Conn(ConnState::Offline {
+                reason: "no route".into(),
+            }),
+        ),
+        &s,
+    );
+    assert_eq!(*m.conn(), ConnState::Online, "the status shows work's");
+    // Another account's error names it; the open account's does not need to.
+    m.update(
+        Msg::Engine(1, EngineEvent::Error("LOGIN failed".into())),
+        &s,
+    );
+    assert_eq!(m.status.error.as_deref(), Some("home: LOGIN failed"));
+    m.update(Msg::Engine(0, EngineEvent::Error("boom".into())), &s);
+    assert_eq!(m.status.error.as_deref(), Some("boom"));
+    keys(&mut m, &s, "Tab");
+    keys(&mut m, &s, WORK_TO_HOME);
+    keys(&mut m, &s, "Enter");
+    assert_eq!(m.account_name(), "home");
+    assert!(matches!(m.conn(), ConnState::Offline { .. }));
+    m.update(Msg::Engine(0, EngineEvent::Error("boom".into())), &s);
+    assert_eq!(m.status.error.as_deref(), Some("work: boom"));
+}
+
+#[test]
+fn a_second_account_with_a_cold_cache_fills_in_when_its_sync_lists_folders() {
+    let work = source();
+    let mut home = FakeSource::new();
+    let mut m = {
+        let s = both(&work, &home);
+        Model::new(
+            two_options("work", (100, 30)),
+            crate::keymap::Keymap::default(),
+            &s,
+        )
+    };
+    assert_eq!(sidebar(&m).last(), Some(&(1, "[home]".to_string())));
+    assert!(m.status.error.is_none());
+    keys(&mut m, &both(&work, &home), "j");
+    let inbox = home.add_folder("INBOX", Some("inbox"), Some('/'));
+    home.push(inbox, super::fake::generated_row(1, NOW));
+    let s = both(&work, &home);
+    m.update(Msg::Engine(1, EngineEvent::FoldersChanged), &s);
+    assert_eq!(sidebar(&m).last(), Some(&(1, "INBOX".to_string())));
+    // The open folder and its cursor stay where they were.
+    assert_eq!((m.account, m.list.cursor), (0, 1));
+    assert_eq!(m.folders.current().map(|r| r.account), Some(0));
+}
+
+#[test]
+fn a_second_account_without_a_cache_says_why() {
+    let work = source();
+    let broken = FailedSource("cache: permission denied".into());
+    let s = AccountSources(vec![&work as &dyn MailSource, &broken]);
+    let mut m = Model::new(
+        two_options("work", (100, 30)),
+        crate::keymap::Keymap::default(),
+        &s,
+    );
+    assert_eq!(
+        m.status.error.as_deref(),
+        Some("home: cache: permission denied")
+    );
+    assert_eq!(m.list.total, 12, "work is unaffected");
+    keys(&mut m, &s, "j j Tab G Enter");
+    assert_eq!(m.account, 0);
 }

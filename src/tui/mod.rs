@@ -1,5 +1,7 @@
-//! The full-screen reader's runtime: terminal, input, engine and redraws. All state lives
-//! in `app::Model`; this module only moves messages and performs effects.
+//! The full-screen reader's runtime: terminal, input, engines and redraws. All state lives
+//! in `app::Model`; this module only moves messages and performs effects. Every configured
+//! account has its own cache (`StoreSource`) and its own engine; events and commands carry
+//! the account's index (its position in the config, and its sidebar section).
 
 pub mod source;
 
@@ -13,13 +15,15 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::event::{Event, EventStream, KeyEventKind};
 use tokio::sync::{mpsc, watch};
 
-use crate::app::{Clock, Effect, Model, Msg, Notify, Options};
+use crate::app::{
+    AccountSources, Clock, Effect, FailedSource, MailSource, Model, Msg, Notify, Options, Sources,
+};
 use crate::bus::EngineEvent;
 use crate::config::{self, AccountConfig, Config};
 use crate::keymap::Keymap;
 use crate::store::Store;
 use crate::sync::Folders;
-use crate::sync::watch::{WatchOptions, run_engine};
+use crate::sync::watch::{EngineCommand, WatchOptions, run_engine};
 use crate::term::TerminalGuard;
 use crate::theme::Theme;
 use source::StoreSource;
@@ -27,33 +31,132 @@ use source::StoreSource;
 /// How often dates and "synced at" refresh without any event.
 const CLOCK_TICK: Duration = Duration::from_secs(30);
 
-pub fn run(config: &Config, account: &AccountConfig, store: Store) -> anyhow::Result<()> {
+pub fn run(config: &Config, start: &AccountConfig, cache_dir: Option<&Path>) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let result = runtime.block_on(run_async(config, account, store));
+    let result = runtime.block_on(run_async(config, start, cache_dir));
     // A stalled server must not keep the user waiting at exit.
     runtime.shutdown_timeout(Duration::from_millis(500));
     result
 }
 
-async fn run_async(config: &Config, account: &AccountConfig, store: Store) -> anyhow::Result<()> {
-    let source = StoreSource::new(store.reader()?);
+/// One configured account: its cache (when it opened) and what the UI reads of it.
+struct Account<'a> {
+    config: &'a AccountConfig,
+    store: Option<Store>,
+    source: Box<dyn MailSource>,
+}
+
+/// Opens every account's cache. The start account's must open; another's failure leaves
+/// that account a section that says why, and no engine.
+fn open_accounts<'a>(
+    config: &'a Config,
+    start: &AccountConfig,
+    cache_dir: Option<&Path>,
+    problems: &mut Vec<String>,
+) -> anyhow::Result<Vec<Account<'a>>> {
+    let mut accounts = Vec::with_capacity(config.accounts.len());
+    for account in &config.accounts {
+        let opened = crate::cmd::open_store(cache_dir, account)
+            .and_then(|store| Ok((store.reader()?, store)));
+        match opened {
+            Ok((reader, store)) => accounts.push(Account {
+                config: account,
+                store: Some(store),
+                source: Box::new(StoreSource::new(reader)),
+            }),
+            Err(err) if account.name == start.name => return Err(err),
+            Err(err) => {
+                let reason = format!("cache: {err:#}");
+                problems.push(format!("{}: {reason}", account.name));
+                accounts.push(Account {
+                    config: account,
+                    store: None,
+                    source: Box::new(FailedSource(reason.into())),
+                });
+            }
+        }
+    }
+    Ok(accounts)
+}
+
+/// A running engine of one account.
+struct Engine {
+    commands: mpsc::UnboundedSender<EngineCommand>,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// Starts `account`'s engine; its events come back tagged with `index`.
+fn spawn_engine(
+    index: usize,
+    account: &AccountConfig,
+    store: &Store,
+    config: &Config,
+    events: &mpsc::UnboundedSender<(usize, EngineEvent)>,
+) -> Engine {
+    let (commands, commands_rx) = mpsc::unbounded_channel();
+    let (stop, stopped) = watch::channel(false);
+    let (events_tx, mut events_rx) = mpsc::unbounded_channel::<EngineEvent>();
+    let merged = events.clone();
+    tokio::spawn(async move {
+        while let Some(event) = events_rx.recv().await {
+            if merged.send((index, event)).is_err() {
+                break;
+            }
+        }
+    });
+    let account = account.clone();
+    let store = store.clone();
+    let options = WatchOptions {
+        folder: "INBOX".into(),
+        folders: Folders::One("INBOX".into()),
+        idle_refresh: account.idle_refresh,
+        status_interval: config.sync.status_interval,
+        prefetch_bodies: config.sync.prefetch_bodies,
+        // Each account's engine sends that account's journal.
+        replay_journal: true,
+    };
+    let task = tokio::spawn(async move {
+        if let Err(err) =
+            run_engine(&account, &store, &options, &events_tx, stopped, commands_rx).await
+        {
+            let _ = events_tx.send(EngineEvent::Error(err.to_string()));
+        }
+    });
+    Engine {
+        commands,
+        stop,
+        task,
+    }
+}
+
+async fn run_async(
+    config: &Config,
+    start: &AccountConfig,
+    cache_dir: Option<&Path>,
+) -> anyhow::Result<()> {
+    let mut problems = Vec::new();
+    let accounts = open_accounts(config, start, cache_dir, &mut problems)?;
+    let sources = AccountSources(accounts.iter().map(|a| a.source.as_ref()).collect());
     let no_color = config::no_color_requested();
-    let (keymap, mut problems) =
+    let (keymap, keymap_problems) =
         Keymap::load(&config.ui.keymap, Some(&Keymap::user_file(&config.path)));
     let (theme, theme_problems) = Theme::load(
         &config.ui.effective_theme(no_color),
         no_color,
         Some(&Theme::user_file(&config.path)),
     );
+    problems.extend(keymap_problems);
     problems.extend(theme_problems);
 
     let guard = TerminalGuard::enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     let size = terminal.size()?;
     let options = Options {
-        account: account.name.clone(),
+        account: start.name.clone(),
+        accounts: accounts.iter().map(|a| a.config.name.clone()).collect(),
         folder: "INBOX".into(),
         threads: config.ui.threads,
         notify: Notify {
@@ -63,10 +166,10 @@ async fn run_async(config: &Config, account: &AccountConfig, store: Store) -> an
         size: (size.width, size.height),
         clock: clock(),
     };
-    // First paint straight from the cache, before any network round trip.
-    let mut model = Model::new(options, keymap, &source);
+    // First paint straight from the caches, before any network round trip.
+    let mut model = Model::new(options, keymap, &sources);
     if let Some(problem) = problems.first() {
-        model.update(Msg::Engine(EngineEvent::Error(problem.clone())), &source);
+        model.update(Msg::Error(problem.clone()), &sources);
     }
     terminal.draw(|frame| crate::ui::render(&model, &theme, frame))?;
     // For benches/tui.rs: measures process start to first paint, nothing else.
@@ -74,28 +177,17 @@ async fn run_async(config: &Config, account: &AccountConfig, store: Store) -> an
         return Ok(());
     }
 
-    let (commands, commands_rx) = mpsc::unbounded_channel();
     let (events_tx, mut events) = mpsc::unbounded_channel();
-    let (stop, stopped) = watch::channel(false);
-    let engine = {
-        let account = account.clone();
-        let store = store.clone();
-        let options = WatchOptions {
-            folder: "INBOX".into(),
-            folders: Folders::One("INBOX".into()),
-            idle_refresh: account.idle_refresh,
-            status_interval: config.sync.status_interval,
-            prefetch_bodies: config.sync.prefetch_bodies,
-            replay_journal: true,
-        };
-        tokio::spawn(async move {
-            if let Err(err) =
-                run_engine(&account, &store, &options, &events_tx, stopped, commands_rx).await
-            {
-                let _ = events_tx.send(EngineEvent::Error(err.to_string()));
-            }
+    let engines: Vec<Option<Engine>> = accounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            a.store
+                .as_ref()
+                .map(|store| spawn_engine(i, a.config, store, config, &events_tx))
         })
-    };
+        .collect();
+    drop(events_tx);
 
     let (due_tx, mut due) = mpsc::unbounded_channel::<Msg>();
     let mut input = EventStream::new();
@@ -108,45 +200,59 @@ async fn run_async(config: &Config, account: &AccountConfig, store: Store) -> an
                 Some(Ok(event)) => terminal_msg(event),
                 Some(Err(_)) | None => break,
             },
-            Some(event) = events.recv() => Some(Msg::Engine(event)),
+            Some((account, event)) = events.recv() => Some(Msg::Engine(account, event)),
             Some(msg) = due.recv() => Some(msg),
             _ = ticker.tick() => Some(Msg::Tick { now: clock().now }),
         };
         // Coalesce: handle everything already waiting, then draw once.
         let mut batch: Vec<Msg> = first.into_iter().collect();
-        while let Ok(event) = events.try_recv() {
-            batch.push(Msg::Engine(event));
+        while let Ok((account, event)) = events.try_recv() {
+            batch.push(Msg::Engine(account, event));
         }
         while let Ok(msg) = due.try_recv() {
             batch.push(msg);
         }
         let mut redraw_all = false;
         for msg in batch {
-            for effect in model.update(msg, &source) {
+            for effect in model.update(msg, &sources) {
                 match effect {
-                    Effect::Engine(command) => {
-                        let _ = commands.send(command);
+                    Effect::Engine(account, command) => {
+                        // An account without a cache has no engine: nothing to tell.
+                        if let Some(engine) = engines.get(account).and_then(Option::as_ref) {
+                            let _ = engine.commands.send(command);
+                        }
                     }
-                    Effect::FetchBodyAfter { delay, folder, uid } => {
-                        if cached_body(&source, &folder, uid) {
-                            let _ = due_tx.send(Msg::BodyDue { folder, uid });
+                    Effect::FetchBodyAfter {
+                        delay,
+                        account,
+                        folder,
+                        uid,
+                    } => {
+                        let msg = Msg::BodyDue {
+                            account,
+                            folder,
+                            uid,
+                        };
+                        let cached = sources
+                            .account(account)
+                            .is_some_and(|source| cached_body(source, &msg));
+                        if cached {
+                            let _ = due_tx.send(msg);
                         } else {
                             let due_tx = due_tx.clone();
                             tokio::spawn(async move {
                                 tokio::time::sleep(delay).await;
-                                let _ = due_tx.send(Msg::BodyDue { folder, uid });
+                                let _ = due_tx.send(msg);
                             });
                         }
                     }
                     Effect::SaveAttachment { path, bytes } => {
                         let path = expand_home(&path);
-                        let event = match std::fs::write(&path, &bytes) {
-                            Ok(()) => EngineEvent::Error(format!("saved {}", path.display())),
-                            Err(e) => {
-                                EngineEvent::Error(format!("cannot save {}: {e}", path.display()))
-                            }
+                        let message = match std::fs::write(&path, &bytes) {
+                            Ok(()) => format!("saved {}", path.display()),
+                            Err(e) => format!("cannot save {}: {e}", path.display()),
                         };
-                        let _ = due_tx.send(Msg::Engine(event));
+                        let _ = due_tx.send(Msg::Error(message));
                     }
                     Effect::Bell => {
                         let _ = std::io::stdout().write_all(b"\x07");
@@ -169,23 +275,34 @@ async fn run_async(config: &Config, account: &AccountConfig, store: Store) -> an
         }
         terminal.draw(|frame| crate::ui::render(&model, &theme, frame))?;
     }
-    let _ = stop.send(true);
-    drop(commands);
-    // Give the engine a moment to log out; never wait on a dead server.
-    let _ = tokio::time::timeout(Duration::from_millis(300), engine).await;
+    // Stop every engine, then give them a moment together to log out; never wait on a
+    // dead server.
+    let mut tasks = Vec::new();
+    for engine in engines.into_iter().flatten() {
+        let _ = engine.stop.send(true);
+        drop(engine.commands);
+        tasks.push(engine.task);
+    }
+    let _ = tokio::time::timeout(
+        Duration::from_millis(300),
+        futures_util::future::join_all(tasks),
+    )
+    .await;
     drop(terminal);
     drop(guard);
     Ok(())
 }
 
 /// Bodies already in the cache need no debounce.
-fn cached_body(source: &StoreSource, folder: &str, uid: u32) -> bool {
-    use crate::app::MailSource;
+fn cached_body(source: &dyn MailSource, due: &Msg) -> bool {
+    let Msg::BodyDue { folder, uid, .. } = due else {
+        return false;
+    };
     source
         .folders()
         .ok()
-        .and_then(|folders| folders.into_iter().find(|f| f.name == folder))
-        .and_then(|f| source.body(f.id, uid).ok().flatten())
+        .and_then(|folders| folders.into_iter().find(|f| &f.name == folder))
+        .and_then(|f| source.body(f.id, *uid).ok().flatten())
         .is_some()
 }
 

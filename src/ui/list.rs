@@ -28,7 +28,7 @@ pub fn title<'a>(model: &Model, theme: &Theme) -> Line<'a> {
     let Some(folder) = &list.folder else {
         return Line::from(Span::styled(" (no folder) ", theme.style(scopes::TITLE)));
     };
-    let state = model.folders.state(&folder.name);
+    let state = model.folders.state(folder.account, &folder.name);
     let name = sanitize(&folder.name);
     let mut spans = vec![Span::styled(
         format!(" {name} "),

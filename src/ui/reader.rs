@@ -149,7 +149,7 @@ pub fn line_count(r: &ReaderState) -> usize {
 
 pub fn render(r: &ReaderState, model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let offline = matches!(
-        model.status.conn,
+        model.conn(),
         ConnState::Offline { .. } | ConnState::Reconnecting { .. }
     );
     let head = header_rows(r);

@@ -51,7 +51,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
         frame.set_cursor_position(Position::new(x, area.y));
         return;
     }
-    let (conn, conn_scope) = conn_text(&model.status.conn);
+    let (conn, conn_scope) = conn_text(model.conn());
     let folder = model
         .list
         .folder
@@ -61,11 +61,15 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
     // Segments in order of importance; later ones are dropped when the line is short.
     let bar_scope = scopes::STATUS_BAR;
     let mut segments: Vec<Vec<(String, &str)>> = vec![
-        vec![(format!(" {}", sanitize(&model.account)), bar_scope)],
+        vec![(format!(" {}", sanitize(model.account_name())), bar_scope)],
         vec![(format!(" · {}", sanitize(folder)), bar_scope)],
         vec![(" · ".to_string(), bar_scope), (conn, conn_scope)],
     ];
-    if let Some(at) = model.folders.state(folder).and_then(|f| f.synced_at) {
+    if let Some(at) = model
+        .folders
+        .state(model.account, folder)
+        .and_then(|f| f.synced_at)
+    {
         let synced = format!(" · synced {}", list_date(at, model.clock));
         segments.push(vec![(synced, bar_scope)]);
     }

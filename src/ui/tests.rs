@@ -4,7 +4,9 @@
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use crate::app::testkit::{HOSTILE_BODY, keys, model, source, type_text};
+use crate::app::testkit::{
+    HOSTILE_BODY, both, home_source, keys, model, source, two_options, type_text,
+};
 use crate::app::{FakeSource, Model, Msg};
 use crate::bus::{ConnState, EngineEvent};
 use crate::theme::{Theme, scopes};
@@ -148,13 +150,14 @@ fn status_bar_states() {
             reason: "reset".into(),
         },
     ] {
-        m.update(Msg::Engine(EngineEvent::Conn(state)), &s);
+        m.update(Msg::Engine(0, EngineEvent::Conn(state)), &s);
         lines.push(status_line(&m));
     }
     m.update(
-        Msg::Engine(EngineEvent::Error(
-            "LOGIN failed: \x1b[31mauthentication\x1b[0m rejected".into(),
-        )),
+        Msg::Engine(
+            0,
+            EngineEvent::Error("LOGIN failed: \x1b[31mauthentication\x1b[0m rejected".into()),
+        ),
         &s,
     );
     lines.push(status_line(&m));
@@ -162,7 +165,7 @@ fn status_bar_states() {
     lines.push(status_line(&m));
     insta::assert_snapshot!(lines.join("\n"));
     // The error is drawn in the error style.
-    m.update(Msg::Engine(EngineEvent::Error("boom".into())), &s);
+    m.update(Msg::Engine(0, EngineEvent::Error("boom".into())), &s);
     let t = draw(&m);
     let buf = t.backend().buffer();
     let y = buf.area.height - 1;
@@ -219,8 +222,8 @@ fn hostile_escapes_and_wide_text() {
 #[test]
 fn messages_log() {
     let (s, mut m) = at((80, 14), "");
-    m.update(Msg::Engine(EngineEvent::Error("first".into())), &s);
-    m.update(Msg::Engine(EngineEvent::Error("second".into())), &s);
+    m.update(Msg::Engine(0, EngineEvent::Error("first".into())), &s);
+    m.update(Msg::Engine(0, EngineEvent::Error("second".into())), &s);
     keys(&mut m, &s, ":");
     type_text(&mut m, &s, "messages");
     keys(&mut m, &s, "Enter");
@@ -257,4 +260,33 @@ fn tiny_terminals_do_not_panic() {
             t.draw(|f| super::render(&m, &th, f)).unwrap();
         }
     }
+}
+
+#[test]
+fn two_accounts_sidebar() {
+    let (work, home) = (source(), home_source());
+    let s = both(&work, &home);
+    let mut m = Model::new(
+        two_options("work", (100, 24)),
+        crate::keymap::Keymap::default(),
+        &s,
+    );
+    m.update(Msg::Engine(0, EngineEvent::Conn(ConnState::Online)), &s);
+    // Home's INBOX open: its list, its name and state in the status line.
+    keys(&mut m, &s, "Tab j j j j j j j Enter");
+    m.update(
+        Msg::Engine(
+            1,
+            EngineEvent::Conn(ConnState::Reconnecting {
+                in_secs: 8,
+                reason: "reset".into(),
+            }),
+        ),
+        &s,
+    );
+    m.update(
+        Msg::Engine(0, EngineEvent::Error("quota warning".into())),
+        &s,
+    );
+    insta::assert_snapshot!(draw(&m).backend());
 }
