@@ -6,7 +6,9 @@
 pub mod corpus;
 pub mod dovecot;
 pub mod raw_imap;
+pub mod tmux;
 
 pub use corpus::{Corpus, SeedMessage};
 pub use dovecot::{DovecotOptions, TestDovecot};
 pub use raw_imap::RawImap;
+pub use tmux::Tmux;
