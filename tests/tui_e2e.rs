@@ -7,91 +7,8 @@
 mod support;
 
 use std::process::Command;
-use std::time::Duration;
 
-use support::{SeedMessage, TestDovecot};
-
-struct Tmux {
-    session: String,
-}
-
-impl Tmux {
-    fn start(command: &str) -> Self {
-        let session = format!(
-            "tern-e2e-{}-{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .subsec_nanos()
-        );
-        let status = Command::new("tmux")
-            .args(["new-session", "-d", "-s", &session, "-x", "120", "-y", "40"])
-            .arg(command)
-            .status()
-            .expect("tmux must be installed (scripts/test.sh installs it)");
-        assert!(status.success());
-        Self { session }
-    }
-
-    fn screen(&self) -> String {
-        let output = Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.session])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let status = Command::new("tmux")
-            .args(["send-keys", "-t", &self.session])
-            .args(keys)
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-
-    /// Waits (bounded, to fail rather than hang) until the screen shows `text`.
-    fn wait_for(&self, text: &str) -> String {
-        let mut screen = String::new();
-        for _ in 0..300 {
-            screen = self.screen();
-            if screen.contains(text) {
-                return screen;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("the screen never showed {text:?}; it shows:\n{screen}");
-    }
-}
-
-impl Tmux {
-    /// True once the program in the session has exited (bounded wait).
-    fn exited(&self) -> bool {
-        for _ in 0..50 {
-            let alive = Command::new("tmux")
-                .args(["has-session", "-t", &self.session])
-                .stderr(std::process::Stdio::null())
-                .status()
-                .unwrap()
-                .success();
-            if !alive {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        false
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.session])
-            .stderr(std::process::Stdio::null())
-            .status();
-    }
-}
+use support::{SeedMessage, TestDovecot, Tmux};
 
 #[test]
 fn list_reader_and_pushed_mail_on_a_real_terminal() {
@@ -124,7 +41,9 @@ fn list_reader_and_pushed_mail_on_a_real_terminal() {
         dir.path().join("cache").display()
     );
     let tmux = Tmux::start(&command);
-    let screen = tmux.wait_for("Lunch on Friday?");
+    let screen = tmux.wait_until("the list and the status line", |s| {
+        s.contains("Lunch on Friday?") && s.contains("e2e · INBOX")
+    });
     assert!(screen.contains("Quarterly numbers"), "{screen}");
     assert!(screen.contains("e2e · INBOX"), "status line: {screen}");
     tmux.wait_for("online");
@@ -215,7 +134,9 @@ fn a_stalled_server_leaves_the_ui_responsive() {
         stalled.display(),
         cache.display()
     ));
-    let screen = tmux.wait_for("Cached and readable");
+    let screen = tmux.wait_until("the cached list and the status line", |s| {
+        s.contains("Cached and readable") && s.contains("e2e · INBOX")
+    });
     assert!(screen.contains("Second message"), "{screen}");
     assert!(!screen.contains("online"), "never online: {screen}");
     // Newest first: UID 2 is on top; move to UID 1 and open its cached body.

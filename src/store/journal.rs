@@ -31,6 +31,10 @@ pub struct JournalEntry {
     pub created_at: i64,
 }
 
+/// A journal row as stored: id, folder id, folder name, UIDVALIDITY, UIDs, action,
+/// argument, creation time.
+type RawEntry = (i64, i64, String, u32, String, String, String, i64);
+
 fn encode(op: &JournalOp) -> (&'static str, String) {
     match op {
         JournalOp::Flags { add, remove } => {
@@ -126,7 +130,7 @@ impl WriteTx<'_> {
              FROM journal AS j JOIN folders AS f ON f.id = j.folder_id
              WHERE j.state = 'pending' ORDER BY j.id",
         )?;
-        let rows: Vec<(i64, i64, String, u32, String, String, String, i64)> = stmt
+        let rows: Vec<RawEntry> = stmt
             .query_map([], |r| {
                 Ok((
                     r.get(0)?,
