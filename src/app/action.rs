@@ -52,6 +52,8 @@ actions! {
     CommandLine => "command_line", "Open the : command line";
     Help => "help", "Show the keys and what they do";
     SyncNow => "sync_now", "Sync the current folder now";
+    ToggleRead => "toggle_read", "Mark the message read or unread";
+    ToggleFlagged => "toggle_flagged", "Flag or unflag the message";
     Redraw => "redraw", "Redraw the screen";
 }
 

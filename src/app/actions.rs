@@ -33,6 +33,8 @@ impl Model {
                 previous: self.list.filter.clone(),
             }),
             Action::SyncNow => fx.push(Effect::Engine(self.account, EngineCommand::SyncNow)),
+            Action::ToggleRead => self.toggle_flag("\\Seen", fx),
+            Action::ToggleFlagged => self.toggle_flag("\\Flagged", fx),
             Action::Redraw => fx.push(Effect::Redraw),
             Action::FocusNext => self.focus_next(sources),
             Action::ToggleThreads => {
@@ -252,7 +254,9 @@ impl Model {
         // Wrap width depends on the split; fix it before rendering the body.
         self.layout(sources);
         let uid = self.reader.as_ref().map_or(0, |r| r.uid);
-        if !self.load_body(sources) {
+        if self.load_body(sources) {
+            self.body_shown(fx);
+        } else {
             fx.push(Effect::FetchBodyAfter {
                 delay,
                 account,

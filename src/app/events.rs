@@ -34,8 +34,8 @@ impl Model {
             }
             EngineEvent::FoldersChanged => self.folders_changed(account, sources, fx),
             EngineEvent::BodyReady { folder, uid } => {
-                if self.reader_waits_for(account, &folder, uid) {
-                    self.load_body(sources);
+                if self.reader_waits_for(account, &folder, uid) && self.load_body(sources) {
+                    self.body_shown(fx);
                 }
             }
             EngineEvent::Error(message) => self.account_error(account, &message),
@@ -51,7 +51,12 @@ impl Model {
         sources: &dyn Sources,
         fx: &mut Vec<Effect>,
     ) {
-        if self.reader_waits_for(account, folder, uid) && !self.load_body(sources) {
+        if !self.reader_waits_for(account, folder, uid) {
+            return;
+        }
+        if self.load_body(sources) {
+            self.body_shown(fx);
+        } else {
             fx.push(Effect::Engine(
                 account,
                 EngineCommand::FetchBody {

@@ -13,6 +13,7 @@ pub mod overlay;
 pub mod reader;
 pub mod source;
 pub mod status;
+mod triage;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -54,6 +55,12 @@ pub enum Msg {
         folder: String,
         uid: u32,
     },
+    /// The delay of `Effect::MarkReadAfter` ran out; ignored unless that message is still open.
+    MarkReadDue {
+        account: usize,
+        folder: String,
+        uid: u32,
+    },
     /// The wall clock moved (dates in the list, "synced 10:43"); unix seconds.
     Tick {
         now: i64,
@@ -64,6 +71,22 @@ pub enum Msg {
 pub enum Effect {
     /// A command for the engine of account `.0` only.
     Engine(usize, EngineCommand),
+    /// Change flags in the account's cache and journal at once, then have its engine send
+    /// them; report `Msg::Engine(account, FolderChanged)` back so the list re-reads.
+    SetFlags {
+        account: usize,
+        folder: String,
+        uids: Vec<u32>,
+        add: Vec<String>,
+        remove: Vec<String>,
+    },
+    /// Send `Msg::MarkReadDue` back after `delay`.
+    MarkReadAfter {
+        delay: Duration,
+        account: usize,
+        folder: String,
+        uid: u32,
+    },
     /// Send `Msg::BodyDue { account, folder, uid }` back after `delay`.
     FetchBodyAfter {
         delay: Duration,
@@ -120,6 +143,8 @@ pub struct Options {
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
     pub clock: Clock,
+    /// Opening a message marks it read after this long; None never.
+    pub mark_read_after: Option<Duration>,
 }
 
 impl Default for Options {
@@ -130,6 +155,7 @@ impl Default for Options {
             folder: "INBOX".into(),
             threads: false,
             notify: Notify::default(),
+            mark_read_after: Some(Duration::ZERO),
             size: (80, 24),
             clock: Clock::default(),
         }
@@ -166,6 +192,8 @@ pub struct Model {
     /// The folder (account, name) to open once the first sync has put it in the cache
     /// (cold start).
     pending_folder: Option<(usize, String)>,
+    /// Opening a message marks it read after this long; None never.
+    mark_read_after: Option<Duration>,
 }
 
 /// Stands in for an account the runtime gave no source for.
@@ -221,6 +249,7 @@ impl Model {
             keys: KeySequence::default(),
             announced_unseen: None,
             pending_folder: None,
+            mark_read_after: options.mark_read_after,
         };
         for account in 0..model.accounts.len() {
             model.refresh_folders(account, sources);
@@ -255,6 +284,11 @@ impl Model {
                 folder,
                 uid,
             } => self.body_due(account, &folder, uid, sources, &mut fx),
+            Msg::MarkReadDue {
+                account,
+                folder,
+                uid,
+            } => self.mark_read_due(account, &folder, uid, &mut fx),
             Msg::Tick { now } => self.clock.now = now,
         }
         fx

@@ -346,6 +346,8 @@ pub fn options(size: (u16, u16)) -> Options {
         },
         size,
         clock: clock(),
+        // Most tests look at fetches; mark-read has its own tests.
+        mark_read_after: None,
     }
 }
 

@@ -885,3 +885,89 @@ fn a_second_account_without_a_cache_says_why() {
     keys(&mut m, &s, "j j Tab G Enter");
     assert_eq!(m.account, 0);
 }
+
+#[test]
+fn n_and_s_toggle_read_and_flagged_on_the_cursor_row() {
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    let row = m.list.current().unwrap().clone();
+    let fx = keys(&mut m, &s, "s");
+    let flag = if row.flags.flagged() { "remove" } else { "add" };
+    match &fx[..] {
+        [
+            Effect::SetFlags {
+                uids,
+                add,
+                remove,
+                folder,
+                ..
+            },
+        ] => {
+            assert_eq!(uids, &vec![row.uid]);
+            assert_eq!(folder, "INBOX");
+            let changed = if flag == "add" { add } else { remove };
+            assert_eq!(changed, &vec!["\\Flagged".to_string()]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let fx = keys(&mut m, &s, "n");
+    assert!(matches!(&fx[..], [Effect::SetFlags { .. }]), "{fx:?}");
+}
+
+#[test]
+fn opening_an_unread_message_marks_it_read_when_shown() {
+    let mut s = source();
+    let mut options = options((100, 30));
+    options.mark_read_after = Some(Duration::ZERO);
+    let mut m = Model::new(options, Keymap::default(), &s);
+    // Find an unread row and give it a cached body.
+    let folder = inbox(&s);
+    while m.list.current().is_some_and(|r| r.flags.seen()) {
+        keys(&mut m, &s, "j");
+    }
+    let uid = cursor_uid(&m).unwrap();
+    s.set_body(folder, uid, "Subject: x\r\n\r\nbody\r\n");
+    let fx = keys(&mut m, &s, "Enter");
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::SetFlags { add, uids, .. }
+            if add == &vec!["\\Seen".to_string()] && uids == &vec![uid])),
+        "{fx:?}"
+    );
+    assert!(
+        m.reader.as_ref().unwrap().row.flags.seen(),
+        "shown as read at once"
+    );
+}
+
+#[test]
+fn a_mark_read_delay_only_marks_the_message_still_open() {
+    let mut s = source();
+    let mut options = options((100, 30));
+    options.mark_read_after = Some(Duration::from_secs(2));
+    let mut m = Model::new(options, Keymap::default(), &s);
+    let folder = inbox(&s);
+    while m.list.current().is_some_and(|r| r.flags.seen()) {
+        keys(&mut m, &s, "j");
+    }
+    let uid = cursor_uid(&m).unwrap();
+    s.set_body(folder, uid, "Subject: x\r\n\r\nbody\r\n");
+    let fx = keys(&mut m, &s, "Enter");
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::MarkReadAfter { uid: u, .. } if *u == uid)),
+        "{fx:?}"
+    );
+    let due = Msg::MarkReadDue {
+        account: 0,
+        folder: "INBOX".into(),
+        uid,
+    };
+    assert!(matches!(
+        &m.update(due.clone(), &s)[..],
+        [Effect::SetFlags { .. }]
+    ));
+    // Once closed, a late timer does nothing.
+    keys(&mut m, &s, "q");
+    assert!(m.update(due, &s).is_empty());
+}

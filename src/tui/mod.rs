@@ -165,6 +165,7 @@ async fn run_async(
         },
         size: (size.width, size.height),
         clock: clock(),
+        mark_read_after: config.ui.mark_read_after,
     };
     // First paint straight from the caches, before any network round trip.
     let mut model = Model::new(options, keymap, &sources);
@@ -245,6 +246,53 @@ async fn run_async(
                                 let _ = due_tx.send(msg);
                             });
                         }
+                    }
+                    Effect::SetFlags {
+                        account,
+                        folder,
+                        uids,
+                        add,
+                        remove,
+                    } => {
+                        let Some(store) = accounts.get(account).and_then(|a| a.store.clone())
+                        else {
+                            continue;
+                        };
+                        let uids = uids.into_iter().collect();
+                        let changed = folder.clone();
+                        // The cache write is one quick transaction on the writer thread; the
+                        // network part happens in the engine.
+                        let reply = match crate::sync::journal::record_flags(
+                            &store, &folder, uids, add, remove,
+                        )
+                        .await
+                        {
+                            Ok(_) => {
+                                if let Some(engine) = engines.get(account).and_then(Option::as_ref)
+                                {
+                                    let _ = engine.commands.send(EngineCommand::Replay);
+                                }
+                                Msg::Engine(account, EngineEvent::FolderChanged { folder: changed })
+                            }
+                            Err(err) => Msg::Error(format!("cannot change flags: {err}")),
+                        };
+                        let _ = due_tx.send(reply);
+                    }
+                    Effect::MarkReadAfter {
+                        delay,
+                        account,
+                        folder,
+                        uid,
+                    } => {
+                        let due_tx = due_tx.clone();
+                        tokio::spawn(async move {
+                            tokio::time::sleep(delay).await;
+                            let _ = due_tx.send(Msg::MarkReadDue {
+                                account,
+                                folder,
+                                uid,
+                            });
+                        });
                     }
                     Effect::SaveAttachment { path, bytes } => {
                         let path = expand_home(&path);
