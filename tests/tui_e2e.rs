@@ -149,3 +149,81 @@ fn a_stalled_server_leaves_the_ui_responsive() {
         tmux.screen()
     );
 }
+
+#[test]
+fn flagging_in_the_reader_reaches_the_server_and_offline_it_waits() {
+    let server = TestDovecot::start();
+    server.seed_maildir(
+        server.user(),
+        "INBOX",
+        [SeedMessage::text(1, "Flag me", "x")],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let config_for = |port: u16| {
+        let path = dir.path().join(format!("config-{port}.toml"));
+        std::fs::write(
+            &path,
+            format!(
+                "[[accounts]]\nname = \"e2e\"\nhost = \"127.0.0.1\"\nport = {port}\n\
+                 security = \"plain\"\nusername = \"{}\"\npassword = \"{}\"\n",
+                server.user(),
+                server.password()
+            ),
+        )
+        .unwrap();
+        path
+    };
+    let run = |config: &std::path::Path| {
+        Tmux::start(&format!(
+            "{} --config {} --cache-dir {}",
+            env!("CARGO_BIN_EXE_tern"),
+            config.display(),
+            cache.display()
+        ))
+    };
+    let flags_on_server = || {
+        let mut raw = server.raw_login(server.user());
+        raw.examine("INBOX").unwrap();
+        raw.fetch_flags().unwrap()[&1].clone()
+    };
+
+    let tmux = run(&config_for(server.imap_port()));
+    tmux.wait_until("online with the message", |s| {
+        s.contains("Flag me") && s.contains("online")
+    });
+    tmux.keys(&["s"]);
+    let mut flagged = false;
+    for _ in 0..100 {
+        if flags_on_server().iter().any(|f| f == "\\Flagged") {
+            flagged = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(flagged, "s reached the server:\n{}", tmux.screen());
+    tmux.keys(&["Q"]);
+    assert!(tmux.exited());
+
+    // Offline: the change shows at once and the status line says it waits.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let tmux = run(&config_for(port));
+    tmux.wait_for("Flag me");
+    tmux.keys(&["n"]);
+    tmux.wait_for("1 pending");
+    tmux.keys(&["Q"]);
+    assert!(tmux.exited());
+    assert!(
+        !flags_on_server().iter().any(|f| f == "\\Seen"),
+        "nothing sent while offline"
+    );
+    // The next tern that connects sends it.
+    let tmux = run(&config_for(server.imap_port()));
+    tmux.wait_until("online, nothing pending", |s| {
+        s.contains("online") && !s.contains("pending")
+    });
+    assert!(flags_on_server().iter().any(|f| f == "\\Seen"));
+    tmux.keys(&["Q"]);
+}

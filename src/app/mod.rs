@@ -167,6 +167,8 @@ impl Default for Options {
 pub struct AccountState {
     pub name: String,
     pub conn: ConnState,
+    /// Actions waiting in the journal.
+    pub pending: u32,
 }
 
 pub struct Model {
@@ -233,6 +235,7 @@ impl Model {
                 .map(|name| AccountState {
                     name,
                     conn: ConnState::Connecting,
+                    pending: 0,
                 })
                 .collect(),
             account: start,
@@ -388,6 +391,11 @@ impl Model {
     }
 
     fn refresh_folders(&mut self, account: usize, sources: &dyn Sources) {
+        if let Ok(pending) = source_of(sources, account).pending()
+            && let Some(state) = self.accounts.get_mut(account)
+        {
+            state.pending = pending;
+        }
         let folders = source_of(sources, account).folders();
         if let Some(folders) = self.report_for(account, folders) {
             self.folders.set_folders(account, folders);

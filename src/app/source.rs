@@ -40,6 +40,10 @@ pub trait MailSource {
     ) -> SourceResult<Option<u32>>;
     /// The raw message, if cached.
     fn body(&self, folder: FolderId, uid: u32) -> SourceResult<Option<Vec<u8>>>;
+    /// User actions still waiting for the server (the status line's "N pending").
+    fn pending(&self) -> SourceResult<u32> {
+        Ok(0)
+    }
 }
 
 /// Every account's `MailSource`, by account index (the sidebar's section order). Each

@@ -74,6 +74,10 @@ impl MailSource for StoreSource {
             .map_err(err)
     }
 
+    fn pending(&self) -> SourceResult<u32> {
+        self.reader.journal_count().map_err(err)
+    }
+
     fn body(&self, folder: FolderId, uid: u32) -> SourceResult<Option<Vec<u8>>> {
         let Some(row) = self.reader.message(folder, uid).map_err(err)? else {
             return Ok(None);

@@ -73,6 +73,10 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
         let synced = format!(" · synced {}", list_date(at, model.clock));
         segments.push(vec![(synced, bar_scope)]);
     }
+    let waiting = model.accounts.get(model.account).map_or(0, |a| a.pending);
+    if waiting > 0 {
+        segments.push(vec![(format!(" · {waiting} pending"), bar_scope)]);
+    }
     let pending = model.pending_keys();
     if !pending.is_empty() {
         segments.push(vec![(format!("  {pending}-"), scopes::STATUS_HINT)]);
