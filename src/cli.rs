@@ -82,6 +82,37 @@ pub enum Command {
         #[arg(long, value_name = "FLAG")]
         remove: Vec<String>,
     },
+    /// Move messages to another folder (shown there at once; queued when offline).
+    Move {
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long, default_value = "INBOX")]
+        folder: String,
+        #[arg(required = true)]
+        uids: Vec<u32>,
+        #[arg(long)]
+        to: String,
+    },
+    /// Copy messages to another folder.
+    Copy {
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long, default_value = "INBOX")]
+        folder: String,
+        #[arg(required = true)]
+        uids: Vec<u32>,
+        #[arg(long)]
+        to: String,
+    },
+    /// Move messages to the Trash; in the Trash, remove exactly these for good.
+    Delete {
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long, default_value = "INBOX")]
+        folder: String,
+        #[arg(required = true)]
+        uids: Vec<u32>,
+    },
     /// Check the config file and print every problem as file:line.
     CheckConfig,
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Parser;
 use tern::cli::{Cli, Command};
+use tern::cmd::act::Act;
 use tern::config::{self, Config, ConfigError};
 use tern::sync::Folders;
 
@@ -60,7 +61,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         | Command::Sync { account, .. }
         | Command::List { account, .. }
         | Command::Read { account, .. }
-        | Command::Flag { account, .. } => account.clone(),
+        | Command::Flag { account, .. }
+        | Command::Move { account, .. }
+        | Command::Copy { account, .. }
+        | Command::Delete { account, .. } => account.clone(),
         Command::CheckConfig => None,
     };
     let Some(account) = pick_account(&config, account_name.as_deref()) else {
@@ -110,11 +114,36 @@ fn run(cli: Cli) -> Result<ExitCode> {
             add,
             remove,
             ..
-        } => {
-            let store = tern::cmd::open_store(cache_dir, account)?;
-            runtime.block_on(tern::cmd::flag::run(
-                account, &store, &folder, &uids, &add, &remove,
-            ))
+        } => act(
+            &runtime,
+            account,
+            cache_dir,
+            &folder,
+            &uids,
+            Act::Flags { add, remove },
+        ),
+        Command::Move {
+            folder, uids, to, ..
+        } => act(
+            &runtime,
+            account,
+            cache_dir,
+            &folder,
+            &uids,
+            Act::Move { to },
+        ),
+        Command::Copy {
+            folder, uids, to, ..
+        } => act(
+            &runtime,
+            account,
+            cache_dir,
+            &folder,
+            &uids,
+            Act::Copy { to },
+        ),
+        Command::Delete { folder, uids, .. } => {
+            act(&runtime, account, cache_dir, &folder, &uids, Act::Delete)
         }
         Command::CheckConfig => Ok(String::new()),
     };
@@ -128,6 +157,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::from(EXIT_FAILED))
         }
     }
+}
+
+fn act(
+    runtime: &tokio::runtime::Runtime,
+    account: &config::AccountConfig,
+    cache_dir: Option<&std::path::Path>,
+    folder: &str,
+    uids: &[u32],
+    act: Act,
+) -> Result<String> {
+    let store = tern::cmd::open_store(cache_dir, account)?;
+    runtime.block_on(tern::cmd::act::run(account, &store, folder, uids, act))
 }
 
 /// From the server when reachable, else from the cache (said on stderr).

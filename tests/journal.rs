@@ -286,3 +286,116 @@ async fn an_action_on_a_recreated_folder_fails_softly() {
     assert!(reported, "the user hears why");
     assert_eq!(store.reader().unwrap().journal_count().unwrap(), 0);
 }
+
+fn uids_on_server(server: &TestDovecot, folder: &str) -> Vec<u32> {
+    let mut raw = server.raw_login(server.user());
+    raw.examine(folder).unwrap();
+    raw.uid_search_all().unwrap()
+}
+
+fn cached_subjects(store: &Store, folder: &str) -> Vec<(u32, String)> {
+    let reader = store.reader().unwrap();
+    let state = reader.folder(folder).unwrap().unwrap();
+    let mut rows: Vec<(u32, String)> = reader
+        .window(
+            state.id,
+            tern::store::SortOrder::DateDesc,
+            tern::store::Window::Offset(0),
+            100,
+        )
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.uid, r.subject))
+        .collect();
+    rows.sort();
+    rows
+}
+
+fn move_copy_delete(options: support::DovecotOptions) {
+    let server = TestDovecot::start_with(options);
+    seed(&server);
+    let cli = Cli::new(&server);
+    assert!(cli.run(&["sync", "--all"]).status.success());
+
+    let out = cli.run(&["move", "1", "--to", "Archive"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(uids_on_server(&server, "INBOX"), vec![2, 3]);
+    assert_eq!(uids_on_server(&server, "Archive").len(), 1);
+    // The cache knows the message in its new folder under its real UID (COPYUID) or, on
+    // a server without UIDPLUS, once the target is synced.
+    assert!(cli.run(&["sync", "--all"]).status.success());
+    assert_eq!(
+        cached_subjects(&cli.store(), "Archive"),
+        vec![(uids_on_server(&server, "Archive")[0], "one".to_string())]
+    );
+    assert_eq!(cached_subjects(&cli.store(), "INBOX").len(), 2);
+
+    assert!(cli.run(&["copy", "2", "--to", "Archive"]).status.success());
+    assert_eq!(uids_on_server(&server, "INBOX"), vec![2, 3]);
+    assert_eq!(uids_on_server(&server, "Archive").len(), 2);
+
+    // Delete moves to the Trash; in the Trash it removes exactly that message.
+    assert!(cli.run(&["delete", "3"]).status.success());
+    assert_eq!(uids_on_server(&server, "INBOX"), vec![2]);
+    assert_eq!(uids_on_server(&server, "Trash").len(), 1);
+    assert!(cli.run(&["sync", "--all"]).status.success());
+    let trashed = uids_on_server(&server, "Trash")[0];
+    assert!(
+        cli.run(&["delete", "--folder", "Trash", &trashed.to_string()])
+            .status
+            .success()
+    );
+    assert!(uids_on_server(&server, "Trash").is_empty());
+    assert_eq!(cli.store().reader().unwrap().journal_count().unwrap(), 0);
+}
+
+#[test]
+fn move_copy_and_delete_with_move_and_uidplus() {
+    move_copy_delete(support::DovecotOptions::default());
+}
+
+#[test]
+fn move_copy_and_delete_without_move_or_uidplus() {
+    move_copy_delete(support::DovecotOptions::default().without_caps(&["MOVE", "UIDPLUS"]));
+}
+
+#[test]
+fn an_offline_move_shows_in_the_target_at_once_and_lands_once() {
+    let server = TestDovecot::start();
+    seed(&server);
+    let cli = Cli::new(&server);
+    assert!(cli.run(&["sync", "--all"]).status.success());
+    let offline = closed_port();
+    let out = cli.run_on(offline, &["move", "2", "3", "--to", "Archive"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("queued"));
+    // Gone from INBOX and shown in Archive (placeholders) before the server knows.
+    assert_eq!(
+        cached_subjects(&cli.store(), "INBOX"),
+        vec![(1, "one".to_string())]
+    );
+    let shown = cached_subjects(&cli.store(), "Archive");
+    assert_eq!(shown.len(), 2);
+    assert!(
+        shown
+            .iter()
+            .all(|(uid, _)| *uid >= tern::store::PLACEHOLDER_BASE)
+    );
+    assert_eq!(uids_on_server(&server, "INBOX"), vec![1, 2, 3]);
+
+    // The next tern that connects moves them, once; placeholders become real UIDs.
+    assert!(cli.run(&["sync", "--all"]).status.success());
+    assert!(cli.run(&["sync", "--all"]).status.success());
+    assert_eq!(uids_on_server(&server, "INBOX"), vec![1]);
+    let archived = uids_on_server(&server, "Archive");
+    assert_eq!(archived.len(), 2, "moved exactly once");
+    let cached: Vec<u32> = cached_subjects(&cli.store(), "Archive")
+        .into_iter()
+        .map(|(uid, _)| uid)
+        .collect();
+    assert_eq!(cached, archived);
+}

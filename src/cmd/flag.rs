@@ -1,13 +1,5 @@
-//! `tern flag UID... --add seen|flagged|KEYWORD --remove ...`: applied to the cache and the
-//! journal at once, then sent; when the server is unreachable it stays queued for the next
-//! tern that connects.
-
-use crate::bus::EngineEvent;
-use crate::config::AccountConfig;
-use crate::connect;
-use crate::domain::uidset::UidSet;
-use crate::store::Store;
-use crate::sync::journal;
+//! The words `tern flag --add/--remove` accepts: seen, flagged, answered, deleted, draft,
+//! or a keyword.
 
 /// User words to IMAP flags: the system flags by name, anything else as a keyword.
 pub fn imap_flags(words: &[String]) -> anyhow::Result<Vec<String>> {
@@ -33,70 +25,6 @@ pub fn imap_flags(words: &[String]) -> anyhow::Result<Vec<String>> {
             Ok(flag)
         })
         .collect()
-}
-
-pub async fn run(
-    account: &AccountConfig,
-    store: &Store,
-    folder: &str,
-    uids: &[u32],
-    add: &[String],
-    remove: &[String],
-) -> anyhow::Result<String> {
-    let (add, remove) = (imap_flags(add)?, imap_flags(remove)?);
-    if add.is_empty() && remove.is_empty() {
-        anyhow::bail!("nothing to do: give --add or --remove");
-    }
-    let reader = store.reader()?;
-    let state = reader.folder(folder)?.ok_or_else(|| {
-        anyhow::anyhow!("{folder} is not in the cache; run `tern sync --folder {folder}`")
-    })?;
-    for &uid in uids {
-        if reader.message(state.id, uid)?.is_none() {
-            anyhow::bail!("no message with UID {uid} in {folder} (cache); run `tern sync`");
-        }
-    }
-    let set: UidSet = uids.iter().copied().collect();
-    let waiting = journal::record_flags(store, folder, set, add, remove).await?;
-    let (events, mut errors) = tokio::sync::mpsc::unbounded_channel();
-    let sent = match connect::connect(account).await {
-        Ok(mut client) => {
-            let sent = journal::replay(&mut client, store, &events).await;
-            let _ = client.logout().await;
-            sent
-        }
-        Err(err) if err.is_transient() => {
-            eprintln!(
-                "tern: {}: offline ({err}); queued, {waiting} action(s) wait for the server",
-                account.name
-            );
-            return Ok(String::new());
-        }
-        Err(err) => {
-            anyhow::bail!(
-                "{err} (the change is queued and will be sent by the next tern that connects)"
-            )
-        }
-    };
-    drop(events);
-    let mut failures = Vec::new();
-    while let Ok(event) = errors.try_recv() {
-        if let EngineEvent::Error(message) = event {
-            failures.push(message);
-        }
-    }
-    match sent {
-        Ok(_) if failures.is_empty() => Ok(String::new()),
-        Ok(_) => anyhow::bail!("{}", failures.join("; ")),
-        Err(err) if err.is_transient() => {
-            eprintln!(
-                "tern: {}: connection lost ({err}); the change stays queued",
-                account.name
-            );
-            Ok(String::new())
-        }
-        Err(err) => Err(err.into()),
-    }
 }
 
 #[cfg(test)]

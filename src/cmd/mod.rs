@@ -1,5 +1,6 @@
 //! Subcommands of the CLI. Each prints results on stdout and progress or errors on stderr.
 
+pub mod act;
 pub mod flag;
 pub mod folders;
 pub mod list;

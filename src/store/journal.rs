@@ -3,12 +3,16 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::FolderId;
 use super::error::{Result, StoreError};
 use super::read::Reader;
 use super::write::{WriteTx, unix_now};
-use crate::domain::message::Flags;
+use super::{FolderId, rows};
+use crate::domain::message::{Flags, HeaderFields, MessageRow, NewMessage};
 use crate::domain::uidset::UidSet;
+
+/// UIDs from here up name placeholder rows: a moved or copied message shown in its target
+/// folder before the server has told us its real UID. Real UIDs this large do not occur.
+pub const PLACEHOLDER_BASE: u32 = 0xF000_0000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JournalOp {
@@ -18,6 +22,15 @@ pub enum JournalOp {
         add: Vec<String>,
         remove: Vec<String>,
     },
+    /// Move (or copy) to `to`; `placeholders` pairs each source UID with the placeholder
+    /// UID shown in the target until COPYUID names the real one.
+    Move {
+        to: String,
+        copy: bool,
+        placeholders: Vec<(u32, u32)>,
+    },
+    /// `\Deleted` and UID EXPUNGE of exactly these messages.
+    Expunge,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +50,21 @@ type RawEntry = (i64, i64, String, u32, String, String, String, i64);
 
 fn encode(op: &JournalOp) -> (&'static str, String) {
     match op {
+        JournalOp::Move {
+            to,
+            copy,
+            placeholders,
+        } => {
+            let pairs: Vec<String> = placeholders
+                .iter()
+                .map(|(a, b)| format!("{a}={b}"))
+                .collect();
+            (
+                if *copy { "copy" } else { "move" },
+                format!("{to}\n{}", pairs.join(" ")),
+            )
+        }
+        JournalOp::Expunge => ("expunge", String::new()),
         JournalOp::Flags { add, remove } => {
             let words: Vec<String> = add
                 .iter()
@@ -50,6 +78,22 @@ fn encode(op: &JournalOp) -> (&'static str, String) {
 
 fn decode(action: &str, argument: &str) -> Option<JournalOp> {
     match action {
+        "move" | "copy" => {
+            let (to, pairs) = argument.split_once('\n')?;
+            let placeholders = pairs
+                .split_whitespace()
+                .map(|pair| {
+                    let (a, b) = pair.split_once('=')?;
+                    Some((a.parse().ok()?, b.parse().ok()?))
+                })
+                .collect::<Option<Vec<(u32, u32)>>>()?;
+            Some(JournalOp::Move {
+                to: to.to_string(),
+                copy: action == "copy",
+                placeholders,
+            })
+        }
+        "expunge" => Some(JournalOp::Expunge),
         "flags" => {
             let mut add = Vec::new();
             let mut remove = Vec::new();
@@ -101,10 +145,163 @@ impl WriteTx<'_> {
             self.set_flags(folder, uidvalidity, uid, &Flags::from_imap(&names), None)?;
         }
         self.refresh_counts(folder)?;
-        let (action, argument) = encode(&JournalOp::Flags {
-            add: add.to_vec(),
-            remove: remove.to_vec(),
-        });
+        self.insert_entry(
+            folder,
+            uidvalidity,
+            uids,
+            &JournalOp::Flags {
+                add: add.to_vec(),
+                remove: remove.to_vec(),
+            },
+        )
+    }
+
+    /// Moves (or copies) cached messages to `to` at once: they leave the source (for a
+    /// move) and appear in the target under placeholder UIDs until the server confirms.
+    pub fn journal_move(
+        &mut self,
+        folder: FolderId,
+        uidvalidity: u32,
+        uids: &UidSet,
+        to: &str,
+        copy: bool,
+    ) -> Result<i64> {
+        if to.contains('\n') {
+            return Err(StoreError::Invalid(format!("folder name {to:?}")));
+        }
+        let target = self
+            .folder(to)?
+            .ok_or_else(|| StoreError::NotFound(format!("folder {to}")))?;
+        let mut placeholders = Vec::new();
+        if let Some(target_validity) = target.uidvalidity {
+            let mut next: u32 = self
+                .sql()
+                .prepare_cached(
+                    "SELECT coalesce(max(uid) + 1, ?3) FROM messages
+                     WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid >= ?3",
+                )?
+                .query_row(params![target.id, target_validity, PLACEHOLDER_BASE], |r| {
+                    r.get(0)
+                })?;
+            let mut shown = Vec::new();
+            for uid in uids.iter() {
+                let Some(row) = self.message_row(folder, uidvalidity, uid)? else {
+                    continue;
+                };
+                shown.push(placeholder_message(&row, next));
+                placeholders.push((uid, next));
+                next = next.saturating_add(1);
+            }
+            self.upsert_messages(target.id, target_validity, &shown)?;
+            self.refresh_counts(target.id)?;
+        }
+        if !copy {
+            self.remove_uids(folder, uidvalidity, uids)?;
+            self.refresh_counts(folder)?;
+        }
+        self.insert_entry(
+            folder,
+            uidvalidity,
+            uids,
+            &JournalOp::Move {
+                to: to.to_string(),
+                copy,
+                placeholders,
+            },
+        )
+    }
+
+    /// Removes messages from the cache at once; the server gets `\Deleted` + UID EXPUNGE.
+    pub fn journal_expunge(
+        &mut self,
+        folder: FolderId,
+        uidvalidity: u32,
+        uids: &UidSet,
+    ) -> Result<i64> {
+        self.remove_uids(folder, uidvalidity, uids)?;
+        self.refresh_counts(folder)?;
+        self.insert_entry(folder, uidvalidity, uids, &JournalOp::Expunge)
+    }
+
+    /// The server confirmed a move or copy: placeholders take the real UIDs (COPYUID
+    /// pairs, source -> destination); without them the placeholders go and the next sync
+    /// of the target brings the messages.
+    pub fn journal_moved(&mut self, entry: &JournalEntry, copied: &[(u32, u32)]) -> Result<()> {
+        if let JournalOp::Move {
+            to, placeholders, ..
+        } = &entry.op
+            && let Some(target) = self.folder(to)?
+            && let Some(validity) = target.uidvalidity
+        {
+            for &(source, placeholder) in placeholders {
+                let real = copied.iter().find(|(s, _)| *s == source).map(|(_, d)| *d);
+                let taken = match real {
+                    Some(uid) => self.message_row(target.id, validity, uid)?.is_some(),
+                    None => true,
+                };
+                if taken {
+                    self.remove_uids(
+                        target.id,
+                        validity,
+                        &UidSet::from_ranges([(placeholder, placeholder)]),
+                    )?;
+                } else if let Some(uid) = real {
+                    self.sql()
+                        .prepare_cached(
+                            "UPDATE messages SET uid = ?4
+                             WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid = ?3",
+                        )?
+                        .execute(params![target.id, validity, placeholder, uid])?;
+                }
+            }
+            self.refresh_counts(target.id)?;
+        }
+        self.journal_done(entry.id)
+    }
+
+    /// UIDs with any action still waiting: a sync must not fetch back what was moved away.
+    pub fn pending_uids(&mut self, folder: FolderId, uidvalidity: u32) -> Result<UidSet> {
+        let mut stmt = self.sql().prepare_cached(
+            "SELECT uids FROM journal
+             WHERE folder_id = ?1 AND uidvalidity = ?2 AND state = 'pending'",
+        )?;
+        let texts: Vec<String> = stmt
+            .query_map(params![folder, uidvalidity], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut set = UidSet::new();
+        for text in texts {
+            for &(lo, hi) in parse_uids(&text).unwrap_or_default().ranges() {
+                set.insert_range(lo, hi);
+            }
+        }
+        Ok(set)
+    }
+
+    fn message_row(
+        &mut self,
+        folder: FolderId,
+        uidvalidity: u32,
+        uid: u32,
+    ) -> Result<Option<MessageRow>> {
+        let sql = format!(
+            "SELECT {} FROM messages WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid = ?3",
+            rows::MESSAGE_COLUMNS
+        );
+        Ok(self
+            .sql()
+            .prepare_cached(&sql)?
+            .query_row(params![folder, uidvalidity, uid], rows::message)
+            .optional()?)
+    }
+
+    fn insert_entry(
+        &mut self,
+        folder: FolderId,
+        uidvalidity: u32,
+        uids: &UidSet,
+        op: &JournalOp,
+    ) -> Result<i64> {
+        let (action, argument) = encode(op);
         self.sql()
             .prepare_cached(
                 "INSERT INTO journal (folder_id, uidvalidity, uids, action, argument, created_at)
@@ -179,17 +376,30 @@ impl WriteTx<'_> {
     /// The server refused: drop the entry and forget the folder's MODSEQ, so the next sync
     /// reads every flag back from the server (the local change is reverted).
     pub fn journal_failed(&mut self, id: i64) -> Result<()> {
+        if let Some(entry) = self.journal_pending()?.into_iter().find(|e| e.id == id)
+            && matches!(entry.op, JournalOp::Move { .. })
+        {
+            // Placeholders go; the source rows come back with the next sync's UID check.
+            return self
+                .journal_moved(&entry, &[])
+                .and_then(|()| self.forget_modseq(entry.folder_id));
+        }
         let folder: Option<i64> = self
             .sql()
             .prepare_cached("SELECT folder_id FROM journal WHERE id = ?1")?
             .query_row([id], |r| r.get(0))
             .optional()?;
         self.journal_done(id)?;
-        if let Some(folder) = folder {
-            self.sql()
-                .prepare_cached("UPDATE folders SET highestmodseq = NULL WHERE id = ?1")?
-                .execute([folder])?;
+        match folder {
+            Some(folder) => self.forget_modseq(folder),
+            None => Ok(()),
         }
+    }
+
+    fn forget_modseq(&mut self, folder: FolderId) -> Result<()> {
+        self.sql()
+            .prepare_cached("UPDATE folders SET highestmodseq = NULL WHERE id = ?1")?
+            .execute([folder])?;
         Ok(())
     }
 
@@ -209,6 +419,29 @@ impl WriteTx<'_> {
             }
         }
         Ok(set)
+    }
+}
+
+/// A cached row shown again in another folder under a placeholder UID.
+fn placeholder_message(row: &MessageRow, uid: u32) -> NewMessage {
+    NewMessage {
+        uid,
+        flags: row.flags.clone(),
+        modseq: None,
+        internal_date: Some(row.date),
+        size: Some(row.size),
+        headers: HeaderFields {
+            date: Some(row.date),
+            from_name: row.from_name.clone(),
+            from_addr: row.from_addr.clone(),
+            to: row.to.clone(),
+            cc: row.cc.clone(),
+            subject: row.subject.clone(),
+            message_id: row.message_id.clone(),
+            in_reply_to: row.in_reply_to.clone(),
+            references: row.references.clone(),
+            has_attachment: row.has_attachment,
+        },
     }
 }
 

@@ -18,7 +18,7 @@ mod tests;
 
 pub use error::{ErrorKind, Result, StoreError};
 pub use filter::RowFilter;
-pub use journal::{JournalEntry, JournalOp};
+pub use journal::{JournalEntry, JournalOp, PLACEHOLDER_BASE};
 pub use open::cache_path;
 pub use read::Reader;
 pub use schema::schema_version;

@@ -9,7 +9,7 @@ use super::plan::{CachedState, Plan, ServerCaps, plan};
 use crate::domain::headers::HEADER_FIELDS;
 use crate::domain::uidset::UidSet;
 use crate::imap::{FetchItem, ImapClient, QresyncParams, SearchQuery, SelectInfo, Update};
-use crate::store::{FolderId, Store};
+use crate::store::{FolderId, PLACEHOLDER_BASE, Store};
 
 /// The first batch is small so the newest page lands in the cache at once.
 const FIRST_BATCH: usize = 200;
@@ -117,7 +117,8 @@ impl FolderSync<'_> {
         };
         match plan {
             Plan::Full { reset } => {
-                if reset {
+                // Also on a first sync, so an empty folder records its UIDVALIDITY too.
+                if reset || cached.uidvalidity.is_none() {
                     step.store
                         .write_async(move |tx| tx.reset_folder(folder, uidvalidity))
                         .await?;
@@ -204,11 +205,21 @@ impl Step<'_> {
             .collect();
         self.apply(pushes).await?;
         let (folder, uidvalidity) = (self.folder, self.uidvalidity);
-        let cached = self
+        // Moved-away messages wait in the journal: they must not come back before the
+        // server has them gone; placeholders are ours, not the server's.
+        let (cached, pending) = self
             .store
-            .write_async(move |tx| tx.uids(folder, uidvalidity))
+            .write_async(move |tx| {
+                Ok((
+                    tx.uids(folder, uidvalidity)?,
+                    tx.pending_uids(folder, uidvalidity)?,
+                ))
+            })
             .await?;
-        let stale: UidSet = cached.iter().filter(|u| !server.contains(*u)).collect();
+        let stale: UidSet = cached
+            .iter()
+            .filter(|&u| u < PLACEHOLDER_BASE && !server.contains(u))
+            .collect();
         if !stale.is_empty() {
             let removed = self
                 .store
@@ -216,7 +227,10 @@ impl Step<'_> {
                 .await?;
             self.report.removed += removed;
         }
-        let mut missing: Vec<u32> = server.iter().filter(|u| !cached.contains(*u)).collect();
+        let mut missing: Vec<u32> = server
+            .iter()
+            .filter(|&u| !cached.contains(u) && !pending.contains(u))
+            .collect();
         missing.reverse();
         self.fetch_batches(&missing).await
     }
@@ -355,7 +369,7 @@ impl Step<'_> {
                 let cached = tx.uids(folder, uidvalidity)?;
                 let gone: UidSet = cached
                     .iter()
-                    .filter(|&u| u < below && !seen.contains(u))
+                    .filter(|&u| u < below && u < PLACEHOLDER_BASE && !seen.contains(u))
                     .collect();
                 if gone.is_empty() {
                     Ok(0)

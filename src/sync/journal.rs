@@ -20,17 +20,52 @@ pub async fn record_flags(
     let name = folder.to_string();
     store
         .write_async(move |tx| {
-            let state = tx
-                .folder(&name)?
-                .ok_or_else(|| StoreError::NotFound(format!("folder {name}")))?;
-            let uidvalidity = state
-                .uidvalidity
-                .ok_or_else(|| StoreError::NotFound(format!("{name} has not been synced")))?;
-            tx.journal_flags(state.id, uidvalidity, &uids, &add, &remove)?;
+            let (id, uidvalidity) = synced(tx, &name)?;
+            tx.journal_flags(id, uidvalidity, &uids, &add, &remove)?;
             Ok(())
         })
         .await?;
     Ok(store.reader()?.journal_count()?)
+}
+
+/// Records a move (or copy) of cached messages from `folder` to `to`.
+pub async fn record_move(
+    store: &Store,
+    folder: &str,
+    uids: UidSet,
+    to: &str,
+    copy: bool,
+) -> Result<u32> {
+    let (name, to) = (folder.to_string(), to.to_string());
+    store
+        .write_async(move |tx| {
+            let (id, uidvalidity) = synced(tx, &name)?;
+            tx.journal_move(id, uidvalidity, &uids, &to, copy).map(drop)
+        })
+        .await?;
+    Ok(store.reader()?.journal_count()?)
+}
+
+/// Records a permanent removal (`\Deleted` + UID EXPUNGE of exactly these messages).
+pub async fn record_expunge(store: &Store, folder: &str, uids: UidSet) -> Result<u32> {
+    let name = folder.to_string();
+    store
+        .write_async(move |tx| {
+            let (id, uidvalidity) = synced(tx, &name)?;
+            tx.journal_expunge(id, uidvalidity, &uids).map(drop)
+        })
+        .await?;
+    Ok(store.reader()?.journal_count()?)
+}
+
+fn synced(tx: &mut crate::store::WriteTx<'_>, name: &str) -> Result<(i64, u32), StoreError> {
+    let state = tx
+        .folder(name)?
+        .ok_or_else(|| StoreError::NotFound(format!("folder {name}")))?;
+    let uidvalidity = state
+        .uidvalidity
+        .ok_or_else(|| StoreError::NotFound(format!("{name} has not been synced")))?;
+    Ok((state.id, uidvalidity))
 }
 
 /// Sends every pending action, oldest first. OK clears an entry; NO or BAD drops it, asks
@@ -41,9 +76,11 @@ pub async fn replay(client: &mut ImapClient, store: &Store, events: &EventSender
     let mut sent = 0;
     for entry in pending {
         match send(client, store, &entry).await {
-            Ok(()) => {
-                let id = entry.id;
-                store.write_async(move |tx| tx.journal_done(id)).await?;
+            Ok(copied) => {
+                let done = entry.clone();
+                store
+                    .write_async(move |tx| tx.journal_moved(&done, &copied))
+                    .await?;
                 sent += 1;
             }
             Err(err) if err.is_transient() => return Err(err),
@@ -59,11 +96,19 @@ pub async fn replay(client: &mut ImapClient, store: &Store, events: &EventSender
         let _ = events.send(EngineEvent::FolderChanged {
             folder: entry.folder.clone(),
         });
+        if let JournalOp::Move { to, .. } = &entry.op {
+            let _ = events.send(EngineEvent::FolderChanged { folder: to.clone() });
+        }
     }
     Ok(sent)
 }
 
-async fn send(client: &mut ImapClient, store: &Store, entry: &JournalEntry) -> Result<()> {
+/// Sends one entry; for a move or copy, returns the COPYUID pairs (source, destination).
+async fn send(
+    client: &mut ImapClient,
+    store: &Store,
+    entry: &JournalEntry,
+) -> Result<Vec<(u32, u32)>> {
     if client.selected() != Some((entry.folder.as_str(), false)) {
         let mut updates = Vec::new();
         let info = client
@@ -85,6 +130,7 @@ async fn send(client: &mut ImapClient, store: &Store, entry: &JournalEntry) -> R
     let uids = entry.uids.to_string();
     // Pushes during the STORE are applied too; the journal still shields our own UIDs.
     let mut updates = Vec::new();
+    let mut copied = Vec::new();
     match &entry.op {
         JournalOp::Flags { add, remove } => {
             if !add.is_empty() {
@@ -100,10 +146,27 @@ async fn send(client: &mut ImapClient, store: &Store, entry: &JournalEntry) -> R
                     .await?;
             }
         }
+        JournalOp::Move { to, copy, .. } => {
+            let result = if *copy {
+                client.uid_copy(&uids, to, &mut |u| updates.push(u)).await?
+            } else {
+                client.uid_move(&uids, to, &mut |u| updates.push(u)).await?
+            };
+            copied = result.map(|r| r.pairs()).unwrap_or_default();
+        }
+        JournalOp::Expunge => {
+            let deleted = ["\\Deleted".to_string()];
+            client
+                .uid_store(&uids, StoreMode::Add, &deleted, None, &mut |u| {
+                    updates.push(u)
+                })
+                .await?;
+            client.uid_expunge(&uids, &mut |u| updates.push(u)).await?;
+        }
     }
     let (folder, uidvalidity) = (entry.folder_id, entry.uidvalidity);
     store
         .write_async(move |tx| apply_updates(tx, folder, uidvalidity, &updates).map(drop))
         .await?;
-    Ok(())
+    Ok(copied)
 }

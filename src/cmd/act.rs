@@ -1,0 +1,119 @@
+//! `tern flag|move|copy|delete UID...`: applied to the cache and the journal at once, then
+//! sent; when the server is unreachable it stays queued for the next tern that connects.
+
+use crate::bus::EngineEvent;
+use crate::config::AccountConfig;
+use crate::connect;
+use crate::domain::uidset::UidSet;
+use crate::imap::Role;
+use crate::store::Store;
+use crate::sync::journal;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Act {
+    Flags {
+        add: Vec<String>,
+        remove: Vec<String>,
+    },
+    Move {
+        to: String,
+    },
+    Copy {
+        to: String,
+    },
+    /// To the Trash; in the Trash itself, removed for good.
+    Delete,
+}
+
+pub async fn run(
+    account: &AccountConfig,
+    store: &Store,
+    folder: &str,
+    uids: &[u32],
+    act: Act,
+) -> anyhow::Result<String> {
+    let reader = store.reader()?;
+    let state = reader.folder(folder)?.ok_or_else(|| {
+        anyhow::anyhow!("{folder} is not in the cache; run `tern sync --folder {folder}`")
+    })?;
+    for &uid in uids {
+        if reader.message(state.id, uid)?.is_none() {
+            anyhow::bail!("no message with UID {uid} in {folder} (cache); run `tern sync`");
+        }
+    }
+    let set: UidSet = uids.iter().copied().collect();
+    let waiting = match act {
+        Act::Flags { add, remove } => {
+            let (add, remove) = (
+                super::flag::imap_flags(&add)?,
+                super::flag::imap_flags(&remove)?,
+            );
+            if add.is_empty() && remove.is_empty() {
+                anyhow::bail!("nothing to do: give --add or --remove");
+            }
+            journal::record_flags(store, folder, set, add, remove).await?
+        }
+        Act::Move { to } => journal::record_move(store, folder, set, &to, false).await?,
+        Act::Copy { to } => journal::record_move(store, folder, set, &to, true).await?,
+        Act::Delete => {
+            let trash = reader
+                .folders()?
+                .into_iter()
+                .find(|f| f.role.as_deref() == Some(Role::Trash.as_str()))
+                .map(|f| f.name);
+            match trash {
+                Some(trash) if trash != folder => {
+                    journal::record_move(store, folder, set, &trash, false).await?
+                }
+                // In the Trash, or with none: remove for good, exactly these messages.
+                _ => journal::record_expunge(store, folder, set).await?,
+            }
+        }
+    };
+    send_or_queue(account, store, waiting).await
+}
+
+/// Sends the journal now; offline, says what waits and succeeds.
+async fn send_or_queue(
+    account: &AccountConfig,
+    store: &Store,
+    waiting: u32,
+) -> anyhow::Result<String> {
+    let (events, mut errors) = tokio::sync::mpsc::unbounded_channel();
+    let sent = match connect::connect(account).await {
+        Ok(mut client) => {
+            let sent = journal::replay(&mut client, store, &events).await;
+            let _ = client.logout().await;
+            sent
+        }
+        Err(err) if err.is_transient() => {
+            eprintln!(
+                "tern: {}: offline ({err}); queued, {waiting} action(s) wait for the server",
+                account.name
+            );
+            return Ok(String::new());
+        }
+        Err(err) => anyhow::bail!(
+            "{err} (the change is queued and will be sent by the next tern that connects)"
+        ),
+    };
+    drop(events);
+    let mut failures = Vec::new();
+    while let Ok(event) = errors.try_recv() {
+        if let EngineEvent::Error(message) = event {
+            failures.push(message);
+        }
+    }
+    match sent {
+        Ok(_) if failures.is_empty() => Ok(String::new()),
+        Ok(_) => anyhow::bail!("{}", failures.join("; ")),
+        Err(err) if err.is_transient() => {
+            eprintln!(
+                "tern: {}: connection lost ({err}); the change stays queued",
+                account.name
+            );
+            Ok(String::new())
+        }
+        Err(err) => Err(err.into()),
+    }
+}
