@@ -5,25 +5,9 @@ use crate::bus::EngineEvent;
 use crate::config::AccountConfig;
 use crate::connect;
 use crate::domain::uidset::UidSet;
-use crate::imap::Role;
 use crate::store::Store;
 use crate::sync::journal;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Act {
-    Flags {
-        add: Vec<String>,
-        remove: Vec<String>,
-    },
-    Move {
-        to: String,
-    },
-    Copy {
-        to: String,
-    },
-    /// To the Trash; in the Trash itself, removed for good.
-    Delete,
-}
+pub use crate::sync::journal::Act;
 
 pub async fn run(
     account: &AccountConfig,
@@ -42,7 +26,7 @@ pub async fn run(
         }
     }
     let set: UidSet = uids.iter().copied().collect();
-    let waiting = match act {
+    let act = match act {
         Act::Flags { add, remove } => {
             let (add, remove) = (
                 super::flag::imap_flags(&add)?,
@@ -51,25 +35,11 @@ pub async fn run(
             if add.is_empty() && remove.is_empty() {
                 anyhow::bail!("nothing to do: give --add or --remove");
             }
-            journal::record_flags(store, folder, set, add, remove).await?
+            Act::Flags { add, remove }
         }
-        Act::Move { to } => journal::record_move(store, folder, set, &to, false).await?,
-        Act::Copy { to } => journal::record_move(store, folder, set, &to, true).await?,
-        Act::Delete => {
-            let trash = reader
-                .folders()?
-                .into_iter()
-                .find(|f| f.role.as_deref() == Some(Role::Trash.as_str()))
-                .map(|f| f.name);
-            match trash {
-                Some(trash) if trash != folder => {
-                    journal::record_move(store, folder, set, &trash, false).await?
-                }
-                // In the Trash, or with none: remove for good, exactly these messages.
-                _ => journal::record_expunge(store, folder, set).await?,
-            }
-        }
+        other => other,
     };
+    let waiting = journal::record(store, folder, set, act).await?;
     send_or_queue(account, store, waiting).await
 }
 

@@ -89,6 +89,8 @@ pub(crate) fn configure_writer(conn: &Connection, path: &Path) -> Result<()> {
     // NORMAL in WAL: a process kill never loses a commit; only power loss may drop the last.
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
+    // A first sync of 100k rows rewrote ~300 MB of pages through the default 2 MB cache.
+    conn.pragma_update(None, "cache_size", -65_536)?;
     Ok(())
 }
 

@@ -53,27 +53,20 @@ pub struct FolderSync<'a> {
 impl FolderSync<'_> {
     /// SELECTs `name` (leaving it selected, ready for IDLE) and syncs it.
     pub async fn run(&mut self, name: &str) -> Result<(FolderReport, SelectInfo)> {
-        let owned = name.to_string();
-        let state = self
-            .store
-            .write_async(move |tx| match tx.folder(&owned)? {
-                Some(state) => Ok(state),
-                None => {
-                    tx.upsert_folder(&owned, None, None)?;
-                    tx.folder(&owned)?
-                        .ok_or(crate::store::StoreError::NotFound(owned))
-                }
-            })
-            .await?;
-        let folder = state.id;
-        let count = self.store.reader()?.count(folder)?;
-        let cached = CachedState {
-            uidvalidity: state.uidvalidity,
-            uidnext: state.uidnext,
-            highestmodseq: state.highestmodseq,
-            complete: state.complete,
-            count,
+        let reader = self.store.reader()?;
+        // A folder the cache does not know yet is added once SELECT proved it exists.
+        let known = reader.folder(name)?;
+        let cached = match &known {
+            Some(state) => CachedState {
+                uidvalidity: state.uidvalidity,
+                uidnext: state.uidnext,
+                highestmodseq: state.highestmodseq,
+                complete: state.complete,
+                count: reader.count(state.id)?,
+            },
+            None => CachedState::default(),
         };
+        drop(reader);
         let qresync = match (cached.uidvalidity, cached.highestmodseq) {
             (Some(uid_validity), Some(modseq))
                 if cached.complete && self.client.is_enabled("QRESYNC") =>
@@ -91,6 +84,15 @@ impl FolderSync<'_> {
             .client
             .select(name, false, qresync.as_ref(), &mut |u| pushes.push(u))
             .await?;
+        let folder = match known {
+            Some(state) => state.id,
+            None => {
+                let owned = name.to_string();
+                self.store
+                    .write_async(move |tx| tx.upsert_folder(&owned, None, None))
+                    .await?
+            }
+        };
         let caps = ServerCaps {
             qresync: qresync.is_some(),
             condstore: self.client.has_capability("CONDSTORE") || self.client.is_enabled("QRESYNC"),
@@ -268,11 +270,17 @@ impl Step<'_> {
             let store = self.store.clone();
             let (folder, uidvalidity) = (self.folder, self.uidvalidity);
             pending.push(tokio::spawn(async move {
+                // Header parsing runs beside both the network and the cache writer.
+                let parsed = tokio::task::spawn_blocking(move || {
+                    messages
+                        .into_iter()
+                        .map(RawMessage::parse)
+                        .collect::<Vec<_>>()
+                })
+                .await
+                .map_err(|e| crate::store::StoreError::Bug(format!("header parser failed: {e}")))?;
                 store
-                    .write_async(move |tx| {
-                        let parsed: Vec<_> = messages.into_iter().map(RawMessage::parse).collect();
-                        tx.upsert_messages(folder, uidvalidity, &parsed)
-                    })
+                    .write_async(move |tx| tx.upsert_messages(folder, uidvalidity, &parsed))
                     .await
             }));
             // Keep at most one batch in flight so memory stays bounded.

@@ -8,6 +8,54 @@ use crate::domain::uidset::UidSet;
 use crate::imap::{ErrorKind, ImapClient, ImapError, StoreMode};
 use crate::store::{JournalEntry, JournalOp, Store, StoreError};
 
+/// A user action on messages, as the CLI and the UI ask for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Act {
+    Flags {
+        add: Vec<String>,
+        remove: Vec<String>,
+    },
+    Move {
+        to: String,
+    },
+    Copy {
+        to: String,
+    },
+    /// To the Trash; in the Trash (or with none), removed for good.
+    Delete,
+    /// To the Archive folder.
+    Archive,
+}
+
+/// Records `act` on cached messages of `folder`: local change and journal entry in one
+/// transaction. Returns how many actions now wait for the server.
+pub async fn record(store: &Store, folder: &str, uids: UidSet, act: Act) -> Result<u32> {
+    let role_folder = |role: crate::imap::Role| -> Result<Option<String>> {
+        Ok(store
+            .reader()?
+            .folders()?
+            .into_iter()
+            .find(|f| f.role.as_deref() == Some(role.as_str()))
+            .map(|f| f.name))
+    };
+    match act {
+        Act::Flags { add, remove } => record_flags(store, folder, uids, add, remove).await,
+        Act::Move { to } => record_move(store, folder, uids, &to, false).await,
+        Act::Copy { to } => record_move(store, folder, uids, &to, true).await,
+        Act::Delete => match role_folder(crate::imap::Role::Trash)? {
+            Some(trash) if trash != folder => record_move(store, folder, uids, &trash, false).await,
+            _ => record_expunge(store, folder, uids).await,
+        },
+        Act::Archive => match role_folder(crate::imap::Role::Archive)? {
+            Some(archive) if archive != folder => {
+                record_move(store, folder, uids, &archive, false).await
+            }
+            Some(_) => Ok(store.reader()?.journal_count()?),
+            None => Err(StoreError::NotFound("a folder with the \\Archive role".into()).into()),
+        },
+    }
+}
+
 /// Records a flag change for cached messages of `folder`. Returns how many actions now
 /// wait for the server.
 pub async fn record_flags(
