@@ -227,3 +227,61 @@ fn flagging_in_the_reader_reaches_the_server_and_offline_it_waits() {
     assert!(flags_on_server().iter().any(|f| f == "\\Seen"));
     tmux.keys(&["Q"]);
 }
+
+#[test]
+fn delete_moves_the_message_to_the_trash_on_screen_and_on_the_server() {
+    let server = TestDovecot::start();
+    server.seed_maildir(
+        server.user(),
+        "INBOX",
+        [
+            SeedMessage::text(1, "Keep this one", "x"),
+            SeedMessage::text(2, "Throw this away", "x"),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[accounts]]\nname = \"e2e\"\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"plain\"\n\
+             username = \"{}\"\npassword = \"{}\"\n",
+            server.imap_port(),
+            server.user(),
+            server.password()
+        ),
+    )
+    .unwrap();
+    let tmux = Tmux::start(&format!(
+        "{} --config {} --cache-dir {}",
+        env!("CARGO_BIN_EXE_tern"),
+        config.display(),
+        dir.path().join("cache").display()
+    ));
+    tmux.wait_until("online with both messages", |s| {
+        s.contains("Throw this away") && s.contains("Keep this one") && s.contains("online")
+    });
+    // Both share a date: the higher UID sorts first, so the cursor is on "Throw this away".
+    tmux.keys(&["d"]);
+    tmux.wait_until("the message left the list", |s| {
+        !s.contains("Throw this away") && s.contains("Keep this one")
+    });
+    let mut in_trash = false;
+    for _ in 0..100 {
+        let mut raw = server.raw_login(server.user());
+        raw.examine("Trash").unwrap();
+        if raw.uid_search_all().unwrap().len() == 1 {
+            raw.examine("INBOX").unwrap();
+            in_trash = raw.uid_search_all().unwrap() == vec![1];
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        in_trash,
+        "the server has it in the Trash:\n{}",
+        tmux.screen()
+    );
+    tmux.keys(&["Q"]);
+    assert!(tmux.exited());
+}

@@ -54,6 +54,8 @@ actions! {
     SyncNow => "sync_now", "Sync the current folder now";
     ToggleRead => "toggle_read", "Mark the message read or unread";
     ToggleFlagged => "toggle_flagged", "Flag or unflag the message";
+    Delete => "delete", "Move to the Trash (in the Trash: remove for good)";
+    Archive => "archive", "Move the message to the Archive folder";
     Redraw => "redraw", "Redraw the screen";
 }
 

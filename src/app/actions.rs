@@ -35,6 +35,8 @@ impl Model {
             Action::SyncNow => fx.push(Effect::Engine(self.account, EngineCommand::SyncNow)),
             Action::ToggleRead => self.toggle_flag("\\Seen", fx),
             Action::ToggleFlagged => self.toggle_flag("\\Flagged", fx),
+            Action::Delete => self.file_away(crate::sync::journal::Act::Delete, fx),
+            Action::Archive => self.file_away(crate::sync::journal::Act::Archive, fx),
             Action::Redraw => fx.push(Effect::Redraw),
             Action::FocusNext => self.focus_next(sources),
             Action::ToggleThreads => {

@@ -71,14 +71,13 @@ pub enum Msg {
 pub enum Effect {
     /// A command for the engine of account `.0` only.
     Engine(usize, EngineCommand),
-    /// Change flags in the account's cache and journal at once, then have its engine send
-    /// them; report `Msg::Engine(account, FolderChanged)` back so the list re-reads.
-    SetFlags {
+    /// Apply `act` in the account's cache and journal at once, then have its engine send
+    /// it; report `Msg::Engine(account, FolderChanged)` back so the list re-reads.
+    Act {
         account: usize,
         folder: String,
         uids: Vec<u32>,
-        add: Vec<String>,
-        remove: Vec<String>,
+        act: crate::sync::journal::Act,
     },
     /// Send `Msg::MarkReadDue` back after `delay`.
     MarkReadAfter {

@@ -895,11 +895,10 @@ fn n_and_s_toggle_read_and_flagged_on_the_cursor_row() {
     let flag = if row.flags.flagged() { "remove" } else { "add" };
     match &fx[..] {
         [
-            Effect::SetFlags {
+            Effect::Act {
                 uids,
-                add,
-                remove,
                 folder,
+                act: crate::sync::journal::Act::Flags { add, remove },
                 ..
             },
         ] => {
@@ -911,7 +910,7 @@ fn n_and_s_toggle_read_and_flagged_on_the_cursor_row() {
         other => panic!("{other:?}"),
     }
     let fx = keys(&mut m, &s, "n");
-    assert!(matches!(&fx[..], [Effect::SetFlags { .. }]), "{fx:?}");
+    assert!(matches!(&fx[..], [Effect::Act { .. }]), "{fx:?}");
 }
 
 #[test]
@@ -930,7 +929,7 @@ fn opening_an_unread_message_marks_it_read_when_shown() {
     let fx = keys(&mut m, &s, "Enter");
     assert!(
         fx.iter()
-            .any(|e| matches!(e, Effect::SetFlags { add, uids, .. }
+            .any(|e| matches!(e, Effect::Act { act: crate::sync::journal::Act::Flags { add, .. }, uids, .. }
             if add == &vec!["\\Seen".to_string()] && uids == &vec![uid])),
         "{fx:?}"
     );
@@ -965,9 +964,38 @@ fn a_mark_read_delay_only_marks_the_message_still_open() {
     };
     assert!(matches!(
         &m.update(due.clone(), &s)[..],
-        [Effect::SetFlags { .. }]
+        [Effect::Act { .. }]
     ));
     // Once closed, a late timer does nothing.
     keys(&mut m, &s, "q");
     assert!(m.update(due, &s).is_empty());
+}
+
+#[test]
+fn d_and_a_file_the_message_away_and_close_its_reader() {
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    let uid = cursor_uid(&m).unwrap();
+    keys(&mut m, &s, "Enter");
+    assert!(m.reader.is_some());
+    let fx = keys(&mut m, &s, "d");
+    assert!(
+        fx.iter().any(
+            |e| matches!(e, Effect::Act { act: crate::sync::journal::Act::Delete, uids, .. }
+            if uids == &vec![uid])
+        ),
+        "{fx:?}"
+    );
+    assert!(m.reader.is_none(), "the deleted message's reader closes");
+    let fx = keys(&mut m, &s, "a");
+    assert!(
+        fx.iter().any(|e| matches!(
+            e,
+            Effect::Act {
+                act: crate::sync::journal::Act::Archive,
+                ..
+            }
+        )),
+        "{fx:?}"
+    );
 }

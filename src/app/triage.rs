@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::{Effect, Focus, Model};
 use crate::domain::message::MessageRow;
+use crate::sync::journal::Act;
 
 impl Model {
     /// The message an action applies to: the one in the reader when it has the focus or
@@ -36,12 +37,30 @@ impl Model {
             (vec![flag.to_string()], Vec::new())
         };
         self.note_flags(row.uid, &add, &remove);
-        fx.push(Effect::SetFlags {
+        fx.push(Effect::Act {
             account,
             folder,
             uids: vec![row.uid],
-            add,
-            remove,
+            act: Act::Flags { add, remove },
+        });
+    }
+
+    /// Delete (to the Trash) or archive the message; the list re-reads once it is done.
+    pub(super) fn file_away(&mut self, act: Act, fx: &mut Vec<Effect>) {
+        let Some((account, folder, row)) = self.target() else {
+            self.status.error("no message to act on");
+            return;
+        };
+        // The reader showed this message; it is leaving the folder.
+        if self.reader.as_ref().is_some_and(|r| r.uid == row.uid) {
+            self.reader = None;
+            self.focus = Focus::List;
+        }
+        fx.push(Effect::Act {
+            account,
+            folder,
+            uids: vec![row.uid],
+            act,
         });
     }
 
@@ -101,11 +120,13 @@ impl Model {
 }
 
 fn seen(account: usize, folder: String, uid: u32) -> Effect {
-    Effect::SetFlags {
+    Effect::Act {
         account,
         folder,
         uids: vec![uid],
-        add: vec!["\\Seen".to_string()],
-        remove: Vec::new(),
+        act: Act::Flags {
+            add: vec!["\\Seen".to_string()],
+            remove: Vec::new(),
+        },
     }
 }

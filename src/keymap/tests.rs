@@ -69,13 +69,13 @@ fn shipped_keymaps_load_without_problems() {
 
 #[test]
 fn triage_keys_stay_free() {
-    // n and s (toggle read / flagged) are bound; the rest wait for their actions.
+    // n, s, d and a are bound; the rest wait for their actions.
     for name in crate::config::BUILTIN_KEYMAPS {
         let keymap = builtin(name);
         for context in Context::ALL {
             for (keys, action) in keymap.bindings(context) {
                 assert!(
-                    !["d", "a", "m", "c", "u", "t", "T", ";"].contains(&keys.as_str()),
+                    !["m", "c", "u", "t", "T", ";"].contains(&keys.as_str()),
                     "{name}: [{}] {keys} = {}",
                     context.name(),
                     action.name()

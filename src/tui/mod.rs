@@ -247,12 +247,11 @@ async fn run_async(
                             });
                         }
                     }
-                    Effect::SetFlags {
+                    Effect::Act {
                         account,
                         folder,
                         uids,
-                        add,
-                        remove,
+                        act,
                     } => {
                         let Some(store) = accounts.get(account).and_then(|a| a.store.clone())
                         else {
@@ -262,21 +261,23 @@ async fn run_async(
                         let changed = folder.clone();
                         // The cache write is one quick transaction on the writer thread; the
                         // network part happens in the engine.
-                        let reply = match crate::sync::journal::record_flags(
-                            &store, &folder, uids, add, remove,
-                        )
-                        .await
+                        let reply = match crate::sync::journal::record(&store, &folder, uids, act)
+                            .await
                         {
                             Ok(_) => {
                                 if let Some(engine) = engines.get(account).and_then(Option::as_ref)
                                 {
                                     let _ = engine.commands.send(EngineCommand::Replay);
                                 }
-                                Msg::Engine(account, EngineEvent::FolderChanged { folder: changed })
+                                Msg::Engine(account, EngineEvent::FoldersChanged)
                             }
-                            Err(err) => Msg::Error(format!("cannot change flags: {err}")),
+                            Err(err) => Msg::Error(format!("not done: {err}")),
                         };
                         let _ = due_tx.send(reply);
+                        let _ = due_tx.send(Msg::Engine(
+                            account,
+                            EngineEvent::FolderChanged { folder: changed },
+                        ));
                     }
                     Effect::MarkReadAfter {
                         delay,
