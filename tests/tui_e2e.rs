@@ -10,6 +10,52 @@ use std::process::Command;
 
 use support::{SeedMessage, TestDovecot, Tmux};
 
+/// A cache directory and configs for one account on the test server, and tern in tmux.
+struct Tern {
+    dir: tempfile::TempDir,
+    user: String,
+    password: String,
+}
+
+impl Tern {
+    fn new(server: &TestDovecot) -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+            user: server.user().to_string(),
+            password: server.password().to_string(),
+        }
+    }
+
+    /// A config for the account "e2e" at `port` (the server's, or a dead one).
+    fn config(&self, port: u16) -> std::path::PathBuf {
+        let path = self.dir.path().join(format!("config-{port}.toml"));
+        std::fs::write(
+            &path,
+            format!(
+                "[[accounts]]\nname = \"e2e\"\nhost = \"127.0.0.1\"\nport = {port}\n\
+                 security = \"plain\"\nusername = \"{}\"\npassword = \"{}\"\n",
+                self.user, self.password
+            ),
+        )
+        .unwrap();
+        path
+    }
+
+    fn cache(&self) -> std::path::PathBuf {
+        self.dir.path().join("cache")
+    }
+
+    /// The TUI on the account at `port`, in a new tmux session.
+    fn open(&self, port: u16) -> Tmux {
+        Tmux::start(&format!(
+            "{} --config {} --cache-dir {}",
+            env!("CARGO_BIN_EXE_tern"),
+            self.config(port).display(),
+            self.cache().display()
+        ))
+    }
+}
+
 #[test]
 fn list_reader_and_pushed_mail_on_a_real_terminal() {
     let server = TestDovecot::start();
@@ -21,26 +67,8 @@ fn list_reader_and_pushed_mail_on_a_real_terminal() {
             SeedMessage::text(2, "Lunch on Friday?", "Shall we try the new place?"),
         ],
     );
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[[accounts]]\nname = \"e2e\"\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"plain\"\n\
-             username = \"{}\"\npassword = \"{}\"\n",
-            server.imap_port(),
-            server.user(),
-            server.password()
-        ),
-    )
-    .unwrap();
-    let command = format!(
-        "{} --config {} --cache-dir {}",
-        env!("CARGO_BIN_EXE_tern"),
-        config.display(),
-        dir.path().join("cache").display()
-    );
-    let tmux = Tmux::start(&command);
+    let tern = Tern::new(&server);
+    let tmux = tern.open(server.imap_port());
     let screen = tmux.wait_until("the list and the status line", |s| {
         s.contains("Lunch on Friday?") && s.contains("e2e · INBOX")
     });
@@ -88,29 +116,14 @@ fn a_stalled_server_leaves_the_ui_responsive() {
             SeedMessage::text(2, "Second message", "x"),
         ],
     );
-    let dir = tempfile::tempdir().unwrap();
-    let cache = dir.path().join("cache");
-    let write_config = |port: u16| {
-        let path = dir.path().join(format!("config-{port}.toml"));
-        std::fs::write(
-            &path,
-            format!(
-                "[[accounts]]\nname = \"e2e\"\nhost = \"127.0.0.1\"\nport = {port}\n\
-                 security = \"plain\"\nusername = \"{}\"\npassword = \"{}\"\n",
-                server.user(),
-                server.password()
-            ),
-        )
-        .unwrap();
-        path
-    };
-    let online = write_config(server.imap_port());
+    let tern = Tern::new(&server);
+    let online = tern.config(server.imap_port());
     for args in [&["sync"][..], &["read", "1"][..]] {
         let status = Command::new(env!("CARGO_BIN_EXE_tern"))
             .arg("--config")
             .arg(&online)
             .arg("--cache-dir")
-            .arg(&cache)
+            .arg(tern.cache())
             .args(args)
             .output()
             .unwrap()
@@ -127,13 +140,7 @@ fn a_stalled_server_leaves_the_ui_responsive() {
             held.push(stream);
         }
     });
-    let stalled = write_config(port);
-    let tmux = Tmux::start(&format!(
-        "{} --config {} --cache-dir {}",
-        env!("CARGO_BIN_EXE_tern"),
-        stalled.display(),
-        cache.display()
-    ));
+    let tmux = tern.open(port);
     let screen = tmux.wait_until("the cached list and the status line", |s| {
         s.contains("Cached and readable") && s.contains("e2e · INBOX")
     });
@@ -158,37 +165,14 @@ fn flagging_in_the_reader_reaches_the_server_and_offline_it_waits() {
         "INBOX",
         [SeedMessage::text(1, "Flag me", "x")],
     );
-    let dir = tempfile::tempdir().unwrap();
-    let cache = dir.path().join("cache");
-    let config_for = |port: u16| {
-        let path = dir.path().join(format!("config-{port}.toml"));
-        std::fs::write(
-            &path,
-            format!(
-                "[[accounts]]\nname = \"e2e\"\nhost = \"127.0.0.1\"\nport = {port}\n\
-                 security = \"plain\"\nusername = \"{}\"\npassword = \"{}\"\n",
-                server.user(),
-                server.password()
-            ),
-        )
-        .unwrap();
-        path
-    };
-    let run = |config: &std::path::Path| {
-        Tmux::start(&format!(
-            "{} --config {} --cache-dir {}",
-            env!("CARGO_BIN_EXE_tern"),
-            config.display(),
-            cache.display()
-        ))
-    };
+    let tern = Tern::new(&server);
     let flags_on_server = || {
         let mut raw = server.raw_login(server.user());
         raw.examine("INBOX").unwrap();
         raw.fetch_flags().unwrap()[&1].clone()
     };
 
-    let tmux = run(&config_for(server.imap_port()));
+    let tmux = tern.open(server.imap_port());
     tmux.wait_until("online with the message", |s| {
         s.contains("Flag me") && s.contains("online")
     });
@@ -209,7 +193,7 @@ fn flagging_in_the_reader_reaches_the_server_and_offline_it_waits() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = closed.local_addr().unwrap().port();
     drop(closed);
-    let tmux = run(&config_for(port));
+    let tmux = tern.open(port);
     tmux.wait_for("Flag me");
     tmux.keys(&["n"]);
     tmux.wait_for("1 pending");
@@ -220,7 +204,7 @@ fn flagging_in_the_reader_reaches_the_server_and_offline_it_waits() {
         "nothing sent while offline"
     );
     // The next tern that connects sends it.
-    let tmux = run(&config_for(server.imap_port()));
+    let tmux = tern.open(server.imap_port());
     tmux.wait_until("online, nothing pending", |s| {
         s.contains("online") && !s.contains("pending")
     });
@@ -239,25 +223,8 @@ fn delete_moves_the_message_to_the_trash_on_screen_and_on_the_server() {
             SeedMessage::text(2, "Throw this away", "x"),
         ],
     );
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[[accounts]]\nname = \"e2e\"\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"plain\"\n\
-             username = \"{}\"\npassword = \"{}\"\n",
-            server.imap_port(),
-            server.user(),
-            server.password()
-        ),
-    )
-    .unwrap();
-    let tmux = Tmux::start(&format!(
-        "{} --config {} --cache-dir {}",
-        env!("CARGO_BIN_EXE_tern"),
-        config.display(),
-        dir.path().join("cache").display()
-    ));
+    let tern = Tern::new(&server);
+    let tmux = tern.open(server.imap_port());
     tmux.wait_until("online with both messages", |s| {
         s.contains("Throw this away") && s.contains("Keep this one") && s.contains("online")
     });
