@@ -283,8 +283,9 @@ impl Step<'_> {
                     .write_async(move |tx| tx.upsert_messages(folder, uidvalidity, &parsed))
                     .await
             }));
-            // Keep at most one batch in flight so memory stays bounded.
-            if pending.len() > 1 {
+            // Up to three batches in flight (one parsing, one writing, one waiting) keeps the
+            // network, the parser and the writer busy at once; memory stays bounded.
+            if pending.len() > 2 {
                 let oldest = pending.remove(0);
                 join(oldest).await?;
             }
