@@ -42,4 +42,17 @@ fi
 
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings
-cargo test --all-targets "$@"
+# The last target cargo runs (an example) has no tests, so its "0 passed" would close
+# the log; end with the whole suite's count instead.
+log=$(mktemp "${TMPDIR:-/tmp}/tern-test.XXXXXX")
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test --all-targets "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+summary=$(grep -E '^test result: ' "$log" \
+    | sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/' \
+    | awk '{p += $1; f += $2} END {printf "%d passed, %d failed", p, f}')
+echo
+echo "$summary"
+exit "$status"
