@@ -181,11 +181,13 @@ impl<'a> WriteTx<'a> {
             .tx
             .prepare_cached("SELECT count(*) FROM messages WHERE folder_id = ?1")?
             .query_row([id], |r| r.get(0))?;
-        // Same expression as the partial index messages_unseen, so it is used.
+        // The planner picked the primary key over the partial index (12.7 ms vs 5.3 ms at
+        // 100k, benches/sync.rs), so name it.
         let unseen: u32 = self
             .tx
             .prepare_cached(
-                "SELECT count(*) FROM messages WHERE folder_id = ?1 AND sys_flags & 1 = 0",
+                "SELECT count(*) FROM messages INDEXED BY messages_unseen
+                 WHERE folder_id = ?1 AND sys_flags & 1 = 0",
             )?
             .query_row([id], |r| r.get(0))?;
         self.set_status_counts(id, messages, unseen)?;
