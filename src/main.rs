@@ -49,12 +49,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         };
     };
     if let Command::CheckConfig = command {
-        println!(
-            "{}: ok ({} account(s))",
-            config.path.display(),
-            config.accounts.len()
-        );
-        return Ok(ExitCode::SUCCESS);
+        return Ok(check_config(&config));
     }
     let account_name = match &command {
         Command::Folders { account, .. }
@@ -207,6 +202,34 @@ fn list(
     } else {
         tern::cmd::list::to_text(&rows, threads)
     })
+}
+
+/// The config loaded; now the keymap and theme it names, with the user's overlays.
+fn check_config(config: &Config) -> ExitCode {
+    let no_color = config::no_color_requested();
+    let (_, mut problems) = tern::keymap::Keymap::load(
+        &config.ui.keymap,
+        Some(&tern::keymap::Keymap::user_file(&config.path)),
+    );
+    let (_, theme_problems) = tern::theme::Theme::load(
+        &config.ui.effective_theme(no_color),
+        no_color,
+        Some(&tern::theme::Theme::user_file(&config.path)),
+    );
+    problems.extend(theme_problems);
+    if problems.is_empty() {
+        println!(
+            "{}: ok ({} account(s))",
+            config.path.display(),
+            config.accounts.len()
+        );
+        ExitCode::SUCCESS
+    } else {
+        for problem in problems {
+            eprintln!("{problem}");
+        }
+        ExitCode::from(EXIT_USAGE)
+    }
 }
 
 fn pick_account<'a>(config: &'a Config, name: Option<&str>) -> Option<&'a config::AccountConfig> {

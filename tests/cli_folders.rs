@@ -144,3 +144,36 @@ fn missing_and_broken_configs_exit_2_with_where_and_why() {
         "{stderr}"
     );
 }
+
+#[test]
+fn check_config_reports_keymap_and_theme_problems_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        "[[accounts]]\nname = \"x\"\nhost = \"h\"\nusername = \"u\"\npassword = \"p\"\n",
+    );
+    let ok = tern(&config, &["check-config"]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    std::fs::write(
+        dir.path().join("keymap.toml"),
+        "[list]\n\"j\" = \"fly_away\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("theme.toml"),
+        "[scopes]\n\"list.row\" = { fg = \"no-such-colour\" }\n",
+    )
+    .unwrap();
+    let bad = tern(&config, &["check-config"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("keymap.toml:2") && stderr.contains("fly_away"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("theme.toml:2"), "{stderr}");
+}
