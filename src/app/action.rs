@@ -56,6 +56,9 @@ actions! {
     ToggleFlagged => "toggle_flagged", "Flag or unflag the message";
     Delete => "delete", "Move to the Trash (in the Trash: remove for good)";
     Archive => "archive", "Move the message to the Archive folder";
+    Tag => "tag", "Tag or untag the message";
+    TagThread => "tag_thread", "Tag or untag the loaded messages of its thread";
+    ApplyToTagged => "apply_to_tagged", "Apply the next action to the tagged messages";
     Redraw => "redraw", "Redraw the screen";
 }
 

@@ -37,6 +37,9 @@ impl Model {
             Action::ToggleFlagged => self.toggle_flag("\\Flagged", fx),
             Action::Delete => self.file_away(crate::sync::journal::Act::Delete, fx),
             Action::Archive => self.file_away(crate::sync::journal::Act::Archive, fx),
+            Action::Tag => self.tag(false),
+            Action::TagThread => self.tag(true),
+            Action::ApplyToTagged => self.arm_tagged(),
             Action::Redraw => fx.push(Effect::Redraw),
             Action::FocusNext => self.focus_next(sources),
             Action::ToggleThreads => {

@@ -56,6 +56,8 @@ pub struct ListPane {
     pub window: RowWindow,
     /// UID under the cursor: what the cursor follows across refreshes.
     pub anchor: Option<u32>,
+    /// Tagged messages of this folder (t, T), for `;` to act on together.
+    pub tagged: std::collections::BTreeSet<u32>,
 }
 
 impl ListPane {
@@ -70,12 +72,14 @@ impl ListPane {
             height: 1,
             window: RowWindow::default(),
             anchor: None,
+            tagged: std::collections::BTreeSet::new(),
         }
     }
 
     pub fn open(&mut self, folder: OpenFolder, source: &dyn MailSource) -> SourceResult<()> {
         self.folder = Some(folder);
         self.filter = None;
+        self.tagged.clear();
         self.cursor = 0;
         self.scroll = 0;
         self.anchor = None;

@@ -195,6 +195,8 @@ pub struct Model {
     pending_folder: Option<(usize, String)>,
     /// Opening a message marks it read after this long; None never.
     mark_read_after: Option<Duration>,
+    /// `;` was pressed: the next action applies to the tagged messages.
+    apply_to_tagged: bool,
 }
 
 /// Stands in for an account the runtime gave no source for.
@@ -252,6 +254,7 @@ impl Model {
             announced_unseen: None,
             pending_folder: None,
             mark_read_after: options.mark_read_after,
+            apply_to_tagged: false,
         };
         for account in 0..model.accounts.len() {
             model.refresh_folders(account, sources);

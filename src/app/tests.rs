@@ -999,3 +999,38 @@ fn d_and_a_file_the_message_away_and_close_its_reader() {
         "{fx:?}"
     );
 }
+
+#[test]
+fn tagged_messages_take_the_next_action_together() {
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    let first = cursor_uid(&m).unwrap();
+    keys(&mut m, &s, "t j j t");
+    let third = cursor_uid(&m).unwrap();
+    assert_eq!(m.list.tagged.len(), 2);
+    // Without `;` an action still applies to the cursor row only.
+    let fx = keys(&mut m, &s, "s");
+    assert!(
+        matches!(&fx[..], [Effect::Act { uids, .. }] if uids == &vec![third]),
+        "{fx:?}"
+    );
+    let fx = keys(&mut m, &s, "; d");
+    match &fx[..] {
+        [
+            Effect::Act {
+                uids,
+                act: crate::sync::journal::Act::Delete,
+                ..
+            },
+        ] => {
+            let mut expected = vec![first, third];
+            expected.sort_unstable();
+            assert_eq!(uids, &expected);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(m.list.tagged.is_empty(), "tags are used up");
+    // `;` with nothing tagged says so.
+    keys(&mut m, &s, ";");
+    assert!(m.status.error.is_some());
+}

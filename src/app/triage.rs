@@ -21,11 +21,62 @@ impl Model {
         Some((folder.account, folder.name.clone(), row.clone()))
     }
 
+    /// The UIDs an action applies to: the tagged ones after `;`, else the target's.
+    fn target_uids(&mut self, row: &MessageRow) -> Vec<u32> {
+        if std::mem::take(&mut self.apply_to_tagged) && !self.list.tagged.is_empty() {
+            let uids = self.list.tagged.iter().copied().collect();
+            self.list.tagged.clear();
+            return uids;
+        }
+        vec![row.uid]
+    }
+
+    /// `t` tags the cursor row, `T` the rows of its thread that are loaded; again untags.
+    pub(super) fn tag(&mut self, thread: bool) {
+        let Some(row) = self.list.current().cloned() else {
+            return;
+        };
+        let uids: Vec<u32> = if thread {
+            self.list
+                .window
+                .rows
+                .iter()
+                .filter(|r| r.thread_id == row.thread_id)
+                .map(|r| r.uid)
+                .collect()
+        } else {
+            vec![row.uid]
+        };
+        let untag = self.list.tagged.contains(&row.uid);
+        for uid in uids {
+            if untag {
+                self.list.tagged.remove(&uid);
+            } else {
+                self.list.tagged.insert(uid);
+            }
+        }
+        self.status.note = Some(format!("{} tagged", self.list.tagged.len()));
+    }
+
+    /// `;`: the next action applies to every tagged message.
+    pub(super) fn arm_tagged(&mut self) {
+        if self.list.tagged.is_empty() {
+            self.status.error("no tagged messages");
+        } else {
+            self.apply_to_tagged = true;
+            self.status.note = Some(format!(
+                "{} tagged: next action applies to all",
+                self.list.tagged.len()
+            ));
+        }
+    }
+
     pub(super) fn toggle_flag(&mut self, flag: &str, fx: &mut Vec<Effect>) {
         let Some((account, folder, row)) = self.target() else {
             self.status.error("no message to act on");
             return;
         };
+        let uids = self.target_uids(&row);
         let set = row
             .flags
             .to_imap()
@@ -36,11 +87,13 @@ impl Model {
         } else {
             (vec![flag.to_string()], Vec::new())
         };
-        self.note_flags(row.uid, &add, &remove);
+        for &uid in &uids {
+            self.note_flags(uid, &add, &remove);
+        }
         fx.push(Effect::Act {
             account,
             folder,
-            uids: vec![row.uid],
+            uids,
             act: Act::Flags { add, remove },
         });
     }
@@ -51,15 +104,16 @@ impl Model {
             self.status.error("no message to act on");
             return;
         };
-        // The reader showed this message; it is leaving the folder.
-        if self.reader.as_ref().is_some_and(|r| r.uid == row.uid) {
+        let uids = self.target_uids(&row);
+        // The reader showed one of these messages; it is leaving the folder.
+        if self.reader.as_ref().is_some_and(|r| uids.contains(&r.uid)) {
             self.reader = None;
             self.focus = Focus::List;
         }
         fx.push(Effect::Act {
             account,
             folder,
-            uids: vec![row.uid],
+            uids,
             act,
         });
     }

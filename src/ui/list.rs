@@ -145,8 +145,15 @@ fn row_line<'a>(
         Style { bg: None, ..s }
     };
     let f = &row.flags;
+    let tagged = model.list.tagged.contains(&row.uid);
     let flags: String = [
-        if f.seen() { ' ' } else { '●' },
+        if tagged {
+            '+'
+        } else if f.seen() {
+            ' '
+        } else {
+            '●'
+        },
         if f.flagged() { '★' } else { ' ' },
         if f.system.has(SystemFlags::ANSWERED) {
             '↩'

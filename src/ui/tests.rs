@@ -290,3 +290,15 @@ fn two_accounts_sidebar() {
     );
     insta::assert_snapshot!(draw(&m).backend());
 }
+
+#[test]
+fn tagged_rows_show_a_plus() {
+    let (_s, m) = at((100, 30), "t");
+    let t = draw(&m);
+    let buffer = t.backend().buffer();
+    let uid_row: String = (0..buffer.area.width)
+        .map(|x| buffer[(x, 1)].symbol().to_string())
+        .collect();
+    assert!(uid_row.contains('+'), "{uid_row}");
+    assert_eq!(m.list.tagged.len(), 1);
+}
