@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(name = "tern", version, about = "A terminal IMAP mail reader")]
@@ -71,12 +71,8 @@ pub enum Command {
     /// Add or remove flags: seen, flagged, answered, deleted, draft, or any keyword.
     /// Applied to the cache at once; queued when the server is unreachable.
     Flag {
-        #[arg(long)]
-        account: Option<String>,
-        #[arg(long, default_value = "INBOX")]
-        folder: String,
-        #[arg(required = true)]
-        uids: Vec<u32>,
+        #[command(flatten)]
+        messages: Messages,
         #[arg(long, value_name = "FLAG")]
         add: Vec<String>,
         #[arg(long, value_name = "FLAG")]
@@ -84,35 +80,34 @@ pub enum Command {
     },
     /// Move messages to another folder (shown there at once; queued when offline).
     Move {
-        #[arg(long)]
-        account: Option<String>,
-        #[arg(long, default_value = "INBOX")]
-        folder: String,
-        #[arg(required = true)]
-        uids: Vec<u32>,
+        #[command(flatten)]
+        messages: Messages,
         #[arg(long)]
         to: String,
     },
     /// Copy messages to another folder.
     Copy {
-        #[arg(long)]
-        account: Option<String>,
-        #[arg(long, default_value = "INBOX")]
-        folder: String,
-        #[arg(required = true)]
-        uids: Vec<u32>,
+        #[command(flatten)]
+        messages: Messages,
         #[arg(long)]
         to: String,
     },
     /// Move messages to the Trash; in the Trash, remove exactly these for good.
     Delete {
-        #[arg(long)]
-        account: Option<String>,
-        #[arg(long, default_value = "INBOX")]
-        folder: String,
-        #[arg(required = true)]
-        uids: Vec<u32>,
+        #[command(flatten)]
+        messages: Messages,
     },
     /// Check the config file and print every problem as file:line.
     CheckConfig,
+}
+
+/// Which messages an action applies to.
+#[derive(Debug, Args)]
+pub struct Messages {
+    #[arg(long)]
+    pub account: Option<String>,
+    #[arg(long, default_value = "INBOX")]
+    pub folder: String,
+    #[arg(required = true)]
+    pub uids: Vec<u32>,
 }

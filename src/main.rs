@@ -55,11 +55,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Folders { account, .. }
         | Command::Sync { account, .. }
         | Command::List { account, .. }
-        | Command::Read { account, .. }
-        | Command::Flag { account, .. }
-        | Command::Move { account, .. }
-        | Command::Copy { account, .. }
-        | Command::Delete { account, .. } => account.clone(),
+        | Command::Read { account, .. } => account.clone(),
+        Command::Flag { messages, .. }
+        | Command::Move { messages, .. }
+        | Command::Copy { messages, .. }
+        | Command::Delete { messages } => messages.account.clone(),
         Command::CheckConfig => None,
     };
     let Some(account) = pick_account(&config, account_name.as_deref()) else {
@@ -104,42 +104,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Flag {
-            folder,
-            uids,
+            messages,
             add,
             remove,
-            ..
         } => act(
             &runtime,
             account,
             cache_dir,
-            &folder,
-            &uids,
+            &messages,
             Act::Flags { add, remove },
         ),
-        Command::Move {
-            folder, uids, to, ..
-        } => act(
-            &runtime,
-            account,
-            cache_dir,
-            &folder,
-            &uids,
-            Act::Move { to },
-        ),
-        Command::Copy {
-            folder, uids, to, ..
-        } => act(
-            &runtime,
-            account,
-            cache_dir,
-            &folder,
-            &uids,
-            Act::Copy { to },
-        ),
-        Command::Delete { folder, uids, .. } => {
-            act(&runtime, account, cache_dir, &folder, &uids, Act::Delete)
+        Command::Move { messages, to } => {
+            act(&runtime, account, cache_dir, &messages, Act::Move { to })
         }
+        Command::Copy { messages, to } => {
+            act(&runtime, account, cache_dir, &messages, Act::Copy { to })
+        }
+        Command::Delete { messages } => act(&runtime, account, cache_dir, &messages, Act::Delete),
         Command::CheckConfig => Ok(String::new()),
     };
     match outcome {
@@ -158,12 +139,17 @@ fn act(
     runtime: &tokio::runtime::Runtime,
     account: &config::AccountConfig,
     cache_dir: Option<&std::path::Path>,
-    folder: &str,
-    uids: &[u32],
+    messages: &tern::cli::Messages,
     act: Act,
 ) -> Result<String> {
     let store = tern::cmd::open_store(cache_dir, account)?;
-    runtime.block_on(tern::cmd::act::run(account, &store, folder, uids, act))
+    runtime.block_on(tern::cmd::act::run(
+        account,
+        &store,
+        &messages.folder,
+        &messages.uids,
+        act,
+    ))
 }
 
 /// From the server when reachable, else from the cache (said on stderr).
