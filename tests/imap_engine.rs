@@ -636,23 +636,22 @@ async fn pushes_during_any_command_reach_the_sink_in_order() {
     assert_eq!(exists.last(), Some(&2), "{exists:?}");
 }
 
-#[tokio::test]
-async fn idle_receives_exists_when_another_client_appends() {
-    let server = TestDovecot::start();
-    let mut client = login(&server).await;
-    client
-        .select("INBOX", false, None, &mut discard())
-        .await
-        .unwrap();
+/// Another client appends one message to INBOX after `delay`.
+fn append_later(server: &TestDovecot, delay: Duration) -> std::thread::JoinHandle<()> {
     let port = server.imap_port();
     let user = server.user().to_string();
-    let appender = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(300));
+    std::thread::spawn(move || {
+        std::thread::sleep(delay);
         let mut other = support::RawImap::connect_login(port, &user, "password").unwrap();
         other
             .append("INBOX", &[], &SeedMessage::text(1, "new mail", "x").raw)
             .unwrap();
-    });
+    })
+}
+
+/// IDLEs on INBOX (renewed every `refresh`) until the first EXISTS; returns the EXISTS
+/// counts seen. Bounded, so a broken IDLE fails the test instead of hanging it.
+async fn idle_until_exists(client: &mut ImapClient, refresh: Duration) -> Vec<u32> {
     let arrived = Arc::new(tokio::sync::Notify::new());
     let signal = arrived.clone();
     let mut exists = Vec::new();
@@ -662,12 +661,24 @@ async fn idle_receives_exists_when_another_client_appends() {
             signal.notify_one();
         }
     };
-    let idle = client.idle(&mut sink, arrived.notified(), Duration::from_secs(540));
-    // A bound so a broken IDLE fails the test instead of hanging it.
+    let idle = client.idle(&mut sink, arrived.notified(), refresh);
     tokio::time::timeout(Duration::from_secs(30), idle)
         .await
         .unwrap()
         .unwrap();
+    exists
+}
+
+#[tokio::test]
+async fn idle_receives_exists_when_another_client_appends() {
+    let server = TestDovecot::start();
+    let mut client = login(&server).await;
+    client
+        .select("INBOX", false, None, &mut discard())
+        .await
+        .unwrap();
+    let appender = append_later(&server, Duration::from_millis(300));
+    let exists = idle_until_exists(&mut client, Duration::from_secs(540)).await;
     appender.join().unwrap();
     assert_eq!(exists, vec![1]);
     // After DONE the connection takes commands again.
@@ -682,29 +693,11 @@ async fn idle_is_renewed_and_keeps_delivering() {
         .select("INBOX", false, None, &mut discard())
         .await
         .unwrap();
-    let port = server.imap_port();
-    let user = server.user().to_string();
-    let appender = std::thread::spawn(move || {
-        // Lands after several renewals of a 100 ms IDLE.
-        std::thread::sleep(Duration::from_millis(700));
-        let mut other = support::RawImap::connect_login(port, &user, "password").unwrap();
-        other
-            .append("INBOX", &[], &SeedMessage::text(1, "late", "x").raw)
-            .unwrap();
-    });
-    let arrived = Arc::new(tokio::sync::Notify::new());
-    let signal = arrived.clone();
-    let mut sink = |u| {
-        if matches!(u, Update::Exists(1)) {
-            signal.notify_one();
-        }
-    };
-    let idle = client.idle(&mut sink, arrived.notified(), Duration::from_millis(100));
-    tokio::time::timeout(Duration::from_secs(30), idle)
-        .await
-        .unwrap()
-        .unwrap();
+    // Lands after several renewals of a 100 ms IDLE.
+    let appender = append_later(&server, Duration::from_millis(700));
+    let exists = idle_until_exists(&mut client, Duration::from_millis(100)).await;
     appender.join().unwrap();
+    assert_eq!(exists, vec![1]);
 }
 
 #[tokio::test]
