@@ -39,6 +39,10 @@ use tern::imap::auth::{AuthMethod, Credentials};
 use tern::imap::{ConnectOptions, FetchItem, ImapClient, Security, Update, discard};
 
 /// The raw client's tag for the measured command: nothing in a header starts a line with it.
+#[path = "common/bench_util.rs"]
+mod bench_util;
+use bench_util::{parse_size, process_cpu};
+
 const FETCH_TAG: &str = "zz9";
 const READ_CHUNK: usize = 64 * 1024;
 const HEADER_FIELDS: [&str; 8] = [
@@ -153,23 +157,6 @@ impl Config {
     fn runs_for(&self, n: usize) -> usize {
         self.runs.unwrap_or(if n >= 100_000 { 3 } else { 5 }).max(1)
     }
-}
-
-/// "10000", "10k", "1m", "100_000".
-fn parse_size(s: &str) -> Result<usize> {
-    let t = s.trim().to_ascii_lowercase().replace('_', "");
-    let (digits, factor) = match t.strip_suffix('k') {
-        Some(d) => (d, 1_000),
-        None => match t.strip_suffix('m') {
-            Some(d) => (d, 1_000_000),
-            None => (t.as_str(), 1),
-        },
-    };
-    let n: usize = digits
-        .parse()
-        .with_context(|| format!("bad mailbox size {s:?}"))?;
-    ensure!(n > 0, "mailbox size must be positive");
-    Ok(n * factor)
 }
 
 fn main() -> Result<()> {
@@ -677,22 +664,6 @@ fn median(samples: &[Sample], pick: fn(&Sample) -> Duration) -> Duration {
 
 fn best(samples: &[Sample]) -> Duration {
     samples.iter().map(|s| s.wall).min().unwrap_or_default()
-}
-
-/// CPU time of every thread of this process so far (/proc/self/task/*/schedstat, in ns).
-/// Threads that ended are not counted; the runtime's threads and the raw side's blocking
-/// thread live through a whole run.
-fn process_cpu() -> Duration {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-        return Duration::ZERO;
-    };
-    let ns: u64 = tasks
-        .filter_map(|task| {
-            let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
-            stat.split_whitespace().next()?.parse::<u64>().ok()
-        })
-        .sum();
-    Duration::from_nanos(ns)
 }
 
 /// A field of /proc/self/status in kB.

@@ -66,6 +66,10 @@ use tern::sync::apply::RawMessage;
 use tern::sync::folder::{FolderReport, header_items};
 use tern::sync::{Folders, sync_account};
 
+#[path = "common/bench_util.rs"]
+mod bench_util;
+use bench_util::{parse_size, process_cpu};
+
 const SMOKE_SIZE: usize = 300;
 const CORPUS_SEED: u64 = 0x7e41;
 /// The page the list shows first, and the sync's first batch.
@@ -144,23 +148,6 @@ impl Config {
             .unwrap_or(if n >= 100_000 { 2 } else { 3 })
             .max(1)
     }
-}
-
-/// "10000", "10k", "1m", "100_000".
-fn parse_size(s: &str) -> Result<usize> {
-    let t = s.trim().to_ascii_lowercase().replace('_', "");
-    let (digits, factor) = match t.strip_suffix('k') {
-        Some(d) => (d, 1_000),
-        None => match t.strip_suffix('m') {
-            Some(d) => (d, 1_000_000),
-            None => (t.as_str(), 1),
-        },
-    };
-    let n: usize = digits
-        .parse()
-        .with_context(|| format!("bad mailbox size {s:?}"))?;
-    ensure!(n > 0, "mailbox size must be positive");
-    Ok(n * factor)
 }
 
 fn main() -> Result<()> {
@@ -1225,21 +1212,6 @@ fn read_to_tagged(stream: &mut TcpStream, buf: &mut [u8], tag: &str) -> Result<u
             return Ok(total);
         }
     }
-}
-
-/// CPU time of every thread of this process so far (/proc/self/task/*/schedstat, in ns).
-/// Threads that ended are not counted; the ones a run uses live through it.
-fn process_cpu() -> Duration {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-        return Duration::ZERO;
-    };
-    let ns: u64 = tasks
-        .filter_map(|task| {
-            let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
-            stat.split_whitespace().next()?.parse::<u64>().ok()
-        })
-        .sum();
-    Duration::from_nanos(ns)
 }
 
 fn median(samples: &[Duration]) -> Duration {
