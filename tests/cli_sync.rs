@@ -20,17 +20,7 @@ impl Cli {
     fn new(server: &TestDovecot) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("config.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "[[accounts]]\nname = \"t\"\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"plain\"\n\
-                 username = \"{}\"\npassword = \"{}\"\n",
-                server.imap_port(),
-                server.user(),
-                server.password()
-            ),
-        )
-        .unwrap();
+        std::fs::write(&config, server.account_toml("t", server.imap_port())).unwrap();
         Self {
             config,
             cache: dir.path().join("cache"),

@@ -23,13 +23,7 @@ struct Running {
 
 fn account(server: &TestDovecot) -> tern::config::AccountConfig {
     tern::config::Config::parse(
-        &format!(
-            "[[accounts]]\nname = \"t\"\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"plain\"\n\
-             username = \"{}\"\npassword = \"{}\"\n",
-            server.imap_port(),
-            server.user(),
-            server.password()
-        ),
+        &server.account_toml("t", server.imap_port()),
         std::path::Path::new("test.toml"),
     )
     .unwrap()

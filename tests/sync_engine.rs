@@ -271,13 +271,7 @@ async fn idle_push_lands_in_the_store() {
         [SeedMessage::text(1, "first", "x")],
     );
     let account = tern::config::Config::parse(
-        &format!(
-            "[[accounts]]\nname = \"t\"\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"plain\"\n\
-             username = \"{}\"\npassword = \"{}\"\n",
-            setup.server.imap_port(),
-            setup.server.user(),
-            setup.server.password()
-        ),
+        &setup.server.account_toml("t", setup.server.imap_port()),
         std::path::Path::new("test.toml"),
     )
     .unwrap()
@@ -360,17 +354,7 @@ fn killing_a_first_sync_midway_then_syncing_again_completes_the_cache() {
     server.seed_maildir(server.user(), "INBOX", Corpus::new(5, 20_000).iter());
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[[accounts]]\nname = \"t\"\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"plain\"\n\
-             username = \"{}\"\npassword = \"{}\"\n",
-            server.imap_port(),
-            server.user(),
-            server.password()
-        ),
-    )
-    .unwrap();
+    std::fs::write(&config, server.account_toml("t", server.imap_port())).unwrap();
     let cache_dir = dir.path().join("cache");
     let tern = |args: &[&str]| {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tern"));

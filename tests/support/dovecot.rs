@@ -205,6 +205,17 @@ impl TestDovecot {
         &self.opts.users
     }
 
+    /// A tern config with one account `name` for `user()` on plain IMAP at `port` (the
+    /// server's own, or a dead one for offline tests).
+    pub fn account_toml(&self, name: &str, port: u16) -> String {
+        format!(
+            "[[accounts]]\nname = \"{name}\"\nhost = \"127.0.0.1\"\nport = {port}\n\
+             security = \"plain\"\nusername = \"{}\"\npassword = \"{}\"\n",
+            self.user(),
+            self.password()
+        )
+    }
+
     pub fn password(&self) -> &str {
         PASSWORD
     }
