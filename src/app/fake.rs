@@ -226,6 +226,37 @@ impl MailSource for FakeSource {
         self.stats.borrow_mut().body_calls += 1;
         Ok(self.bodies.get(&(folder, uid)).cloned())
     }
+
+    fn uids(
+        &self,
+        folder: FolderId,
+        sort: SortOrder,
+        filter: Option<&Filter>,
+        offset: u32,
+        limit: u32,
+    ) -> SourceResult<Vec<u32>> {
+        self.check()?;
+        let order = self.order(folder, sort, filter);
+        Ok(match self.rows.get(&folder) {
+            Some(rows) => order
+                .iter()
+                .skip(offset as usize)
+                .take(limit as usize)
+                .map(|&i| rows[i].uid)
+                .collect(),
+            None => Vec::new(),
+        })
+    }
+
+    fn thread_uids(&self, folder: FolderId, thread_id: i64) -> SourceResult<Vec<u32>> {
+        self.check()?;
+        Ok(self.rows.get(&folder).map_or_else(Vec::new, |rows| {
+            rows.iter()
+                .filter(|r| r.thread_id == thread_id)
+                .map(|r| r.uid)
+                .collect()
+        }))
+    }
 }
 
 /// A deterministic, plausible row for generated folders: `n` is its position, oldest first.

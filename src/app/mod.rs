@@ -48,6 +48,8 @@ pub enum Msg {
     Engine(usize, EngineEvent),
     /// A failure of the runtime itself (not of an account), for the status line.
     Error(String),
+    /// Something done, for the status line (e.g. what an undo did).
+    Note(String),
     /// The debounce of a body fetch ran out (sent back by the runtime after
     /// `Effect::FetchBodyAfter`); ignored unless the reader still waits for that message.
     BodyDue {
@@ -79,6 +81,8 @@ pub enum Effect {
         uids: Vec<u32>,
         act: crate::sync::journal::Act,
     },
+    /// Take back the last `Act` (the runtime keeps it); report what happened back.
+    Undo,
     /// Send `Msg::MarkReadDue` back after `delay`.
     MarkReadAfter {
         delay: Duration,
@@ -284,6 +288,7 @@ impl Model {
             }
             Msg::Engine(account, event) => self.engine_event(account, event, sources, &mut fx),
             Msg::Error(message) => self.status.error(message),
+            Msg::Note(message) => self.status.note = Some(message),
             Msg::BodyDue {
                 account,
                 folder,

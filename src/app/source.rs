@@ -40,6 +40,17 @@ pub trait MailSource {
     ) -> SourceResult<Option<u32>>;
     /// The raw message, if cached.
     fn body(&self, folder: FolderId, uid: u32) -> SourceResult<Option<Vec<u8>>>;
+    /// UIDs of up to `limit` rows from position `offset` in the sorted, filtered list.
+    fn uids(
+        &self,
+        folder: FolderId,
+        sort: SortOrder,
+        filter: Option<&Filter>,
+        offset: u32,
+        limit: u32,
+    ) -> SourceResult<Vec<u32>>;
+    /// UIDs of every cached message of the thread.
+    fn thread_uids(&self, folder: FolderId, thread_id: i64) -> SourceResult<Vec<u32>>;
     /// User actions still waiting for the server (the status line's "N pending").
     fn pending(&self) -> SourceResult<u32> {
         Ok(0)
@@ -114,6 +125,21 @@ impl MailSource for FailedSource {
     }
 
     fn body(&self, _: FolderId, _: u32) -> SourceResult<Option<Vec<u8>>> {
+        Err(SourceError(self.0.to_string()))
+    }
+
+    fn uids(
+        &self,
+        _: FolderId,
+        _: SortOrder,
+        _: Option<&Filter>,
+        _: u32,
+        _: u32,
+    ) -> SourceResult<Vec<u32>> {
+        Err(SourceError(self.0.to_string()))
+    }
+
+    fn thread_uids(&self, _: FolderId, _: i64) -> SourceResult<Vec<u32>> {
         Err(SourceError(self.0.to_string()))
     }
 }

@@ -39,8 +39,8 @@ pub async fn run(
         }
         other => other,
     };
-    let waiting = journal::record(store, folder, set, act).await?;
-    send_or_queue(account, store, waiting).await
+    let recorded = journal::record(store, folder, set, act, &account.filing).await?;
+    send_or_queue(account, store, recorded.pending).await
 }
 
 /// Sends the journal now; offline, says what waits and succeeds.

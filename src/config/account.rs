@@ -8,7 +8,7 @@ use toml::de::DeValue;
 
 use super::load::Context;
 use super::reader::{Field, Problems, TableReader};
-use super::{AccountConfig, AuthMethod, DEFAULT_IDLE_REFRESH, PasswordSource, Security};
+use super::{AccountConfig, AuthMethod, DEFAULT_IDLE_REFRESH, Filing, PasswordSource, Security};
 use crate::domain::secret::Secret;
 
 const KEYS: &[&str] = &[
@@ -24,7 +24,12 @@ const KEYS: &[&str] = &[
     "tls_verify",
     "idle_refresh_secs",
     "auth",
+    "trash",
+    "archive",
+    "delete",
 ];
+
+const DELETE: &[(&str, bool)] = &[("trash", false), ("expunge", true)];
 
 const SECURITY: &[(&str, Security)] = &[
     ("tls", Security::Tls),
@@ -81,6 +86,13 @@ pub(super) fn read_account(
     };
     let tls_verify = r.boolean("tls_verify", problems).is_none_or(|f| f.value);
     let idle_refresh = read_idle_refresh(&mut r, problems);
+    let filing = Filing {
+        trash: r.text("trash", problems).map(|f| f.value.to_string()),
+        archive: r.text("archive", problems).map(|f| f.value.to_string()),
+        delete_expunges: r
+            .choice("delete", DELETE, problems)
+            .is_some_and(|f| f.value),
+    };
     r.finish(problems);
 
     let (
@@ -117,6 +129,7 @@ pub(super) fn read_account(
         tls_verify,
         idle_refresh,
         auth,
+        filing,
     })
 }
 

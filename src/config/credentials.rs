@@ -152,6 +152,7 @@ mod tests {
             tls_verify: true,
             idle_refresh: Duration::from_secs(540),
             auth: AuthMethod::Auto,
+            filing: crate::config::Filing::default(),
         }
     }
 

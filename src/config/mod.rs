@@ -54,6 +54,17 @@ pub struct AccountConfig {
     pub tls_verify: bool,
     pub idle_refresh: Duration,
     pub auth: AuthMethod,
+    pub filing: Filing,
+}
+
+/// Where delete and archive put messages. Unset names fall back to the folder with the
+/// special-use role (\Trash, \Archive).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filing {
+    pub trash: Option<String>,
+    pub archive: Option<String>,
+    /// `delete = "expunge"`: delete removes for good instead of moving to the Trash.
+    pub delete_expunges: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

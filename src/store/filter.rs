@@ -93,6 +93,44 @@ impl Reader {
         Ok(rows)
     }
 
+    /// UIDs of up to `limit` rows from `offset` in the sorted, filtered list: selections
+    /// of many messages without reading whole rows.
+    pub fn uids_filtered(
+        &self,
+        folder: FolderId,
+        sort: SortOrder,
+        filter: &RowFilter,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Vec<u32>> {
+        let mut sql = build(folder, filter);
+        sql.params.push(Box::new(limit));
+        sql.params.push(Box::new(offset));
+        let n = sql.params.len();
+        let query = format!(
+            "SELECT uid FROM messages WHERE {} ORDER BY {} LIMIT ?{} OFFSET ?{n}",
+            sql.conditions,
+            order(sort),
+            n - 1
+        );
+        let mut stmt = self.conn().prepare_cached(&query)?;
+        let uids = stmt
+            .query_map(params_from_iter(sql.params.iter()), |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(uids)
+    }
+
+    /// UIDs of every cached message of a thread, in thread order.
+    pub fn thread_uids(&self, folder: FolderId, thread_id: i64) -> Result<Vec<u32>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT uid FROM messages WHERE folder_id = ?1 AND thread_id = ?2 ORDER BY thread_pos",
+        )?;
+        let uids = stmt
+            .query_map(rusqlite::params![folder, thread_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(uids)
+    }
+
     /// Position of `uid` in the sorted (optionally filtered) list; None when it is not
     /// there (gone, or filtered out).
     pub fn index_of(

@@ -14,6 +14,9 @@ use crate::domain::uidset::UidSet;
 /// folder before the server has told us its real UID. Real UIDs this large do not occur.
 pub const PLACEHOLDER_BASE: u32 = 0xF000_0000;
 
+/// Done entries kept for undo (older ones are pruned).
+const KEEP_DONE: i64 = 100;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JournalOp {
     /// `+FLAGS` / `-FLAGS` deltas, so a concurrent change by another client to other
@@ -31,6 +34,14 @@ pub enum JournalOp {
     },
     /// `\Deleted` and UID EXPUNGE of exactly these messages.
     Expunge,
+}
+
+/// One flag an action really added to (or removed from) these messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlagChange {
+    pub flag: String,
+    pub added: bool,
+    pub uids: UidSet,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,6 +138,7 @@ fn parse_uids(text: &str) -> Option<UidSet> {
 
 impl WriteTx<'_> {
     /// Applies a flag change to the cached rows and records it for the server, atomically.
+    /// Returns the entry's id and what really changed (what an undo must flip back).
     pub fn journal_flags(
         &mut self,
         folder: FolderId,
@@ -134,18 +146,34 @@ impl WriteTx<'_> {
         uids: &UidSet,
         add: &[String],
         remove: &[String],
-    ) -> Result<i64> {
+    ) -> Result<(i64, Vec<FlagChange>)> {
+        let mut changes: Vec<FlagChange> = add
+            .iter()
+            .map(|f| (f, true))
+            .chain(remove.iter().map(|f| (f, false)))
+            .map(|(flag, added)| FlagChange {
+                flag: flag.clone(),
+                added,
+                uids: UidSet::new(),
+            })
+            .collect();
         for uid in uids.iter() {
             let Some(flags) = self.flags(folder, uidvalidity, uid)? else {
                 continue;
             };
             let mut names = flags.to_imap();
+            for change in &mut changes {
+                let had = names.iter().any(|f| f.eq_ignore_ascii_case(&change.flag));
+                if had != change.added {
+                    change.uids.insert_range(uid, uid);
+                }
+            }
             names.retain(|f| !remove.iter().any(|r| r.eq_ignore_ascii_case(f)));
             names.extend(add.iter().cloned());
             self.set_flags(folder, uidvalidity, uid, &Flags::from_imap(&names), None)?;
         }
         self.refresh_counts(folder)?;
-        self.insert_entry(
+        let id = self.insert_entry(
             folder,
             uidvalidity,
             uids,
@@ -153,7 +181,9 @@ impl WriteTx<'_> {
                 add: add.to_vec(),
                 remove: remove.to_vec(),
             },
-        )
+        )?;
+        changes.retain(|c| !c.uids.is_empty());
+        Ok((id, changes))
     }
 
     /// Moves (or copies) cached messages to `to` at once: they leave the source (for a
@@ -256,6 +286,17 @@ impl WriteTx<'_> {
             }
             self.refresh_counts(target.id)?;
         }
+        if let JournalOp::Move { to, copy, .. } = &entry.op {
+            // Remember where each message went (for undo); unknown ones are left out.
+            let landed = JournalOp::Move {
+                to: to.clone(),
+                copy: *copy,
+                placeholders: copied.to_vec(),
+            };
+            self.sql()
+                .prepare_cached("UPDATE journal SET argument = ?2 WHERE id = ?1")?
+                .execute(params![entry.id, encode(&landed).1])?;
+        }
         self.journal_done(entry.id)
     }
 
@@ -263,7 +304,7 @@ impl WriteTx<'_> {
     pub fn pending_uids(&mut self, folder: FolderId, uidvalidity: u32) -> Result<UidSet> {
         let mut stmt = self.sql().prepare_cached(
             "SELECT uids FROM journal
-             WHERE folder_id = ?1 AND uidvalidity = ?2 AND state = 'pending'",
+             WHERE folder_id = ?1 AND uidvalidity = ?2 AND state IN ('pending', 'sending')",
         )?;
         let texts: Vec<String> = stmt
             .query_map(params![folder, uidvalidity], |r| r.get(0))?
@@ -277,7 +318,7 @@ impl WriteTx<'_> {
         Ok(set)
     }
 
-    fn message_row(
+    pub(super) fn message_row(
         &mut self,
         folder: FolderId,
         uidvalidity: u32,
@@ -321,29 +362,50 @@ impl WriteTx<'_> {
     /// Pending entries, oldest first. Entries this build cannot read are reported, not
     /// silently dropped.
     pub fn journal_pending(&mut self) -> Result<Vec<JournalEntry>> {
+        Ok(self
+            .entries(None)?
+            .into_iter()
+            .map(|(entry, _)| entry)
+            .collect())
+    }
+
+    /// One entry, in any state ("pending", "sending", "done", "failed").
+    pub fn journal_entry(&mut self, id: i64) -> Result<Option<(JournalEntry, String)>> {
+        Ok(self.entries(Some(id))?.pop())
+    }
+
+    /// The entry `id`, or (None) every entry still waiting for the server.
+    fn entries(&mut self, id: Option<i64>) -> Result<Vec<(JournalEntry, String)>> {
         let mut stmt = self.sql().prepare_cached(
             "SELECT j.id, j.folder_id, f.name, j.uidvalidity, j.uids, j.action,
-                    coalesce(j.argument, ''), j.created_at
+                    coalesce(j.argument, ''), j.created_at, j.state
              FROM journal AS j JOIN folders AS f ON f.id = j.folder_id
-             WHERE j.state = 'pending' ORDER BY j.id",
+             WHERE (?1 IS NULL AND j.state IN ('pending', 'sending')) OR j.id = ?1
+             ORDER BY j.id",
         )?;
-        let rows: Vec<RawEntry> = stmt
-            .query_map([], |r| {
+        let rows: Vec<(RawEntry, String)> = stmt
+            .query_map([id], |r| {
                 Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
+                    (
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                    ),
+                    r.get(8)?,
                 ))
             })?
             .collect::<rusqlite::Result<_>>()?;
         rows.into_iter()
             .map(
-                |(id, folder_id, folder, uidvalidity, uids, action, argument, created_at)| {
+                |(
+                    (id, folder_id, folder, uidvalidity, uids, action, argument, created_at),
+                    state,
+                )| {
                     let (Some(uids), Some(op)) = (parse_uids(&uids), decode(&action, &argument))
                     else {
                         return Err(StoreError::Corrupt {
@@ -351,7 +413,7 @@ impl WriteTx<'_> {
                             reason: format!("unreadable journal entry {id}: {action} {argument}"),
                         });
                     };
-                    Ok(JournalEntry {
+                    let entry = JournalEntry {
                         id,
                         folder_id,
                         folder,
@@ -359,17 +421,29 @@ impl WriteTx<'_> {
                         uids,
                         op,
                         created_at,
-                    })
+                    };
+                    Ok((entry, state))
                 },
             )
             .collect()
     }
 
-    /// The server said OK: the entry is done.
+    /// The entry is on its way to the server: from now on it can no longer be cancelled,
+    /// only reversed (undo).
+    pub fn journal_sending(&mut self, id: i64) -> Result<()> {
+        self.set_state(id, "sending")
+    }
+
+    /// The server said OK: the entry is done. The last few done entries are kept so an
+    /// undo can find where a move went.
     pub fn journal_done(&mut self, id: i64) -> Result<()> {
+        self.set_state(id, "done")?;
         self.sql()
-            .prepare_cached("DELETE FROM journal WHERE id = ?1")?
-            .execute([id])?;
+            .prepare_cached(
+                "DELETE FROM journal WHERE state IN ('done', 'failed')
+                 AND id <= (SELECT max(id) FROM journal) - ?1",
+            )?
+            .execute([KEEP_DONE])?;
         Ok(())
     }
 
@@ -380,9 +454,9 @@ impl WriteTx<'_> {
             && matches!(entry.op, JournalOp::Move { .. })
         {
             // Placeholders go; the source rows come back with the next sync's UID check.
-            return self
-                .journal_moved(&entry, &[])
-                .and_then(|()| self.forget_modseq(entry.folder_id));
+            self.journal_moved(&entry, &[])?;
+            self.forget_modseq(entry.folder_id)?;
+            return self.set_state(id, "failed");
         }
         let folder: Option<i64> = self
             .sql()
@@ -390,13 +464,21 @@ impl WriteTx<'_> {
             .query_row([id], |r| r.get(0))
             .optional()?;
         self.journal_done(id)?;
+        self.set_state(id, "failed")?;
         match folder {
             Some(folder) => self.forget_modseq(folder),
             None => Ok(()),
         }
     }
 
-    fn forget_modseq(&mut self, folder: FolderId) -> Result<()> {
+    pub(super) fn set_state(&mut self, id: i64, state: &str) -> Result<()> {
+        self.sql()
+            .prepare_cached("UPDATE journal SET state = ?2 WHERE id = ?1")?
+            .execute(params![id, state])?;
+        Ok(())
+    }
+
+    pub(super) fn forget_modseq(&mut self, folder: FolderId) -> Result<()> {
         self.sql()
             .prepare_cached("UPDATE folders SET highestmodseq = NULL WHERE id = ?1")?
             .execute([folder])?;
@@ -407,7 +489,7 @@ impl WriteTx<'_> {
     pub fn pending_flag_uids(&mut self, folder: FolderId, uidvalidity: u32) -> Result<UidSet> {
         let mut stmt = self.sql().prepare_cached(
             "SELECT uids FROM journal
-             WHERE folder_id = ?1 AND uidvalidity = ?2 AND action = 'flags' AND state = 'pending'",
+             WHERE folder_id = ?1 AND uidvalidity = ?2 AND action = 'flags' AND state IN ('pending', 'sending')",
         )?;
         let texts: Vec<String> = stmt
             .query_map(params![folder, uidvalidity], |r| r.get(0))?
@@ -423,7 +505,7 @@ impl WriteTx<'_> {
 }
 
 /// A cached row shown again in another folder under a placeholder UID.
-fn placeholder_message(row: &MessageRow, uid: u32) -> NewMessage {
+pub(super) fn placeholder_message(row: &MessageRow, uid: u32) -> NewMessage {
     NewMessage {
         uid,
         flags: row.flags.clone(),
@@ -450,7 +532,7 @@ impl Reader {
     pub fn journal_count(&self) -> Result<u32> {
         Ok(self
             .conn()
-            .prepare_cached("SELECT count(*) FROM journal WHERE state = 'pending'")?
+            .prepare_cached("SELECT count(*) FROM journal WHERE state IN ('pending', 'sending')")?
             .query_row([], |r| r.get(0))?)
     }
 }
@@ -528,7 +610,10 @@ mod tests {
             .unwrap();
         let uids: UidSet = [2].into_iter().collect();
         let id = store
-            .write(move |tx| tx.journal_flags(folder, 7, &uids, &["Work".into()], &[]))
+            .write(move |tx| {
+                tx.journal_flags(folder, 7, &uids, &["Work".into()], &[])
+                    .map(|(id, _)| id)
+            })
             .unwrap();
         store.write(move |tx| tx.journal_failed(id)).unwrap();
         let reader = store.reader().unwrap();

@@ -10,6 +10,7 @@ mod read;
 mod rows;
 mod schema;
 mod thread;
+mod undo;
 mod write;
 mod writer;
 
@@ -18,7 +19,7 @@ mod tests;
 
 pub use error::{ErrorKind, Result, StoreError};
 pub use filter::RowFilter;
-pub use journal::{JournalEntry, JournalOp, PLACEHOLDER_BASE};
+pub use journal::{FlagChange, JournalEntry, JournalOp, PLACEHOLDER_BASE};
 pub use open::cache_path;
 pub use read::Reader;
 pub use schema::schema_version;

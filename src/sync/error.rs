@@ -11,6 +11,9 @@ pub enum SyncError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Connect(#[from] crate::connect::ConnectError),
+    /// An undo that cannot be done, and why.
+    #[error("cannot undo: {0}")]
+    Undo(String),
 }
 
 impl SyncError {
@@ -19,7 +22,7 @@ impl SyncError {
         match self {
             Self::Imap(e) => e.kind.is_transient(),
             Self::Connect(e) => e.is_transient(),
-            Self::Store(_) => false,
+            Self::Store(_) | Self::Undo(_) => false,
         }
     }
 }

@@ -3,10 +3,12 @@
 
 use super::apply::apply_updates;
 use super::error::Result;
+use super::undo::Undo;
 use crate::bus::{EngineEvent, EventSender};
+use crate::config::Filing;
 use crate::domain::uidset::UidSet;
 use crate::imap::{ErrorKind, ImapClient, ImapError, StoreMode};
-use crate::store::{JournalEntry, JournalOp, Store, StoreError};
+use crate::store::{JournalEntry, JournalOp, PLACEHOLDER_BASE, Store, StoreError};
 
 /// A user action on messages, as the CLI and the UI ask for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,53 +29,92 @@ pub enum Act {
     Archive,
 }
 
-/// Records `act` on cached messages of `folder`: local change and journal entry in one
-/// transaction. Returns how many actions now wait for the server.
-pub async fn record(store: &Store, folder: &str, uids: UidSet, act: Act) -> Result<u32> {
-    let role_folder = |role: crate::imap::Role| -> Result<Option<String>> {
-        Ok(store
-            .reader()?
-            .folders()?
-            .into_iter()
-            .find(|f| f.role.as_deref() == Some(role.as_str()))
-            .map(|f| f.name))
-    };
-    match act {
-        Act::Flags { add, remove } => record_flags(store, folder, uids, add, remove).await,
-        Act::Move { to } => record_move(store, folder, uids, &to, false).await,
-        Act::Copy { to } => record_move(store, folder, uids, &to, true).await,
-        Act::Delete => match role_folder(crate::imap::Role::Trash)? {
-            Some(trash) if trash != folder => record_move(store, folder, uids, &trash, false).await,
-            _ => record_expunge(store, folder, uids).await,
-        },
-        Act::Archive => match role_folder(crate::imap::Role::Archive)? {
-            Some(archive) if archive != folder => {
-                record_move(store, folder, uids, &archive, false).await
-            }
-            Some(_) => Ok(store.reader()?.journal_count()?),
-            None => Err(StoreError::NotFound("a folder with the \\Archive role".into()).into()),
-        },
-    }
+/// What recording an action gives back: how many actions wait, and how to take it back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub pending: u32,
+    pub undo: Option<Undo>,
 }
 
-/// Records a flag change for cached messages of `folder`. Returns how many actions now
-/// wait for the server.
+/// Records `act` on cached messages of `folder`: local change and journal entry in one
+/// transaction.
+pub async fn record(
+    store: &Store,
+    folder: &str,
+    uids: UidSet,
+    act: Act,
+    filing: &Filing,
+) -> Result<Recorded> {
+    let special =
+        |configured: &Option<String>, role: crate::imap::Role| -> Result<Option<String>> {
+            if let Some(name) = configured {
+                return Ok(Some(name.clone()));
+            }
+            Ok(store
+                .reader()?
+                .folders()?
+                .into_iter()
+                .find(|f| f.role.as_deref() == Some(role.as_str()))
+                .map(|f| f.name))
+        };
+    // A placeholder has no UID on the server yet: nothing can be sent for it.
+    let uids: UidSet = uids.iter().filter(|&uid| uid < PLACEHOLDER_BASE).collect();
+    if uids.is_empty() {
+        return Err(StoreError::Invalid(
+            "the message is still being moved; wait until the server confirms it".into(),
+        )
+        .into());
+    }
+    let undo = match act {
+        Act::Flags { add, remove } => record_flags(store, folder, uids, add, remove).await?,
+        Act::Move { to } => record_move(store, folder, uids, &to, false).await?,
+        Act::Copy { to } => record_move(store, folder, uids, &to, true).await?,
+        Act::Delete => match special(&filing.trash, crate::imap::Role::Trash)? {
+            Some(trash) if trash != folder && !filing.delete_expunges => {
+                record_move(store, folder, uids, &trash, false).await?
+            }
+            _ => record_expunge(store, folder, uids).await?,
+        },
+        Act::Archive => match special(&filing.archive, crate::imap::Role::Archive)? {
+            Some(archive) if archive != folder => {
+                record_move(store, folder, uids, &archive, false).await?
+            }
+            Some(_) => None,
+            None => {
+                return Err(StoreError::NotFound(
+                    "an archive folder (\\Archive role, or `archive = \"...\"` in the account)"
+                        .into(),
+                )
+                .into());
+            }
+        },
+    };
+    Ok(Recorded {
+        pending: store.reader()?.journal_count()?,
+        undo,
+    })
+}
+
+/// Records a flag change for cached messages of `folder`; the undo flips back exactly
+/// what changed.
 pub async fn record_flags(
     store: &Store,
     folder: &str,
     uids: UidSet,
     add: Vec<String>,
     remove: Vec<String>,
-) -> Result<u32> {
+) -> Result<Option<Undo>> {
     let name = folder.to_string();
-    store
+    let changes = store
         .write_async(move |tx| {
             let (id, uidvalidity) = synced(tx, &name)?;
-            tx.journal_flags(id, uidvalidity, &uids, &add, &remove)?;
-            Ok(())
+            Ok(tx.journal_flags(id, uidvalidity, &uids, &add, &remove)?.1)
         })
         .await?;
-    Ok(store.reader()?.journal_count()?)
+    Ok((!changes.is_empty()).then(|| Undo::Flags {
+        folder: folder.to_string(),
+        changes,
+    }))
 }
 
 /// Records a move (or copy) of cached messages from `folder` to `to`.
@@ -83,30 +124,33 @@ pub async fn record_move(
     uids: UidSet,
     to: &str,
     copy: bool,
-) -> Result<u32> {
+) -> Result<Option<Undo>> {
     let (name, to) = (folder.to_string(), to.to_string());
-    store
+    let id = store
         .write_async(move |tx| {
             let (id, uidvalidity) = synced(tx, &name)?;
-            tx.journal_move(id, uidvalidity, &uids, &to, copy).map(drop)
+            tx.journal_move(id, uidvalidity, &uids, &to, copy)
         })
         .await?;
-    Ok(store.reader()?.journal_count()?)
+    Ok(Some(Undo::Entry { id }))
 }
 
 /// Records a permanent removal (`\Deleted` + UID EXPUNGE of exactly these messages).
-pub async fn record_expunge(store: &Store, folder: &str, uids: UidSet) -> Result<u32> {
+pub async fn record_expunge(store: &Store, folder: &str, uids: UidSet) -> Result<Option<Undo>> {
     let name = folder.to_string();
-    store
+    let id = store
         .write_async(move |tx| {
             let (id, uidvalidity) = synced(tx, &name)?;
-            tx.journal_expunge(id, uidvalidity, &uids).map(drop)
+            tx.journal_expunge(id, uidvalidity, &uids)
         })
         .await?;
-    Ok(store.reader()?.journal_count()?)
+    Ok(Some(Undo::Entry { id }))
 }
 
-fn synced(tx: &mut crate::store::WriteTx<'_>, name: &str) -> Result<(i64, u32), StoreError> {
+pub(super) fn synced(
+    tx: &mut crate::store::WriteTx<'_>,
+    name: &str,
+) -> Result<(i64, u32), StoreError> {
     let state = tx
         .folder(name)?
         .ok_or_else(|| StoreError::NotFound(format!("folder {name}")))?;
@@ -123,6 +167,9 @@ pub async fn replay(client: &mut ImapClient, store: &Store, events: &EventSender
     let pending = store.write_async(|tx| tx.journal_pending()).await?;
     let mut sent = 0;
     for entry in pending {
+        let id = entry.id;
+        // From here on an undo reverses the action instead of cancelling it.
+        store.write_async(move |tx| tx.journal_sending(id)).await?;
         match send(client, store, &entry).await {
             Ok(copied) => {
                 let done = entry.clone();

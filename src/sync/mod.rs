@@ -9,6 +9,7 @@ pub mod error;
 pub mod folder;
 pub mod journal;
 pub mod plan;
+pub mod undo;
 pub mod watch;
 
 pub use account::{Folders, sync_account};

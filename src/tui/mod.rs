@@ -4,6 +4,7 @@
 //! the account's index (its position in the config, and its sidebar section).
 
 pub mod source;
+mod triage;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -79,6 +80,24 @@ fn open_accounts<'a>(
         }
     }
     Ok(accounts)
+}
+
+/// What acting on `account` needs; None for an account whose cache did not open.
+fn target<'a>(
+    accounts: &'a [Account<'_>],
+    engines: &'a [Option<Engine>],
+    account: usize,
+) -> Option<triage::Target<'a>> {
+    let entry = accounts.get(account)?;
+    Some(triage::Target {
+        account,
+        store: entry.store.as_ref()?,
+        filing: &entry.config.filing,
+        engine: engines
+            .get(account)
+            .and_then(Option::as_ref)
+            .map(|e| &e.commands),
+    })
 }
 
 /// A running engine of one account.
@@ -194,6 +213,7 @@ async fn run_async(
     let mut input = EventStream::new();
     let mut ticker = tokio::time::interval(CLOCK_TICK);
     ticker.tick().await;
+    let mut triage = triage::Triage::default();
     let mut quit = false;
     while !quit {
         let first = tokio::select! {
@@ -253,31 +273,22 @@ async fn run_async(
                         uids,
                         act,
                     } => {
-                        let Some(store) = accounts.get(account).and_then(|a| a.store.clone())
-                        else {
-                            continue;
-                        };
-                        let uids = uids.into_iter().collect();
-                        let changed = folder.clone();
-                        // The cache write is one quick transaction on the writer thread; the
-                        // network part happens in the engine.
-                        let reply = match crate::sync::journal::record(&store, &folder, uids, act)
-                            .await
-                        {
-                            Ok(_) => {
-                                if let Some(engine) = engines.get(account).and_then(Option::as_ref)
-                                {
-                                    let _ = engine.commands.send(EngineCommand::Replay);
-                                }
-                                Msg::Engine(account, EngineEvent::FoldersChanged)
+                        if let Some(target) = target(&accounts, &engines, account) {
+                            let uids = uids.into_iter().collect();
+                            for reply in triage.act(target, folder, uids, act).await {
+                                let _ = due_tx.send(reply);
                             }
-                            Err(err) => Msg::Error(format!("not done: {err}")),
+                        }
+                    }
+                    Effect::Undo => {
+                        let account = triage.last_account().unwrap_or(model.account);
+                        let replies = match target(&accounts, &engines, account) {
+                            Some(target) => triage.undo(target).await,
+                            None => vec![Msg::Error("nothing to undo".into())],
                         };
-                        let _ = due_tx.send(reply);
-                        let _ = due_tx.send(Msg::Engine(
-                            account,
-                            EngineEvent::FolderChanged { folder: changed },
-                        ));
+                        for reply in replies {
+                            let _ = due_tx.send(reply);
+                        }
                     }
                     Effect::MarkReadAfter {
                         delay,

@@ -74,6 +74,23 @@ impl MailSource for StoreSource {
             .map_err(err)
     }
 
+    fn uids(
+        &self,
+        folder: FolderId,
+        sort: SortOrder,
+        filter: Option<&Filter>,
+        offset: u32,
+        limit: u32,
+    ) -> SourceResult<Vec<u32>> {
+        self.reader
+            .uids_filtered(folder, sort, &row_filter(filter), offset, limit)
+            .map_err(err)
+    }
+
+    fn thread_uids(&self, folder: FolderId, thread_id: i64) -> SourceResult<Vec<u32>> {
+        self.reader.thread_uids(folder, thread_id).map_err(err)
+    }
+
     fn pending(&self) -> SourceResult<u32> {
         self.reader.journal_count().map_err(err)
     }

@@ -1,0 +1,142 @@
+//! Undo of a recorded action while it can still be reversed: a pending action is
+//! cancelled before the server sees it; a sent one is reversed by a new action (a flag
+//! change flips back, a move or delete-to-Trash moves back, a copy is removed).
+
+use super::error::{Result, SyncError};
+use super::journal::synced;
+use crate::domain::uidset::UidSet;
+use crate::store::{FlagChange, JournalOp, PLACEHOLDER_BASE, Store, WriteTx};
+
+/// How to take back one recorded action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Undo {
+    /// Flip back exactly these flag changes in `folder`.
+    Flags {
+        folder: String,
+        changes: Vec<FlagChange>,
+    },
+    /// The journal entry of a move, copy or expunge.
+    Entry { id: i64 },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undone {
+    /// Actions now waiting for the server.
+    pub pending: u32,
+    /// How to undo the undo, if it was itself an action.
+    pub redo: Option<Undo>,
+    /// For the status line.
+    pub summary: String,
+    /// Folders whose cached rows changed.
+    pub folders: Vec<String>,
+    /// Some rows come back only with the next sync of the first folder.
+    pub needs_sync: bool,
+}
+
+pub async fn undo(store: &Store, undo: Undo) -> Result<Undone> {
+    let step = store.write_async(move |tx| Ok(undo_in(tx, undo))).await?;
+    let mut done = step?;
+    done.pending = store.reader()?.journal_count()?;
+    Ok(done)
+}
+
+fn undo_in(tx: &mut WriteTx<'_>, undo: Undo) -> Result<Undone> {
+    match undo {
+        Undo::Flags { folder, changes } => flip_back(tx, folder, &changes),
+        Undo::Entry { id } => undo_entry(tx, id),
+    }
+}
+
+fn flip_back(tx: &mut WriteTx<'_>, folder: String, changes: &[FlagChange]) -> Result<Undone> {
+    let (id, uidvalidity) = synced(tx, &folder)?;
+    let mut redo = Vec::new();
+    for change in changes {
+        let flag = [change.flag.clone()];
+        let (add, remove): (&[String], &[String]) = if change.added {
+            (&[], &flag)
+        } else {
+            (&flag, &[])
+        };
+        redo.extend(
+            tx.journal_flags(id, uidvalidity, &change.uids, add, remove)?
+                .1,
+        );
+    }
+    let count: u64 = changes.iter().map(|c| c.uids.len()).max().unwrap_or(0);
+    Ok(Undone {
+        pending: 0,
+        summary: format!("undone: flags of {count} message(s) restored"),
+        redo: (!redo.is_empty()).then(|| Undo::Flags {
+            folder: folder.clone(),
+            changes: redo,
+        }),
+        folders: vec![folder],
+        needs_sync: false,
+    })
+}
+
+fn undo_entry(tx: &mut WriteTx<'_>, id: i64) -> Result<Undone> {
+    let refuse = |why: &str| Err(SyncError::Undo(why.to_string()));
+    let Some((entry, state)) = tx.journal_entry(id)? else {
+        return refuse("the action is no longer in the journal");
+    };
+    let target = match &entry.op {
+        JournalOp::Move { to, .. } => Some(to.clone()),
+        _ => None,
+    };
+    let mut folders = vec![entry.folder.clone()];
+    folders.extend(target.clone());
+    match state.as_str() {
+        "pending" => {
+            let restored = tx.journal_cancel(&entry)?;
+            return Ok(Undone {
+                pending: 0,
+                redo: None,
+                summary: if restored {
+                    "undone before it reached the server".to_string()
+                } else {
+                    "undone; the messages come back with the next sync".to_string()
+                },
+                folders,
+                needs_sync: !restored,
+            });
+        }
+        "sending" => return refuse("it is being sent to the server; try again in a moment"),
+        "failed" => return refuse("the server refused it, so nothing changed"),
+        _ => {}
+    }
+    let JournalOp::Move {
+        to,
+        copy,
+        placeholders,
+    } = &entry.op
+    else {
+        return refuse("the messages were removed for good");
+    };
+    let landed: UidSet = placeholders
+        .iter()
+        .map(|&(_, uid)| uid)
+        .filter(|&uid| uid < PLACEHOLDER_BASE)
+        .collect();
+    if landed.is_empty() {
+        return refuse("the server did not say where the messages went (no UIDPLUS)");
+    }
+    let (target_id, target_validity) = synced(tx, to)?;
+    let (redo, summary) = if *copy {
+        tx.journal_expunge(target_id, target_validity, &landed)?;
+        (None, format!("undone: the copies in {to} are removed"))
+    } else {
+        let back = tx.journal_move(target_id, target_validity, &landed, &entry.folder, false)?;
+        (
+            Some(Undo::Entry { id: back }),
+            format!("undone: moving back from {to} to {}", entry.folder),
+        )
+    };
+    Ok(Undone {
+        pending: 0,
+        redo,
+        summary,
+        folders,
+        needs_sync: false,
+    })
+}
