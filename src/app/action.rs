@@ -57,8 +57,17 @@ actions! {
     Delete => "delete", "Move to the Trash (in the Trash: remove for good)";
     Archive => "archive", "Move the message to the Archive folder";
     Tag => "tag", "Tag or untag the message";
-    TagThread => "tag_thread", "Tag or untag the loaded messages of its thread";
+    TagThread => "tag_thread", "Tag or untag every message of its thread";
     ApplyToTagged => "apply_to_tagged", "Apply the next action to the tagged messages";
+    TagRange => "tag_range", "Tag every message from the last tagged one to the cursor";
+    TagAll => "tag_all", "Tag every message the filter shows (again: untag all)";
+    MoveTo => "move", "Move to a folder chosen in a picker";
+    CopyTo => "copy", "Copy to a folder chosen in a picker";
+    AddKeyword => "add_keyword", "Add keywords (labels) to the message";
+    RemoveKeyword => "remove_keyword", "Remove keywords from the message";
+    MarkThreadRead => "mark_thread_read", "Mark the whole thread read";
+    MarkFolderRead => "mark_folder_read", "Mark every message in the folder read";
+    Undo => "undo", "Undo the last action (press again to redo)";
     Redraw => "redraw", "Redraw the screen";
 }
 

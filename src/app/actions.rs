@@ -37,9 +37,22 @@ impl Model {
             Action::ToggleFlagged => self.toggle_flag("\\Flagged", fx),
             Action::Delete => self.file_away(crate::sync::journal::Act::Delete, fx),
             Action::Archive => self.file_away(crate::sync::journal::Act::Archive, fx),
-            Action::Tag => self.tag(false),
-            Action::TagThread => self.tag(true),
+            Action::Tag => self.tag(false, sources),
+            Action::TagThread => self.tag(true, sources),
+            Action::TagRange => self.tag_range(sources),
+            Action::TagAll => self.tag_all(sources),
             Action::ApplyToTagged => self.arm_tagged(),
+            Action::MoveTo => self.open_picker(false),
+            Action::CopyTo => self.open_picker(true),
+            Action::AddKeyword | Action::RemoveKeyword => {
+                self.overlays.push(Overlay::Keyword {
+                    add: action == Action::AddKeyword,
+                    input: TextInput::default(),
+                });
+            }
+            Action::MarkThreadRead => self.mark_thread_read(sources, fx),
+            Action::MarkFolderRead => self.mark_folder_read(sources, fx),
+            Action::Undo => fx.push(Effect::Undo),
             Action::Redraw => fx.push(Effect::Redraw),
             Action::FocusNext => self.focus_next(sources),
             Action::ToggleThreads => {
@@ -400,7 +413,10 @@ impl Model {
                     *prompt = Some(TextInput::with_text(&name));
                 }
             }
-            Overlay::Command(_) | Overlay::Filter { .. } => {}
+            Overlay::Command(_)
+            | Overlay::Filter { .. }
+            | Overlay::Picker(_)
+            | Overlay::Keyword { .. } => {}
         }
     }
 }

@@ -9,6 +9,7 @@ use ratatui::crossterm::event::{
 use ratatui::layout::{Position, Rect};
 
 use super::overlay::{InputOutcome, Overlay, TextInput};
+use super::picker::PickerOutcome;
 use super::source::Filter;
 use super::{Effect, Focus, Model, Sources};
 use crate::app::action::Action;
@@ -79,6 +80,30 @@ impl Model {
                     let previous = previous.clone();
                     self.overlays.pop();
                     self.set_filter(previous, sources);
+                }
+                _ => {}
+            },
+            Overlay::Picker(picker) => match picker.handle(key, &self.folders) {
+                PickerOutcome::Picked(to) => {
+                    let copy = picker.copy;
+                    self.overlays.pop();
+                    self.picked(copy, to, fx);
+                }
+                PickerOutcome::Cancel => {
+                    self.overlays.pop();
+                    self.apply_to_tagged = false;
+                }
+                PickerOutcome::Pending => {}
+            },
+            Overlay::Keyword { add, input } => match input.handle(key) {
+                InputOutcome::Submit => {
+                    let (add, text) = (*add, input.text.clone());
+                    self.overlays.pop();
+                    self.keywords(add, &text, fx);
+                }
+                InputOutcome::Cancel => {
+                    self.overlays.pop();
+                    self.apply_to_tagged = false;
                 }
                 _ => {}
             },

@@ -58,6 +58,8 @@ pub struct ListPane {
     pub anchor: Option<u32>,
     /// Tagged messages of this folder (t, T), for `;` to act on together.
     pub tagged: std::collections::BTreeSet<u32>,
+    /// The message `t` tagged last: where `tag_range` starts.
+    pub last_tagged: Option<u32>,
 }
 
 impl ListPane {
@@ -73,6 +75,7 @@ impl ListPane {
             window: RowWindow::default(),
             anchor: None,
             tagged: std::collections::BTreeSet::new(),
+            last_tagged: None,
         }
     }
 
@@ -80,6 +83,7 @@ impl ListPane {
         self.folder = Some(folder);
         self.filter = None;
         self.tagged.clear();
+        self.last_tagged = None;
         self.cursor = 0;
         self.scroll = 0;
         self.anchor = None;

@@ -10,6 +10,7 @@ pub mod folders;
 mod input;
 pub mod list;
 pub mod overlay;
+pub mod picker;
 pub mod reader;
 pub mod source;
 pub mod status;

@@ -25,6 +25,13 @@ pub enum Overlay {
     Messages {
         scroll: u32,
     },
+    /// Choosing the folder to move or copy to.
+    Picker(super::picker::FolderPicker),
+    /// Typing the keywords to add (or remove).
+    Keyword {
+        add: bool,
+        input: TextInput,
+    },
 }
 
 impl Overlay {
@@ -34,6 +41,8 @@ impl Overlay {
             self,
             Overlay::Command(_)
                 | Overlay::Filter { .. }
+                | Overlay::Picker(_)
+                | Overlay::Keyword { .. }
                 | Overlay::Attachments {
                     prompt: Some(_),
                     ..

@@ -20,10 +20,11 @@ pub fn clock() -> Clock {
     }
 }
 
-/// One key written as in keymap files: "j", "G", "Enter", "Ctrl-r", "Space".
+/// One key written as in keymap files: "j", "G", "Enter", "Ctrl-r", "Alt-r", "Space".
 pub fn key_event(token: &str) -> KeyEvent {
-    let (mods, name) = match token.strip_prefix("Ctrl-") {
-        Some(rest) if !rest.is_empty() => (KeyModifiers::CONTROL, rest),
+    let (mods, name) = match (token.strip_prefix("Ctrl-"), token.strip_prefix("Alt-")) {
+        (Some(rest), _) if !rest.is_empty() => (KeyModifiers::CONTROL, rest),
+        (_, Some(rest)) if !rest.is_empty() => (KeyModifiers::ALT, rest),
         _ => (KeyModifiers::NONE, token),
     };
     let code = match name {

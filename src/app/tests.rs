@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use ratatui::crossterm::event::{KeyModifiers, MouseEvent, MouseEventKind};
 
-use super::fake::generated;
+use super::fake::{generated, generated_row};
 use super::testkit::*;
 use super::*;
 use crate::bus::{ConnState, EngineEvent};
@@ -1033,4 +1033,184 @@ fn tagged_messages_take_the_next_action_together() {
     // `;` with nothing tagged says so.
     keys(&mut m, &s, ";");
     assert!(m.status.error.is_some());
+}
+
+fn only_act(fx: &[Effect]) -> (&Vec<u32>, &str, &crate::sync::journal::Act) {
+    match fx {
+        [
+            Effect::Act {
+                uids, folder, act, ..
+            },
+        ] => (uids, folder.as_str(), act),
+        other => panic!("expected one action, got {other:?}"),
+    }
+}
+
+#[test]
+fn m_and_c_pick_the_target_folder_by_fuzzy_match() {
+    use crate::sync::journal::Act;
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    let uid = cursor_uid(&m).unwrap();
+    keys(&mut m, &s, "m");
+    let Some(Overlay::Picker(picker)) = m.overlays.last() else {
+        panic!("no picker: {:?}", m.overlays);
+    };
+    let offered = picker.matches(&m.folders);
+    assert!(
+        !offered.contains(&"INBOX".to_string()),
+        "not the folder it is in"
+    );
+    assert_eq!(offered.len(), 6);
+    type_text(&mut m, &s, "lr");
+    let fx = keys(&mut m, &s, "Enter");
+    let (uids, folder, act) = only_act(&fx);
+    assert_eq!((uids, folder), (&vec![uid], "INBOX"));
+    assert_eq!(
+        act,
+        &Act::Move {
+            to: "Lists/rust".into()
+        }
+    );
+    assert!(m.overlays.is_empty());
+    // Copy: Down moves to the second match; Esc cancels without acting.
+    keys(&mut m, &s, "c");
+    type_text(&mut m, &s, "s");
+    let second = match m.overlays.last() {
+        Some(Overlay::Picker(p)) => p.matches(&m.folders)[1].clone(),
+        other => panic!("{other:?}"),
+    };
+    let fx = keys(&mut m, &s, "Down Enter");
+    assert_eq!(only_act(&fx).2, &Act::Copy { to: second });
+    assert!(keys(&mut m, &s, "c Esc").is_empty());
+    assert!(m.overlays.is_empty());
+}
+
+#[test]
+fn keywords_are_added_and_removed_through_a_prompt() {
+    use crate::sync::journal::Act;
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    keys(&mut m, &s, "+");
+    type_text(&mut m, &s, "Work $label1");
+    let fx = keys(&mut m, &s, "Enter");
+    assert_eq!(
+        only_act(&fx).2,
+        &Act::Flags {
+            add: vec!["Work".into(), "$label1".into()],
+            remove: Vec::new()
+        }
+    );
+    keys(&mut m, &s, "-");
+    type_text(&mut m, &s, "Work");
+    let fx = keys(&mut m, &s, "Enter");
+    assert_eq!(
+        only_act(&fx).2,
+        &Act::Flags {
+            add: Vec::new(),
+            remove: vec!["Work".into()]
+        }
+    );
+    // A word IMAP cannot carry is refused with a reason, nothing is sent.
+    keys(&mut m, &s, "+");
+    type_text(&mut m, &s, "bad)");
+    assert!(keys(&mut m, &s, "Enter").is_empty());
+    assert!(
+        m.status
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("not a valid keyword")
+    );
+}
+
+#[test]
+fn ranges_and_everything_the_filter_shows_can_be_tagged() {
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    // V without a tagged start says how.
+    keys(&mut m, &s, "V");
+    assert!(m.status.error.is_some());
+    keys(&mut m, &s, "j t j j j V");
+    assert_eq!(m.list.tagged.len(), 4);
+    // Ctrl-a tags everything shown; again untags it all.
+    keys(&mut m, &s, "Ctrl-a");
+    assert_eq!(m.list.tagged.len() as u32, m.list.total);
+    keys(&mut m, &s, "Ctrl-a");
+    assert!(m.list.tagged.is_empty());
+    // Under a filter, only its matches.
+    keys(&mut m, &s, "/");
+    type_text(&mut m, &s, "~N");
+    keys(&mut m, &s, "Enter Ctrl-a");
+    let unread = s
+        .count(inbox(&s), Some(&Filter::parse("~N").unwrap()))
+        .unwrap();
+    assert!(unread > 0 && unread < 12);
+    assert_eq!(m.list.tagged.len() as u32, unread);
+    let fx = keys(&mut m, &s, "; n");
+    assert_eq!(only_act(&fx).0.len() as u32, unread);
+}
+
+#[test]
+fn a_thread_is_tagged_and_marked_read_beyond_the_loaded_rows() {
+    use crate::sync::journal::Act;
+    let mut s = generated(3000, NOW - 400 * DAY);
+    let folder = inbox(&s);
+    let mut m = model(&s, (100, 20));
+    let newest = m.list.current().unwrap().clone();
+    // Two old unread replies, thousands of rows below the loaded window.
+    for uid in [9001, 9002] {
+        let mut row = generated_row(0, NOW - 800 * DAY);
+        row.uid = uid;
+        row.thread_id = newest.thread_id;
+        row.flags = flags(0);
+        s.push(folder, row);
+    }
+    m.update(
+        Msg::Engine(
+            0,
+            EngineEvent::FolderChanged {
+                folder: "INBOX".into(),
+            },
+        ),
+        &s,
+    );
+    assert!(!m.list.window.rows.iter().any(|r| r.uid == 9001));
+    keys(&mut m, &s, "T");
+    let expected: std::collections::BTreeSet<u32> = [newest.uid, 9001, 9002].into();
+    assert_eq!(m.list.tagged, expected);
+    let fx = keys(&mut m, &s, "M");
+    let (uids, _, act) = only_act(&fx);
+    let mut uids = uids.clone();
+    uids.sort_unstable();
+    assert_eq!(uids, expected.into_iter().collect::<Vec<_>>());
+    assert!(matches!(act, Act::Flags { add, .. } if add == &vec!["\\Seen".to_string()]));
+}
+
+#[test]
+fn alt_r_marks_every_unread_message_of_the_folder_in_one_action() {
+    let s = generated(3000, NOW - 400 * DAY);
+    let mut m = model(&s, (100, 20));
+    let unread = s
+        .count(inbox(&s), Some(&Filter::parse("~N").unwrap()))
+        .unwrap();
+    assert_eq!(unread, 600);
+    let fx = keys(&mut m, &s, "Alt-r");
+    let (uids, folder, _) = only_act(&fx);
+    assert_eq!((uids.len() as u32, folder), (unread, "INBOX"));
+}
+
+#[test]
+fn u_asks_the_runtime_to_undo() {
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    assert_eq!(keys(&mut m, &s, "u"), vec![Effect::Undo]);
+    m.update(
+        Msg::Note("undone: flags of 1 message(s) restored".into()),
+        &s,
+    );
+    assert_eq!(
+        m.status.note.as_deref(),
+        Some("undone: flags of 1 message(s) restored")
+    );
 }

@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
-use super::{Effect, Focus, Model};
+use super::overlay::Overlay;
+use super::picker::FolderPicker;
+use super::source::Filter;
+use super::{Effect, Focus, Model, Sources, source_of};
 use crate::domain::message::MessageRow;
 use crate::sync::journal::Act;
 
@@ -31,19 +34,18 @@ impl Model {
         vec![row.uid]
     }
 
-    /// `t` tags the cursor row, `T` the rows of its thread that are loaded; again untags.
-    pub(super) fn tag(&mut self, thread: bool) {
-        let Some(row) = self.list.current().cloned() else {
+    /// `t` tags the cursor row, `T` every cached message of its thread; again untags.
+    pub(super) fn tag(&mut self, thread: bool, sources: &dyn Sources) {
+        let (Some(row), Some(folder)) = (self.list.current().cloned(), self.list.folder.as_ref())
+        else {
             return;
         };
-        let uids: Vec<u32> = if thread {
-            self.list
-                .window
-                .rows
-                .iter()
-                .filter(|r| r.thread_id == row.thread_id)
-                .map(|r| r.uid)
-                .collect()
+        let uids = if thread {
+            let found = self.source(sources).thread_uids(folder.id, row.thread_id);
+            let Some(uids) = self.report(found) else {
+                return;
+            };
+            uids
         } else {
             vec![row.uid]
         };
@@ -55,6 +57,60 @@ impl Model {
                 self.list.tagged.insert(uid);
             }
         }
+        self.list.last_tagged = (!untag).then_some(row.uid);
+        self.note_tagged();
+    }
+
+    /// Tags every message between the one tagged last and the cursor, both included.
+    pub(super) fn tag_range(&mut self, sources: &dyn Sources) {
+        let (Some(start), Some(folder)) = (self.list.last_tagged, self.list.folder.as_ref()) else {
+            self.status
+                .error("tag a message first (t), then move and tag the range");
+            return;
+        };
+        let (id, sort, cursor) = (folder.id, self.list.sort, self.list.cursor);
+        let source = self.source(sources);
+        let found = source.index_of(id, sort, self.list.filter.as_ref(), start);
+        let Some(found) = self.report(found) else {
+            return;
+        };
+        let Some(from) = found else {
+            self.status
+                .error("the message tagged last is no longer in the list");
+            return;
+        };
+        let (lo, hi) = (from.min(cursor), from.max(cursor));
+        let uids = source.uids(id, sort, self.list.filter.as_ref(), lo, hi - lo + 1);
+        if let Some(uids) = self.report(uids) {
+            self.list.tagged.extend(uids);
+            self.note_tagged();
+        }
+    }
+
+    /// Tags every message the list shows (the filter's matches, or the whole folder); when
+    /// all are tagged already, untags them.
+    pub(super) fn tag_all(&mut self, sources: &dyn Sources) {
+        let Some(folder) = self.list.folder.as_ref() else {
+            return;
+        };
+        let (id, sort, total) = (folder.id, self.list.sort, self.list.total);
+        let uids = self
+            .source(sources)
+            .uids(id, sort, self.list.filter.as_ref(), 0, total);
+        let Some(uids) = self.report(uids) else {
+            return;
+        };
+        if !uids.is_empty() && uids.iter().all(|uid| self.list.tagged.contains(uid)) {
+            for uid in &uids {
+                self.list.tagged.remove(uid);
+            }
+        } else {
+            self.list.tagged.extend(uids);
+        }
+        self.note_tagged();
+    }
+
+    fn note_tagged(&mut self) {
         self.status.note = Some(format!("{} tagged", self.list.tagged.len()));
     }
 
@@ -115,6 +171,129 @@ impl Model {
             folder,
             uids,
             act,
+        });
+    }
+
+    /// `m` / `c`: the picker, for the open folder's account.
+    pub(super) fn open_picker(&mut self, copy: bool) {
+        let Some((account, folder, _)) = self.target() else {
+            self.status.error("no message to act on");
+            return;
+        };
+        self.overlays
+            .push(Overlay::Picker(FolderPicker::new(copy, account, &folder)));
+    }
+
+    /// The picker chose `to`: move (or copy) the target there.
+    pub(super) fn picked(&mut self, copy: bool, to: String, fx: &mut Vec<Effect>) {
+        if copy {
+            let Some((account, folder, row)) = self.target() else {
+                return;
+            };
+            let uids = self.target_uids(&row);
+            fx.push(Effect::Act {
+                account,
+                folder,
+                uids,
+                act: Act::Copy { to },
+            });
+        } else {
+            self.file_away(Act::Move { to }, fx);
+        }
+    }
+
+    /// The keyword prompt was submitted: words to add (or remove) on the target.
+    pub(super) fn keywords(&mut self, add: bool, text: &str, fx: &mut Vec<Effect>) {
+        let words: Result<Vec<String>, String> = text
+            .split_whitespace()
+            .map(crate::domain::flag_word::imap_flag)
+            .collect();
+        let flags = match words {
+            Ok(flags) if !flags.is_empty() => flags,
+            Ok(_) => {
+                self.apply_to_tagged = false;
+                self.status.error("no keyword given; nothing changed");
+                return;
+            }
+            Err(why) => {
+                self.apply_to_tagged = false;
+                self.status.error(why);
+                return;
+            }
+        };
+        let Some((account, folder, row)) = self.target() else {
+            self.status.error("no message to act on");
+            return;
+        };
+        let uids = self.target_uids(&row);
+        let (add, remove) = if add {
+            (flags, Vec::new())
+        } else {
+            (Vec::new(), flags)
+        };
+        for &uid in &uids {
+            self.note_flags(uid, &add, &remove);
+        }
+        fx.push(Effect::Act {
+            account,
+            folder,
+            uids,
+            act: Act::Flags { add, remove },
+        });
+    }
+
+    /// Marks every cached message of the target's thread read.
+    pub(super) fn mark_thread_read(&mut self, sources: &dyn Sources, fx: &mut Vec<Effect>) {
+        let Some((account, folder, row)) = self.target() else {
+            self.status.error("no message to act on");
+            return;
+        };
+        let Some(id) = self.folders.state(account, &folder).map(|f| f.id) else {
+            return;
+        };
+        let found = source_of(sources, account).thread_uids(id, row.thread_id);
+        if let Some(uids) = self.report_for(account, found) {
+            self.mark_read(account, folder, uids, fx);
+        }
+    }
+
+    /// Marks every unread message of the open folder read (one command for the server).
+    pub(super) fn mark_folder_read(&mut self, sources: &dyn Sources, fx: &mut Vec<Effect>) {
+        let Some(folder) = self.list.folder.clone() else {
+            return;
+        };
+        let unread = Filter {
+            text: String::new(),
+            unread_only: true,
+            flagged_only: false,
+        };
+        let source = source_of(sources, folder.account);
+        let found = source
+            .count(folder.id, Some(&unread))
+            .and_then(|n| source.uids(folder.id, self.list.sort, Some(&unread), 0, n));
+        if let Some(uids) = self.report_for(folder.account, found) {
+            self.mark_read(folder.account, folder.name, uids, fx);
+        }
+    }
+
+    fn mark_read(&mut self, account: usize, folder: String, uids: Vec<u32>, fx: &mut Vec<Effect>) {
+        if uids.is_empty() {
+            self.status.note = Some("nothing unread".into());
+            return;
+        }
+        let seen = ["\\Seen".to_string()];
+        for &uid in &uids {
+            self.note_flags(uid, &seen, &[]);
+        }
+        self.status.note = Some(format!("{} marked read", uids.len()));
+        fx.push(Effect::Act {
+            account,
+            folder,
+            uids,
+            act: Act::Flags {
+                add: seen.to_vec(),
+                remove: Vec::new(),
+            },
         });
     }
 

@@ -68,24 +68,6 @@ fn shipped_keymaps_load_without_problems() {
 }
 
 #[test]
-fn triage_keys_stay_free() {
-    // n, s, d, a, t, T and ; are bound; m, c and u wait for their actions.
-    for name in crate::config::BUILTIN_KEYMAPS {
-        let keymap = builtin(name);
-        for context in Context::ALL {
-            for (keys, action) in keymap.bindings(context) {
-                assert!(
-                    !["m", "c", "u"].contains(&keys.as_str()),
-                    "{name}: [{}] {keys} = {}",
-                    context.name(),
-                    action.name()
-                );
-            }
-        }
-    }
-}
-
-#[test]
 fn ux_default_keys() {
     let k = builtin("default");
     let cases = [
@@ -114,6 +96,20 @@ fn ux_default_keys() {
         (Context::List, "Z", Action::ToggleThreads),
         (Context::Reader, "j", Action::ScrollDown),
         (Context::Reader, "k", Action::ScrollUp),
+        // Triage (UX.md): the same keys in the list and the reader.
+        (Context::List, "n", Action::ToggleRead),
+        (Context::List, "s", Action::ToggleFlagged),
+        (Context::List, "d", Action::Delete),
+        (Context::List, "a", Action::Archive),
+        (Context::List, "m", Action::MoveTo),
+        (Context::Reader, "m", Action::MoveTo),
+        (Context::List, "c", Action::CopyTo),
+        (Context::Reader, "c", Action::CopyTo),
+        (Context::List, "u", Action::Undo),
+        (Context::Reader, "u", Action::Undo),
+        (Context::List, "t", Action::Tag),
+        (Context::List, "T", Action::TagThread),
+        (Context::List, ";", Action::ApplyToTagged),
     ];
     for (context, keys, expected) in cases {
         assert_eq!(

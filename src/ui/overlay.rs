@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, Clear};
 use super::format::size;
 use super::text::{display_width, fit, safe};
 use crate::app::action::Action;
+use crate::app::picker::FolderPicker;
 use crate::app::{Model, Overlay};
 use crate::keymap::Context;
 use crate::theme::{Theme, scopes};
@@ -104,8 +105,64 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame) {
                 }
             }
         }
+        Overlay::Picker(picker) => picker_popup(model, picker, theme, screen, frame),
         // Drawn on the status line.
-        Overlay::Command(_) | Overlay::Filter { .. } => {}
+        Overlay::Command(_) | Overlay::Filter { .. } | Overlay::Keyword { .. } => {}
+    }
+}
+
+/// Most folders the picker lists at once.
+const PICKER_ROWS: usize = 12;
+
+/// The query line, then the matching folders with the selected one highlighted.
+fn picker_popup(
+    model: &Model,
+    picker: &FolderPicker,
+    theme: &Theme,
+    screen: Rect,
+    frame: &mut Frame,
+) {
+    let matches = picker.matches(&model.folders);
+    let mut lines = vec![Line::from(vec![
+        Span::styled(" > ", theme.style(scopes::OVERLAY_KEY)),
+        Span::styled(
+            safe(&picker.input.text, 200),
+            theme.style(scopes::COMMAND_LINE),
+        ),
+    ])];
+    let first = picker.selected.saturating_sub(PICKER_ROWS - 1);
+    for (i, name) in matches.iter().enumerate().skip(first).take(PICKER_ROWS) {
+        let scope = if i == picker.selected {
+            scopes::OVERLAY_SELECTED
+        } else {
+            scopes::OVERLAY
+        };
+        lines.push(Line::from(Span::styled(
+            format!(" {}", safe(name, 200)),
+            theme.style(scope),
+        )));
+    }
+    if matches.is_empty() {
+        lines.push(Line::from(Span::styled(
+            " no folder matches",
+            theme.style(scopes::STATUS_HINT),
+        )));
+    }
+    let title = if picker.copy {
+        " Copy to  (type to narrow, Enter picks, Esc cancels) "
+    } else {
+        " Move to  (type to narrow, Enter picks, Esc cancels) "
+    };
+    let area = popup(frame, theme, screen, title, 60, &lines, 0);
+    let before: String = picker
+        .input
+        .text
+        .chars()
+        .take(picker.input.cursor)
+        .collect();
+    let x = area.x + 1 + (3 + display_width(&before)) as u16;
+    if x < area.right().saturating_sub(1) {
+        frame.set_cursor_position(Position::new(x, area.y + 1));
     }
 }
 

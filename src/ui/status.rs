@@ -27,6 +27,15 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
             input,
             Some(format!("  {} matching", count(model.list.total))),
         )),
+        Overlay::Keyword { add, input } => Some((
+            if *add {
+                "Add keywords: "
+            } else {
+                "Remove keywords: "
+            },
+            input,
+            Some("  (space-separated; Enter applies, Esc cancels)".to_string()),
+        )),
         _ => None,
     });
     if let Some((prompt, input, info)) = input {
@@ -47,7 +56,8 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
             .buffer_mut()
             .set_line(area.x, area.y, &line, area.width);
         let before: String = text.chars().take(input.cursor).collect();
-        let x = area.x + (1 + display_width(&before)).min(width.saturating_sub(1)) as u16;
+        let x = area.x
+            + (display_width(prompt) + display_width(&before)).min(width.saturating_sub(1)) as u16;
         frame.set_cursor_position(Position::new(x, area.y));
         return;
     }

@@ -101,6 +101,17 @@ fn reader_with_attachments_and_picker() {
 }
 
 #[test]
+fn move_picker_and_keyword_prompt() {
+    let (s, mut m) = at((100, 24), "m");
+    type_text(&mut m, &s, "li");
+    let picker = draw(&m);
+    keys(&mut m, &s, "Esc +");
+    type_text(&mut m, &s, "Work");
+    let prompt = draw(&m);
+    insta::assert_snapshot!(format!("{}\n{}", picker.backend(), prompt.backend()));
+}
+
+#[test]
 fn help_overlay() {
     let (_, m) = at((100, 50), "?");
     insta::assert_snapshot!(draw(&m).backend());
