@@ -13,6 +13,9 @@ password_command = "pass show mail/work"   # run through `sh -c`, first line of 
 # tls_verify = false        # explicit per-account opt-out of certificate verification (default true)
 # idle_refresh_secs = 540   # re-issue IDLE this often (default 9 min)
 # auth = "auto"             # optional "auto" | "login" | "plain" | "xoauth2" | "oauthbearer"
+# trash = "Deleted Items"   # where d moves mail (default: the server's \Trash folder)
+# archive = "Archive"       # where a moves mail (default: the server's \Archive folder)
+# delete = "expunge"        # d removes for good instead of moving to the Trash (default "trash")
 
 [ui]
 keymap = "default"          # or "vim", or a path
@@ -51,13 +54,37 @@ mod tests {
             account.password,
             Some(PasswordSource::Command("pass show mail/work".into()))
         );
+        assert_eq!(account.filing, crate::config::Filing::default());
+    }
+
+    #[test]
+    fn filing_keys_name_the_folders_and_reject_unknown_words() {
+        let base = EXAMPLE_CONFIG.replace(
+            "# auth = ",
+            "trash = \"Bin\"\narchive = \"Old\"\ndelete = \"expunge\"\n# auth = ",
+        );
+        let config = Config::parse(&base, Path::new("/c/config.toml")).unwrap();
+        let filing = &config.accounts[0].filing;
+        assert_eq!(filing.trash.as_deref(), Some("Bin"));
+        assert_eq!(filing.archive.as_deref(), Some("Old"));
+        assert!(filing.delete_expunges);
+        let bad = base.replace("delete = \"expunge\"", "delete = \"shred\"");
+        let err = Config::parse(&bad, Path::new("/c/config.toml")).unwrap_err();
+        assert!(err.to_string().contains("delete"), "{err}");
     }
 
     #[test]
     fn commented_options_parse_when_uncommented() {
         // password/oauth_token_command/ca_file need context (one credential, a real file); the
         // rest must work as written once the `# ` is removed.
-        for key in ["tls_verify", "idle_refresh_secs", "auth"] {
+        for key in [
+            "tls_verify",
+            "idle_refresh_secs",
+            "auth",
+            "trash",
+            "archive",
+            "delete",
+        ] {
             let commented = format!("\n# {key} = ");
             assert!(EXAMPLE_CONFIG.contains(&commented), "{key}");
             let text = EXAMPLE_CONFIG.replace(&commented, &format!("\n{key} = "));
