@@ -252,3 +252,65 @@ fn delete_moves_the_message_to_the_trash_on_screen_and_on_the_server() {
     tmux.keys(&["Q"]);
     assert!(tmux.exited());
 }
+
+/// Polls the server (another client) until `check` holds, for up to 10 s.
+fn server_eventually(mut check: impl FnMut() -> bool) -> bool {
+    for _ in 0..100 {
+        if check() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    false
+}
+
+fn count_on_server(server: &TestDovecot, folder: &str) -> usize {
+    let mut raw = server.raw_login(server.user());
+    raw.examine(folder).unwrap();
+    raw.uid_search_all().unwrap().len()
+}
+
+#[test]
+fn move_through_the_folder_picker_then_undo_it() {
+    let server = TestDovecot::start();
+    server.seed_maildir(
+        server.user(),
+        "INBOX",
+        [
+            SeedMessage::text(1, "Stays here", "x"),
+            SeedMessage::text(2, "File me away", "x"),
+        ],
+    );
+    let tern = Tern::new(&server);
+    let tmux = tern.open(server.imap_port());
+    tmux.wait_until("online with both messages", |s| {
+        s.contains("File me away") && s.contains("Stays here") && s.contains("online")
+    });
+    // The cursor is on "File me away" (same date, higher UID first).
+    tmux.keys(&["m"]);
+    tmux.wait_for("Move to");
+    tmux.keys(&["a", "r", "c", "Enter"]);
+    tmux.wait_until("the message left the list", |s| {
+        !s.contains("File me away") && !s.contains("Move to")
+    });
+    assert!(
+        server_eventually(|| count_on_server(&server, "Archive") == 1),
+        "moved on the server:\n{}",
+        tmux.screen()
+    );
+    assert_eq!(count_on_server(&server, "INBOX"), 1);
+
+    tmux.keys(&["u"]);
+    tmux.wait_until("back in the list, and said so", |s| {
+        s.contains("File me away") && s.contains("undone")
+    });
+    assert!(
+        server_eventually(
+            || count_on_server(&server, "INBOX") == 2 && count_on_server(&server, "Archive") == 0
+        ),
+        "moved back on the server:\n{}",
+        tmux.screen()
+    );
+    tmux.keys(&["Q"]);
+    assert!(tmux.exited());
+}

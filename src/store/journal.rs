@@ -31,6 +31,9 @@ pub enum JournalOp {
         to: String,
         copy: bool,
         placeholders: Vec<(u32, u32)>,
+        /// Once done: the UIDVALIDITY of `to` that came with COPYUID, and `placeholders`
+        /// then pair each source UID with its real UID there (what an undo moves back).
+        landed_in: Option<u32>,
     },
     /// `\Deleted` and UID EXPUNGE of exactly these messages.
     Expunge,
@@ -65,15 +68,17 @@ fn encode(op: &JournalOp) -> (&'static str, String) {
             to,
             copy,
             placeholders,
+            landed_in,
         } => {
             let pairs: Vec<String> = placeholders
                 .iter()
                 .map(|(a, b)| format!("{a}={b}"))
                 .collect();
-            (
-                if *copy { "copy" } else { "move" },
-                format!("{to}\n{}", pairs.join(" ")),
-            )
+            let mut argument = format!("{to}\n{}", pairs.join(" "));
+            if let Some(validity) = landed_in {
+                argument.push_str(&format!("\n{validity}"));
+            }
+            (if *copy { "copy" } else { "move" }, argument)
         }
         JournalOp::Expunge => ("expunge", String::new()),
         JournalOp::Flags { add, remove } => {
@@ -90,7 +95,11 @@ fn encode(op: &JournalOp) -> (&'static str, String) {
 fn decode(action: &str, argument: &str) -> Option<JournalOp> {
     match action {
         "move" | "copy" => {
-            let (to, pairs) = argument.split_once('\n')?;
+            let (to, rest) = argument.split_once('\n')?;
+            let (pairs, landed_in) = match rest.split_once('\n') {
+                Some((pairs, validity)) => (pairs, Some(validity.parse().ok()?)),
+                None => (rest, None),
+            };
             let placeholders = pairs
                 .split_whitespace()
                 .map(|pair| {
@@ -102,6 +111,7 @@ fn decode(action: &str, argument: &str) -> Option<JournalOp> {
                 to: to.to_string(),
                 copy: action == "copy",
                 placeholders,
+                landed_in,
             })
         }
         "expunge" => Some(JournalOp::Expunge),
@@ -237,6 +247,7 @@ impl WriteTx<'_> {
                 to: to.to_string(),
                 copy,
                 placeholders,
+                landed_in: None,
             },
         )
     }
@@ -254,15 +265,26 @@ impl WriteTx<'_> {
     }
 
     /// The server confirmed a move or copy: placeholders take the real UIDs (COPYUID
-    /// pairs, source -> destination); without them the placeholders go and the next sync
-    /// of the target brings the messages.
-    pub fn journal_moved(&mut self, entry: &JournalEntry, copied: &[(u32, u32)]) -> Result<()> {
+    /// pairs, source -> destination, in `landed_in`); without them the placeholders go and
+    /// the next sync of the target brings the messages.
+    pub fn journal_moved(
+        &mut self,
+        entry: &JournalEntry,
+        copied: &[(u32, u32)],
+        landed_in: Option<u32>,
+    ) -> Result<()> {
         if let JournalOp::Move {
             to, placeholders, ..
         } = &entry.op
             && let Some(target) = self.folder(to)?
             && let Some(validity) = target.uidvalidity
         {
+            // UIDs from another UIDVALIDITY than the cached one name nothing here.
+            let copied = if landed_in == Some(validity) {
+                copied
+            } else {
+                &[]
+            };
             for &(source, placeholder) in placeholders {
                 let real = copied.iter().find(|(s, _)| *s == source).map(|(_, d)| *d);
                 let taken = match real {
@@ -287,11 +309,12 @@ impl WriteTx<'_> {
             self.refresh_counts(target.id)?;
         }
         if let JournalOp::Move { to, copy, .. } = &entry.op {
-            // Remember where each message went (for undo); unknown ones are left out.
+            // Remember where each message went (for undo).
             let landed = JournalOp::Move {
                 to: to.clone(),
                 copy: *copy,
                 placeholders: copied.to_vec(),
+                landed_in,
             };
             self.sql()
                 .prepare_cached("UPDATE journal SET argument = ?2 WHERE id = ?1")?
@@ -454,7 +477,7 @@ impl WriteTx<'_> {
             && matches!(entry.op, JournalOp::Move { .. })
         {
             // Placeholders go; the source rows come back with the next sync's UID check.
-            self.journal_moved(&entry, &[])?;
+            self.journal_moved(&entry, &[], None)?;
             self.forget_modseq(entry.folder_id)?;
             return self.set_state(id, "failed");
         }
@@ -600,6 +623,29 @@ mod tests {
         let id = pending[0].id;
         store.write(move |tx| tx.journal_done(id)).unwrap();
         assert_eq!(store.reader().unwrap().journal_count().unwrap(), 0);
+    }
+
+    #[test]
+    fn move_arguments_round_trip_with_and_without_where_they_landed() {
+        for landed_in in [None, Some(1_700_000_000)] {
+            let op = JournalOp::Move {
+                to: "Lists/a b".into(),
+                copy: false,
+                placeholders: vec![(4, 0xF000_0001), (9, 0xF000_0002)],
+                landed_in,
+            };
+            let (action, argument) = encode(&op);
+            assert_eq!(decode(action, &argument), Some(op));
+        }
+        // Entries written before `landed_in` existed still read.
+        assert!(matches!(
+            decode("move", "Archive\n4=9"),
+            Some(JournalOp::Move {
+                landed_in: None,
+                ..
+            })
+        ));
+        assert_eq!(decode("move", "Archive\n4=9\nnot-a-number"), None);
     }
 
     #[test]

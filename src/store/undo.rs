@@ -23,6 +23,7 @@ impl WriteTx<'_> {
                 to,
                 copy,
                 placeholders,
+                ..
             } => {
                 let mut back = Vec::new();
                 if let Some(target) = self.folder(to)?

@@ -7,7 +7,7 @@ use super::undo::Undo;
 use crate::bus::{EngineEvent, EventSender};
 use crate::config::Filing;
 use crate::domain::uidset::UidSet;
-use crate::imap::{ErrorKind, ImapClient, ImapError, StoreMode};
+use crate::imap::{CopyResult, ErrorKind, ImapClient, ImapError, StoreMode};
 use crate::store::{JournalEntry, JournalOp, PLACEHOLDER_BASE, Store, StoreError};
 
 /// A user action on messages, as the CLI and the UI ask for it.
@@ -174,7 +174,10 @@ pub async fn replay(client: &mut ImapClient, store: &Store, events: &EventSender
             Ok(copied) => {
                 let done = entry.clone();
                 store
-                    .write_async(move |tx| tx.journal_moved(&done, &copied))
+                    .write_async(move |tx| match copied {
+                        Some(c) => tx.journal_moved(&done, &c.pairs(), Some(c.uid_validity)),
+                        None => tx.journal_moved(&done, &[], None),
+                    })
                     .await?;
                 sent += 1;
             }
@@ -198,12 +201,12 @@ pub async fn replay(client: &mut ImapClient, store: &Store, events: &EventSender
     Ok(sent)
 }
 
-/// Sends one entry; for a move or copy, returns the COPYUID pairs (source, destination).
+/// Sends one entry; for a move or copy, returns what COPYUID said.
 async fn send(
     client: &mut ImapClient,
     store: &Store,
     entry: &JournalEntry,
-) -> Result<Vec<(u32, u32)>> {
+) -> Result<Option<CopyResult>> {
     if client.selected() != Some((entry.folder.as_str(), false)) {
         let mut updates = Vec::new();
         let info = client
@@ -225,7 +228,7 @@ async fn send(
     let uids = entry.uids.to_string();
     // Pushes during the STORE are applied too; the journal still shields our own UIDs.
     let mut updates = Vec::new();
-    let mut copied = Vec::new();
+    let mut copied = None;
     match &entry.op {
         JournalOp::Flags { add, remove } => {
             if !add.is_empty() {
@@ -247,7 +250,7 @@ async fn send(
             } else {
                 client.uid_move(&uids, to, &mut |u| updates.push(u)).await?
             };
-            copied = result.map(|r| r.pairs()).unwrap_or_default();
+            copied = result;
         }
         JournalOp::Expunge => {
             let deleted = ["\\Deleted".to_string()];

@@ -109,6 +109,7 @@ fn undo_entry(tx: &mut WriteTx<'_>, id: i64) -> Result<Undone> {
         to,
         copy,
         placeholders,
+        landed_in,
     } = &entry.op
     else {
         return refuse("the messages were removed for good");
@@ -121,7 +122,14 @@ fn undo_entry(tx: &mut WriteTx<'_>, id: i64) -> Result<Undone> {
     if landed.is_empty() {
         return refuse("the server did not say where the messages went (no UIDPLUS)");
     }
-    let (target_id, target_validity) = synced(tx, to)?;
+    // The target need not be synced: COPYUID named its UIDVALIDITY.
+    let target = tx
+        .folder(to)?
+        .ok_or_else(|| SyncError::Undo(format!("{to} is gone")))?;
+    let Some(target_validity) = landed_in.or(target.uidvalidity) else {
+        return refuse("the server did not say where the messages went (no UIDPLUS)");
+    };
+    let target_id = target.id;
     let (redo, summary) = if *copy {
         tx.journal_expunge(target_id, target_validity, &landed)?;
         (None, format!("undone: the copies in {to} are removed"))
