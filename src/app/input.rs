@@ -159,7 +159,7 @@ impl Model {
     }
 
     /// `:` commands: an action name (`:sync_now`), or `q`, `messages`, `folder NAME`,
-    /// `filter TEXT`.
+    /// `filter TEXT`, `move NAME`, `copy NAME`, `keyword +ADD -REMOVE`.
     fn command(&mut self, line: &str, sources: &dyn Sources, fx: &mut Vec<Effect>) {
         let line = line.trim();
         let (name, arg) = match line.split_once(' ') {
@@ -174,6 +174,20 @@ impl Model {
                 self.select_folder(self.account, arg, sources, fx);
             }
             "filter" => self.set_filter(Filter::parse(arg), sources),
+            "move" | "copy" if !arg.is_empty() => {
+                if self.folders.state(self.account, arg).is_some() {
+                    self.picked(name == "copy", arg.to_string(), fx);
+                } else {
+                    self.status.error(format!("no folder {arg}"));
+                }
+            }
+            "keyword" | "keywords" if !arg.is_empty() => {
+                let (add, remove): (Vec<&str>, Vec<&str>) =
+                    arg.split_whitespace().partition(|w| !w.starts_with('-'));
+                let add: Vec<&str> = add.iter().map(|w| w.trim_start_matches('+')).collect();
+                let remove: Vec<&str> = remove.iter().map(|w| &w[1..]).collect();
+                self.keyword_change(&add.join(" "), &remove.join(" "), fx);
+            }
             _ => match Action::from_name(name) {
                 Some(action) => self.action(action, sources, fx),
                 None => self

@@ -1201,6 +1201,36 @@ fn alt_r_marks_every_unread_message_of_the_folder_in_one_action() {
 }
 
 #[test]
+fn colon_commands_move_copy_and_change_keywords() {
+    use crate::sync::journal::Act;
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    keys(&mut m, &s, ":");
+    type_text(&mut m, &s, "copy Archive");
+    let fx = keys(&mut m, &s, "Enter");
+    assert_eq!(
+        only_act(&fx).2,
+        &Act::Copy {
+            to: "Archive".into()
+        }
+    );
+    keys(&mut m, &s, ":");
+    type_text(&mut m, &s, "keyword +Work -$Junk");
+    let fx = keys(&mut m, &s, "Enter");
+    assert_eq!(
+        only_act(&fx).2,
+        &Act::Flags {
+            add: vec!["Work".into()],
+            remove: vec!["$Junk".into()]
+        }
+    );
+    keys(&mut m, &s, ":");
+    type_text(&mut m, &s, "move Nowhere");
+    assert!(keys(&mut m, &s, "Enter").is_empty());
+    assert_eq!(m.status.error.as_deref(), Some("no folder Nowhere"));
+}
+
+#[test]
 fn u_asks_the_runtime_to_undo() {
     let s = source();
     let mut m = model(&s, (100, 30));

@@ -204,20 +204,30 @@ impl Model {
 
     /// The keyword prompt was submitted: words to add (or remove) on the target.
     pub(super) fn keywords(&mut self, add: bool, text: &str, fx: &mut Vec<Effect>) {
-        let words: Result<Vec<String>, String> = text
-            .split_whitespace()
-            .map(crate::domain::flag_word::imap_flag)
-            .collect();
-        let flags = match words {
-            Ok(flags) if !flags.is_empty() => flags,
-            Ok(_) => {
-                self.apply_to_tagged = false;
-                self.status.error("no keyword given; nothing changed");
-                return;
-            }
-            Err(why) => {
+        if add {
+            self.keyword_change(text, "", fx);
+        } else {
+            self.keyword_change("", text, fx);
+        }
+    }
+
+    /// Adds and removes the flags named by the space-separated words on the target.
+    pub(super) fn keyword_change(&mut self, add: &str, remove: &str, fx: &mut Vec<Effect>) {
+        let parse = |text: &str| -> Result<Vec<String>, String> {
+            text.split_whitespace()
+                .map(crate::domain::flag_word::imap_flag)
+                .collect()
+        };
+        let (add, remove) = match (parse(add), parse(remove)) {
+            (Ok(add), Ok(remove)) if !add.is_empty() || !remove.is_empty() => (add, remove),
+            (Err(why), _) | (_, Err(why)) => {
                 self.apply_to_tagged = false;
                 self.status.error(why);
+                return;
+            }
+            _ => {
+                self.apply_to_tagged = false;
+                self.status.error("no keyword given; nothing changed");
                 return;
             }
         };
@@ -226,11 +236,6 @@ impl Model {
             return;
         };
         let uids = self.target_uids(&row);
-        let (add, remove) = if add {
-            (flags, Vec::new())
-        } else {
-            (Vec::new(), flags)
-        };
         for &uid in &uids {
             self.note_flags(uid, &add, &remove);
         }

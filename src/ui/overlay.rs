@@ -213,7 +213,11 @@ fn help_lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
         theme.style(scopes::OVERLAY_TITLE),
     )));
     lines.push(Line::from(Span::styled(
-        "  any action name above, q, messages, folder NAME, filter TEXT",
+        "  any action name above, q, messages, folder NAME, filter TEXT,",
+        theme.style(scopes::OVERLAY),
+    )));
+    lines.push(Line::from(Span::styled(
+        "  move NAME, copy NAME, keyword +ADD -REMOVE",
         theme.style(scopes::OVERLAY),
     )));
     lines
