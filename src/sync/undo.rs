@@ -101,7 +101,11 @@ fn undo_entry(tx: &mut WriteTx<'_>, id: i64) -> Result<Undone> {
                 needs_sync: !restored,
             });
         }
-        "sending" => return refuse("it is being sent to the server; try again in a moment"),
+        // It may have reached the server (a connection can drop before the OK): only a
+        // confirmed action can be reversed safely.
+        "sending" => {
+            return refuse("it was sent and the server has not confirmed it yet; try again then");
+        }
         "failed" => return refuse("the server refused it, so nothing changed"),
         _ => {}
     }
