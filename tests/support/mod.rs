@@ -5,10 +5,12 @@
 
 pub mod corpus;
 pub mod dovecot;
+pub mod proxy;
 pub mod raw_imap;
 pub mod tmux;
 
 pub use corpus::{Corpus, SeedMessage};
 pub use dovecot::{DovecotOptions, TestDovecot};
+pub use proxy::{Mode as ProxyMode, Proxy};
 pub use raw_imap::RawImap;
 pub use tmux::Tmux;
