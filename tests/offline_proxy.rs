@@ -561,7 +561,6 @@ fn a_permanent_delete_killed_before_the_ok_removes_only_that_message() {
 /// Without MOVE, a move is UID COPY + `\Deleted` + UID EXPUNGE. Killed after the server
 /// ran the COPY but before tern heard of it, the replay must not copy a second time.
 #[test]
-#[ignore = "src bug: the replay resends UID COPY after a lost reply (src/sync/journal.rs send -> ImapClient::uid_move fallback), so the message lands twice"]
 fn a_move_without_the_move_extension_killed_after_the_copy_lands_exactly_once() {
     let (_server, _tern, after) = killed_before_the_ok_on(
         DovecotOptions::default().without_caps(&["MOVE"]),
@@ -590,7 +589,6 @@ fn a_move_without_the_move_extension_killed_after_the_copy_lands_exactly_once() 
 
 /// A copy killed after the server ran it: the replay must not make a second copy.
 #[test]
-#[ignore = "src bug: the replay resends UID COPY after a lost reply (src/sync/journal.rs send), so the copy lands twice"]
 fn a_copy_killed_before_the_ok_lands_exactly_once() {
     let (_server, _tern, after) =
         killed_before_the_ok("UID COPY", &["copy", "3", "--to", "Archive"], |s| {
@@ -610,7 +608,6 @@ fn a_copy_killed_before_the_ok_lands_exactly_once() {
 /// EXPUNGE and marks them again after it. Killed before the EXPUNGE's reply, the other
 /// message's mark (set by another client) must survive the restart.
 #[test]
-#[ignore = "src bug: ImapClient::uid_expunge (no UIDPLUS) keeps the unmarked bystanders only in memory; a kill before the re-mark loses their \\Deleted"]
 fn a_permanent_delete_without_uidplus_killed_mid_expunge_keeps_other_deleted_marks() {
     let (_server, _tern, after) = killed_before_the_ok_on(
         DovecotOptions::default().without_caps(&["UIDPLUS"]),

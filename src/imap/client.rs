@@ -722,12 +722,22 @@ impl ImapClient {
             self.run(body, sink).await?;
             return Ok(());
         }
+        let bystanders = self.deleted_bystanders(uids, sink).await?;
+        self.expunge_sparing(&bystanders, sink).await
+    }
+
+    /// Messages marked \Deleted other than `uids`: what a plain EXPUNGE must spare.
+    pub async fn deleted_bystanders(&mut self, uids: &str, sink: Sink<'_>) -> Result<UidSet> {
         let targets = expand_uid_text(uids)?;
         let deleted = self.uid_search(SearchQuery::Deleted, sink).await?;
-        let bystanders: UidSet = deleted
+        Ok(deleted
             .into_iter()
             .filter(|uid| !targets.contains(*uid))
-            .collect();
+            .collect())
+    }
+
+    /// A plain EXPUNGE with `bystanders` unmarked for its duration and marked again after.
+    pub async fn expunge_sparing(&mut self, bystanders: &UidSet, sink: Sink<'_>) -> Result<()> {
         let deleted_flag = ["\\Deleted".to_string()];
         if !bystanders.is_empty() {
             self.uid_store(

@@ -34,9 +34,18 @@ pub enum JournalOp {
         /// Once done: the UIDVALIDITY of `to` that came with COPYUID, and `placeholders`
         /// then pair each source UID with its real UID there (what an undo moves back).
         landed_in: Option<u32>,
+        /// UIDNEXT of `to` just before a COPY was first sent: if its OK never came, what
+        /// arrived from there on may already be our copies (checked before copying again).
+        sent_uidnext: Option<u32>,
+        /// As for `Expunge`, when a move is COPY + EXPUNGE (no MOVE, no UIDPLUS).
+        spare: UidSet,
     },
     /// `\Deleted` and UID EXPUNGE of exactly these messages.
-    Expunge,
+    Expunge {
+        /// Other messages marked `\Deleted` that a plain EXPUNGE (no UIDPLUS) must spare:
+        /// written down before they are unmarked, so a crash cannot lose their mark.
+        spare: UidSet,
+    },
 }
 
 /// One flag an action really added to (or removed from) these messages.
@@ -69,18 +78,28 @@ fn encode(op: &JournalOp) -> (&'static str, String) {
             copy,
             placeholders,
             landed_in,
+            sent_uidnext,
+            spare,
         } => {
             let pairs: Vec<String> = placeholders
                 .iter()
                 .map(|(a, b)| format!("{a}={b}"))
                 .collect();
+            let mut notes: Vec<String> = [("landed", landed_in), ("uidnext", sent_uidnext)]
+                .into_iter()
+                .filter_map(|(key, value)| value.map(|v| format!("{key}={v}")))
+                .collect();
+            if !spare.is_empty() {
+                notes.push(format!("spare={spare}"));
+            }
             let mut argument = format!("{to}\n{}", pairs.join(" "));
-            if let Some(validity) = landed_in {
-                argument.push_str(&format!("\n{validity}"));
+            if !notes.is_empty() {
+                argument.push_str(&format!("\n{}", notes.join(" ")));
             }
             (if *copy { "copy" } else { "move" }, argument)
         }
-        JournalOp::Expunge => ("expunge", String::new()),
+        JournalOp::Expunge { spare } if spare.is_empty() => ("expunge", String::new()),
+        JournalOp::Expunge { spare } => ("expunge", format!("spare={spare}")),
         JournalOp::Flags { add, remove } => {
             let words: Vec<String> = add
                 .iter()
@@ -96,10 +115,7 @@ fn decode(action: &str, argument: &str) -> Option<JournalOp> {
     match action {
         "move" | "copy" => {
             let (to, rest) = argument.split_once('\n')?;
-            let (pairs, landed_in) = match rest.split_once('\n') {
-                Some((pairs, validity)) => (pairs, Some(validity.parse().ok()?)),
-                None => (rest, None),
-            };
+            let (pairs, notes) = rest.split_once('\n').unwrap_or((rest, ""));
             let placeholders = pairs
                 .split_whitespace()
                 .map(|pair| {
@@ -107,14 +123,32 @@ fn decode(action: &str, argument: &str) -> Option<JournalOp> {
                     Some((a.parse().ok()?, b.parse().ok()?))
                 })
                 .collect::<Option<Vec<(u32, u32)>>>()?;
+            let (mut landed_in, mut sent_uidnext, mut spare) = (None, None, UidSet::new());
+            for note in notes.split_whitespace() {
+                match note.split_once('=')? {
+                    ("landed", v) => landed_in = Some(v.parse().ok()?),
+                    ("uidnext", v) => sent_uidnext = Some(v.parse().ok()?),
+                    ("spare", v) => spare = parse_uids(v)?,
+                    _ => return None,
+                }
+            }
             Some(JournalOp::Move {
                 to: to.to_string(),
                 copy: action == "copy",
                 placeholders,
                 landed_in,
+                sent_uidnext,
+                spare,
             })
         }
-        "expunge" => Some(JournalOp::Expunge),
+        "expunge" => {
+            let spare = match argument.strip_prefix("spare=") {
+                Some(set) => parse_uids(set)?,
+                None if argument.is_empty() => UidSet::new(),
+                None => return None,
+            };
+            Some(JournalOp::Expunge { spare })
+        }
         "flags" => {
             let mut add = Vec::new();
             let mut remove = Vec::new();
@@ -248,6 +282,8 @@ impl WriteTx<'_> {
                 copy,
                 placeholders,
                 landed_in: None,
+                sent_uidnext: None,
+                spare: UidSet::new(),
             },
         )
     }
@@ -261,7 +297,14 @@ impl WriteTx<'_> {
     ) -> Result<i64> {
         self.remove_uids(folder, uidvalidity, uids)?;
         self.refresh_counts(folder)?;
-        self.insert_entry(folder, uidvalidity, uids, &JournalOp::Expunge)
+        self.insert_entry(
+            folder,
+            uidvalidity,
+            uids,
+            &JournalOp::Expunge {
+                spare: UidSet::new(),
+            },
+        )
     }
 
     /// The server confirmed a move or copy: placeholders take the real UIDs (COPYUID
@@ -315,10 +358,10 @@ impl WriteTx<'_> {
                 copy: *copy,
                 placeholders: copied.to_vec(),
                 landed_in,
+                sent_uidnext: None,
+                spare: UidSet::new(),
             };
-            self.sql()
-                .prepare_cached("UPDATE journal SET argument = ?2 WHERE id = ?1")?
-                .execute(params![entry.id, encode(&landed).1])?;
+            self.journal_note(entry.id, &landed)?;
         }
         self.journal_done(entry.id)
     }
@@ -449,6 +492,14 @@ impl WriteTx<'_> {
                 },
             )
             .collect()
+    }
+
+    /// Rewrites what the entry remembers (its kind stays): notes taken while sending it.
+    pub fn journal_note(&mut self, id: i64, op: &JournalOp) -> Result<()> {
+        self.sql()
+            .prepare_cached("UPDATE journal SET argument = ?2 WHERE id = ?1")?
+            .execute(params![id, encode(op).1])?;
+        Ok(())
     }
 
     /// The entry is on its way to the server: from now on it can no longer be cancelled,
@@ -626,26 +677,41 @@ mod tests {
     }
 
     #[test]
-    fn move_arguments_round_trip_with_and_without_where_they_landed() {
-        for landed_in in [None, Some(1_700_000_000)] {
+    fn journal_arguments_round_trip_with_their_notes() {
+        let spared: UidSet = [2, 3, 8].into_iter().collect();
+        for (landed_in, sent_uidnext, spare) in [
+            (None, None, UidSet::new()),
+            (Some(1_700_000_000), None, UidSet::new()),
+            (None, Some(7), spared.clone()),
+        ] {
             let op = JournalOp::Move {
                 to: "Lists/a b".into(),
                 copy: false,
                 placeholders: vec![(4, 0xF000_0001), (9, 0xF000_0002)],
                 landed_in,
+                sent_uidnext,
+                spare,
             };
             let (action, argument) = encode(&op);
             assert_eq!(decode(action, &argument), Some(op));
         }
-        // Entries written before `landed_in` existed still read.
+        for spare in [UidSet::new(), spared] {
+            let op = JournalOp::Expunge { spare };
+            let (action, argument) = encode(&op);
+            assert_eq!(decode(action, &argument), Some(op));
+        }
         assert!(matches!(
             decode("move", "Archive\n4=9"),
             Some(JournalOp::Move {
                 landed_in: None,
+                sent_uidnext: None,
                 ..
             })
         ));
-        assert_eq!(decode("move", "Archive\n4=9\nnot-a-number"), None);
+        // Anything this build does not know is refused, not guessed.
+        assert_eq!(decode("move", "Archive\n4=9\nlanded=x"), None);
+        assert_eq!(decode("move", "Archive\n4=9\nwhat=1"), None);
+        assert_eq!(decode("expunge", "junk"), None);
     }
 
     #[test]

@@ -48,7 +48,7 @@ impl WriteTx<'_> {
                     }
                 }
             }
-            JournalOp::Expunge => restored_all = false,
+            JournalOp::Expunge { .. } => restored_all = false,
         }
         if !restored_all {
             self.sql()

@@ -1,14 +1,13 @@
 //! User actions: recorded locally (cache + journal, one transaction) so they show at once
 //! and survive being offline or killed, then replayed to the server in order.
 
-use super::apply::apply_updates;
 use super::error::Result;
 use super::undo::Undo;
 use crate::bus::{EngineEvent, EventSender};
 use crate::config::Filing;
 use crate::domain::uidset::UidSet;
-use crate::imap::{CopyResult, ErrorKind, ImapClient, ImapError, StoreMode};
-use crate::store::{JournalEntry, JournalOp, PLACEHOLDER_BASE, Store, StoreError};
+use crate::imap::ImapClient;
+use crate::store::{JournalOp, PLACEHOLDER_BASE, Store, StoreError};
 
 /// A user action on messages, as the CLI and the UI ask for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,12 +169,12 @@ pub async fn replay(client: &mut ImapClient, store: &Store, events: &EventSender
         let id = entry.id;
         // From here on an undo reverses the action instead of cancelling it.
         store.write_async(move |tx| tx.journal_sending(id)).await?;
-        match send(client, store, &entry).await {
-            Ok(copied) => {
+        match super::send::send(client, store, &entry).await {
+            Ok(landed) => {
                 let done = entry.clone();
                 store
-                    .write_async(move |tx| match copied {
-                        Some(c) => tx.journal_moved(&done, &c.pairs(), Some(c.uid_validity)),
+                    .write_async(move |tx| match landed {
+                        Some(l) => tx.journal_moved(&done, &l.pairs, Some(l.uid_validity)),
                         None => tx.journal_moved(&done, &[], None),
                     })
                     .await?;
@@ -199,72 +198,4 @@ pub async fn replay(client: &mut ImapClient, store: &Store, events: &EventSender
         }
     }
     Ok(sent)
-}
-
-/// Sends one entry; for a move or copy, returns what COPYUID said.
-async fn send(
-    client: &mut ImapClient,
-    store: &Store,
-    entry: &JournalEntry,
-) -> Result<Option<CopyResult>> {
-    if client.selected() != Some((entry.folder.as_str(), false)) {
-        let mut updates = Vec::new();
-        let info = client
-            .select(&entry.folder, false, None, &mut |u| updates.push(u))
-            .await?;
-        if info.uid_validity != Some(entry.uidvalidity) {
-            // The UIDs name other messages now: never apply the action to them.
-            return Err(ImapError::new(
-                ErrorKind::Command,
-                "the folder was recreated on the server (UIDVALIDITY changed)",
-            )
-            .into());
-        }
-        let (folder, uidvalidity) = (entry.folder_id, entry.uidvalidity);
-        store
-            .write_async(move |tx| apply_updates(tx, folder, uidvalidity, &updates).map(drop))
-            .await?;
-    }
-    let uids = entry.uids.to_string();
-    // Pushes during the STORE are applied too; the journal still shields our own UIDs.
-    let mut updates = Vec::new();
-    let mut copied = None;
-    match &entry.op {
-        JournalOp::Flags { add, remove } => {
-            if !add.is_empty() {
-                client
-                    .uid_store(&uids, StoreMode::Add, add, None, &mut |u| updates.push(u))
-                    .await?;
-            }
-            if !remove.is_empty() {
-                client
-                    .uid_store(&uids, StoreMode::Remove, remove, None, &mut |u| {
-                        updates.push(u)
-                    })
-                    .await?;
-            }
-        }
-        JournalOp::Move { to, copy, .. } => {
-            let result = if *copy {
-                client.uid_copy(&uids, to, &mut |u| updates.push(u)).await?
-            } else {
-                client.uid_move(&uids, to, &mut |u| updates.push(u)).await?
-            };
-            copied = result;
-        }
-        JournalOp::Expunge => {
-            let deleted = ["\\Deleted".to_string()];
-            client
-                .uid_store(&uids, StoreMode::Add, &deleted, None, &mut |u| {
-                    updates.push(u)
-                })
-                .await?;
-            client.uid_expunge(&uids, &mut |u| updates.push(u)).await?;
-        }
-    }
-    let (folder, uidvalidity) = (entry.folder_id, entry.uidvalidity);
-    store
-        .write_async(move |tx| apply_updates(tx, folder, uidvalidity, &updates).map(drop))
-        .await?;
-    Ok(copied)
 }

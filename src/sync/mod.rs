@@ -9,6 +9,7 @@ pub mod error;
 pub mod folder;
 pub mod journal;
 pub mod plan;
+mod send;
 pub mod undo;
 pub mod watch;
 

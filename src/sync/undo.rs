@@ -114,6 +114,7 @@ fn undo_entry(tx: &mut WriteTx<'_>, id: i64) -> Result<Undone> {
         copy,
         placeholders,
         landed_in,
+        ..
     } = &entry.op
     else {
         return refuse("the messages were removed for good");
