@@ -8,13 +8,9 @@ mod support;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::time::Duration;
 
 use support::{SeedMessage, TestDovecot};
 use tern::domain::message::Flags;
-use tern::domain::secret::Secret;
-use tern::imap::auth::{AuthMethod, Credentials};
-use tern::imap::{ConnectOptions, ImapClient, Security};
 use tern::store::Store;
 use tern::sync::{Folders, journal, sync_account};
 
@@ -152,18 +148,6 @@ fn offline_actions_are_queued_then_replayed_by_the_next_sync() {
     assert!(server_flags(&server, 3).seen() && server_flags(&server, 2).flagged());
 }
 
-async fn client(server: &TestDovecot) -> ImapClient {
-    let mut options = ConnectOptions::new("127.0.0.1", server.imap_port(), Security::Plain);
-    options.timeout = Duration::from_secs(30);
-    let creds = Credentials::Password {
-        username: server.user().to_string(),
-        password: Secret::new(server.password().to_string()),
-    };
-    ImapClient::login(&options, &creds, AuthMethod::Auto)
-        .await
-        .unwrap()
-}
-
 /// A process killed between its local write and the server's OK leaves a journal entry;
 /// another client meanwhile changes the same message. Sync keeps our pending change on
 /// screen, and the replay applies it as a delta on top of theirs: both survive.
@@ -174,7 +158,7 @@ async fn pending_changes_survive_sync_and_merge_with_a_concurrent_change() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
     let (events, _rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut first = client(&server).await;
+    let mut first = server.tern_client().await;
     sync_account(&mut first, &store, &Folders::All, &events)
         .await
         .unwrap();
@@ -195,7 +179,7 @@ async fn pending_changes_survive_sync_and_merge_with_a_concurrent_change() {
     other.command_ok("UID STORE 1 +FLAGS (\\Answered)").unwrap();
     other.command_ok("UID STORE 1 -FLAGS (\\Seen)").unwrap();
 
-    let mut second = client(&server).await;
+    let mut second = server.tern_client().await;
     sync_account(&mut second, &store, &Folders::All, &events)
         .await
         .unwrap();
@@ -236,7 +220,7 @@ async fn an_action_on_a_recreated_folder_fails_softly() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
     let (events, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut c = client(&server).await;
+    let mut c = server.tern_client().await;
     sync_account(&mut c, &store, &Folders::All, &events)
         .await
         .unwrap();
@@ -265,7 +249,7 @@ async fn an_action_on_a_recreated_folder_fails_softly() {
     other
         .append("Projects", &[], &SeedMessage::text(3, "new", "x").raw)
         .unwrap();
-    let mut c = client(&server).await;
+    let mut c = server.tern_client().await;
     // The first entry is dropped (its UIDs now name another message); the second is sent.
     assert_eq!(journal::replay(&mut c, &store, &events).await.unwrap(), 1);
     let mut raw = server.raw_login(server.user());

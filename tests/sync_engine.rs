@@ -11,9 +11,6 @@ use std::time::Duration;
 
 use support::{Corpus, DovecotOptions, RawImap, SeedMessage, TestDovecot};
 use tern::domain::message::Flags;
-use tern::domain::secret::Secret;
-use tern::imap::auth::{AuthMethod, Credentials};
-use tern::imap::{ConnectOptions, ImapClient, Security};
 use tern::store::{SortOrder, Store, Window};
 use tern::sync::{Folders, sync_account};
 
@@ -34,20 +31,8 @@ fn setup(options: DovecotOptions) -> Setup {
     }
 }
 
-async fn client(server: &TestDovecot) -> ImapClient {
-    let mut options = ConnectOptions::new("127.0.0.1", server.imap_port(), Security::Plain);
-    options.timeout = Duration::from_secs(30);
-    let creds = Credentials::Password {
-        username: server.user().to_string(),
-        password: Secret::new(server.password().to_string()),
-    };
-    ImapClient::login(&options, &creds, AuthMethod::Auto)
-        .await
-        .unwrap()
-}
-
 async fn sync_all(setup: &Setup) {
-    let mut client = client(&setup.server).await;
+    let mut client = setup.server.tern_client().await;
     let (events, _rx) = tokio::sync::mpsc::unbounded_channel();
     sync_account(&mut client, &setup.store, &Folders::All, &events)
         .await

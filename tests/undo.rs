@@ -7,14 +7,10 @@
 
 mod support;
 
-use std::time::Duration;
-
 use support::{SeedMessage, TestDovecot};
 use tern::config::Filing;
-use tern::domain::secret::Secret;
 use tern::domain::uidset::UidSet;
-use tern::imap::auth::{AuthMethod, Credentials};
-use tern::imap::{ConnectOptions, ImapClient, Security};
+use tern::imap::ImapClient;
 use tern::store::{PLACEHOLDER_BASE, SortOrder, Store, Window};
 use tern::sync::journal::{self, Act};
 use tern::sync::undo::{self, Undo};
@@ -49,7 +45,7 @@ impl Rig {
         let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
         let (events, events_rx) = tokio::sync::mpsc::unbounded_channel();
         let mut rig = Rig {
-            client: client(&server).await,
+            client: server.tern_client().await,
             server,
             _dir: dir,
             store,
@@ -139,18 +135,6 @@ fn subject_of(raw: &[u8]) -> String {
         .unwrap_or("")
         .trim()
         .to_string()
-}
-
-async fn client(server: &TestDovecot) -> ImapClient {
-    let mut options = ConnectOptions::new("127.0.0.1", server.imap_port(), Security::Plain);
-    options.timeout = Duration::from_secs(30);
-    let creds = Credentials::Password {
-        username: server.user().to_string(),
-        password: Secret::new(server.password().to_string()),
-    };
-    ImapClient::login(&options, &creds, AuthMethod::Auto)
-        .await
-        .unwrap()
 }
 
 fn seen() -> Act {

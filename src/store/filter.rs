@@ -57,6 +57,28 @@ fn order(sort: SortOrder) -> &'static str {
     }
 }
 
+/// `columns` of the sorted, filtered rows from `offset`, at most `limit`.
+fn page(
+    columns: &str,
+    folder: FolderId,
+    sort: SortOrder,
+    filter: &RowFilter,
+    offset: u32,
+    limit: u32,
+) -> (String, Vec<Box<dyn ToSql>>) {
+    let mut sql = build(folder, filter);
+    sql.params.push(Box::new(limit));
+    sql.params.push(Box::new(offset));
+    let n = sql.params.len();
+    let query = format!(
+        "SELECT {columns} FROM messages WHERE {} ORDER BY {} LIMIT ?{} OFFSET ?{n}",
+        sql.conditions,
+        order(sort),
+        n - 1
+    );
+    (query, sql.params)
+}
+
 impl Reader {
     pub fn count_filtered(&self, folder: FolderId, filter: &RowFilter) -> Result<u32> {
         let sql = build(folder, filter);
@@ -75,20 +97,10 @@ impl Reader {
         offset: u32,
         limit: u32,
     ) -> Result<Vec<MessageRow>> {
-        let mut sql = build(folder, filter);
-        sql.params.push(Box::new(limit));
-        sql.params.push(Box::new(offset));
-        let n = sql.params.len();
-        let query = format!(
-            "SELECT {} FROM messages WHERE {} ORDER BY {} LIMIT ?{} OFFSET ?{n}",
-            rows::MESSAGE_COLUMNS,
-            sql.conditions,
-            order(sort),
-            n - 1
-        );
+        let (query, params) = page(rows::MESSAGE_COLUMNS, folder, sort, filter, offset, limit);
         let mut stmt = self.conn().prepare_cached(&query)?;
         let rows = stmt
-            .query_map(params_from_iter(sql.params.iter()), rows::message)?
+            .query_map(params_from_iter(params.iter()), rows::message)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
@@ -103,19 +115,10 @@ impl Reader {
         offset: u32,
         limit: u32,
     ) -> Result<Vec<u32>> {
-        let mut sql = build(folder, filter);
-        sql.params.push(Box::new(limit));
-        sql.params.push(Box::new(offset));
-        let n = sql.params.len();
-        let query = format!(
-            "SELECT uid FROM messages WHERE {} ORDER BY {} LIMIT ?{} OFFSET ?{n}",
-            sql.conditions,
-            order(sort),
-            n - 1
-        );
+        let (query, params) = page("uid", folder, sort, filter, offset, limit);
         let mut stmt = self.conn().prepare_cached(&query)?;
         let uids = stmt
-            .query_map(params_from_iter(sql.params.iter()), |r| r.get(0))?
+            .query_map(params_from_iter(params.iter()), |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         Ok(uids)
     }
@@ -294,6 +297,38 @@ mod tests {
             .window(folder, SortOrder::DateDesc, Window::Offset(1), 2)
             .unwrap();
         assert_eq!(uids(&all), uids(&plain));
+    }
+
+    #[test]
+    fn selections_read_uids_in_list_order_and_whole_threads() {
+        let (_dir, store, folder) = store();
+        let reader = store.reader().unwrap();
+        let unread_or_ada = [
+            RowFilter::default(),
+            RowFilter {
+                words: vec!["ada".into()],
+                ..RowFilter::default()
+            },
+        ];
+        for sort in [SortOrder::DateDesc, SortOrder::Threaded] {
+            for filter in &unread_or_ada {
+                let rows = reader.window_filtered(folder, sort, filter, 1, 2).unwrap();
+                let picked = reader.uids_filtered(folder, sort, filter, 1, 2).unwrap();
+                assert_eq!(picked, uids(&rows), "{sort:?} {filter:?}");
+            }
+        }
+        let all = reader
+            .window(folder, SortOrder::Threaded, Window::Offset(0), 10)
+            .unwrap();
+        for row in &all {
+            let members: Vec<u32> = all
+                .iter()
+                .filter(|r| r.thread_id == row.thread_id)
+                .map(|r| r.uid)
+                .collect();
+            assert_eq!(reader.thread_uids(folder, row.thread_id).unwrap(), members);
+        }
+        assert!(reader.thread_uids(folder, -5).unwrap().is_empty());
     }
 
     #[test]

@@ -237,6 +237,24 @@ impl TestDovecot {
     }
 
     /// A RawImap on the plain port, logged in as `user`.
+    /// tern's own IMAP client, logged in as the first user over plain IMAP.
+    pub async fn tern_client(&self) -> tern::imap::ImapClient {
+        use tern::imap::auth::{AuthMethod, Credentials};
+        let mut options = tern::imap::ConnectOptions::new(
+            "127.0.0.1",
+            self.imap_port(),
+            tern::imap::Security::Plain,
+        );
+        options.timeout = Duration::from_secs(30);
+        let creds = Credentials::Password {
+            username: self.user().to_string(),
+            password: tern::domain::secret::Secret::new(self.password().to_string()),
+        };
+        tern::imap::ImapClient::login(&options, &creds, AuthMethod::Auto)
+            .await
+            .unwrap()
+    }
+
     pub fn raw_login(&self, user: &str) -> RawImap {
         RawImap::connect_login(self.imap_port, user, PASSWORD)
             .unwrap_or_else(|e| panic!("raw login as {user}: {e}\n{}", self.log()))
