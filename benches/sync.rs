@@ -174,6 +174,24 @@ fn main() -> Result<()> {
         ));
     }
 
+    // The writer alone, for profiling: fetch once, then time the inserts k times.
+    if let Some(k) = std::env::var("TERN_BENCH_INSERTS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        for (&n, user) in config.sizes.iter().zip(&users) {
+            let bench = Bench {
+                server: &server,
+                user,
+                n,
+                compress: config.compress,
+                smoke: config.smoke,
+            };
+            bench.inserts_only(&runtime, k.max(1))?;
+        }
+        return Ok(());
+    }
+
     let mut results = Vec::new();
     for (&n, user) in config.sizes.iter().zip(&users) {
         let bench = Bench {
@@ -774,6 +792,49 @@ impl Bench<'_> {
         Ok(phases)
     }
 
+    /// `TERN_BENCH_INSERTS=k`: the cold sync's inserts alone, k times on fresh caches, with
+    /// the thread layout written to `TERN_BENCH_DUMP` (if set) for comparing builds.
+    fn inserts_only(&self, runtime: &tokio::runtime::Runtime, k: usize) -> Result<()> {
+        let run = runtime.block_on(self.fetch_batches(self.compress, false, false))?;
+        let parsed: Vec<Vec<NewMessage>> = run
+            .batches
+            .into_iter()
+            .map(|b| b.into_iter().map(RawMessage::parse).collect())
+            .collect();
+        let mut times = Vec::new();
+        for i in 0..k {
+            let dir = tempfile::tempdir()?;
+            let path = dir.path().join("cache.sqlite");
+            let batches = parsed.clone();
+            let store = Store::open(&path)?;
+            let cpu_before = process_cpu();
+            let (insert, finish) = insert_with(&store, batches)?;
+            // Before the drop: the writer thread's CPU counts only while it lives.
+            let cpu = process_cpu().saturating_sub(cpu_before);
+            drop(store);
+            self.say(format!(
+                "{}: inserts {:.3} s, closing write {:.1} ms, cpu {:.3} s",
+                self.n,
+                insert.as_secs_f64(),
+                ms(finish),
+                cpu.as_secs_f64()
+            ));
+            times.push(insert);
+            if i + 1 == k
+                && let Ok(out) = std::env::var("TERN_BENCH_DUMP")
+            {
+                dump_layout(&path, Path::new(&out))?;
+            }
+        }
+        times.sort();
+        self.say(format!(
+            "{}: inserts median {:.3} s",
+            self.n,
+            times[times.len() / 2].as_secs_f64()
+        ));
+        Ok(())
+    }
+
     /// SELECT and UID SEARCH ALL, then the sync's batches (newest first: 200, then 5000
     /// each; or all UIDs in one command when `single`) with the sync's items, collected as
     /// the sync collects them.
@@ -863,7 +924,31 @@ struct FetchRun {
 /// commits them; then the sync's closing write. Returns (inserts, closing write).
 fn insert_all(batches: Vec<Vec<NewMessage>>) -> Result<(Duration, Duration)> {
     let dir = tempfile::tempdir()?;
-    let store = Store::open(&dir.path().join("cache.sqlite"))?;
+    insert_into(&dir.path().join("cache.sqlite"), batches)
+}
+
+/// Every message's place in the threaded order, one line each, for diffing two builds.
+fn dump_layout(cache: &Path, out: &Path) -> Result<()> {
+    let conn = rusqlite::Connection::open(cache)?;
+    let mut stmt = conn.prepare(
+        "SELECT uid, thread_id, thread_latest, thread_pos, depth FROM messages \
+         ORDER BY thread_latest DESC, thread_id DESC, thread_pos",
+    )?;
+    let mut text = String::new();
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let v: [i64; 5] = [r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?];
+        text.push_str(&format!("{} {} {} {} {}\n", v[0], v[1], v[2], v[3], v[4]));
+    }
+    std::fs::write(out, text)?;
+    Ok(())
+}
+
+fn insert_into(path: &Path, batches: Vec<Vec<NewMessage>>) -> Result<(Duration, Duration)> {
+    insert_with(&Store::open(path)?, batches)
+}
+
+fn insert_with(store: &Store, batches: Vec<Vec<NewMessage>>) -> Result<(Duration, Duration)> {
     let folder = store.write(|tx| tx.upsert_folder("INBOX", None, None))?;
     const UIDVALIDITY: u32 = 1;
     let started = Instant::now();

@@ -1,11 +1,12 @@
 //! `WriteTx`: every mutation of the cache, inside the writer thread's one transaction.
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::error::{Result, StoreError};
-use super::{BodyLimits, FolderId, FolderState, rows, thread};
+use super::thread::{NewRow, Pending, Place, Threads};
+use super::{BodyLimits, FolderId, FolderState, rows};
 use crate::domain::message::{Flags, NewMessage};
 use crate::domain::uidset::UidSet;
 
@@ -13,8 +14,8 @@ use crate::domain::uidset::UidSet;
 pub struct WriteTx<'a> {
     tx: Transaction<'a>,
     limits: BodyLimits,
-    /// Threads whose layout is stale; laid out once, just before commit.
-    touched: BTreeSet<(FolderId, i64)>,
+    /// Threads whose layout is stale; laid out once per batch and before commit.
+    threads: Threads,
 }
 
 impl<'a> WriteTx<'a> {
@@ -27,7 +28,7 @@ impl<'a> WriteTx<'a> {
         Self {
             tx,
             limits,
-            touched: BTreeSet::new(),
+            threads: Threads::default(),
         }
     }
 
@@ -39,14 +40,14 @@ impl<'a> WriteTx<'a> {
     }
 
     fn flush_threads(&mut self) -> Result<()> {
-        for (folder, thread) in std::mem::take(&mut self.touched) {
-            thread::relayout(&self.tx, folder, thread)?;
+        if self.threads.is_idle() {
+            return Ok(());
         }
-        Ok(())
+        self.threads.flush(&self.tx, &mut Pending::new())
     }
 
     fn forget_threads_of(&mut self, folder: FolderId) {
-        self.touched.retain(|&(f, _)| f != folder);
+        self.threads.forget_folder(folder);
     }
 
     /// Creates the folder or updates its role/delimiter; sync state is kept.
@@ -227,96 +228,107 @@ impl<'a> WriteTx<'a> {
         messages: &[NewMessage],
     ) -> Result<()> {
         self.check_uidvalidity(id, uidvalidity)?;
+        let (Some(lo), Some(hi)) = (
+            messages.iter().map(|m| m.uid).min(),
+            messages.iter().map(|m| m.uid).max(),
+        ) else {
+            return Ok(());
+        };
+        // A first sync's batch holds no cached UID: one range probe instead of a lookup
+        // per message.
+        let any_cached = self
+            .tx
+            .prepare_cached(
+                "SELECT 1 FROM messages
+                 WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid BETWEEN ?3 AND ?4 LIMIT 1",
+            )?
+            .query_row(params![id, uidvalidity, lo, hi], |_| Ok(()))
+            .optional()?
+            .is_some();
+        let mut pending = Pending::new();
+        let mut seen = HashSet::with_capacity(messages.len());
         for m in messages {
-            self.upsert_one(id, uidvalidity, m)?;
+            let repeated = !seen.insert(m.uid);
+            if repeated {
+                // The same UID twice: the first copy must be in the table to be replaced.
+                self.threads.flush(&self.tx, &mut pending)?;
+            }
+            self.upsert_one(id, uidvalidity, m, any_cached || repeated, &mut pending)?;
         }
-        Ok(())
+        self.threads.flush(&self.tx, &mut pending)
     }
 
-    fn upsert_one(&mut self, id: FolderId, uidvalidity: u32, m: &NewMessage) -> Result<()> {
+    /// New messages (not `cached`) wait in `pending` for their thread's layout; cached
+    /// ones are updated in place.
+    fn upsert_one<'m>(
+        &mut self,
+        id: FolderId,
+        uidvalidity: u32,
+        m: &'m NewMessage,
+        cached: bool,
+        pending: &mut Pending<'m>,
+    ) -> Result<()> {
         let h = &m.headers;
         let date = h.date.or(m.internal_date).unwrap_or(0);
         let refs = h.references.join(" ");
-        let existing = self
-            .tx
-            .prepare_cached(
-                "SELECT thread_id, date, message_id IS ?4 AND in_reply_to IS ?5 AND refs = ?6
-                 FROM messages WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid = ?3",
-            )?
-            .query_row(
-                params![id, uidvalidity, m.uid, h.message_id, h.in_reply_to, refs],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, bool>(2)?,
-                    ))
-                },
-            )
-            .optional()?;
+        let existing = if cached {
+            self.tx
+                .prepare_cached(
+                    "SELECT thread_id, date, message_id IS ?4 AND in_reply_to IS ?5 AND refs = ?6
+                     FROM messages WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid = ?3",
+                )?
+                .query_row(
+                    params![id, uidvalidity, m.uid, h.message_id, h.in_reply_to, refs],
+                    |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, i64>(1)?,
+                            r.get::<_, bool>(2)?,
+                        ))
+                    },
+                )
+                .optional()?
+        } else {
+            None
+        };
+        let modseq = m.modseq.map(rows::modseq_to_sql).transpose()?;
+        let row = NewRow {
+            msg: m,
+            uidvalidity,
+            date,
+            modseq,
+            refs,
+        };
+        let ids = || -> Vec<&str> {
+            h.message_id
+                .iter()
+                .chain(h.in_reply_to.iter())
+                .chain(h.references.iter())
+                .map(String::as_str)
+                .collect()
+        };
         let thread = match existing {
+            None => {
+                let thread = self.threads.link(&self.tx, pending, id, &ids())?;
+                pending.entry((id, thread)).or_default().push(row);
+                return Ok(());
+            }
             // Same links: same thread; only a new date changes its layout.
             Some((thread, old_date, true)) => {
                 if old_date != date {
-                    self.touched.insert((id, thread));
+                    self.threads.touch(id, thread);
                 }
                 thread
             }
-            other => {
-                if let Some((old, _, _)) = other {
-                    self.touched.insert((id, old));
-                }
-                let ids: Vec<&str> = h
-                    .message_id
-                    .iter()
-                    .chain(h.in_reply_to.iter())
-                    .chain(h.references.iter())
-                    .map(String::as_str)
-                    .collect();
-                thread::link(&self.tx, id, &ids, &mut self.touched)?
+            Some((old, _, false)) => {
+                self.threads.touch(id, old);
+                let thread = self.threads.link(&self.tx, pending, id, &ids())?;
+                self.threads.has_rows(id, thread);
+                thread
             }
         };
-        let modseq = m.modseq.map(rows::modseq_to_sql).transpose()?;
-        self.tx
-            .prepare_cached(
-                "INSERT INTO messages (folder_id, uidvalidity, uid, date, internal_date, sys_flags,
-                    keywords, size, modseq, has_attachment, thread_id, thread_latest, thread_pos,
-                    depth, from_name, from_addr, to_addrs, cc_addrs, subject, message_id,
-                    in_reply_to, refs)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?4, 0, 0, ?12, ?13, ?14,
-                    ?15, ?16, ?17, ?18, ?19)
-                 ON CONFLICT (folder_id, uidvalidity, uid) DO UPDATE SET
-                    date = excluded.date, internal_date = excluded.internal_date,
-                    sys_flags = excluded.sys_flags, keywords = excluded.keywords,
-                    size = excluded.size, modseq = excluded.modseq,
-                    has_attachment = excluded.has_attachment, thread_id = excluded.thread_id,
-                    from_name = excluded.from_name, from_addr = excluded.from_addr,
-                    to_addrs = excluded.to_addrs, cc_addrs = excluded.cc_addrs,
-                    subject = excluded.subject, message_id = excluded.message_id,
-                    in_reply_to = excluded.in_reply_to, refs = excluded.refs",
-            )?
-            .execute(params![
-                id,
-                uidvalidity,
-                m.uid,
-                date,
-                m.internal_date,
-                m.flags.system.0,
-                m.flags.keywords_text(),
-                m.size.unwrap_or(0),
-                modseq,
-                h.has_attachment,
-                thread,
-                h.from_name,
-                h.from_addr,
-                h.to,
-                h.cc,
-                h.subject,
-                h.message_id,
-                h.in_reply_to,
-                refs,
-            ])?;
-        Ok(())
+        // The layout columns of a cached row are kept; its thread's layout fixes them.
+        write_row(&self.tx, id, &row, thread, date, Place::default())
     }
 
     /// Sets the flags of a cached message (MODSEQ kept when `None`). Unknown UIDs are
@@ -372,7 +384,7 @@ impl<'a> WriteTx<'a> {
                 )?;
                 let mut q = threads.query(params![id, uidvalidity, lo, hi])?;
                 while let Some(r) = q.next()? {
-                    self.touched.insert((id, r.get(0)?));
+                    self.threads.touch(id, r.get(0)?);
                 }
             }
             removed += self
@@ -471,6 +483,60 @@ impl<'a> WriteTx<'a> {
         }
         Ok(())
     }
+}
+
+/// Inserts a message row, or updates a cached one (its layout columns kept).
+pub(super) fn write_row(
+    tx: &Transaction<'_>,
+    folder: FolderId,
+    row: &NewRow<'_>,
+    thread: i64,
+    latest: i64,
+    place: Place,
+) -> Result<()> {
+    let (m, h) = (row.msg, &row.msg.headers);
+    tx.prepare_cached(
+        "INSERT INTO messages (folder_id, uidvalidity, uid, date, internal_date, sys_flags,
+            keywords, size, modseq, has_attachment, thread_id, thread_latest, thread_pos,
+            depth, from_name, from_addr, to_addrs, cc_addrs, subject, message_id,
+            in_reply_to, refs)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+            ?18, ?19, ?20, ?21, ?22)
+         ON CONFLICT (folder_id, uidvalidity, uid) DO UPDATE SET
+            date = excluded.date, internal_date = excluded.internal_date,
+            sys_flags = excluded.sys_flags, keywords = excluded.keywords,
+            size = excluded.size, modseq = excluded.modseq,
+            has_attachment = excluded.has_attachment, thread_id = excluded.thread_id,
+            from_name = excluded.from_name, from_addr = excluded.from_addr,
+            to_addrs = excluded.to_addrs, cc_addrs = excluded.cc_addrs,
+            subject = excluded.subject, message_id = excluded.message_id,
+            in_reply_to = excluded.in_reply_to, refs = excluded.refs",
+    )?
+    .execute(params![
+        folder,
+        row.uidvalidity,
+        m.uid,
+        row.date,
+        m.internal_date,
+        m.flags.system.0,
+        m.flags.keywords_text(),
+        m.size.unwrap_or(0),
+        row.modseq,
+        h.has_attachment,
+        thread,
+        latest,
+        place.pos,
+        place.depth,
+        h.from_name,
+        h.from_addr,
+        h.to,
+        h.cc,
+        h.subject,
+        h.message_id,
+        h.in_reply_to,
+        row.refs,
+    ])?;
+    Ok(())
 }
 
 fn found(changed: usize, id: FolderId) -> Result<()> {
