@@ -216,7 +216,21 @@ impl WriteTx<'_> {
             names.extend(add.iter().cloned());
             self.set_flags(folder, uidvalidity, uid, &Flags::from_imap(&names), None)?;
         }
-        self.refresh_counts(folder)?;
+        // The count moves by what changed: recounting a 100k folder's unread rows would
+        // cost more than the whole action.
+        let unseen_delta: i64 = changes
+            .iter()
+            .filter(|c| c.flag.eq_ignore_ascii_case("\\Seen"))
+            .map(|c| {
+                let n = i64::try_from(c.uids.len()).unwrap_or(i64::MAX);
+                if c.added { -n } else { n }
+            })
+            .sum();
+        if unseen_delta != 0 {
+            self.sql()
+                .prepare_cached("UPDATE folders SET unseen = max(0, unseen + ?2) WHERE id = ?1")?
+                .execute(params![folder, unseen_delta])?;
+        }
         let id = self.insert_entry(
             folder,
             uidvalidity,
