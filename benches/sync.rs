@@ -796,11 +796,19 @@ impl Bench<'_> {
     /// the thread layout written to `TERN_BENCH_DUMP` (if set) for comparing builds.
     fn inserts_only(&self, runtime: &tokio::runtime::Runtime, k: usize) -> Result<()> {
         let run = runtime.block_on(self.fetch_batches(self.compress, false, false))?;
+        let started = Instant::now();
         let parsed: Vec<Vec<NewMessage>> = run
             .batches
             .into_iter()
             .map(|b| b.into_iter().map(RawMessage::parse).collect())
             .collect();
+        self.say(format!(
+            "{}: fetch {:.3} s (cpu {:.3} s), header parse {:.3} s",
+            self.n,
+            run.fetch.as_secs_f64(),
+            run.cpu.as_secs_f64(),
+            started.elapsed().as_secs_f64()
+        ));
         let mut times = Vec::new();
         for i in 0..k {
             let dir = tempfile::tempdir()?;

@@ -46,8 +46,118 @@ pub(crate) struct NewRow<'m> {
     pub refs: String,
 }
 
-/// New rows by thread, written when the threads are laid out.
-pub(crate) type Pending<'m> = HashMap<(FolderId, i64), Vec<NewRow<'m>>>;
+/// One batch of upserts: new rows waiting for their thread's layout, and the batch's view
+/// of `thread_ids`, loaded in one query, so linking needs no lookup per Message-ID.
+#[derive(Default)]
+pub(crate) struct Batch<'m> {
+    rows: HashMap<(FolderId, i64), Vec<NewRow<'m>>>,
+    /// The folder `ids` describes.
+    folder: Option<FolderId>,
+    /// Message-ID hash -> thread, as loaded or linked in this batch; a thread merged since
+    /// is found through `merged`.
+    ids: HashMap<i64, i64>,
+    merged: HashMap<i64, i64>,
+    /// `ids` holds every hash of the batch that `thread_ids` has: a miss needs no query.
+    complete: bool,
+}
+
+impl<'m> Batch<'m> {
+    /// Loads the threads of every Message-ID the messages name, in one query.
+    pub fn load(
+        tx: &Transaction<'_>,
+        folder: FolderId,
+        messages: impl Iterator<Item = &'m NewMessage>,
+    ) -> Result<Self> {
+        let mut hashes: Vec<i64> = messages.flat_map(|m| link_ids(m).map(msgid_hash)).collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        let mut list = String::with_capacity(hashes.len() * 21 + 2);
+        list.push('[');
+        for (i, h) in hashes.iter().enumerate() {
+            if i > 0 {
+                list.push(',');
+            }
+            list.push_str(&h.to_string());
+        }
+        list.push(']');
+        let mut ids = HashMap::with_capacity(hashes.len());
+        // As a join the planner may scan the folder's ids once per list entry; IN keeps
+        // it to one primary-key search per entry.
+        let mut stmt = tx.prepare_cached(
+            "SELECT msgid_hash, thread_id FROM thread_ids
+             WHERE folder_id = ?1 AND msgid_hash IN (SELECT value FROM json_each(?2))",
+        )?;
+        let mut q = stmt.query(params![folder, list])?;
+        while let Some(r) = q.next()? {
+            ids.insert(r.get::<_, i64>(0)?, r.get::<_, i64>(1)?);
+        }
+        Ok(Self {
+            folder: Some(folder),
+            ids,
+            complete: true,
+            ..Self::default()
+        })
+    }
+
+    pub fn push(&mut self, folder: FolderId, thread: i64, row: NewRow<'m>) {
+        self.rows.entry((folder, thread)).or_default().push(row);
+    }
+
+    fn resolve(&self, mut thread: i64) -> i64 {
+        // Merges only go to lower ids, so this ends.
+        while let Some(&to) = self.merged.get(&thread) {
+            thread = to;
+        }
+        thread
+    }
+
+    /// The thread a Message-ID hash belongs to, if any.
+    fn find(&mut self, tx: &Transaction<'_>, folder: FolderId, hash: i64) -> Result<Option<i64>> {
+        let mine = self.folder == Some(folder);
+        if mine && let Some(&t) = self.ids.get(&hash) {
+            return Ok(Some(self.resolve(t)));
+        }
+        if mine && self.complete {
+            return Ok(None);
+        }
+        let found = tx
+            .prepare_cached(
+                "SELECT thread_id FROM thread_ids WHERE folder_id = ?1 AND msgid_hash = ?2",
+            )?
+            .query_row(params![folder, hash], |r| r.get::<_, i64>(0))
+            .optional()?;
+        if mine && let Some(t) = found {
+            self.ids.insert(hash, t);
+        }
+        Ok(found)
+    }
+
+    fn linked(&mut self, folder: FolderId, hash: i64, thread: i64) {
+        if self.folder == Some(folder) {
+            self.ids.insert(hash, thread);
+        }
+    }
+
+    fn merge(&mut self, folder: FolderId, from: i64, to: i64) {
+        if self.folder == Some(folder) {
+            self.merged.insert(from, to);
+        }
+        if let Some(rows) = self.rows.remove(&(folder, from)) {
+            self.rows.entry((folder, to)).or_default().extend(rows);
+        }
+    }
+}
+
+/// The Message-IDs that link a message into a thread: its own, In-Reply-To, References.
+pub(crate) fn link_ids(m: &NewMessage) -> impl Iterator<Item = &str> {
+    let h = &m.headers;
+    h.message_id
+        .iter()
+        .chain(h.in_reply_to.iter())
+        .chain(h.references.iter())
+        .map(|id| id.trim())
+        .filter(|id| !id.is_empty())
+}
 
 impl Threads {
     pub fn touch(&mut self, folder: FolderId, thread: i64) {
@@ -74,35 +184,22 @@ impl Threads {
     pub fn link(
         &mut self,
         tx: &Transaction<'_>,
-        pending: &mut Pending<'_>,
+        batch: &mut Batch<'_>,
         folder: FolderId,
-        ids: &[&str],
+        message: &NewMessage,
     ) -> Result<i64> {
-        let mut hashes: Vec<i64> = ids
-            .iter()
-            .map(|id| id.trim())
-            .filter(|id| !id.is_empty())
-            .map(msgid_hash)
-            .collect();
+        let mut hashes: Vec<i64> = link_ids(message).map(msgid_hash).collect();
         hashes.sort_unstable();
         hashes.dedup();
         let mut threads = BTreeSet::new();
         // Ids not yet in the map; the others already point at a thread merged below.
         let mut unknown = Vec::with_capacity(hashes.len());
-        {
-            let mut find = tx.prepare_cached(
-                "SELECT thread_id FROM thread_ids WHERE folder_id = ?1 AND msgid_hash = ?2",
-            )?;
-            for &h in &hashes {
-                match find
-                    .query_row(params![folder, h], |r| r.get::<_, i64>(0))
-                    .optional()?
-                {
-                    Some(t) => {
-                        threads.insert(t);
-                    }
-                    None => unknown.push(h),
+        for &h in &hashes {
+            match batch.find(tx, folder, h)? {
+                Some(t) => {
+                    threads.insert(t);
                 }
+                None => unknown.push(h),
             }
         }
         let thread = match threads.pop_first() {
@@ -110,13 +207,17 @@ impl Threads {
             None => self.new_thread(tx, folder)?,
         };
         for other in threads {
-            self.relabel(tx, pending, folder, other, thread)?;
+            self.relabel(tx, batch, folder, other, thread)?;
         }
-        let mut add = tx.prepare_cached(
-            "INSERT OR IGNORE INTO thread_ids (folder_id, msgid_hash, thread_id) VALUES (?1, ?2, ?3)",
-        )?;
-        for h in unknown {
-            add.execute(params![folder, h, thread])?;
+        if !unknown.is_empty() {
+            let mut add = tx.prepare_cached(
+                "INSERT OR IGNORE INTO thread_ids (folder_id, msgid_hash, thread_id)
+                 VALUES (?1, ?2, ?3)",
+            )?;
+            for h in unknown {
+                add.execute(params![folder, h, thread])?;
+                batch.linked(folder, h, thread);
+            }
         }
         self.touched.insert((folder, thread));
         Ok(thread)
@@ -142,7 +243,7 @@ impl Threads {
     fn relabel(
         &mut self,
         tx: &Transaction<'_>,
-        pending: &mut Pending<'_>,
+        batch: &mut Batch<'_>,
         folder: FolderId,
         from: i64,
         to: i64,
@@ -159,33 +260,38 @@ impl Threads {
             .execute(params![folder, from, to])?;
             self.fresh.remove(&(folder, to));
         }
-        if let Some(rows) = pending.remove(&(folder, from)) {
-            pending.entry((folder, to)).or_default().extend(rows);
-        }
+        batch.merge(folder, from, to);
         self.touched.remove(&(folder, from));
         Ok(())
     }
 
     /// Lays out every touched thread, writes the pending rows with their final places
     /// and stores the thread counters.
-    pub fn flush(&mut self, tx: &Transaction<'_>, pending: &mut Pending<'_>) -> Result<()> {
+    pub fn flush(&mut self, tx: &Transaction<'_>, batch: &mut Batch<'_>) -> Result<()> {
         for (folder, next) in self.next.drain() {
             tx.prepare_cached("UPDATE folders SET next_thread = ?2 WHERE id = ?1")?
                 .execute(params![folder, next])?;
         }
         let mut threads = std::mem::take(&mut self.touched);
-        threads.extend(pending.keys().copied());
+        threads.extend(batch.rows.keys().copied());
+        // Emptied threads lose their ids below: the batch's view of them is stale.
+        batch.ids.clear();
+        batch.merged.clear();
+        batch.complete = false;
         let mut inserts = Vec::new();
         for (folder, thread) in threads {
-            let new = pending.remove(&(folder, thread)).unwrap_or_default();
+            let new = batch.rows.remove(&(folder, thread)).unwrap_or_default();
             let fresh = self.fresh.contains(&(folder, thread));
             layout_thread(tx, folder, thread, fresh, new, &mut inserts)?;
         }
         self.fresh.clear();
         // In key order: appends to the same leaf pages instead of scattered inserts.
         inserts.sort_unstable_by_key(|(row, _, _, _)| (row.0, row.1.uidvalidity, row.1.msg.uid));
-        for ((folder, row), thread, latest, place) in inserts {
-            super::write::write_row(tx, folder, &row, thread, latest, place)?;
+        if !inserts.is_empty() {
+            let mut insert = tx.prepare_cached(super::write::UPSERT_ROW)?;
+            for ((folder, row), thread, latest, place) in inserts {
+                super::write::bind_row(&mut insert, folder, &row, thread, latest, place)?;
+            }
         }
         Ok(())
     }
@@ -398,6 +504,210 @@ mod tests {
         pos.sort_unstable();
         assert_eq!(pos, [0, 1, 2], "every node placed exactly once");
         assert_eq!(p[0].depth, 0, "earliest node of the cycle becomes the root");
+    }
+
+    use std::collections::BTreeMap;
+
+    use crate::domain::message::NewMessage;
+    use crate::store::tests::{Fixture, UV, fixture, msg};
+
+    /// Per uid: (lowest uid of its thread, thread_latest, thread_pos, depth); thread ids
+    /// themselves depend on arrival order.
+    fn snapshot(f: &Fixture) -> BTreeMap<u32, (u32, i64, u32, u32)> {
+        let conn = rusqlite::Connection::open(&f.path).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT uid, thread_id, thread_latest, thread_pos, depth FROM messages")
+            .unwrap();
+        let rows: Vec<(u32, i64, i64, u32, u32)> = stmt
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let mut first: HashMap<i64, u32> = HashMap::new();
+        for &(uid, thread, ..) in &rows {
+            let e = first.entry(thread).or_insert(uid);
+            *e = (*e).min(uid);
+        }
+        rows.into_iter()
+            .map(|(uid, t, latest, pos, depth)| (uid, (first[&t], latest, pos, depth)))
+            .collect()
+    }
+
+    /// Every thread in the table is laid out: positions 0..n, one latest date, the max.
+    fn assert_laid_out(f: &Fixture) {
+        let conn = rusqlite::Connection::open(&f.path).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT thread_id, date, thread_latest, thread_pos FROM messages")
+            .unwrap();
+        let mut threads: HashMap<i64, Vec<(i64, i64, u32)>> = HashMap::new();
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap();
+        for row in rows {
+            let (t, date, latest, pos) = row.unwrap();
+            threads.entry(t).or_default().push((date, latest, pos));
+        }
+        for (t, rows) in threads {
+            let max = rows.iter().map(|r| r.0).max().unwrap();
+            assert!(rows.iter().all(|r| r.1 == max), "thread {t}: {rows:?}");
+            let mut pos: Vec<u32> = rows.iter().map(|r| r.2).collect();
+            pos.sort_unstable();
+            assert_eq!(
+                pos,
+                (0..rows.len() as u32).collect::<Vec<_>>(),
+                "thread {t}"
+            );
+        }
+    }
+
+    /// A small deterministic generator (no seeds to keep in sync with a crate).
+    struct Lcg(u64);
+    impl Lcg {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            (self.0 >> 33) % n
+        }
+    }
+
+    /// Replies with full, partial or no References, missing parents shared by unrelated
+    /// messages (merges), messages without or with duplicate Message-IDs, date ties.
+    fn corpus(n: u32, seed: u64) -> Vec<NewMessage> {
+        let mut r = Lcg(seed);
+        let mut out: Vec<NewMessage> = Vec::new();
+        for uid in 1..=n {
+            let date = 1000 + i64::from(uid / 3) * 10 + r.below(25) as i64;
+            let id = match r.below(20) {
+                0 => None,
+                1 if uid > 1 => Some(format!("m{}", r.below(u64::from(uid - 1)) + 1)),
+                _ => Some(format!("m{uid}")),
+            };
+            let mut m = msg(uid, date, id.as_deref().unwrap_or(""), None);
+            m.headers.message_id = id;
+            if uid > 1 && r.below(2) == 0 {
+                let parent = &out[r.below(u64::from(uid - 1)) as usize];
+                let mut refs = parent.headers.references.clone();
+                refs.extend(parent.headers.message_id.clone());
+                match r.below(4) {
+                    0 => refs.clear(),
+                    1 => {
+                        refs.drain(..refs.len() / 2);
+                    }
+                    _ => {}
+                }
+                m.headers.in_reply_to = parent.headers.message_id.clone();
+                m.headers.references = refs;
+            } else if r.below(15) == 0 {
+                let missing = format!("gone{}", r.below(5));
+                m.headers.in_reply_to = Some(missing.clone());
+                m.headers.references = vec![missing];
+            }
+            out.push(m);
+        }
+        out
+    }
+
+    fn insert_batches(f: &Fixture, batches: &[Vec<NewMessage>], check: bool) {
+        for batch in batches {
+            f.insert(batch.clone());
+            if check {
+                assert_laid_out(f);
+            }
+        }
+    }
+
+    #[test]
+    fn batching_and_arrival_order_do_not_change_threads() {
+        for seed in 1..=4 {
+            let all = corpus(400, seed);
+            let one_by_one = fixture();
+            insert_batches(
+                &one_by_one,
+                &all.iter().map(|m| vec![m.clone()]).collect::<Vec<_>>(),
+                false,
+            );
+            let want = snapshot(&one_by_one);
+            assert_laid_out(&one_by_one);
+
+            // As a first sync: newest first, a small batch, then big ones; every commit
+            // (where a kill may stop it) leaves laid-out threads.
+            let newest_first: Vec<NewMessage> = all.iter().rev().cloned().collect();
+            let batches: Vec<Vec<NewMessage>> = [
+                &newest_first[..20],
+                &newest_first[20..170],
+                &newest_first[170..],
+            ]
+            .iter()
+            .map(|b| b.to_vec())
+            .collect();
+            let synced = fixture();
+            insert_batches(&synced, &batches, true);
+            assert_eq!(snapshot(&synced), want, "seed {seed}: newest-first batches");
+
+            // Shuffled, uneven batches, some carrying a UID twice.
+            let mut r = Lcg(seed * 7919);
+            let mut shuffled = all.clone();
+            for i in (1..shuffled.len()).rev() {
+                shuffled.swap(i, r.below(i as u64 + 1) as usize);
+            }
+            let mut batches = Vec::new();
+            let mut rest = &shuffled[..];
+            while !rest.is_empty() {
+                let (b, tail) = rest.split_at((r.below(90) as usize + 1).min(rest.len()));
+                let mut b = b.to_vec();
+                if r.below(3) == 0 {
+                    b.push(b[0].clone());
+                }
+                batches.push(b);
+                rest = tail;
+            }
+            let mixed = fixture();
+            insert_batches(&mixed, &batches, true);
+            assert_eq!(snapshot(&mixed), want, "seed {seed}: shuffled batches");
+        }
+    }
+
+    #[test]
+    fn relinked_rows_in_a_batch_match_one_by_one() {
+        let all = corpus(200, 11);
+        // Later copies of some messages with other links, mixed with new messages.
+        let mut r = Lcg(5);
+        let mut later: Vec<NewMessage> = Vec::new();
+        for m in all.iter().step_by(7) {
+            let mut m = m.clone();
+            let other = format!("m{}", r.below(200) + 1);
+            m.headers.in_reply_to = Some(other.clone());
+            m.headers.references = vec![other];
+            m.headers.date = m.headers.date.map(|d| d + 1);
+            later.push(m);
+        }
+        later.extend(corpus(260, 11).into_iter().skip(200));
+        let a = fixture();
+        a.insert(all.clone());
+        insert_batches(
+            &a,
+            &later.iter().map(|m| vec![m.clone()]).collect::<Vec<_>>(),
+            false,
+        );
+        let b = fixture();
+        b.insert(all);
+        b.insert(later);
+        assert_laid_out(&b);
+        assert_eq!(snapshot(&b), snapshot(&a));
+        // Not every uid is new: the folder id and UIDVALIDITY of the rows stayed.
+        let count: u32 = rusqlite::Connection::open(&b.path)
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM messages WHERE uidvalidity = ?1",
+                [UV],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(count, 260);
     }
 
     #[test]

@@ -2,10 +2,10 @@
 
 use std::collections::HashSet;
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, Statement, Transaction, params};
 
 use super::error::{Result, StoreError};
-use super::thread::{NewRow, Pending, Place, Threads};
+use super::thread::{Batch, NewRow, Place, Threads};
 use super::{BodyLimits, FolderId, FolderState, rows};
 use crate::domain::message::{Flags, NewMessage};
 use crate::domain::uidset::UidSet;
@@ -43,7 +43,7 @@ impl<'a> WriteTx<'a> {
         if self.threads.is_idle() {
             return Ok(());
         }
-        self.threads.flush(&self.tx, &mut Pending::new())
+        self.threads.flush(&self.tx, &mut Batch::default())
     }
 
     fn forget_threads_of(&mut self, folder: FolderId) {
@@ -245,28 +245,28 @@ impl<'a> WriteTx<'a> {
             .query_row(params![id, uidvalidity, lo, hi], |_| Ok(()))
             .optional()?
             .is_some();
-        let mut pending = Pending::new();
+        let mut batch = Batch::load(&self.tx, id, messages.iter())?;
         let mut seen = HashSet::with_capacity(messages.len());
         for m in messages {
             let repeated = !seen.insert(m.uid);
             if repeated {
                 // The same UID twice: the first copy must be in the table to be replaced.
-                self.threads.flush(&self.tx, &mut pending)?;
+                self.threads.flush(&self.tx, &mut batch)?;
             }
-            self.upsert_one(id, uidvalidity, m, any_cached || repeated, &mut pending)?;
+            self.upsert_one(id, uidvalidity, m, any_cached || repeated, &mut batch)?;
         }
-        self.threads.flush(&self.tx, &mut pending)
+        self.threads.flush(&self.tx, &mut batch)
     }
 
-    /// New messages (not `cached`) wait in `pending` for their thread's layout; cached
-    /// ones are updated in place.
+    /// New messages (not `cached`) wait in `batch` for their thread's layout; cached ones
+    /// are updated in place.
     fn upsert_one<'m>(
         &mut self,
         id: FolderId,
         uidvalidity: u32,
         m: &'m NewMessage,
         cached: bool,
-        pending: &mut Pending<'m>,
+        batch: &mut Batch<'m>,
     ) -> Result<()> {
         let h = &m.headers;
         let date = h.date.or(m.internal_date).unwrap_or(0);
@@ -299,18 +299,10 @@ impl<'a> WriteTx<'a> {
             modseq,
             refs,
         };
-        let ids = || -> Vec<&str> {
-            h.message_id
-                .iter()
-                .chain(h.in_reply_to.iter())
-                .chain(h.references.iter())
-                .map(String::as_str)
-                .collect()
-        };
         let thread = match existing {
             None => {
-                let thread = self.threads.link(&self.tx, pending, id, &ids())?;
-                pending.entry((id, thread)).or_default().push(row);
+                let thread = self.threads.link(&self.tx, batch, id, m)?;
+                batch.push(id, thread, row);
                 return Ok(());
             }
             // Same links: same thread; only a new date changes its layout.
@@ -322,7 +314,7 @@ impl<'a> WriteTx<'a> {
             }
             Some((old, _, false)) => {
                 self.threads.touch(id, old);
-                let thread = self.threads.link(&self.tx, pending, id, &ids())?;
+                let thread = self.threads.link(&self.tx, batch, id, m)?;
                 self.threads.has_rows(id, thread);
                 thread
             }
@@ -486,7 +478,23 @@ impl<'a> WriteTx<'a> {
 }
 
 /// Inserts a message row, or updates a cached one (its layout columns kept).
-pub(super) fn write_row(
+pub(super) const UPSERT_ROW: &str = "INSERT INTO messages (folder_id, uidvalidity, uid, date,
+        internal_date, sys_flags, keywords, size, modseq, has_attachment, thread_id,
+        thread_latest, thread_pos, depth, from_name, from_addr, to_addrs, cc_addrs, subject,
+        message_id, in_reply_to, refs)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+        ?18, ?19, ?20, ?21, ?22)
+     ON CONFLICT (folder_id, uidvalidity, uid) DO UPDATE SET
+        date = excluded.date, internal_date = excluded.internal_date,
+        sys_flags = excluded.sys_flags, keywords = excluded.keywords,
+        size = excluded.size, modseq = excluded.modseq,
+        has_attachment = excluded.has_attachment, thread_id = excluded.thread_id,
+        from_name = excluded.from_name, from_addr = excluded.from_addr,
+        to_addrs = excluded.to_addrs, cc_addrs = excluded.cc_addrs,
+        subject = excluded.subject, message_id = excluded.message_id,
+        in_reply_to = excluded.in_reply_to, refs = excluded.refs";
+
+fn write_row(
     tx: &Transaction<'_>,
     folder: FolderId,
     row: &NewRow<'_>,
@@ -494,25 +502,27 @@ pub(super) fn write_row(
     latest: i64,
     place: Place,
 ) -> Result<()> {
+    bind_row(
+        &mut *tx.prepare_cached(UPSERT_ROW)?,
+        folder,
+        row,
+        thread,
+        latest,
+        place,
+    )
+}
+
+/// Runs `UPSERT_ROW` for one row.
+pub(super) fn bind_row(
+    stmt: &mut Statement<'_>,
+    folder: FolderId,
+    row: &NewRow<'_>,
+    thread: i64,
+    latest: i64,
+    place: Place,
+) -> Result<()> {
     let (m, h) = (row.msg, &row.msg.headers);
-    tx.prepare_cached(
-        "INSERT INTO messages (folder_id, uidvalidity, uid, date, internal_date, sys_flags,
-            keywords, size, modseq, has_attachment, thread_id, thread_latest, thread_pos,
-            depth, from_name, from_addr, to_addrs, cc_addrs, subject, message_id,
-            in_reply_to, refs)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-            ?18, ?19, ?20, ?21, ?22)
-         ON CONFLICT (folder_id, uidvalidity, uid) DO UPDATE SET
-            date = excluded.date, internal_date = excluded.internal_date,
-            sys_flags = excluded.sys_flags, keywords = excluded.keywords,
-            size = excluded.size, modseq = excluded.modseq,
-            has_attachment = excluded.has_attachment, thread_id = excluded.thread_id,
-            from_name = excluded.from_name, from_addr = excluded.from_addr,
-            to_addrs = excluded.to_addrs, cc_addrs = excluded.cc_addrs,
-            subject = excluded.subject, message_id = excluded.message_id,
-            in_reply_to = excluded.in_reply_to, refs = excluded.refs",
-    )?
-    .execute(params![
+    stmt.execute(params![
         folder,
         row.uidvalidity,
         m.uid,
