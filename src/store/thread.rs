@@ -57,6 +57,9 @@ pub(crate) struct Batch<'m> {
     /// is found through `merged`.
     ids: HashMap<i64, i64>,
     merged: HashMap<i64, i64>,
+    /// Hashes new to `thread_ids`, stored at layout time in key order (the keys are
+    /// random: sorted, the inserts walk the tree once).
+    new_ids: Vec<i64>,
     /// `ids` holds every hash of the batch that `thread_ids` has: a miss needs no query.
     complete: bool,
 }
@@ -132,10 +135,31 @@ impl<'m> Batch<'m> {
         Ok(found)
     }
 
-    fn linked(&mut self, folder: FolderId, hash: i64, thread: i64) {
-        if self.folder == Some(folder) {
-            self.ids.insert(hash, thread);
+    /// Records a new id of `thread`; false if it is not this batch's folder's (the caller
+    /// stores it at once).
+    fn linked(&mut self, folder: FolderId, hash: i64, thread: i64) -> bool {
+        if self.folder != Some(folder) {
+            return false;
         }
+        self.ids.insert(hash, thread);
+        self.new_ids.push(hash);
+        true
+    }
+
+    /// Stores the new ids with their threads as merged by now.
+    fn store_ids(&mut self, tx: &Transaction<'_>) -> Result<()> {
+        let (Some(folder), false) = (self.folder, self.new_ids.is_empty()) else {
+            return Ok(());
+        };
+        let mut hashes = std::mem::take(&mut self.new_ids);
+        hashes.sort_unstable();
+        let mut add = tx.prepare_cached(ADD_ID)?;
+        for h in hashes {
+            if let Some(&t) = self.ids.get(&h) {
+                add.execute(params![folder, h, self.resolve(t)])?;
+            }
+        }
+        Ok(())
     }
 
     fn merge(&mut self, folder: FolderId, from: i64, to: i64) {
@@ -147,6 +171,9 @@ impl<'m> Batch<'m> {
         }
     }
 }
+
+const ADD_ID: &str =
+    "INSERT OR IGNORE INTO thread_ids (folder_id, msgid_hash, thread_id) VALUES (?1, ?2, ?3)";
 
 /// The Message-IDs that link a message into a thread: its own, In-Reply-To, References.
 pub(crate) fn link_ids(m: &NewMessage) -> impl Iterator<Item = &str> {
@@ -209,14 +236,10 @@ impl Threads {
         for other in threads {
             self.relabel(tx, batch, folder, other, thread)?;
         }
-        if !unknown.is_empty() {
-            let mut add = tx.prepare_cached(
-                "INSERT OR IGNORE INTO thread_ids (folder_id, msgid_hash, thread_id)
-                 VALUES (?1, ?2, ?3)",
-            )?;
-            for h in unknown {
-                add.execute(params![folder, h, thread])?;
-                batch.linked(folder, h, thread);
+        for h in unknown {
+            if !batch.linked(folder, h, thread) {
+                tx.prepare_cached(ADD_ID)?
+                    .execute(params![folder, h, thread])?;
             }
         }
         self.touched.insert((folder, thread));
@@ -274,6 +297,7 @@ impl Threads {
         }
         let mut threads = std::mem::take(&mut self.touched);
         threads.extend(batch.rows.keys().copied());
+        batch.store_ids(tx)?;
         // Emptied threads lose their ids below: the batch's view of them is stale.
         batch.ids.clear();
         batch.merged.clear();
