@@ -74,8 +74,10 @@ const SMOKE_SIZE: usize = 300;
 const CORPUS_SEED: u64 = 0x7e41;
 /// The page the list shows first, and the sync's first batch.
 const FIRST_PAGE: usize = 200;
-/// The sync's later batches (src/sync/folder.rs); the phase breakdown mirrors them.
+/// The sync's later batches and the size its last ones halve down to
+/// (src/sync/folder.rs); the phase breakdown mirrors them.
 const BATCH: usize = 5000;
+const LAST_BATCH: usize = 500;
 const READ_CHUNK: usize = 64 * 1024;
 const FLOOR_TAG: &str = "zz9";
 const ENVELOPE_QUERY: &str = "UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE)";
@@ -844,8 +846,8 @@ impl Bench<'_> {
     }
 
     /// SELECT and UID SEARCH ALL, then the sync's batches (newest first: 200, then 5000
-    /// each; or all UIDs in one command when `single`) with the sync's items, collected as
-    /// the sync collects them.
+    /// each, the last ones halving down to 500; or all UIDs in one command when `single`)
+    /// with the sync's items, collected as the sync collects them.
     async fn fetch_batches(&self, compress: bool, single: bool, list: bool) -> Result<FetchRun> {
         let mut client = self.login(compress).await?;
         let started = Instant::now();
@@ -884,11 +886,18 @@ impl Bench<'_> {
         let mut batches = Vec::new();
         let mut first_batch = None;
         let mut rest = uids.as_slice();
-        let mut size = if single { usize::MAX } else { FIRST_PAGE };
+        let mut first = true;
         while !rest.is_empty() {
+            let size = if single {
+                usize::MAX
+            } else if first {
+                FIRST_PAGE
+            } else {
+                BATCH.min(rest.len().div_ceil(2).max(LAST_BATCH))
+            };
+            first = false;
             let (batch, tail) = rest.split_at(size.min(rest.len()));
             rest = tail;
-            size = if single { usize::MAX } else { BATCH };
             let mut messages = Vec::with_capacity(batch.len());
             client
                 .uid_fetch(&uid_set(batch), &items, None, &mut |u| {

@@ -14,6 +14,19 @@ use crate::store::{FolderId, PLACEHOLDER_BASE, Store};
 /// The first batch is small so the newest page lands in the cache at once.
 const FIRST_BATCH: usize = 200;
 const BATCH: usize = 5000;
+/// The last batches halve down to this: what is still to parse and write once the last
+/// FETCH is in stays small.
+const LAST_BATCH: usize = 500;
+
+/// The size of the next batch with `left` messages to go.
+fn batch_size(first: bool, left: usize) -> usize {
+    let size = if first {
+        FIRST_BATCH
+    } else {
+        BATCH.min(left.div_ceil(2).max(LAST_BATCH))
+    };
+    size.min(left)
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FolderReport {
@@ -247,7 +260,7 @@ impl Step<'_> {
         let mut rest = newest_first;
         let mut first = true;
         while !rest.is_empty() {
-            let size = if first { FIRST_BATCH } else { BATCH }.min(rest.len());
+            let size = batch_size(first, rest.len());
             first = false;
             let (batch, tail) = rest.split_at(size);
             rest = tail;
@@ -406,5 +419,24 @@ async fn join(handle: JoinHandle<Result<(), crate::store::StoreError>>) -> Resul
     match handle.await {
         Ok(result) => Ok(result?),
         Err(e) => Err(crate::imap::ImapError::bug(format!("cache writer task failed: {e}")).into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_start_small_then_halve_down_at_the_end() {
+        let mut sizes = Vec::new();
+        let mut left = 23_000;
+        while left > 0 {
+            let size = batch_size(sizes.is_empty(), left);
+            sizes.push(size);
+            left -= size;
+        }
+        assert_eq!(sizes, [200, 5000, 5000, 5000, 3900, 1950, 975, 500, 475]);
+        assert_eq!(batch_size(true, 50), 50);
+        assert_eq!(batch_size(false, 1), 1);
     }
 }
