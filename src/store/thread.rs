@@ -71,32 +71,10 @@ impl<'m> Batch<'m> {
         folder: FolderId,
         messages: impl Iterator<Item = &'m NewMessage>,
     ) -> Result<Self> {
-        let mut hashes: Vec<i64> = messages.flat_map(|m| link_ids(m).map(msgid_hash)).collect();
-        hashes.sort_unstable();
-        hashes.dedup();
-        let mut list = String::with_capacity(hashes.len() * 21 + 2);
-        list.push('[');
-        for (i, h) in hashes.iter().enumerate() {
-            if i > 0 {
-                list.push(',');
-            }
-            list.push_str(&h.to_string());
-        }
-        list.push(']');
-        let mut ids = HashMap::with_capacity(hashes.len());
-        // As a join the planner may scan the folder's ids once per list entry; IN keeps
-        // it to one primary-key search per entry.
-        let mut stmt = tx.prepare_cached(
-            "SELECT msgid_hash, thread_id FROM thread_ids
-             WHERE folder_id = ?1 AND msgid_hash IN (SELECT value FROM json_each(?2))",
-        )?;
-        let mut q = stmt.query(params![folder, list])?;
-        while let Some(r) = q.next()? {
-            ids.insert(r.get::<_, i64>(0)?, r.get::<_, i64>(1)?);
-        }
+        let hashes: Vec<i64> = messages.flat_map(|m| link_ids(m).map(msgid_hash)).collect();
         Ok(Self {
             folder: Some(folder),
-            ids,
+            ids: stored_threads(tx, folder, hashes)?,
             complete: true,
             ..Self::default()
         })
@@ -170,6 +148,37 @@ impl<'m> Batch<'m> {
             self.rows.entry((folder, to)).or_default().extend(rows);
         }
     }
+}
+
+/// The threads `thread_ids` holds for these hashes, in one query.
+fn stored_threads(
+    tx: &Transaction<'_>,
+    folder: FolderId,
+    mut hashes: Vec<i64>,
+) -> Result<HashMap<i64, i64>> {
+    hashes.sort_unstable();
+    hashes.dedup();
+    let mut list = String::with_capacity(hashes.len() * 21 + 2);
+    list.push('[');
+    for (i, h) in hashes.iter().enumerate() {
+        if i > 0 {
+            list.push(',');
+        }
+        list.push_str(&h.to_string());
+    }
+    list.push(']');
+    let mut ids = HashMap::with_capacity(hashes.len());
+    // As a join the planner may scan the folder's ids once per list entry; IN keeps it
+    // to one primary-key search per entry.
+    let mut stmt = tx.prepare_cached(
+        "SELECT msgid_hash, thread_id FROM thread_ids
+         WHERE folder_id = ?1 AND msgid_hash IN (SELECT value FROM json_each(?2))",
+    )?;
+    let mut q = stmt.query(params![folder, list])?;
+    while let Some(r) = q.next()? {
+        ids.insert(r.get::<_, i64>(0)?, r.get::<_, i64>(1)?);
+    }
+    Ok(ids)
 }
 
 const ADD_ID: &str =
@@ -732,6 +741,30 @@ mod tests {
             )
             .unwrap();
         assert_eq!(count, 260);
+    }
+
+    #[test]
+    fn stored_threads_finds_extreme_hashes() {
+        // The list goes through JSON: 64-bit values must come back as exact integers.
+        let f = fixture();
+        let folder = f.folder;
+        let hashes = [i64::MIN, i64::MIN + 1, -1, 0, 1, i64::MAX - 1, i64::MAX];
+        let found = f
+            .store
+            .write(move |tx| {
+                for (i, h) in hashes.iter().enumerate() {
+                    tx.sql()
+                        .execute(ADD_ID, params![folder, h, i as i64 + 10])?;
+                }
+                let mut asked = hashes.to_vec();
+                asked.push(42);
+                stored_threads(tx.sql(), folder, asked)
+            })
+            .unwrap();
+        assert_eq!(found.len(), hashes.len());
+        for (i, h) in hashes.iter().enumerate() {
+            assert_eq!(found.get(h), Some(&(i as i64 + 10)), "hash {h}");
+        }
     }
 
     #[test]
