@@ -6,6 +6,7 @@
 //! last Reference present in the folder; DFS order by date; `thread_latest` = max date.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fmt::Write as _;
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
@@ -161,10 +162,9 @@ fn stored_threads(
     let mut list = String::with_capacity(hashes.len() * 21 + 2);
     list.push('[');
     for (i, h) in hashes.iter().enumerate() {
-        if i > 0 {
-            list.push(',');
-        }
-        list.push_str(&h.to_string());
+        let sep = if i > 0 { "," } else { "" };
+        // Writing to a String cannot fail.
+        let _ = write!(list, "{sep}{h}");
     }
     list.push(']');
     let mut ids = HashMap::with_capacity(hashes.len());
