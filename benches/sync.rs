@@ -33,6 +33,10 @@
 //! TERN_BENCH_COMPRESS=1 cargo bench --bench sync # with COMPRESS=DEFLATE (tern turns it
 //!                                                # off on loopback, so the default is off)
 //! TERN_BENCH_PHASES=0 cargo bench --bench sync   # skip the phase breakdown
+//! TERN_BENCH_INSERTS=3 cargo bench --bench sync  # only: fetch once, then time the cold
+//!                                                # sync's inserts 3 times (writer CPU too)
+//! TERN_BENCH_INSERTS=1 TERN_BENCH_DUMP=f cargo bench --bench sync
+//!                                                # and write every row's thread place to f
 //! ```
 //!
 //! Without `--bench` among its arguments (under `cargo test --all-targets`) it only runs a

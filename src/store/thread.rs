@@ -499,7 +499,10 @@ fn layout_thread<'m>(
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
+    use crate::store::tests::{Fixture, UV, fixture, msg};
 
     fn node(uid: u32, date: i64, id: &str, parent: Option<&str>) -> Node {
         Node {
@@ -538,11 +541,6 @@ mod tests {
         assert_eq!(pos, [0, 1, 2], "every node placed exactly once");
         assert_eq!(p[0].depth, 0, "earliest node of the cycle becomes the root");
     }
-
-    use std::collections::BTreeMap;
-
-    use crate::domain::message::NewMessage;
-    use crate::store::tests::{Fixture, UV, fixture, msg};
 
     /// Per uid: (lowest uid of its thread, thread_latest, thread_pos, depth); thread ids
     /// themselves depend on arrival order.
@@ -731,7 +729,7 @@ mod tests {
         b.insert(later);
         assert_laid_out(&b);
         assert_eq!(snapshot(&b), snapshot(&a));
-        // Not every uid is new: the folder id and UIDVALIDITY of the rows stayed.
+        // The relinked copies replaced their rows: 200 first copies and 60 new messages.
         let count: u32 = rusqlite::Connection::open(&b.path)
             .unwrap()
             .query_row(
