@@ -79,5 +79,11 @@ tmux send-keys -t "$session" f
 shot reader-full
 tmux send-keys -t "$session" f q "?"
 shot help
+# The move picker over the list (Escape leaves without moving anything). q closes the
+# help: an Escape sent right before "m" would reach tern as Alt-m.
+tmux send-keys -t "$session" q
+sleep 0.5
+tmux send-keys -t "$session" m l i
+shot picker
 tmux send-keys -t "$session" Escape Q
 echo >&3
