@@ -17,10 +17,16 @@ pub(crate) struct Migration {
 }
 
 /// In order, versions 1..=N without gaps.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("migrations/0001_init.sql"),
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("migrations/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("migrations/0002_unseen_covering.sql"),
+    },
+];
 
 /// The schema version this build writes.
 pub fn schema_version() -> u32 {

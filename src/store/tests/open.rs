@@ -155,6 +155,49 @@ fn later_migration_keeps_rows() {
 }
 
 #[test]
+fn a_version_1_cache_is_migrated_and_counts_unread_from_the_index_alone() {
+    let f = fixture();
+    drop(f.store);
+    std::fs::remove_file(&f.path).unwrap();
+    let first: Vec<Migration> = MIGRATIONS
+        .iter()
+        .take(1)
+        .map(|m| Migration {
+            version: m.version,
+            sql: m.sql,
+        })
+        .collect();
+    let old = Store::open_migrations(&f.path, BodyLimits::default(), &first).unwrap();
+    let folder = old
+        .write(|tx| {
+            let id = tx.upsert_folder("INBOX", None, Some('/'))?;
+            tx.reset_folder(id, UV)?;
+            tx.upsert_messages(id, UV, &[msg(1, 100, "a", None), msg(2, 200, "b", None)])?;
+            Ok(id)
+        })
+        .unwrap();
+    drop(old);
+    let store = Store::open(&f.path).unwrap();
+    let (messages, unseen) = store.write(move |tx| tx.refresh_counts(folder)).unwrap();
+    assert_eq!((messages, unseen), (2, 2), "rows survive the migration");
+    drop(store);
+    let conn = Connection::open(&f.path).unwrap();
+    let version: u32 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, schema_version());
+    let plan: String = conn
+        .query_row(
+            "EXPLAIN QUERY PLAN SELECT count(*) FROM messages INDEXED BY messages_unseen
+             WHERE folder_id = 1 AND sys_flags & 1 = 0",
+            [],
+            |r| r.get(3),
+        )
+        .unwrap();
+    assert!(plan.contains("COVERING INDEX messages_unseen"), "{plan}");
+}
+
+#[test]
 fn reader_needs_an_existing_cache() {
     let dir = tempfile::tempdir().unwrap();
     let err = Reader::open(&dir.path().join("missing.sqlite"))
