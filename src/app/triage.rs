@@ -143,26 +143,19 @@ impl Model {
         } else {
             (vec![flag.to_string()], Vec::new())
         };
-        for &uid in &uids {
-            self.note_flags(uid, &add, &remove);
-        }
-        fx.push(Effect::Act {
-            account,
-            folder,
-            uids,
-            act: Act::Flags { add, remove },
-        });
+        self.change_flags(account, folder, uids, add, remove, fx);
     }
 
-    /// Delete (to the Trash) or archive the message; the list re-reads once it is done.
+    /// Delete, archive, move or copy the target; the list re-reads once it is done.
     pub(super) fn file_away(&mut self, act: Act, fx: &mut Vec<Effect>) {
         let Some((account, folder, row)) = self.target() else {
             self.status.error("no message to act on");
             return;
         };
         let uids = self.target_uids(&row);
+        let leaves = !matches!(act, Act::Copy { .. } | Act::Flags { .. });
         // The reader showed one of these messages; it is leaving the folder.
-        if self.reader.as_ref().is_some_and(|r| uids.contains(&r.uid)) {
+        if leaves && self.reader.as_ref().is_some_and(|r| uids.contains(&r.uid)) {
             self.reader = None;
             self.focus = Focus::List;
         }
@@ -186,20 +179,12 @@ impl Model {
 
     /// The picker chose `to`: move (or copy) the target there.
     pub(super) fn picked(&mut self, copy: bool, to: String, fx: &mut Vec<Effect>) {
-        if copy {
-            let Some((account, folder, row)) = self.target() else {
-                return;
-            };
-            let uids = self.target_uids(&row);
-            fx.push(Effect::Act {
-                account,
-                folder,
-                uids,
-                act: Act::Copy { to },
-            });
+        let act = if copy {
+            Act::Copy { to }
         } else {
-            self.file_away(Act::Move { to }, fx);
-        }
+            Act::Move { to }
+        };
+        self.file_away(act, fx);
     }
 
     /// The keyword prompt was submitted: words to add (or remove) on the target.
@@ -236,15 +221,7 @@ impl Model {
             return;
         };
         let uids = self.target_uids(&row);
-        for &uid in &uids {
-            self.note_flags(uid, &add, &remove);
-        }
-        fx.push(Effect::Act {
-            account,
-            folder,
-            uids,
-            act: Act::Flags { add, remove },
-        });
+        self.change_flags(account, folder, uids, add, remove, fx);
     }
 
     /// Marks every cached message of the target's thread read.
@@ -286,19 +263,28 @@ impl Model {
             self.status.note = Some("nothing unread".into());
             return;
         }
-        let seen = ["\\Seen".to_string()];
-        for &uid in &uids {
-            self.note_flags(uid, &seen, &[]);
-        }
         self.status.note = Some(format!("{} marked read", uids.len()));
+        self.change_flags(account, folder, uids, seen_flag(), Vec::new(), fx);
+    }
+
+    /// Shows a flag change at once and has the runtime record and send it.
+    fn change_flags(
+        &mut self,
+        account: usize,
+        folder: String,
+        uids: Vec<u32>,
+        add: Vec<String>,
+        remove: Vec<String>,
+        fx: &mut Vec<Effect>,
+    ) {
+        for &uid in &uids {
+            self.note_flags(uid, &add, &remove);
+        }
         fx.push(Effect::Act {
             account,
             folder,
             uids,
-            act: Act::Flags {
-                add: seen.to_vec(),
-                remove: Vec::new(),
-            },
+            act: Act::Flags { add, remove },
         });
     }
 
@@ -325,8 +311,7 @@ impl Model {
         }
         let (account, folder, uid) = (reader.account, reader.folder.clone(), reader.uid);
         if delay == Duration::ZERO {
-            self.note_flags(uid, &["\\Seen".to_string()], &[]);
-            fx.push(seen(account, folder, uid));
+            self.change_flags(account, folder, vec![uid], seen_flag(), Vec::new(), fx);
         } else {
             fx.push(Effect::MarkReadAfter {
                 delay,
@@ -351,20 +336,12 @@ impl Model {
             && reader.uid == uid
             && !reader.row.flags.seen()
         {
-            self.note_flags(uid, &["\\Seen".to_string()], &[]);
-            fx.push(seen(account, folder.to_string(), uid));
+            let folder = folder.to_string();
+            self.change_flags(account, folder, vec![uid], seen_flag(), Vec::new(), fx);
         }
     }
 }
 
-fn seen(account: usize, folder: String, uid: u32) -> Effect {
-    Effect::Act {
-        account,
-        folder,
-        uids: vec![uid],
-        act: Act::Flags {
-            add: vec!["\\Seen".to_string()],
-            remove: Vec::new(),
-        },
-    }
+fn seen_flag() -> Vec<String> {
+    vec!["\\Seen".to_string()]
 }
