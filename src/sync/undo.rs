@@ -21,8 +21,6 @@ pub enum Undo {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Undone {
-    /// Actions now waiting for the server.
-    pub pending: u32,
     /// How to undo the undo, if it was itself an action.
     pub redo: Option<Undo>,
     /// For the status line.
@@ -34,10 +32,7 @@ pub struct Undone {
 }
 
 pub async fn undo(store: &Store, undo: Undo) -> Result<Undone> {
-    let step = store.write_async(move |tx| Ok(undo_in(tx, undo))).await?;
-    let mut done = step?;
-    done.pending = store.reader()?.journal_count()?;
-    Ok(done)
+    store.write_async(move |tx| Ok(undo_in(tx, undo))).await?
 }
 
 fn undo_in(tx: &mut WriteTx<'_>, undo: Undo) -> Result<Undone> {
@@ -64,7 +59,6 @@ fn flip_back(tx: &mut WriteTx<'_>, folder: String, changes: &[FlagChange]) -> Re
     }
     let count: u64 = changes.iter().map(|c| c.uids.len()).max().unwrap_or(0);
     Ok(Undone {
-        pending: 0,
         summary: format!("undone: flags of {count} message(s) restored"),
         redo: (!redo.is_empty()).then(|| Undo::Flags {
             folder: folder.clone(),
@@ -90,7 +84,6 @@ fn undo_entry(tx: &mut WriteTx<'_>, id: i64) -> Result<Undone> {
         "pending" => {
             let restored = tx.journal_cancel(&entry)?;
             return Ok(Undone {
-                pending: 0,
                 redo: None,
                 summary: if restored {
                     "undone before it reached the server".to_string()
@@ -146,7 +139,6 @@ fn undo_entry(tx: &mut WriteTx<'_>, id: i64) -> Result<Undone> {
         )
     };
     Ok(Undone {
-        pending: 0,
         redo,
         summary,
         folders,
