@@ -44,11 +44,19 @@ cargo fmt --check
 cargo clippy --all-targets -- -D warnings
 # The last target cargo runs (an example) has no tests, so its "0 passed" would close
 # the log; end with the whole suite's count instead.
+older_suites=(sync_engine journal undo offline_proxy cli_sync engine_actor)
 log=$(mktemp "${TMPDIR:-/tmp}/tern-test.XXXXXX")
 trap 'rm -f "$log"' EXIT
 set +e
 cargo test --all-targets "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+# The sync and triage suites once more against a Dovecot shaped like an older server
+# (INBOX. prefix, "." separator, no SPECIAL-USE, MOVE, CONDSTORE, QRESYNC or LITERAL+).
+echo
+echo "== sync and triage on an older server (TERN_TEST_SERVER=older)"
+TERN_TEST_SERVER=older cargo test "${older_suites[@]/#/--test=}" "$@" 2>&1 | tee -a "$log"
+older_status=${PIPESTATUS[0]}
+[ "$status" -ne 0 ] || status=$older_status
 set -e
 summary=$(grep -E '^test result: ' "$log" \
     | sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/' \

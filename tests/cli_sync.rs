@@ -142,7 +142,7 @@ fn sync_list_and_read_then_the_same_offline() {
 fn list_of_an_unsynced_folder_says_what_to_do() {
     let server = TestDovecot::start();
     let cli = Cli::new(&server);
-    let output = cli.run(&["list", "--folder", "Archive"]);
+    let output = cli.run(&["list", "--folder", &server.folder("Archive")]);
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("tern sync"));
 }

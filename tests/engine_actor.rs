@@ -111,6 +111,7 @@ fn has_message(store: &Store, folder: &str, subject: &str) -> bool {
 #[tokio::test]
 async fn switching_folders_and_fetching_bodies() {
     let server = TestDovecot::start();
+    let archive = server.folder("Archive");
     server.seed_maildir(
         server.user(),
         "INBOX",
@@ -118,7 +119,7 @@ async fn switching_folders_and_fetching_bodies() {
     );
     server.seed_maildir(
         server.user(),
-        "Archive",
+        &archive,
         [SeedMessage::text(2, "archived", "the archived body")],
     );
     let dir = tempfile::tempdir().unwrap();
@@ -129,20 +130,20 @@ async fn switching_folders_and_fetching_bodies() {
 
     engine
         .commands
-        .send(EngineCommand::SelectFolder("Archive".into()))
+        .send(EngineCommand::SelectFolder(archive.clone()))
         .unwrap();
     engine
         .wait_for(
             "Archive synced",
-            |e| matches!(e, EngineEvent::FolderChanged { folder } if folder == "Archive"),
+            |e| matches!(e, EngineEvent::FolderChanged { folder } if *folder == archive),
         )
         .await;
-    assert!(has_message(&store, "Archive", "archived"));
+    assert!(has_message(&store, &archive, "archived"));
 
     engine
         .commands
         .send(EngineCommand::FetchBody {
-            folder: "Archive".into(),
+            folder: archive.clone(),
             uid: 1,
         })
         .unwrap();
@@ -152,14 +153,14 @@ async fn switching_folders_and_fetching_bodies() {
         })
         .await;
     let reader = store.reader().unwrap();
-    let archive = reader.folder("Archive").unwrap().unwrap();
+    let archive_state = reader.folder(&archive).unwrap().unwrap();
     let body = reader
-        .body(archive.id, archive.uidvalidity.unwrap(), 1)
+        .body(archive_state.id, archive_state.uidvalidity.unwrap(), 1)
         .unwrap()
         .unwrap();
     assert!(String::from_utf8_lossy(&body).contains("the archived body"));
     let mut other = server.raw_login(server.user());
-    other.examine("Archive").unwrap();
+    other.examine(&archive).unwrap();
     assert!(
         !other.fetch_flags().unwrap()[&1]
             .iter()
@@ -178,13 +179,13 @@ async fn switching_folders_and_fetching_bodies() {
     // And Archive itself is live on the main connection.
     other
         .append(
-            "Archive",
+            &archive,
             &[],
             &SeedMessage::text(4, "archive push", "x").raw,
         )
         .unwrap();
     wait_until("Archive push", || {
-        has_message(&store, "Archive", "archive push")
+        has_message(&store, &archive, "archive push")
     })
     .await;
     engine.shut_down().await;
@@ -225,11 +226,12 @@ async fn a_server_allowing_one_connection_still_works() {
     let server = TestDovecot::start_with(
         DovecotOptions::default().extra_config("mail_max_userip_connections = 1"),
     );
-    server.seed_maildir(server.user(), "Archive", [SeedMessage::text(1, "old", "x")]);
+    let archive = server.folder("Archive");
+    server.seed_maildir(server.user(), &archive, [SeedMessage::text(1, "old", "x")]);
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
     // Archive selected: the INBOX watch connection is refused by the server.
-    let mut engine = start(&server, &store, "Archive");
+    let mut engine = start(&server, &store, &archive);
     engine.online().await;
     let mut other_allowed = false;
     for _ in 0..20 {
@@ -238,7 +240,7 @@ async fn a_server_allowing_one_connection_still_works() {
             support::RawImap::connect_login(server.imap_port(), server.user(), "password")
         {
             raw.append(
-                "Archive",
+                &archive,
                 &[],
                 &SeedMessage::text(2, "new in archive", "x").raw,
             )
@@ -250,12 +252,12 @@ async fn a_server_allowing_one_connection_still_works() {
     }
     if other_allowed {
         wait_until("Archive push on the only connection", || {
-            has_message(&store, "Archive", "new in archive")
+            has_message(&store, &archive, "new in archive")
         })
         .await;
     } else {
         // The server is strict per user: the engine must still be alive and synced.
-        assert!(has_message(&store, "Archive", "old"));
+        assert!(has_message(&store, &archive, "old"));
     }
     engine.shut_down().await;
 }

@@ -211,11 +211,8 @@ async fn pending_changes_survive_sync_and_merge_with_a_concurrent_change() {
 #[tokio::test]
 async fn an_action_on_a_recreated_folder_fails_softly() {
     let server = TestDovecot::start();
-    server.seed_maildir(
-        server.user(),
-        "Projects",
-        [SeedMessage::text(1, "old", "x")],
-    );
+    let projects = server.folder("Projects");
+    server.seed_maildir(server.user(), &projects, [SeedMessage::text(1, "old", "x")]);
     server.seed_maildir(server.user(), "INBOX", [SeedMessage::text(2, "keep", "x")]);
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
@@ -227,7 +224,7 @@ async fn an_action_on_a_recreated_folder_fails_softly() {
     let one: tern::domain::uidset::UidSet = [1].into_iter().collect();
     journal::record_flags(
         &store,
-        "Projects",
+        &projects,
         one.clone(),
         vec!["\\Flagged".into()],
         vec![],
@@ -244,16 +241,16 @@ async fn an_action_on_a_recreated_folder_fails_softly() {
     .await
     .unwrap();
     let mut other = server.raw_login(server.user());
-    other.command_ok("DELETE Projects").unwrap();
-    other.command_ok("CREATE Projects").unwrap();
+    other.command_ok(&format!("DELETE {projects}")).unwrap();
+    other.command_ok(&format!("CREATE {projects}")).unwrap();
     other
-        .append("Projects", &[], &SeedMessage::text(3, "new", "x").raw)
+        .append(&projects, &[], &SeedMessage::text(3, "new", "x").raw)
         .unwrap();
     let mut c = server.tern_client().await;
     // The first entry is dropped (its UIDs now name another message); the second is sent.
     assert_eq!(journal::replay(&mut c, &store, &events).await.unwrap(), 1);
     let mut raw = server.raw_login(server.user());
-    raw.examine("Projects").unwrap();
+    raw.examine(&projects).unwrap();
     assert!(
         !raw.fetch_flags().unwrap()[&1]
             .iter()
@@ -264,7 +261,7 @@ async fn an_action_on_a_recreated_folder_fails_softly() {
     let mut reported = false;
     while let Ok(event) = rx.try_recv() {
         if let tern::bus::EngineEvent::Error(message) = event {
-            reported |= message.contains("Projects");
+            reported |= message.contains(&projects);
         }
     }
     assert!(reported, "the user hears why");
@@ -297,43 +294,45 @@ fn cached_subjects(store: &Store, folder: &str) -> Vec<(u32, String)> {
 
 fn move_copy_delete(options: support::DovecotOptions) {
     let server = TestDovecot::start_with(options);
+    let archive = server.folder("Archive");
+    let trash = server.folder("Trash");
     seed(&server);
     let cli = Cli::new(&server);
     assert!(cli.run(&["sync", "--all"]).status.success());
 
-    let out = cli.run(&["move", "1", "--to", "Archive"]);
+    let out = cli.run(&["move", "1", "--to", &archive]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(uids_on_server(&server, "INBOX"), vec![2, 3]);
-    assert_eq!(uids_on_server(&server, "Archive").len(), 1);
+    assert_eq!(uids_on_server(&server, &archive).len(), 1);
     // The cache knows the message in its new folder under its real UID (COPYUID) or, on
     // a server without UIDPLUS, once the target is synced.
     assert!(cli.run(&["sync", "--all"]).status.success());
     assert_eq!(
-        cached_subjects(&cli.store(), "Archive"),
-        vec![(uids_on_server(&server, "Archive")[0], "one".to_string())]
+        cached_subjects(&cli.store(), &archive),
+        vec![(uids_on_server(&server, &archive)[0], "one".to_string())]
     );
     assert_eq!(cached_subjects(&cli.store(), "INBOX").len(), 2);
 
-    assert!(cli.run(&["copy", "2", "--to", "Archive"]).status.success());
+    assert!(cli.run(&["copy", "2", "--to", &archive]).status.success());
     assert_eq!(uids_on_server(&server, "INBOX"), vec![2, 3]);
-    assert_eq!(uids_on_server(&server, "Archive").len(), 2);
+    assert_eq!(uids_on_server(&server, &archive).len(), 2);
 
     // Delete moves to the Trash; in the Trash it removes exactly that message.
     assert!(cli.run(&["delete", "3"]).status.success());
     assert_eq!(uids_on_server(&server, "INBOX"), vec![2]);
-    assert_eq!(uids_on_server(&server, "Trash").len(), 1);
+    assert_eq!(uids_on_server(&server, &trash).len(), 1);
     assert!(cli.run(&["sync", "--all"]).status.success());
-    let trashed = uids_on_server(&server, "Trash")[0];
+    let trashed = uids_on_server(&server, &trash)[0];
     assert!(
-        cli.run(&["delete", "--folder", "Trash", &trashed.to_string()])
+        cli.run(&["delete", "--folder", &trash, &trashed.to_string()])
             .status
             .success()
     );
-    assert!(uids_on_server(&server, "Trash").is_empty());
+    assert!(uids_on_server(&server, &trash).is_empty());
     assert_eq!(cli.store().reader().unwrap().journal_count().unwrap(), 0);
 }
 
@@ -350,11 +349,12 @@ fn move_copy_and_delete_without_move_or_uidplus() {
 #[test]
 fn an_offline_move_shows_in_the_target_at_once_and_lands_once() {
     let server = TestDovecot::start();
+    let archive = server.folder("Archive");
     seed(&server);
     let cli = Cli::new(&server);
     assert!(cli.run(&["sync", "--all"]).status.success());
     let offline = closed_port();
-    let out = cli.run_on(offline, &["move", "2", "3", "--to", "Archive"]);
+    let out = cli.run_on(offline, &["move", "2", "3", "--to", &archive]);
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("queued"));
     // Gone from INBOX and shown in Archive (placeholders) before the server knows.
@@ -362,7 +362,7 @@ fn an_offline_move_shows_in_the_target_at_once_and_lands_once() {
         cached_subjects(&cli.store(), "INBOX"),
         vec![(1, "one".to_string())]
     );
-    let shown = cached_subjects(&cli.store(), "Archive");
+    let shown = cached_subjects(&cli.store(), &archive);
     assert_eq!(shown.len(), 2);
     assert!(
         shown
@@ -375,9 +375,9 @@ fn an_offline_move_shows_in_the_target_at_once_and_lands_once() {
     assert!(cli.run(&["sync", "--all"]).status.success());
     assert!(cli.run(&["sync", "--all"]).status.success());
     assert_eq!(uids_on_server(&server, "INBOX"), vec![1]);
-    let archived = uids_on_server(&server, "Archive");
+    let archived = uids_on_server(&server, &archive);
     assert_eq!(archived.len(), 2, "moved exactly once");
-    let cached: Vec<u32> = cached_subjects(&cli.store(), "Archive")
+    let cached: Vec<u32> = cached_subjects(&cli.store(), &archive)
         .into_iter()
         .map(|(uid, _)| uid)
         .collect();

@@ -106,7 +106,7 @@ async fn first_sync_matches_the_server() {
         .seed_maildir(setup.server.user(), "INBOX", corpus.iter());
     setup.server.seed_maildir(
         setup.server.user(),
-        "Lists/dev",
+        &setup.server.folder("Lists/dev"),
         [SeedMessage::new(
             "From: =?ISO-8859-1?Q?Fran=E7ois?= <f@example.com>\r\nSubject: \
                  =?UTF-8?B?R3LDvMOfZSBhdXMgTcO8bmNoZW4=?=\r\nMessage-ID: <x1@e>\r\n\
@@ -120,7 +120,10 @@ async fn first_sync_matches_the_server() {
     let inbox = reader.folder("INBOX").unwrap().unwrap();
     assert!(inbox.complete);
     assert_eq!(inbox.messages, 400);
-    let lists = reader.folder("Lists/dev").unwrap().unwrap();
+    let lists = reader
+        .folder(&setup.server.folder("Lists/dev"))
+        .unwrap()
+        .unwrap();
     let row = reader.message(lists.id, 1).unwrap().unwrap();
     assert_eq!(row.subject, "Grüße aus München");
     assert_eq!(row.from_name.as_deref(), Some("François"));
@@ -135,6 +138,7 @@ async fn first_sync_matches_the_server() {
 
 async fn resync_after_changes(options: DovecotOptions) {
     let setup = setup(options);
+    let [old, fresh, renamed] = ["Old", "Fresh", "Renamed"].map(|f| setup.server.folder(f));
     setup.server.seed_maildir(
         setup.server.user(),
         "INBOX",
@@ -142,7 +146,7 @@ async fn resync_after_changes(options: DovecotOptions) {
     );
     setup.server.seed_maildir(
         setup.server.user(),
-        "Old",
+        &old,
         [SeedMessage::text(100, "old folder", "x")],
     );
     sync_all(&setup).await;
@@ -165,21 +169,23 @@ async fn resync_after_changes(options: DovecotOptions) {
             &SeedMessage::text(31, "appended", "x").raw,
         )
         .unwrap();
-    other.command_ok("CREATE Fresh").unwrap();
+    other.command_ok(&format!("CREATE {fresh}")).unwrap();
     other
         .append(
-            "Fresh",
+            &fresh,
             &[],
             &SeedMessage::text(32, "in a new folder", "x").raw,
         )
         .unwrap();
-    other.command_ok("RENAME Old Renamed").unwrap();
+    other
+        .command_ok(&format!("RENAME {old} {renamed}"))
+        .unwrap();
 
     sync_all(&setup).await;
     assert_converged(&setup);
     let reader = setup.store.reader().unwrap();
-    assert!(reader.folder("Old").unwrap().is_none());
-    let renamed = reader.folder("Renamed").unwrap().unwrap();
+    assert!(reader.folder(&old).unwrap().is_none());
+    let renamed = reader.folder(&renamed).unwrap().unwrap();
     assert_eq!(reader.count(renamed.id).unwrap(), 1);
     let inbox = reader.folder("INBOX").unwrap().unwrap();
     assert_eq!(inbox.messages, 29);
@@ -208,9 +214,10 @@ async fn resync_converges_without_extensions() {
 #[tokio::test]
 async fn uidvalidity_change_is_detected_and_recovered() {
     let setup = setup(DovecotOptions::default());
+    let projects = setup.server.folder("Projects");
     setup.server.seed_maildir(
         setup.server.user(),
-        "Projects",
+        &projects,
         (1..=5).map(|n| SeedMessage::text(n, "before", "x")),
     );
     sync_all(&setup).await;
@@ -218,27 +225,23 @@ async fn uidvalidity_change_is_detected_and_recovered() {
         .store
         .reader()
         .unwrap()
-        .folder("Projects")
+        .folder(&projects)
         .unwrap()
         .unwrap()
         .uidvalidity;
     // Deleting and recreating a folder gives it a new UIDVALIDITY.
     let mut other = setup.server.raw_login(setup.server.user());
-    other.command_ok("DELETE Projects").unwrap();
-    other.command_ok("CREATE Projects").unwrap();
+    other.command_ok(&format!("DELETE {projects}")).unwrap();
+    other.command_ok(&format!("CREATE {projects}")).unwrap();
     for n in 1..=2 {
         other
-            .append(
-                "Projects",
-                &[],
-                &SeedMessage::text(10 + n, "after", "x").raw,
-            )
+            .append(&projects, &[], &SeedMessage::text(10 + n, "after", "x").raw)
             .unwrap();
     }
     sync_all(&setup).await;
     assert_converged(&setup);
     let reader = setup.store.reader().unwrap();
-    let state = reader.folder("Projects").unwrap().unwrap();
+    let state = reader.folder(&projects).unwrap().unwrap();
     assert_ne!(state.uidvalidity, before);
     let rows = reader
         .window(state.id, SortOrder::DateDesc, Window::Offset(0), 50)
@@ -410,9 +413,9 @@ impl Rng {
     }
 }
 
-fn random_operation(raw: &mut RawImap, rng: &mut Rng, step: usize) {
-    let folders = ["INBOX", "Archive", "Lists/dev"];
-    let folder = folders[rng.below(folders.len())];
+fn random_operation(server: &TestDovecot, raw: &mut RawImap, rng: &mut Rng, step: usize) {
+    let folders = ["INBOX", "Archive", "Lists/dev"].map(|f| server.folder(f));
+    let folder = folders[rng.below(folders.len())].as_str();
     raw.select(folder).unwrap();
     let uids = raw.uid_search_all().unwrap();
     let pick = |rng: &mut Rng| uids[rng.below(uids.len())];
@@ -438,7 +441,7 @@ fn random_operation(raw: &mut RawImap, rng: &mut Rng, step: usize) {
             raw.command_ok("EXPUNGE").unwrap();
         }
         4 if !uids.is_empty() => {
-            let target = folders[rng.below(folders.len())];
+            let target = folders[rng.below(folders.len())].as_str();
             if target != folder {
                 raw.command_ok(&format!("UID MOVE {} {}", pick(rng), target))
                     .unwrap();
@@ -455,7 +458,7 @@ async fn converge(options: DovecotOptions, seed: u64) {
     for folder in ["INBOX", "Archive", "Lists/dev"] {
         setup.server.seed_maildir(
             setup.server.user(),
-            folder,
+            &setup.server.folder(folder),
             Corpus::new(seed + folder.len() as u64, 40).iter(),
         );
     }
@@ -464,7 +467,7 @@ async fn converge(options: DovecotOptions, seed: u64) {
     let mut rng = Rng(seed);
     for round in 0..6 {
         for step in 0..12 {
-            random_operation(&mut raw, &mut rng, round * 100 + step);
+            random_operation(&setup.server, &mut raw, &mut rng, round * 100 + step);
         }
         sync_all(&setup).await;
         assert_converged(&setup);

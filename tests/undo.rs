@@ -79,7 +79,7 @@ impl Rig {
     /// Subjects on the server, sorted.
     fn server_subjects(&self, folder: &str) -> Vec<String> {
         let mut raw = self.server.raw_login(self.server.user());
-        raw.examine(folder).unwrap();
+        raw.examine(&self.server.folder(folder)).unwrap();
         let mut subjects: Vec<String> = raw
             .uid_search_all()
             .unwrap()
@@ -106,7 +106,7 @@ impl Rig {
     /// (uid, subject) of the cached rows, by subject.
     fn cached(&self, folder: &str) -> Vec<(u32, String)> {
         let reader = self.store.reader().unwrap();
-        let Some(state) = reader.folder(folder).unwrap() else {
+        let Some(state) = reader.folder(&self.server.folder(folder)).unwrap() else {
             return Vec::new();
         };
         let mut rows: Vec<(u32, String)> = reader
@@ -176,7 +176,7 @@ async fn a_sent_move_moves_back_and_a_delete_returns_from_the_trash() {
         .act(
             &[2],
             Act::Move {
-                to: "Archive".into(),
+                to: rig.server.folder("Archive"),
             },
             &Filing::default(),
         )
@@ -222,7 +222,7 @@ async fn a_sent_copy_is_undone_by_removing_the_copies() {
         .act(
             &[1, 2],
             Act::Copy {
-                to: "Archive".into(),
+                to: rig.server.folder("Archive"),
             },
             &Filing::default(),
         )
@@ -245,7 +245,7 @@ async fn a_pending_move_is_cancelled_before_the_server_sees_it() {
         .act(
             &[2, 3],
             Act::Move {
-                to: "Archive".into(),
+                to: rig.server.folder("Archive"),
             },
             &Filing::default(),
         )
@@ -301,8 +301,8 @@ async fn a_sent_delete_for_good_cannot_be_undone() {
 async fn configured_folders_take_delete_and_archive() {
     let mut rig = Rig::new(&["Bin", "Old"]).await;
     let filing = Filing {
-        trash: Some("Bin".into()),
-        archive: Some("Old".into()),
+        trash: Some(rig.server.folder("Bin")),
+        archive: Some(rig.server.folder("Old")),
         delete_expunges: false,
     };
     rig.act(&[2], Act::Delete, &filing).await.unwrap();

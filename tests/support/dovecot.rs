@@ -27,6 +27,25 @@ pub const PASSWORD: &str = "password";
 const MAIL_UID: u32 = 5000;
 const MAIL_GID: u32 = 5000;
 /// Carries the post-login capability list to the auth process (see `set_caps`).
+/// `TERN_TEST_SERVER=older` makes every `TestDovecot` an older server (see `older_server`),
+/// so the sync and triage suites run a second time on that shape (scripts/test.sh).
+const SERVER_ENV: &str = "TERN_TEST_SERVER";
+/// What an older server still advertises (shared/reference/dovecot-older-server.md), plus
+/// STARTTLS, which the pre-login list keeps on every server we test.
+const OLDER_CAPS: &[&str] = &[
+    "IMAP4rev1",
+    "SASL-IR",
+    "LOGIN-REFERRALS",
+    "ID",
+    "ENABLE",
+    "IDLE",
+    "SORT",
+    "THREAD=REFERENCES",
+    "NAMESPACE",
+    "UIDPLUS",
+    "CHILDREN",
+    "STARTTLS",
+];
 const CAPS_ENV: &str = "TERN_TEST_IMAP_CAPS";
 /// Safety net for start-up, not a test assertion.
 const START_DEADLINE: Duration = Duration::from_secs(60);
@@ -49,6 +68,8 @@ pub struct DovecotOptions {
     users: Vec<String>,
     removed_caps: Vec<String>,
     extra_config: Vec<String>,
+    /// `INBOX.` prefix, `.` separator, no special-use, only `OLDER_CAPS`.
+    older: bool,
 }
 
 impl Default for DovecotOptions {
@@ -57,6 +78,7 @@ impl Default for DovecotOptions {
             users: vec!["alice".into(), "bob".into()],
             removed_caps: Vec::new(),
             extra_config: Vec::new(),
+            older: std::env::var(SERVER_ENV).is_ok_and(|v| v == "older"),
         }
     }
 }
@@ -67,6 +89,19 @@ impl DovecotOptions {
         self.removed_caps
             .extend(caps.iter().map(|c| c.to_ascii_uppercase()));
         self
+    }
+
+    /// Like an older server: folders under `INBOX.` with `.` as separator, none named
+    /// special-use, and no MOVE, CONDSTORE, QRESYNC, LITERAL+, ESEARCH, SPECIAL-USE or
+    /// COMPRESS. Tests name folders through `TestDovecot::folder`.
+    pub fn older_server(mut self) -> Self {
+        self.older = true;
+        self
+    }
+
+    /// The older shape without its cap list: for tests that remove capabilities themselves.
+    pub fn is_older(&self) -> bool {
+        self.older
     }
 
     /// Replace the user list (all get password "password"); the first is `user()`.
@@ -82,9 +117,12 @@ impl DovecotOptions {
     }
 
     fn removes(&self, cap: &str) -> bool {
-        self.removed_caps
-            .iter()
-            .any(|c| c.eq_ignore_ascii_case(cap))
+        let dropped_by_age = self.older && !OLDER_CAPS.iter().any(|c| c.eq_ignore_ascii_case(cap));
+        dropped_by_age
+            || self
+                .removed_caps
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(cap))
     }
 }
 
@@ -122,7 +160,7 @@ impl TestDovecot {
 
     pub fn start_with(opts: DovecotOptions) -> Self {
         assert!(!opts.users.is_empty(), "DovecotOptions needs a user");
-        let caps = if opts.removed_caps.is_empty() {
+        let caps = if opts.removed_caps.is_empty() && !opts.older {
             None
         } else {
             Some(default_caps(&opts))
@@ -341,13 +379,38 @@ impl TestDovecot {
         out
     }
 
+    /// The server's name for a folder given in the default layout: "Archive" is
+    /// "INBOX.Archive" and "Lists/dev" is "INBOX.Lists.dev" on an older server.
+    pub fn folder(&self, name: &str) -> String {
+        if !self.opts.older || name.eq_ignore_ascii_case("INBOX") || name.starts_with("INBOX.") {
+            return name.to_string();
+        }
+        format!("INBOX.{}", name.replace('/', "."))
+    }
+
+    /// The hierarchy separator the server announces.
+    pub fn separator(&self) -> char {
+        if self.opts.older { '.' } else { '/' }
+    }
+
+    /// Whether this instance is shaped like an older server (`older_server`).
+    pub fn is_older(&self) -> bool {
+        self.opts.older
+    }
+
     /// Maildir++ directory of `folder` ("INBOX", "Sent", "Lists/dev" -> `.Lists.dev`;
-    /// non-ASCII names are stored in modified UTF-7, as Dovecot does).
+    /// non-ASCII names are stored in modified UTF-7, as Dovecot does). Server names of an
+    /// older server ("INBOX.Lists.dev") and default-layout names both work.
     pub fn maildir_path(&self, user: &str, folder: &str) -> PathBuf {
         let base = self.dir.path().join("mail").join(user).join("Maildir");
         if folder.eq_ignore_ascii_case("INBOX") {
             return base;
         }
+        let folder = match folder.strip_prefix("INBOX.") {
+            Some(rest) if self.opts.older => rest.replace('.', "/"),
+            _ => folder.to_string(),
+        };
+        let folder = folder.as_str();
         assert!(
             !folder.contains('.'),
             "'.' is the on-disk separator: {folder}"
@@ -367,6 +430,7 @@ impl TestDovecot {
             self.opts.users.iter().any(|u| u == user),
             "unknown user {user}"
         );
+        let folder = &self.folder(folder);
         let dest = self.maildir_path(user, folder);
         let is_inbox = folder.eq_ignore_ascii_case("INBOX");
         for sub in ["cur", "new", "tmp"] {
@@ -570,7 +634,11 @@ passdb {{
             );
         }
         conf.push_str("}\n");
-        conf.push_str("namespace inbox {\n  inbox = yes\n  separator = /\n");
+        if self.opts.older {
+            conf.push_str("namespace inbox {\n  inbox = yes\n  prefix = INBOX.\n  separator = .\n");
+        } else {
+            conf.push_str("namespace inbox {\n  inbox = yes\n  separator = /\n");
+        }
         for (name, attr) in [
             ("Drafts", "\\Drafts"),
             ("Sent", "\\Sent"),
@@ -578,9 +646,14 @@ passdb {{
             ("Junk", "\\Junk"),
             ("Archive", "\\Archive"),
         ] {
+            let special_use = if self.opts.older {
+                String::new()
+            } else {
+                format!("    special_use = {attr}\n")
+            };
             let _ = writeln!(
                 conf,
-                "  mailbox {name} {{\n    special_use = {attr}\n    auto = subscribe\n  }}"
+                "  mailbox {name} {{\n{special_use}    auto = subscribe\n  }}"
             );
         }
         conf.push_str("}\n");
@@ -679,8 +752,10 @@ fn default_caps(opts: &DovecotOptions) -> Caps {
     if let Some((_, caps)) = cache.iter().find(|(k, _)| *k == opts.extra_config) {
         return caps.clone();
     }
+    // Probed with the default namespace: the capability list does not depend on it.
     let probe = TestDovecot::start_with(DovecotOptions {
         removed_caps: Vec::new(),
+        older: false,
         ..opts.clone()
     });
     let mut c = RawImap::connect(probe.imap_port()).expect("probe connect");
