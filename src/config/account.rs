@@ -10,6 +10,7 @@ use super::load::Context;
 use super::reader::{Field, Problems, TableReader};
 use super::{AccountConfig, AuthMethod, DEFAULT_IDLE_REFRESH, Filing, PasswordSource, Security};
 use crate::domain::secret::Secret;
+use crate::imap::cert::Fingerprint;
 
 const KEYS: &[&str] = &[
     "name",
@@ -22,6 +23,7 @@ const KEYS: &[&str] = &[
     "oauth_token_command",
     "ca_file",
     "tls_verify",
+    "cert_fingerprint",
     "idle_refresh_secs",
     "auth",
     "trash",
@@ -85,6 +87,7 @@ pub(super) fn read_account(
         None => Some(None),
     };
     let tls_verify = r.boolean("tls_verify", problems).is_none_or(|f| f.value);
+    let cert_fingerprint = read_fingerprint(&mut r, problems);
     let idle_refresh = read_idle_refresh(&mut r, problems);
     let filing = Filing {
         trash: r.text("trash", problems).map(|f| f.value.to_string()),
@@ -103,6 +106,7 @@ pub(super) fn read_account(
         Some(credentials),
         Some(auth),
         Some(ca_file),
+        Some(cert_fingerprint),
         Some(idle_refresh),
     ) = (
         name,
@@ -112,6 +116,7 @@ pub(super) fn read_account(
         credentials,
         auth,
         ca_file,
+        cert_fingerprint,
         idle_refresh,
     )
     else {
@@ -127,6 +132,7 @@ pub(super) fn read_account(
         oauth_token_command: credentials.oauth_token_command,
         ca_file,
         tls_verify,
+        cert_fingerprint,
         idle_refresh,
         auth,
         filing,
@@ -218,6 +224,28 @@ fn check_auth(
             None
         }
         _ => Some(field.value),
+    }
+}
+
+/// `Some(None)` when absent, `None` when written wrong (reported).
+fn read_fingerprint(
+    r: &mut TableReader<'_, '_>,
+    problems: &mut Problems,
+) -> Option<Option<Fingerprint>> {
+    let Some(field) = r.text("cert_fingerprint", problems) else {
+        return (!r.table_has("cert_fingerprint")).then_some(None);
+    };
+    match Fingerprint::parse(field.value) {
+        Some(fingerprint) => Some(Some(fingerprint)),
+        None => {
+            problems.at(
+                &field.span,
+                &r.key_path("cert_fingerprint"),
+                "must be \"sha256:\" and 64 hex digits (colons optional), as tern prints it \
+                 or `openssl x509 -noout -fingerprint -sha256` does",
+            );
+            None
+        }
     }
 }
 
