@@ -262,7 +262,11 @@ fn describe_certificate(host: &str, err: &CertificateError) -> String {
             let names = if presented.is_empty() {
                 "no host name".to_string()
             } else {
-                presented.join(", ")
+                presented
+                    .iter()
+                    .map(|name| bare_name(name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
             format!(
                 "{host}'s certificate is for {names}, not {host}: set host to a name the \
@@ -289,6 +293,14 @@ fn describe_certificate(host: &str, err: &CertificateError) -> String {
             format!("{host}'s certificate is not valid yet: check this computer's clock")
         }
         other => format!("{host}'s certificate was refused: {other}"),
+    }
+}
+
+/// webpki presents names as `DnsName("mail.example.org")` or `IpAddress(..)`: the name alone.
+fn bare_name(presented: &str) -> &str {
+    match (presented.find('('), presented.rfind(')')) {
+        (Some(open), Some(close)) if open < close => presented[open + 1..close].trim_matches('"'),
+        _ => presented,
     }
 }
 

@@ -49,6 +49,10 @@ pub struct DovecotOptions {
     users: Vec<String>,
     removed_caps: Vec<String>,
     extra_config: Vec<String>,
+    /// PEM certificate and key to serve instead of the generated CA-signed pair.
+    server_cert: Option<(PathBuf, PathBuf)>,
+    /// Folders under `INBOX.` with "." as separator, no SPECIAL-USE/MOVE/CONDSTORE/...
+    older_server: bool,
 }
 
 impl Default for DovecotOptions {
@@ -57,6 +61,8 @@ impl Default for DovecotOptions {
             users: vec!["alice".into(), "bob".into()],
             removed_caps: Vec::new(),
             extra_config: Vec::new(),
+            server_cert: None,
+            older_server: false,
         }
     }
 }
@@ -66,6 +72,21 @@ impl DovecotOptions {
     pub fn without_caps(mut self, caps: &[&str]) -> Self {
         self.removed_caps
             .extend(caps.iter().map(|c| c.to_ascii_uppercase()));
+        self
+    }
+
+    /// Set up like an older server (see /work/shared/reference/dovecot-older-server.md):
+    /// personal namespace prefix `INBOX.` with "." as separator, no special-use folders,
+    /// and only IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT THREAD=REFERENCES
+    /// NAMESPACE UIDPLUS CHILDREN (plus STARTTLS and AUTH= before login).
+    pub fn older_server(mut self) -> Self {
+        self.older_server = true;
+        self
+    }
+
+    /// Serve this PEM certificate and key (see `support::certs`) on both ports.
+    pub fn server_cert(mut self, cert: &Path, key: &Path) -> Self {
+        self.server_cert = Some((cert.to_path_buf(), key.to_path_buf()));
         self
     }
 
@@ -496,6 +517,13 @@ impl TestDovecot {
 
     fn write_config(&self) {
         let root = self.dir.path().display().to_string();
+        let (cert, key) = match &self.opts.server_cert {
+            Some((cert, key)) => (cert.display().to_string(), key.display().to_string()),
+            None => (
+                format!("{root}/ssl/cert.pem"),
+                format!("{root}/ssl/key.pem"),
+            ),
+        };
         let mut conf = String::new();
         let _ = write!(
             conf,
@@ -517,8 +545,8 @@ mail_fsync = never
 mailbox_idle_check_interval = 1 secs
 imap_idle_notify_interval = 10 secs
 ssl = yes
-ssl_cert = <{root}/ssl/cert.pem
-ssl_key = <{root}/ssl/key.pem
+ssl_cert = <{cert}
+ssl_key = <{key}
 ssl_min_protocol = TLSv1.2
 passdb {{
   driver = passwd-file
@@ -570,20 +598,11 @@ passdb {{
             );
         }
         conf.push_str("}\n");
-        conf.push_str("namespace inbox {\n  inbox = yes\n  separator = /\n");
-        for (name, attr) in [
-            ("Drafts", "\\Drafts"),
-            ("Sent", "\\Sent"),
-            ("Trash", "\\Trash"),
-            ("Junk", "\\Junk"),
-            ("Archive", "\\Archive"),
-        ] {
-            let _ = writeln!(
-                conf,
-                "  mailbox {name} {{\n    special_use = {attr}\n    auto = subscribe\n  }}"
-            );
+        if self.opts.older_server {
+            conf.push_str(OLDER_SERVER_NAMESPACE);
+        } else {
+            self.write_namespace(&mut conf);
         }
-        conf.push_str("}\n");
         if !self.opts.removes("COMPRESS=DEFLATE") {
             // Offers COMPRESS=DEFLATE; no global zlib plugin is needed for it.
             conf.push_str("protocol imap {\n  mail_plugins = $mail_plugins imap_zlib\n}\n");
@@ -600,6 +619,23 @@ passdb {{
             conf.push('\n');
         }
         fs::write(self.config_path(), conf).expect("write dovecot.conf");
+    }
+
+    fn write_namespace(&self, conf: &mut String) {
+        conf.push_str("namespace inbox {\n  inbox = yes\n  separator = /\n");
+        for (name, attr) in [
+            ("Drafts", "\\Drafts"),
+            ("Sent", "\\Sent"),
+            ("Trash", "\\Trash"),
+            ("Junk", "\\Junk"),
+            ("Archive", "\\Archive"),
+        ] {
+            let _ = writeln!(
+                conf,
+                "  mailbox {name} {{\n    special_use = {attr}\n    auto = subscribe\n  }}"
+            );
+        }
+        conf.push_str("}\n");
     }
 
     fn spawn(&mut self) -> Result<(), StartError> {
@@ -865,6 +901,30 @@ fn find_binary(name: &str) -> PathBuf {
         .find(|p| p.is_file())
         .unwrap_or_else(|| PathBuf::from(name))
 }
+
+/// The namespace and capabilities of /work/shared/reference/dovecot-older-server.md.
+const OLDER_SERVER_NAMESPACE: &str = "namespace inbox {
+  inbox = yes
+  prefix = INBOX.
+  separator = .
+  mailbox Drafts {
+    auto = subscribe
+  }
+  mailbox Sent {
+    auto = subscribe
+  }
+  mailbox Trash {
+    auto = subscribe
+  }
+  mailbox Junk {
+    auto = subscribe
+  }
+  mailbox Archive {
+    auto = subscribe
+  }
+}
+imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT THREAD=REFERENCES NAMESPACE UIDPLUS CHILDREN
+";
 
 /// Key options for every test key: P-256 is generated instantly.
 const EC_KEY: &str = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
