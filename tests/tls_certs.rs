@@ -73,6 +73,7 @@ fn refused(output: &Output) -> String {
     let stderr = String::from_utf8_lossy(&output.stderr).to_string();
     assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr:?}");
     assert!(!stderr.contains("Context"), "no debug text: {stderr}");
+    eprintln!("refused: {stderr}");
     stderr
 }
 

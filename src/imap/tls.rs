@@ -249,12 +249,12 @@ fn describe_certificate(host: &str, err: &CertificateError) -> String {
         CertificateError::Other(OtherError(inner)) => match inner.downcast_ref::<Refusal>() {
             Some(Refusal::Untrusted(seen)) => format!(
                 "{host}'s certificate is not signed by an authority tern trusts (self-signed or \
-                 a private CA); if {seen} is your server's certificate, add this line to the \
-                 account: cert_fingerprint = \"{seen}\""
+                 a private CA); if it is your server's (compare the fingerprint on the server), \
+                 add this line to the account: cert_fingerprint = \"{seen}\""
             ),
             Some(Refusal::NotThePinned(seen)) => format!(
-                "{host}'s certificate ({seen}) is not the one cert_fingerprint names; if the \
-                 server's certificate was replaced on purpose, set cert_fingerprint = \"{seen}\""
+                "{host}'s certificate is not the one cert_fingerprint names; if the server's \
+                 certificate was replaced on purpose, set cert_fingerprint = \"{seen}\""
             ),
             None => format!("{host}'s certificate was refused: {inner}"),
         },
@@ -350,5 +350,34 @@ impl ServerCertVerifier for NoVerification {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presented_names_lose_their_debug_wrapping() {
+        assert_eq!(
+            bare_name("DnsName(\"mail.example.org\")"),
+            "mail.example.org"
+        );
+        assert_eq!(bare_name("IpAddress(127.0.0.1)"), "127.0.0.1");
+        assert_eq!(bare_name("plain"), "plain");
+    }
+
+    #[test]
+    fn an_untrusted_certificate_error_carries_the_line_to_add() {
+        let seen = Fingerprint::of(b"leaf");
+        let err = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            refuse(Refusal::Untrusted(seen)),
+        );
+        let message = describe_handshake_error("mail.example.org", 993, &err).message;
+        assert!(
+            message.ends_with(&format!("cert_fingerprint = \"{seen}\"")),
+            "{message}"
+        );
     }
 }
