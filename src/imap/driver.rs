@@ -91,12 +91,13 @@ impl Driver {
     /// (it waits for our ClientHello, so the wait would otherwise run to the timeout).
     async fn plain_greeting(&mut self, host: &str, port: u16) -> Result<SessionEvent> {
         let full = self.timeout;
-        self.timeout = full.min(GREETING_PATIENCE);
+        let patience = full.min(GREETING_PATIENCE);
+        self.timeout = patience;
         let first = self.next_event().await;
         self.timeout = full;
         match first {
             Err(err) if err.kind == ErrorKind::Timeout => {
-                if speaks_tls(host, port).await {
+                if speaks_tls(host, port, patience).await {
                     return Err(ImapError::new(
                         ErrorKind::Tls,
                         format!(
@@ -106,9 +107,11 @@ impl Driver {
                     ));
                 }
                 // Only slow: wait out the rest of the usual timeout.
-                self.timeout = full
-                    .saturating_sub(GREETING_PATIENCE)
-                    .max(Duration::from_secs(1));
+                let rest = full.saturating_sub(patience);
+                if rest.is_zero() {
+                    return Err(err);
+                }
+                self.timeout = rest;
                 let event = self.next_event().await;
                 self.timeout = full;
                 event
@@ -271,7 +274,7 @@ async fn read_some(stream: &mut Stream, buf: &mut [u8]) -> Result<usize> {
 
 /// Whether a second connection to `host:port` gets a TLS handshake going (a ServerHello
 /// of any kind); nothing is trusted or sent beyond the ClientHello.
-async fn speaks_tls(host: &str, port: u16) -> bool {
+async fn speaks_tls(host: &str, port: u16, wait: Duration) -> bool {
     let (Ok(config), Ok(name)) = (tls::probe_config(), tls::server_name(host)) else {
         return false;
     };
@@ -282,7 +285,7 @@ async fn speaks_tls(host: &str, port: u16) -> bool {
             .await
             .map(|_| ())
     };
-    matches!(timeout(GREETING_PATIENCE, attempt).await, Ok(Ok(())))
+    matches!(timeout(wait, attempt).await, Ok(Ok(())))
 }
 
 async fn handshake(
