@@ -88,6 +88,17 @@ pub(super) fn read_account(
     };
     let tls_verify = r.boolean("tls_verify", problems).is_none_or(|f| f.value);
     let cert_fingerprint = read_fingerprint(&mut r, problems);
+    if !tls_verify
+        && let Some(Some(_)) = cert_fingerprint
+        && let Some(field) = r.value("cert_fingerprint")
+    {
+        // A pin that is never checked would only look like protection.
+        problems.at(
+            &field.span,
+            &r.key_path("cert_fingerprint"),
+            "has no effect with tls_verify = false; remove one of them",
+        );
+    }
     let idle_refresh = read_idle_refresh(&mut r, problems);
     let filing = Filing {
         trash: r.text("trash", problems).map(|f| f.value.to_string()),
@@ -262,5 +273,39 @@ fn read_idle_refresh(r: &mut TableReader<'_, '_>, problems: &mut Problems) -> Op
         Some(field) => u64::try_from(field.value).ok().map(Duration::from_secs),
         None if r.table_has("idle_refresh_secs") => None,
         None => Some(DEFAULT_IDLE_REFRESH),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use std::path::Path;
+
+    const ACCOUNT: &str = "[[accounts]]\nname = \"a\"\nhost = \"h\"\nusername = \"u\"\n\
+                           password = \"p\"\n";
+
+    #[test]
+    fn cert_fingerprint_is_read_and_checked() {
+        let fp = format!("sha256:{}", ["0A"; 32].join(":"));
+        let text = format!("{ACCOUNT}cert_fingerprint = \"{fp}\"\n");
+        let config = Config::parse(&text, Path::new("/c/config.toml")).unwrap();
+        assert_eq!(
+            config.accounts[0].cert_fingerprint.map(|f| f.to_string()),
+            Some(fp.clone())
+        );
+
+        let bad = Config::parse(
+            &format!("{ACCOUNT}cert_fingerprint = \"sha256:0A\"\n"),
+            Path::new("/c/config.toml"),
+        )
+        .unwrap_err();
+        assert!(bad.to_string().contains("64 hex digits"), "{bad}");
+
+        let unchecked = Config::parse(
+            &format!("{text}tls_verify = false\n"),
+            Path::new("/c/config.toml"),
+        )
+        .unwrap_err();
+        assert!(unchecked.to_string().contains("no effect"), "{unchecked}");
     }
 }
