@@ -49,6 +49,7 @@ pub fn connect_options(account: &AccountConfig) -> ConnectOptions {
     let mut options = ConnectOptions::new(account.host.clone(), account.port, security);
     options.tls = TlsOptions {
         ca_file: account.ca_file.clone(),
+        fingerprint: account.cert_fingerprint,
         verify: account.tls_verify,
     };
     // Deflate only pays where the link is slower than the CPU; on loopback it made the

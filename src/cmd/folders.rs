@@ -1,15 +1,18 @@
-//! `tern folders`: every folder with its special-use role and counts.
+//! `tern folders`: every folder with its role (announced by the server, or recognised by its
+//! usual name) and counts.
 
 use serde::Serialize;
 
 use crate::config::AccountConfig;
 use crate::connect::{self, ConnectError};
-use crate::imap::{ImapClient, ImapError, ListEntry, Role, discard};
+use crate::imap::{FolderRoles, ImapClient, ImapError, ListEntry, Role, discard};
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct FolderRow {
     pub name: String,
     pub role: Option<String>,
+    /// The role was recognised by the folder's name; the server announced none.
+    pub role_by_name: bool,
     pub messages: Option<u32>,
     pub unseen: Option<u32>,
 }
@@ -46,6 +49,8 @@ pub fn from_cache(
         .map(|f| FolderRow {
             name: f.name,
             role: f.role,
+            // The cache keeps the role, not where it came from.
+            role_by_name: false,
             messages: Some(f.messages),
             unseen: Some(f.unseen),
         })
@@ -54,7 +59,8 @@ pub fn from_cache(
 
 pub async fn fetch(client: &mut ImapClient) -> Result<Vec<FolderRow>, ImapError> {
     let mut entries = client.list(&mut discard()).await?;
-    sort_folders(&mut entries);
+    let roles = FolderRoles::new(&entries);
+    sort_folders(&mut entries, &roles);
     let mut rows = Vec::with_capacity(entries.len());
     for entry in entries {
         let (messages, unseen) = if entry.selectable() {
@@ -63,8 +69,10 @@ pub async fn fetch(client: &mut ImapClient) -> Result<Vec<FolderRow>, ImapError>
         } else {
             (None, None)
         };
+        let assigned = roles.get(&entry.name);
         rows.push(FolderRow {
-            role: entry.role().map(|r| r.as_str().to_string()),
+            role: assigned.map(|a| a.role.as_str().to_string()),
+            role_by_name: assigned.is_some_and(|a| a.by_name),
             name: entry.name,
             messages,
             unseen,
@@ -73,10 +81,10 @@ pub async fn fetch(client: &mut ImapClient) -> Result<Vec<FolderRow>, ImapError>
     Ok(rows)
 }
 
-/// INBOX first, then special-use folders in a fixed order, then the rest by name.
-pub fn sort_folders(entries: &mut [ListEntry]) {
+/// INBOX first, then folders with a role in a fixed order, then the rest by name.
+pub fn sort_folders(entries: &mut [ListEntry], roles: &FolderRoles) {
     entries.sort_by(|a, b| {
-        let rank = |e: &ListEntry| e.role().map_or(u8::MAX, role_rank);
+        let rank = |e: &ListEntry| roles.role(&e.name).map_or(u8::MAX, role_rank);
         rank(a).cmp(&rank(b)).then_with(|| a.name.cmp(&b.name))
     });
 }
@@ -98,6 +106,14 @@ pub fn to_json(rows: &[FolderRow]) -> String {
     serde_json::to_string_pretty(rows).unwrap_or_else(|_| "[]".to_string())
 }
 
+fn role_text(row: &FolderRow) -> String {
+    match (&row.role, row.role_by_name) {
+        (Some(role), true) => format!("{role} (by name)"),
+        (Some(role), false) => role.clone(),
+        (None, _) => "-".to_string(),
+    }
+}
+
 pub fn to_table(rows: &[FolderRow]) -> String {
     let width = rows
         .iter()
@@ -105,17 +121,23 @@ pub fn to_table(rows: &[FolderRow]) -> String {
         .max()
         .unwrap_or(6)
         .max(6);
+    let role_width = rows
+        .iter()
+        .map(|r| role_text(r).len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
     let mut out = format!(
-        "{:<width$}  {:<8}  {:>8}  {:>8}\n",
+        "{:<width$}  {:<role_width$}  {:>8}  {:>8}\n",
         "FOLDER", "ROLE", "MESSAGES", "UNSEEN"
     );
     for row in rows {
         let name = crate::domain::text::sanitize(&row.name);
         let pad = width.saturating_sub(crate::domain::text::display_width(&name));
         out.push_str(&format!(
-            "{name}{:pad$}  {:<8}  {:>8}  {:>8}\n",
+            "{name}{:pad$}  {:<role_width$}  {:>8}  {:>8}\n",
             "",
-            row.role.as_deref().unwrap_or("-"),
+            role_text(row),
             row.messages.map_or("-".to_string(), |n| n.to_string()),
             row.unseen.map_or("-".to_string(), |n| n.to_string()),
         ));
@@ -144,7 +166,8 @@ mod tests {
             entry("INBOX", &[]),
             entry("Sent", &["\\Sent"]),
         ];
-        sort_folders(&mut entries);
+        let roles = FolderRoles::new(&entries);
+        sort_folders(&mut entries, &roles);
         let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(names, ["INBOX", "Sent", "Trash", "Lists"]);
     }
@@ -154,6 +177,7 @@ mod tests {
         let rows = vec![FolderRow {
             name: "INBOX".into(),
             role: Some("inbox".into()),
+            role_by_name: false,
             messages: Some(3),
             unseen: Some(1),
         }];
@@ -162,6 +186,20 @@ mod tests {
         assert_eq!(value[0]["role"], "inbox");
         assert_eq!(value[0]["messages"], 3);
         assert_eq!(value[0]["unseen"], 1);
+        assert_eq!(value[0]["role_by_name"], false);
+    }
+
+    #[test]
+    fn roles_recognised_by_name_are_marked_in_the_table() {
+        let rows = vec![FolderRow {
+            name: "INBOX.Trash".into(),
+            role: Some("trash".into()),
+            role_by_name: true,
+            messages: Some(0),
+            unseen: Some(0),
+        }];
+        let table = to_table(&rows);
+        assert!(table.contains("trash (by name)"), "{table}");
     }
 
     #[test]
@@ -169,6 +207,7 @@ mod tests {
         let rows = vec![FolderRow {
             name: "evil\x1b[31mred".into(),
             role: None,
+            role_by_name: false,
             messages: Some(1),
             unseen: Some(0),
         }];

@@ -10,6 +10,7 @@ use super::load::Context;
 use super::reader::{Field, Problems, TableReader};
 use super::{AccountConfig, AuthMethod, DEFAULT_IDLE_REFRESH, Filing, PasswordSource, Security};
 use crate::domain::secret::Secret;
+use crate::imap::cert::Fingerprint;
 
 const KEYS: &[&str] = &[
     "name",
@@ -22,6 +23,7 @@ const KEYS: &[&str] = &[
     "oauth_token_command",
     "ca_file",
     "tls_verify",
+    "cert_fingerprint",
     "idle_refresh_secs",
     "auth",
     "trash",
@@ -85,6 +87,18 @@ pub(super) fn read_account(
         None => Some(None),
     };
     let tls_verify = r.boolean("tls_verify", problems).is_none_or(|f| f.value);
+    let cert_fingerprint = read_fingerprint(&mut r, problems);
+    if !tls_verify
+        && let Some(Some(_)) = cert_fingerprint
+        && let Some(field) = r.value("cert_fingerprint")
+    {
+        // A pin that is never checked would only look like protection.
+        problems.at(
+            &field.span,
+            &r.key_path("cert_fingerprint"),
+            "has no effect with tls_verify = false; remove one of them",
+        );
+    }
     let idle_refresh = read_idle_refresh(&mut r, problems);
     let filing = Filing {
         trash: r.text("trash", problems).map(|f| f.value.to_string()),
@@ -103,6 +117,7 @@ pub(super) fn read_account(
         Some(credentials),
         Some(auth),
         Some(ca_file),
+        Some(cert_fingerprint),
         Some(idle_refresh),
     ) = (
         name,
@@ -112,6 +127,7 @@ pub(super) fn read_account(
         credentials,
         auth,
         ca_file,
+        cert_fingerprint,
         idle_refresh,
     )
     else {
@@ -127,6 +143,7 @@ pub(super) fn read_account(
         oauth_token_command: credentials.oauth_token_command,
         ca_file,
         tls_verify,
+        cert_fingerprint,
         idle_refresh,
         auth,
         filing,
@@ -221,6 +238,28 @@ fn check_auth(
     }
 }
 
+/// `Some(None)` when absent, `None` when written wrong (reported).
+fn read_fingerprint(
+    r: &mut TableReader<'_, '_>,
+    problems: &mut Problems,
+) -> Option<Option<Fingerprint>> {
+    let Some(field) = r.text("cert_fingerprint", problems) else {
+        return (!r.table_has("cert_fingerprint")).then_some(None);
+    };
+    match Fingerprint::parse(field.value) {
+        Some(fingerprint) => Some(Some(fingerprint)),
+        None => {
+            problems.at(
+                &field.span,
+                &r.key_path("cert_fingerprint"),
+                "must be \"sha256:\" and 64 hex digits (colons optional), as tern prints it \
+                 or `openssl x509 -noout -fingerprint -sha256` does",
+            );
+            None
+        }
+    }
+}
+
 fn read_idle_refresh(r: &mut TableReader<'_, '_>, problems: &mut Problems) -> Option<Duration> {
     let hint = format!(
         "must be between 1 and {MAX_IDLE_REFRESH_SECS} seconds (servers may drop IDLE after 30 minutes)"
@@ -234,5 +273,39 @@ fn read_idle_refresh(r: &mut TableReader<'_, '_>, problems: &mut Problems) -> Op
         Some(field) => u64::try_from(field.value).ok().map(Duration::from_secs),
         None if r.table_has("idle_refresh_secs") => None,
         None => Some(DEFAULT_IDLE_REFRESH),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use std::path::Path;
+
+    const ACCOUNT: &str = "[[accounts]]\nname = \"a\"\nhost = \"h\"\nusername = \"u\"\n\
+                           password = \"p\"\n";
+
+    #[test]
+    fn cert_fingerprint_is_read_and_checked() {
+        let fp = format!("sha256:{}", ["0A"; 32].join(":"));
+        let text = format!("{ACCOUNT}cert_fingerprint = \"{fp}\"\n");
+        let config = Config::parse(&text, Path::new("/c/config.toml")).unwrap();
+        assert_eq!(
+            config.accounts[0].cert_fingerprint.map(|f| f.to_string()),
+            Some(fp.clone())
+        );
+
+        let bad = Config::parse(
+            &format!("{ACCOUNT}cert_fingerprint = \"sha256:0A\"\n"),
+            Path::new("/c/config.toml"),
+        )
+        .unwrap_err();
+        assert!(bad.to_string().contains("64 hex digits"), "{bad}");
+
+        let unchecked = Config::parse(
+            &format!("{text}tls_verify = false\n"),
+            Path::new("/c/config.toml"),
+        )
+        .unwrap_err();
+        assert!(unchecked.to_string().contains("no effect"), "{unchecked}");
     }
 }

@@ -150,6 +150,7 @@ mod tests {
             oauth_token_command: oauth.map(str::to_string),
             ca_file: None,
             tls_verify: true,
+            cert_fingerprint: None,
             idle_refresh: Duration::from_secs(540),
             auth: AuthMethod::Auto,
             filing: crate::config::Filing::default(),

@@ -10,6 +10,8 @@ password_command = "pass show mail/work"   # run through `sh -c`, first line of 
 # password = "literal"      # alternative to password_command (one of the two, or oauth_token_command)
 # ca_file = "~/certs/my-ca.pem"            # ~ expanded; relative paths relative to this file's dir
 # oauth_token_command = "oauth2-token work"  # XOAUTH2/OAUTHBEARER token from a command
+# cert_fingerprint = "sha256:5E:9B:12:A0:C3:47:8D:F1:5E:9B:12:A0:C3:47:8D:F1:5E:9B:12:A0:C3:47:8D:F1:5E:9B:12:A0:C3:47:8D:F1"
+#                           # trust exactly this server certificate (tern prints the line to add)
 # tls_verify = false        # explicit per-account opt-out of certificate verification (default true)
 # idle_refresh_secs = 540   # re-issue IDLE this often (default 9 min)
 # auth = "auto"             # optional "auto" | "login" | "plain" | "xoauth2" | "oauthbearer"
@@ -78,6 +80,7 @@ mod tests {
         // password/oauth_token_command/ca_file need context (one credential, a real file); the
         // rest must work as written once the `# ` is removed.
         for key in [
+            "cert_fingerprint",
             "tls_verify",
             "idle_refresh_secs",
             "auth",

@@ -52,6 +52,8 @@ pub struct AccountConfig {
     /// Already resolved: `~` expanded, relative paths joined to the config file's directory.
     pub ca_file: Option<PathBuf>,
     pub tls_verify: bool,
+    /// `cert_fingerprint`: the server's certificate pinned by its SHA-256.
+    pub cert_fingerprint: Option<crate::imap::cert::Fingerprint>,
     pub idle_refresh: Duration,
     pub auth: AuthMethod,
     pub filing: Filing,

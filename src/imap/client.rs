@@ -75,6 +75,7 @@ impl ConnectOptions {
             security,
             tls: TlsOptions {
                 ca_file: None,
+                fingerprint: None,
                 verify: true,
             },
             timeout: Duration::from_secs(60),

@@ -17,6 +17,9 @@ use super::session::{Session, SessionEvent, Step};
 use super::tls;
 
 const READ_CHUNK: usize = 64 * 1024;
+/// Servers greet at once; silence this long on a plain connection makes us ask whether
+/// the port speaks TLS instead.
+const GREETING_PATIENCE: Duration = Duration::from_secs(5);
 
 enum Stream {
     Plain(TcpStream),
@@ -60,9 +63,10 @@ impl Driver {
         tcp.set_nodelay(true)?;
         set_keepalive(&tcp)?;
         let stream = match tls {
-            Some(config) => Stream::Tls(Box::new(handshake(tcp, host, config, wait).await?)),
+            Some(config) => Stream::Tls(Box::new(handshake(tcp, host, port, config, wait).await?)),
             None => Stream::Plain(tcp),
         };
+        let plain = matches!(stream, Stream::Plain(_));
         let mut driver = Self {
             stream,
             deflate: None,
@@ -70,12 +74,49 @@ impl Driver {
             read_buf: vec![0; READ_CHUNK].into_boxed_slice(),
             timeout: wait,
         };
-        let greeting = driver.next_event().await?;
+        let greeting = if plain {
+            driver.plain_greeting(host, port).await?
+        } else {
+            driver.next_event().await?
+        };
         match greeting {
             SessionEvent::Greeting { .. } => Ok((driver, greeting)),
             other => Err(ImapError::protocol(format!(
                 "expected a greeting, got {other:?}"
             ))),
+        }
+    }
+
+    /// A plain greeting, or, when none comes soon, a clear error if the port speaks TLS
+    /// (it waits for our ClientHello, so the wait would otherwise run to the timeout).
+    async fn plain_greeting(&mut self, host: &str, port: u16) -> Result<SessionEvent> {
+        let full = self.timeout;
+        let patience = full.min(GREETING_PATIENCE);
+        self.timeout = patience;
+        let first = self.next_event().await;
+        self.timeout = full;
+        match first {
+            Err(err) if err.kind == ErrorKind::Timeout => {
+                if speaks_tls(host, port, patience).await {
+                    return Err(ImapError::new(
+                        ErrorKind::Tls,
+                        format!(
+                            "{host}:{port} speaks TLS from the first byte, so it sends no plain \
+                             greeting: set security = \"tls\" for this port"
+                        ),
+                    ));
+                }
+                // Only slow: wait out the rest of the usual timeout.
+                let rest = full.saturating_sub(patience);
+                if rest.is_zero() {
+                    return Err(err);
+                }
+                self.timeout = rest;
+                let event = self.next_event().await;
+                self.timeout = full;
+                event
+            }
+            other => other,
         }
     }
 
@@ -96,7 +137,8 @@ impl Driver {
         let Stream::Plain(tcp) = std::mem::replace(&mut self.stream, Stream::Detached) else {
             return Err(ImapError::bug("STARTTLS on a connection that is not plain"));
         };
-        let tls = handshake(tcp, host, config, self.timeout).await?;
+        let port = tcp.peer_addr().map_or(0, |a| a.port());
+        let tls = handshake(tcp, host, port, config, self.timeout).await?;
         self.stream = Stream::Tls(Box::new(tls));
         // Anything learned before TLS must be forgotten (RFC 3501 §6.2.1).
         let previous = std::mem::replace(&mut self.session, Session::without_greeting());
@@ -230,9 +272,26 @@ async fn read_some(stream: &mut Stream, buf: &mut [u8]) -> Result<usize> {
     result.map_err(|e| ImapError::network(format!("read failed: {e}")))
 }
 
+/// Whether a second connection to `host:port` gets a TLS handshake going (a ServerHello
+/// of any kind); nothing is trusted or sent beyond the ClientHello.
+async fn speaks_tls(host: &str, port: u16, wait: Duration) -> bool {
+    let (Ok(config), Ok(name)) = (tls::probe_config(), tls::server_name(host)) else {
+        return false;
+    };
+    let attempt = async {
+        let tcp = TcpStream::connect((host, port)).await?;
+        TlsConnector::from(config)
+            .connect(name, tcp)
+            .await
+            .map(|_| ())
+    };
+    matches!(timeout(wait, attempt).await, Ok(Ok(())))
+}
+
 async fn handshake(
     tcp: TcpStream,
     host: &str,
+    port: u16,
     config: Arc<ClientConfig>,
     wait: Duration,
 ) -> Result<TlsStream<TcpStream>> {
@@ -240,7 +299,7 @@ async fn handshake(
     let connector = TlsConnector::from(config);
     match timeout(wait, connector.connect(name, tcp)).await {
         Ok(Ok(stream)) => Ok(stream),
-        Ok(Err(e)) => Err(tls::describe_handshake_error(host, &e)),
+        Ok(Err(e)) => Err(tls::describe_handshake_error(host, port, &e)),
         Err(_) => Err(ImapError::new(
             ErrorKind::Timeout,
             format!("TLS handshake with {host} timed out"),

@@ -2,16 +2,19 @@
 //! driver ([`driver`]) and a command API ([`client`]) on top.
 
 pub mod auth;
+pub mod cert;
 pub mod client;
 pub mod compress;
 pub mod convert;
 pub mod driver;
 pub mod error;
 pub mod mutf7;
+pub mod roles;
 pub mod session;
 pub mod tls;
 pub mod types;
 
 pub use client::{ConnectOptions, IdleEnd, ImapClient, SearchQuery, Security, Sink, discard};
 pub use error::{ErrorKind, ImapError};
+pub use roles::{AssignedRole, FolderRoles};
 pub use types::*;

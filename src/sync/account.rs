@@ -21,8 +21,9 @@ pub async fn sync_folder_list(client: &mut ImapClient, store: &Store) -> Result<
     let listed = entries.clone();
     store
         .write_async(move |tx| {
+            let roles = crate::imap::FolderRoles::new(&listed);
             for entry in &listed {
-                let role = entry.role().map(|r| r.as_str());
+                let role = roles.role(&entry.name).map(|r| r.as_str());
                 tx.upsert_folder(&entry.name, role, entry.delimiter)?;
             }
             for cached in tx.folders()? {

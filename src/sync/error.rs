@@ -14,6 +14,12 @@ pub enum SyncError {
     /// An undo that cannot be done, and why.
     #[error("cannot undo: {0}")]
     Undo(String),
+    /// Delete asked for, but no Trash is known (configured, special-use or by name).
+    #[error(
+        "no Trash folder is known; nothing was deleted: set trash = \"FOLDER\" in the account, \
+         or delete = \"expunge\" to delete for good"
+    )]
+    NoTrash,
 }
 
 impl SyncError {
@@ -22,7 +28,7 @@ impl SyncError {
         match self {
             Self::Imap(e) => e.kind.is_transient(),
             Self::Connect(e) => e.is_transient(),
-            Self::Store(_) | Self::Undo(_) => false,
+            Self::Store(_) | Self::Undo(_) | Self::NoTrash => false,
         }
     }
 }

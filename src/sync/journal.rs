@@ -72,6 +72,8 @@ pub async fn record(
             Some(trash) if trash != folder && !filing.delete_expunges => {
                 record_move(store, folder, uids, &trash, false).await?
             }
+            // Without a Trash, "delete" must not quietly become "destroy".
+            None if !filing.delete_expunges => return Err(super::SyncError::NoTrash),
             _ => record_expunge(store, folder, uids).await?,
         },
         Act::Archive => match special(&filing.archive, crate::imap::Role::Archive)? {

@@ -70,6 +70,8 @@ pub struct DovecotOptions {
     extra_config: Vec<String>,
     /// `INBOX.` prefix, `.` separator, no special-use, only `OLDER_CAPS`.
     older: bool,
+    /// PEM certificate and key to serve instead of the generated CA-signed pair.
+    server_cert: Option<(PathBuf, PathBuf)>,
 }
 
 impl Default for DovecotOptions {
@@ -79,6 +81,7 @@ impl Default for DovecotOptions {
             removed_caps: Vec::new(),
             extra_config: Vec::new(),
             older: std::env::var(SERVER_ENV).is_ok_and(|v| v == "older"),
+            server_cert: None,
         }
     }
 }
@@ -99,9 +102,10 @@ impl DovecotOptions {
         self
     }
 
-    /// The older shape without its cap list: for tests that remove capabilities themselves.
-    pub fn is_older(&self) -> bool {
-        self.older
+    /// Serve this PEM certificate and key (see `support::certs`) on both ports.
+    pub fn server_cert(mut self, cert: &Path, key: &Path) -> Self {
+        self.server_cert = Some((cert.to_path_buf(), key.to_path_buf()));
+        self
     }
 
     /// Replace the user list (all get password "password"); the first is `user()`.
@@ -560,6 +564,13 @@ impl TestDovecot {
 
     fn write_config(&self) {
         let root = self.dir.path().display().to_string();
+        let (cert, key) = match &self.opts.server_cert {
+            Some((cert, key)) => (cert.display().to_string(), key.display().to_string()),
+            None => (
+                format!("{root}/ssl/cert.pem"),
+                format!("{root}/ssl/key.pem"),
+            ),
+        };
         let mut conf = String::new();
         let _ = write!(
             conf,
@@ -581,8 +592,8 @@ mail_fsync = never
 mailbox_idle_check_interval = 1 secs
 imap_idle_notify_interval = 10 secs
 ssl = yes
-ssl_cert = <{root}/ssl/cert.pem
-ssl_key = <{root}/ssl/key.pem
+ssl_cert = <{cert}
+ssl_key = <{key}
 ssl_min_protocol = TLSv1.2
 passdb {{
   driver = passwd-file
@@ -634,6 +645,28 @@ passdb {{
             );
         }
         conf.push_str("}\n");
+        self.write_namespace(&mut conf);
+        if !self.opts.removes("COMPRESS=DEFLATE") {
+            // Offers COMPRESS=DEFLATE; no global zlib plugin is needed for it.
+            conf.push_str("protocol imap {\n  mail_plugins = $mail_plugins imap_zlib\n}\n");
+        }
+        let _ = write!(
+            conf,
+            "service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    \
+             port = {}\n  }}\n  inet_listener imaps {{\n    address = 127.0.0.1\n    \
+             port = {}\n    ssl = yes\n  }}\n}}\n",
+            self.imap_port, self.imaps_port
+        );
+        for extra in &self.opts.extra_config {
+            conf.push_str(extra);
+            conf.push('\n');
+        }
+        fs::write(self.config_path(), conf).expect("write dovecot.conf");
+    }
+
+    /// The default layout, or an older server's (shared/reference/dovecot-older-server.md):
+    /// `INBOX.` prefix, `.` separator, no special-use attributes.
+    fn write_namespace(&self, conf: &mut String) {
         if self.opts.older {
             conf.push_str("namespace inbox {\n  inbox = yes\n  prefix = INBOX.\n  separator = .\n");
         } else {
@@ -657,22 +690,6 @@ passdb {{
             );
         }
         conf.push_str("}\n");
-        if !self.opts.removes("COMPRESS=DEFLATE") {
-            // Offers COMPRESS=DEFLATE; no global zlib plugin is needed for it.
-            conf.push_str("protocol imap {\n  mail_plugins = $mail_plugins imap_zlib\n}\n");
-        }
-        let _ = write!(
-            conf,
-            "service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    \
-             port = {}\n  }}\n  inet_listener imaps {{\n    address = 127.0.0.1\n    \
-             port = {}\n    ssl = yes\n  }}\n}}\n",
-            self.imap_port, self.imaps_port
-        );
-        for extra in &self.opts.extra_config {
-            conf.push_str(extra);
-            conf.push('\n');
-        }
-        fs::write(self.config_path(), conf).expect("write dovecot.conf");
     }
 
     fn spawn(&mut self) -> Result<(), StartError> {

@@ -3,6 +3,7 @@
 #![allow(dead_code, unused_imports)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod certs;
 pub mod corpus;
 pub mod dovecot;
 pub mod proxy;
