@@ -27,7 +27,7 @@ impl Model {
                     .as_ref()
                     .is_some_and(|f| f.account == account && f.name == folder)
                 {
-                    let result = self.list.reload(self.source(sources));
+                    let result = self.list.refresh(self.source(sources));
                     self.report(result);
                 }
                 self.folders_changed(account, sources, fx);

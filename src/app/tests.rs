@@ -1244,3 +1244,69 @@ fn u_asks_the_runtime_to_undo() {
         Some("undone: flags of 1 message(s) restored")
     );
 }
+
+fn folder_changed(m: &mut Model, s: &dyn Sources) -> Vec<Effect> {
+    m.update(
+        Msg::Engine(
+            0,
+            EngineEvent::FolderChanged {
+                folder: "INBOX".into(),
+            },
+        ),
+        s,
+    )
+}
+
+#[test]
+fn new_mail_shows_at_the_top_of_a_list_at_its_top() {
+    let mut s = generated(100, NOW - 100 * 60);
+    let mut m = Model::new(options((100, 20)), crate::keymap::Keymap::default(), &s);
+    let id = inbox(&s);
+    // Cursor somewhere on the first screen.
+    keys(&mut m, &s, "j j");
+    let kept = cursor_uid(&m);
+    let mut fresh = generated_row(500, NOW);
+    fresh.subject = "brand new".into();
+    s.push(id, fresh);
+    folder_changed(&mut m, &s);
+    assert_eq!(m.list.scroll, 0, "a list at its top stays at the top");
+    assert_eq!(m.list.visible().next().map(|(_, r, _)| r.uid), Some(501));
+    assert_eq!(cursor_uid(&m), kept, "the cursor stays on its message");
+    assert_eq!(m.list.new_above, 0);
+}
+
+#[test]
+fn new_mail_above_a_scrolled_list_is_counted_not_scrolled_in() {
+    let mut s = generated(100, NOW - 100 * 60);
+    let mut m = Model::new(options((100, 20)), crate::keymap::Keymap::default(), &s);
+    let id = inbox(&s);
+    keys(&mut m, &s, "PageDown PageDown");
+    let (scroll, line, kept) = (m.list.scroll, m.list.cursor - m.list.scroll, cursor_uid(&m));
+    assert!(scroll > 0);
+    for n in 500..503 {
+        s.push(id, generated_row(n, NOW));
+    }
+    folder_changed(&mut m, &s);
+    assert_eq!(cursor_uid(&m), kept, "the cursor stays on its message");
+    assert_eq!(
+        m.list.cursor - m.list.scroll,
+        line,
+        "and on its screen line"
+    );
+    assert_eq!(m.list.new_above, 3);
+    let theme = crate::theme::Theme::builtin("default").unwrap();
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 20)).unwrap();
+    t.draw(|f| crate::ui::render(&m, &theme, f)).unwrap();
+    let screen: String = t
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(screen.contains("↑ 3 new"), "{screen}");
+    // Going to the top shows them and clears the count.
+    keys(&mut m, &s, "g");
+    assert_eq!(m.list.new_above, 0);
+    assert_eq!(cursor_uid(&m), Some(503));
+}
