@@ -11,6 +11,10 @@ use crate::sync::watch::EngineCommand;
 
 impl Model {
     pub(super) fn action(&mut self, action: Action, sources: &dyn Sources, fx: &mut Vec<Effect>) {
+        if action == Action::Quit {
+            fx.push(Effect::Quit);
+            return;
+        }
         if let Some(top) = self.overlays.last()
             && !top.takes_text()
         {
@@ -19,7 +23,8 @@ impl Model {
         }
         match action {
             Action::Quit => fx.push(Effect::Quit),
-            Action::Back => self.back(sources, fx),
+            Action::Back => self.back(sources),
+            Action::Close => self.close(sources, fx),
             Action::Help => self.overlays.push(Overlay::Help { scroll: 0 }),
             Action::CommandLine => self.overlays.push(Overlay::Command(TextInput::default())),
             Action::Filter => self.overlays.push(Overlay::Filter {
@@ -337,22 +342,33 @@ impl Model {
         self.layout(sources);
     }
 
-    /// Back out one level: reader, folders focus, filter; at the top, quit.
-    fn back(&mut self, sources: &dyn Sources, fx: &mut Vec<Effect>) {
-        if self.reader.is_some() {
-            self.reader = None;
-            self.focus = Focus::List;
-            self.layout(sources);
-        } else if self.focus == Focus::Folders {
-            self.focus = Focus::List;
-            self.layout(sources);
-        } else if self.list.filter.is_some() {
+    /// Esc: back out one level (reader, folders focus, filter); at the top it does
+    /// nothing, so a stray Esc never quits.
+    fn back(&mut self, sources: &dyn Sources) {
+        if !self.close_pane(sources) && self.list.filter.is_some() {
             self.list.filter = None;
             let result = self.list.reload(self.source(sources));
             self.report(result);
-        } else {
+        }
+    }
+
+    /// `q`: close the reader or leave the folders; in the list, quit (as in mutt).
+    fn close(&mut self, sources: &dyn Sources, fx: &mut Vec<Effect>) {
+        if !self.close_pane(sources) {
             fx.push(Effect::Quit);
         }
+    }
+
+    /// Closes the reader, or gives the folders' focus back to the list; false if neither.
+    fn close_pane(&mut self, sources: &dyn Sources) -> bool {
+        if self.reader.is_some() {
+            self.reader = None;
+        } else if self.focus != Focus::Folders {
+            return false;
+        }
+        self.focus = Focus::List;
+        self.layout(sources);
+        true
     }
 
     fn open_attachments(&mut self) {
@@ -381,7 +397,7 @@ impl Model {
         let Some(top) = self.overlays.last_mut() else {
             return;
         };
-        let close = matches!(action, Action::Back | Action::Quit)
+        let close = matches!(action, Action::Back | Action::Close)
             || matches!((&*top, action), (Overlay::Help { .. }, Action::Help));
         if close {
             self.overlays.pop();

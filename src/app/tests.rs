@@ -243,13 +243,14 @@ fn filter_narrows_as_you_type_and_esc_restores() {
     keys(&mut m, &s, "Esc");
     assert_eq!(m.list.total, 12);
     assert!(m.overlays.is_empty() && m.list.filter.is_none());
-    // Enter keeps it; `q` (back) clears it before quitting.
+    // Enter keeps it; Esc (back) clears it, and never quits.
     keys(&mut m, &s, "/");
     type_text(&mut m, &s, "~F");
     keys(&mut m, &s, "Enter");
     assert_eq!(m.list.total, 2);
-    assert!(keys(&mut m, &s, "q").is_empty());
+    assert!(keys(&mut m, &s, "Esc").is_empty());
     assert_eq!(m.list.total, 12);
+    assert!(keys(&mut m, &s, "Esc Esc").is_empty());
     assert_eq!(keys(&mut m, &s, "q"), [Effect::Quit]);
 }
 
@@ -1309,4 +1310,33 @@ fn new_mail_above_a_scrolled_list_is_counted_not_scrolled_in() {
     keys(&mut m, &s, "g");
     assert_eq!(m.list.new_above, 0);
     assert_eq!(cursor_uid(&m), Some(503));
+}
+
+#[test]
+fn esc_never_quits_q_quits_the_list_and_capital_q_quits_anywhere() {
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    // Esc closes the reader, then does nothing at all.
+    keys(&mut m, &s, "Enter");
+    assert!(m.reader.is_some());
+    assert!(keys(&mut m, &s, "Esc").is_empty());
+    assert!(m.reader.is_none());
+    assert!(keys(&mut m, &s, "Esc Esc Esc").is_empty());
+    // Overlays close with Esc or q; Q quits even from one.
+    keys(&mut m, &s, "?");
+    assert!(keys(&mut m, &s, "q").is_empty());
+    assert!(m.overlays.is_empty());
+    keys(&mut m, &s, "? Esc");
+    assert!(m.overlays.is_empty());
+    keys(&mut m, &s, "?");
+    assert_eq!(keys(&mut m, &s, "Q"), [Effect::Quit]);
+    m.overlays.clear();
+    // q leaves the folders for the list, then quits.
+    keys(&mut m, &s, "Tab");
+    assert_eq!(m.focus, Focus::Folders);
+    assert!(keys(&mut m, &s, "q").is_empty());
+    assert_eq!(m.focus, Focus::List);
+    assert!(keys(&mut m, &s, "Tab Esc").is_empty());
+    assert_eq!(m.focus, Focus::List);
+    assert_eq!(keys(&mut m, &s, "q"), [Effect::Quit]);
 }

@@ -350,7 +350,25 @@ async fn run_async(
     .await;
     drop(terminal);
     drop(guard);
+    // Said after the alternate screen is gone, so it stays in the shell.
+    let pending = (0..sources.accounts())
+        .filter_map(|i| sources.account(i)?.pending().ok())
+        .sum();
+    if let Some(note) = quit_note(pending) {
+        println!("{note}");
+    }
     Ok(())
+}
+
+/// What quitting leaves unsent, in one line; None when nothing waits.
+fn quit_note(pending: u32) -> Option<String> {
+    match pending {
+        0 => None,
+        1 => Some("tern: 1 action not sent yet; it will be sent on the next start.".into()),
+        n => Some(format!(
+            "tern: {n} actions not sent yet; they will be sent on the next start."
+        )),
+    }
 }
 
 /// Bodies already in the cache need no debounce.
@@ -387,5 +405,25 @@ fn expand_home(path: &Path) -> PathBuf {
     match (path.strip_prefix("~"), std::env::var_os("HOME")) {
         (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
         _ => path.to_path_buf(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quitting_with_actions_waiting_says_how_many() {
+        assert_eq!(quit_note(0), None);
+        assert!(
+            quit_note(1)
+                .unwrap()
+                .contains("1 action not sent yet; it will")
+        );
+        assert!(
+            quit_note(3)
+                .unwrap()
+                .contains("3 actions not sent yet; they will be sent on the next start")
+        );
     }
 }
