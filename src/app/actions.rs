@@ -42,7 +42,10 @@ impl Model {
             Action::ToggleFlagged => self.toggle_flag("\\Flagged", fx),
             Action::Delete => self.file_away(crate::sync::journal::Act::Delete, fx),
             Action::Archive => self.file_away(crate::sync::journal::Act::Archive, fx),
-            Action::Tag => self.tag(false, sources),
+            Action::Tag => {
+                self.tag(false, sources);
+                self.follow_cursor(sources, fx);
+            }
             Action::TagThread => self.tag(true, sources),
             Action::TagRange => self.tag_range(sources),
             Action::TagAll => self.tag_all(sources),
@@ -426,13 +429,18 @@ impl Model {
                         .and_then(|r| r.rendered())
                         .and_then(|m| m.attachments.get(*selected))
                         .map_or(String::new(), |a| safe_file_name(&a.filename));
-                    *prompt = Some(TextInput::with_text(&name));
+                    let path = match &self.download_dir {
+                        Some(dir) => dir.join(&name).to_string_lossy().into_owned(),
+                        None => name,
+                    };
+                    *prompt = Some(TextInput::with_text(&path));
                 }
             }
             Overlay::Command(_)
             | Overlay::Filter { .. }
             | Overlay::Picker(_)
-            | Overlay::Keyword { .. } => {}
+            | Overlay::Keyword { .. }
+            | Overlay::Confirm { .. } => {}
         }
     }
 }

@@ -107,6 +107,12 @@ impl Model {
                 }
                 _ => {}
             },
+            Overlay::Confirm { .. } => {
+                if let Some(Overlay::Confirm { act, .. }) = self.overlays.pop() {
+                    let yes = matches!(key.code, KeyCode::Char('y' | 'Y'));
+                    self.confirmed(yes, act, fx);
+                }
+            }
             Overlay::Attachments {
                 selected,
                 prompt: Some(input),

@@ -149,6 +149,13 @@ pub struct Options {
     pub clock: Clock,
     /// Opening a message marks it read after this long; None never.
     pub mark_read_after: Option<Duration>,
+    /// Where each account's delete and archive go (by account index; missing means the
+    /// folder roles decide): deleting for good is asked first.
+    pub filing: Vec<crate::config::Filing>,
+    /// `t` moves on to the next message after tagging.
+    pub tag_advances: bool,
+    /// Where the attachment save prompt starts; None: a bare name (the current directory).
+    pub download_dir: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -162,6 +169,9 @@ impl Default for Options {
             mark_read_after: Some(Duration::ZERO),
             size: (80, 24),
             clock: Clock::default(),
+            filing: Vec::new(),
+            tag_advances: true,
+            download_dir: None,
         }
     }
 }
@@ -202,6 +212,10 @@ pub struct Model {
     mark_read_after: Option<Duration>,
     /// `;` was pressed: the next action applies to the tagged messages.
     apply_to_tagged: bool,
+    /// Per account, by index (see `Options::filing`).
+    filing: Vec<crate::config::Filing>,
+    tag_advances: bool,
+    download_dir: Option<PathBuf>,
 }
 
 /// Stands in for an account the runtime gave no source for.
@@ -260,6 +274,9 @@ impl Model {
             pending_folder: None,
             mark_read_after: options.mark_read_after,
             apply_to_tagged: false,
+            filing: options.filing,
+            tag_advances: options.tag_advances,
+            download_dir: options.download_dir,
         };
         for account in 0..model.accounts.len() {
             model.refresh_folders(account, sources);

@@ -1340,3 +1340,182 @@ fn esc_never_quits_q_quits_the_list_and_capital_q_quits_anywhere() {
     assert_eq!(m.focus, Focus::List);
     assert_eq!(keys(&mut m, &s, "q"), [Effect::Quit]);
 }
+
+fn acts(fx: &[Effect]) -> usize {
+    fx.iter()
+        .filter(|e| matches!(e, Effect::Act { .. }))
+        .count()
+}
+
+fn question(m: &Model) -> Option<&str> {
+    match m.overlays.last() {
+        Some(Overlay::Confirm { question, .. }) => Some(question),
+        _ => None,
+    }
+}
+
+#[test]
+fn deleting_for_good_inside_the_trash_asks_first_with_the_count() {
+    let mut s = source();
+    let trash = s
+        .folders()
+        .unwrap()
+        .into_iter()
+        .find(|f| f.name == "Trash")
+        .unwrap()
+        .id;
+    s.extend(
+        trash,
+        [
+            row(300, HOUR, "Old", "junk one", SEEN, 100, false, 300, 0),
+            row(301, 2 * HOUR, "Old", "junk two", SEEN, 100, false, 301, 0),
+        ],
+    );
+    let mut m = model(&s, (100, 30));
+    // Outside the Trash, `d` moves at once and says so.
+    let fx = keys(&mut m, &s, "d");
+    assert_eq!(acts(&fx), 1);
+    assert_eq!(m.status.note.as_deref(), Some("1 deleted · u undo"));
+    // Inside it, both tagged: asked, and `n` removes nothing.
+    keys(&mut m, &s, ":");
+    type_text(&mut m, &s, "folder Trash");
+    keys(&mut m, &s, "Enter");
+    keys(&mut m, &s, "t j t");
+    let fx = keys(&mut m, &s, "; d");
+    assert_eq!(acts(&fx), 0, "nothing before the answer");
+    assert_eq!(question(&m), Some("Delete 2 messages for good? y/n"));
+    let fx = keys(&mut m, &s, "n");
+    assert_eq!(acts(&fx), 0);
+    assert!(m.overlays.is_empty());
+    assert_eq!(m.status.note.as_deref(), Some("nothing deleted"));
+    // Esc is a no too; `y` sends it.
+    keys(&mut m, &s, "d Esc");
+    assert!(m.overlays.is_empty());
+    keys(&mut m, &s, "d");
+    assert_eq!(question(&m), Some("Delete 1 message for good? y/n"));
+    let fx = keys(&mut m, &s, "y");
+    assert!(
+        matches!(&fx[..], [Effect::Act { folder, act: crate::sync::journal::Act::Delete, .. }] if folder == "Trash"),
+        "{fx:?}"
+    );
+    assert_eq!(m.status.note.as_deref(), Some("1 deleted for good"));
+}
+
+#[test]
+fn delete_expunge_and_a_missing_trash_ask_before_removing_for_good() {
+    let s = source();
+    let mut o = options((100, 30));
+    o.filing = vec![crate::config::Filing {
+        delete_expunges: true,
+        ..Default::default()
+    }];
+    let mut m = Model::new(o, crate::keymap::Keymap::default(), &s);
+    assert_eq!(acts(&keys(&mut m, &s, "d")), 0);
+    assert_eq!(question(&m), Some("Delete 1 message for good? y/n"));
+    keys(&mut m, &s, "n");
+    // No folder with the Trash role and no `trash` set.
+    let mut s = FakeSource::new();
+    let inbox = s.add_folder("INBOX", Some("inbox"), Some('/'));
+    s.push(inbox, row(1, HOUR, "A", "only", 0, 100, false, 1, 0));
+    let mut m = model(&s, (100, 30));
+    assert_eq!(acts(&keys(&mut m, &s, "d")), 0);
+    assert_eq!(
+        question(&m),
+        Some(
+            "No Trash folder: delete 1 message for good? y/n (set trash = \"...\" to move instead)"
+        )
+    );
+    let theme = crate::theme::Theme::builtin("default").unwrap();
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+    t.draw(|f| crate::ui::render(&m, &theme, f)).unwrap();
+    let bottom: String = (0..100)
+        .map(|x| t.backend().buffer()[(x, 29)].symbol().to_string())
+        .collect();
+    assert!(
+        bottom.starts_with("No Trash folder: delete 1 message"),
+        "{bottom}"
+    );
+    assert_eq!(acts(&keys(&mut m, &s, "y")), 1);
+    // A configured trash name moves without asking.
+    let mut o = options((100, 30));
+    o.filing = vec![crate::config::Filing {
+        trash: Some("Deleted".into()),
+        ..Default::default()
+    }];
+    let mut m = Model::new(o, crate::keymap::Keymap::default(), &s);
+    assert_eq!(acts(&keys(&mut m, &s, "d")), 1);
+    assert!(m.overlays.is_empty());
+}
+
+#[test]
+fn actions_say_what_they_did() {
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    keys(&mut m, &s, "a");
+    assert_eq!(m.status.note.as_deref(), Some("1 archived · u undo"));
+    keys(&mut m, &s, ":");
+    type_text(&mut m, &s, "move Lists/dev");
+    keys(&mut m, &s, "Enter");
+    assert_eq!(
+        m.status.note.as_deref(),
+        Some("1 moved to Lists/dev · u undo")
+    );
+    keys(&mut m, &s, "t j t ; c");
+    type_text(&mut m, &s, "arch");
+    keys(&mut m, &s, "Enter");
+    assert_eq!(
+        m.status.note.as_deref(),
+        Some("2 copied to Archive · u undo")
+    );
+    keys(&mut m, &s, "Alt-r");
+    assert!(
+        m.status
+            .note
+            .as_deref()
+            .unwrap()
+            .ends_with("marked read · u undo")
+    );
+    keys(&mut m, &s, "n");
+    assert!(m.status.note.as_deref().unwrap().starts_with("1 marked "));
+    keys(&mut m, &s, "s");
+    assert!(
+        m.status
+            .note
+            .as_deref()
+            .unwrap()
+            .contains("flagged · u undo")
+    );
+}
+
+#[test]
+fn t_tags_and_moves_on_unless_configured_not_to() {
+    let s = source();
+    let mut o = options((100, 30));
+    o.tag_advances = true;
+    let mut m = Model::new(o, crate::keymap::Keymap::default(), &s);
+    let first = cursor_uid(&m);
+    keys(&mut m, &s, "t t");
+    assert_eq!(m.list.cursor, 2);
+    assert_eq!(m.list.tagged.len(), 2);
+    assert!(m.list.tagged.contains(&first.unwrap()));
+    // Off: the cursor stays.
+    let mut m = model(&s, (100, 30));
+    keys(&mut m, &s, "t");
+    assert_eq!(m.list.cursor, 0);
+}
+
+#[test]
+fn the_save_prompt_starts_in_the_download_directory() {
+    let s = source();
+    let mut o = options((100, 30));
+    o.download_dir = Some("/home/me/Downloads".into());
+    let mut m = Model::new(o, crate::keymap::Keymap::default(), &s);
+    keys(&mut m, &s, "j j Enter v Enter");
+    let Some(Overlay::Attachments {
+        prompt: Some(p), ..
+    }) = m.overlays.last()
+    else {
+        panic!("no prompt");
+    };
+    assert_eq!(p.text, "/home/me/Downloads/v3.patch");
+}

@@ -13,6 +13,11 @@ pub(super) const UI_KEYS: &[&str] = &[
     "threads",
     "new_mail_bell",
     "new_mail_title",
+    "new_mail_command",
+    "new_mail_notify",
+    "new_mail_folders",
+    "tag_advances",
+    "download_dir",
 ];
 pub(super) const SYNC_KEYS: &[&str] = &["status_interval_secs", "prefetch_bodies"];
 
@@ -45,7 +50,59 @@ pub(super) fn read_ui(
         new_mail_title: r
             .boolean("new_mail_title", problems)
             .map_or(defaults.new_mail_title, |f| f.value),
+        new_mail_command: string_list(r, "new_mail_command", problems)
+            .unwrap_or(defaults.new_mail_command),
+        new_mail_notify: r
+            .boolean("new_mail_notify", problems)
+            .map_or(defaults.new_mail_notify, |f| f.value),
+        new_mail_folders: string_list(r, "new_mail_folders", problems)
+            .unwrap_or(defaults.new_mail_folders),
+        tag_advances: r
+            .boolean("tag_advances", problems)
+            .map_or(defaults.tag_advances, |f| f.value),
+        download_dir: r.text("download_dir", problems).and_then(|f| {
+            match super::paths::resolve_user_path(f.value, ctx.config_dir, ctx.home) {
+                Ok(path) if path.is_dir() => Some(path),
+                Ok(path) => {
+                    let message = format!("no such directory: {}", path.display());
+                    problems.at(&f.span, &r.key_path("download_dir"), message);
+                    None
+                }
+                Err(message) => {
+                    problems.at(&f.span, &r.key_path("download_dir"), message);
+                    None
+                }
+            }
+        }),
     }
+}
+
+/// An array of strings, such as an argv (`["notify-send", "tern"]`).
+fn string_list(
+    r: &mut TableReader<'_, '_>,
+    key: &str,
+    problems: &mut Problems,
+) -> Option<Vec<String>> {
+    let field = r.value(key)?;
+    let items = match field.value.get_ref() {
+        toml::de::DeValue::Array(items) => items,
+        other => {
+            let message = format!("expected a list of strings, found {}", other.type_str());
+            problems.at(&field.span, &r.key_path(key), message);
+            return None;
+        }
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        match item.get_ref().as_str() {
+            Some(text) => out.push(text.to_string()),
+            None => {
+                problems.at(&field.span, &r.key_path(key), "expected a list of strings");
+                return None;
+            }
+        }
+    }
+    Some(out)
 }
 
 pub(super) fn read_sync(r: &mut TableReader<'_, '_>, problems: &mut Problems) -> SyncConfig {

@@ -3,6 +3,7 @@
 //! account has its own cache (`StoreSource`) and its own engine; events and commands carry
 //! the account's index (its position in the config, and its sidebar section).
 
+mod save;
 pub mod source;
 mod triage;
 
@@ -185,6 +186,9 @@ async fn run_async(
         size: (size.width, size.height),
         clock: clock(),
         mark_read_after: config.ui.mark_read_after,
+        filing: accounts.iter().map(|a| a.config.filing.clone()).collect(),
+        tag_advances: config.ui.tag_advances,
+        download_dir: Some(download_dir(config.ui.download_dir.as_deref())),
     };
     // First paint straight from the caches, before any network round trip.
     let mut model = Model::new(options, keymap, &sources);
@@ -308,11 +312,7 @@ async fn run_async(
                     }
                     Effect::SaveAttachment { path, bytes } => {
                         let path = expand_home(&path);
-                        let message = match std::fs::write(&path, &bytes) {
-                            Ok(()) => format!("saved {}", path.display()),
-                            Err(e) => format!("cannot save {}: {e}", path.display()),
-                        };
-                        let _ = due_tx.send(Msg::Error(message));
+                        let _ = due_tx.send(saved_msg(&path, save::save_new(&path, &bytes)));
                     }
                     Effect::Bell => {
                         let _ = std::io::stdout().write_all(b"\x07");
@@ -398,6 +398,37 @@ fn clock() -> Clock {
     Clock {
         now: now.timestamp(),
         utc_offset: now.offset().local_minus_utc(),
+    }
+}
+
+/// Where saving starts: the configured directory, else ~/Downloads when it exists, else
+/// the current directory (absolute, so the prompt shows the full path).
+fn download_dir(configured: Option<&Path>) -> PathBuf {
+    configured
+        .map(Path::to_path_buf)
+        .or_else(|| {
+            directories::UserDirs::new()
+                .and_then(|dirs| dirs.download_dir().map(Path::to_path_buf))
+                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join("Downloads")))
+                .filter(|dir| dir.is_dir())
+        })
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The status line after a save: the full path, and that the name was taken if it was.
+fn saved_msg(wanted: &Path, saved: std::io::Result<PathBuf>) -> Msg {
+    let full = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    match saved {
+        Ok(path) if path == wanted => Msg::Note(format!("saved {}", full(&path).display())),
+        Ok(path) => Msg::Note(format!(
+            "{} exists; saved as {}",
+            wanted
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+            full(&path).display()
+        )),
+        Err(e) => Msg::Error(format!("cannot save {}: {e}", full(wanted).display())),
     }
 }
 
