@@ -105,10 +105,24 @@ pub enum Effect {
         bytes: Vec<u8>,
     },
     Bell,
+    /// New unread mail arrived in a folder of `Options::announce_folders`: run the hook and
+    /// the terminal notification (the newest message's sender and subject, as in the cache).
+    NewMail(NewMail),
     SetTitle(String),
     /// Clear and repaint the whole terminal.
     Redraw,
     Quit,
+}
+
+/// What `Effect::NewMail` announces; the runtime sanitizes it before it leaves tern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMail {
+    pub account: String,
+    pub folder: String,
+    /// How many new unread messages; `from` and `subject` are of the newest.
+    pub count: u32,
+    pub from: String,
+    pub subject: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,6 +170,8 @@ pub struct Options {
     pub tag_advances: bool,
     /// Where the attachment save prompt starts; None: a bare name (the current directory).
     pub download_dir: Option<PathBuf>,
+    /// Folders whose new mail is announced with `Effect::NewMail`; empty: none.
+    pub announce_folders: Vec<String>,
 }
 
 impl Default for Options {
@@ -172,6 +188,7 @@ impl Default for Options {
             filing: Vec::new(),
             tag_advances: true,
             download_dir: None,
+            announce_folders: Vec::new(),
         }
     }
 }
@@ -216,6 +233,9 @@ pub struct Model {
     filing: Vec<crate::config::Filing>,
     tag_advances: bool,
     download_dir: Option<PathBuf>,
+    announce_folders: Vec<String>,
+    /// Highest UID seen per announced (account, folder): what is newer is new mail.
+    newest_uid: std::collections::HashMap<(usize, String), u32>,
 }
 
 /// Stands in for an account the runtime gave no source for.
@@ -277,11 +297,18 @@ impl Model {
             filing: options.filing,
             tag_advances: options.tag_advances,
             download_dir: options.download_dir,
+            announce_folders: options.announce_folders,
+            newest_uid: std::collections::HashMap::new(),
         };
         for account in 0..model.accounts.len() {
             model.refresh_folders(account, sources);
         }
         model.announced_unseen = Some(model.inbox_unseen());
+        for account in 0..model.accounts.len() {
+            for folder in model.announce_folders.clone() {
+                model.new_mail(account, &folder, sources);
+            }
+        }
         // Size the list first, so opening the folder reads one window of the right height.
         model.layout(sources);
         // A cold cache has no folders yet: open the folder when the engine brings it.

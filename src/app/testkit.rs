@@ -353,6 +353,7 @@ pub fn options(size: (u16, u16)) -> Options {
         // Tag tests move by hand; `t` advancing has its own test.
         tag_advances: false,
         download_dir: None,
+        announce_folders: Vec::new(),
     }
 }
 

@@ -1519,3 +1519,68 @@ fn the_save_prompt_starts_in_the_download_directory() {
     };
     assert_eq!(p.text, "/home/me/Downloads/v3.patch");
 }
+
+#[test]
+fn new_unread_mail_in_an_announced_folder_is_announced_once() {
+    let mut s = source();
+    let mut o = options((100, 30));
+    o.announce_folders = vec!["INBOX".into()];
+    let mut m = Model::new(o, crate::keymap::Keymap::default(), &s);
+    let id = inbox(&s);
+    // What was there at start is not news.
+    assert!(
+        !folder_changed(&mut m, &s)
+            .iter()
+            .any(|e| matches!(e, Effect::NewMail(_)))
+    );
+    s.push(
+        id,
+        row(
+            60,
+            30,
+            "Grace Hopper",
+            "compiler ready",
+            SEEN,
+            100,
+            false,
+            60,
+            0,
+        ),
+    );
+    s.push(
+        id,
+        row(61, 10, "Ada Lovelace", "numbers", 0, 100, false, 61, 0),
+    );
+    let fx = folder_changed(&mut m, &s);
+    let news: Vec<&NewMail> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::NewMail(n) => Some(n),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        news,
+        [&NewMail {
+            account: "work".into(),
+            folder: "INBOX".into(),
+            count: 1,
+            from: "Ada Lovelace".into(),
+            subject: "numbers".into(),
+        }],
+        "only the unread one"
+    );
+    assert!(
+        !folder_changed(&mut m, &s)
+            .iter()
+            .any(|e| matches!(e, Effect::NewMail(_)))
+    );
+    // A folder not in the list is never announced.
+    let mut m = model(&s, (100, 30));
+    s.push(id, row(62, 5, "X", "y", 0, 100, false, 62, 0));
+    assert!(
+        !folder_changed(&mut m, &s)
+            .iter()
+            .any(|e| matches!(e, Effect::NewMail(_)))
+    );
+}

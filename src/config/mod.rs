@@ -128,8 +128,8 @@ pub struct UiConfig {
     /// Run on new mail (argv, never a shell string); folder, sender and subject go in
     /// TERN_FOLDER, TERN_FROM and TERN_SUBJECT. Empty: nothing runs.
     pub new_mail_command: Vec<String>,
-    /// Desktop notification through the terminal (OSC 9 and OSC 777) on new mail.
-    pub new_mail_notify: bool,
+    /// Desktop notification through the terminal on new mail.
+    pub new_mail_notify: TerminalNotify,
     /// Folders whose new mail runs the command and the notification.
     pub new_mail_folders: Vec<String>,
     /// `t` moves on to the next message after tagging.
@@ -137,6 +137,17 @@ pub struct UiConfig {
     /// Where saving an attachment starts; None: ~/Downloads if it exists, else the
     /// current directory.
     pub download_dir: Option<PathBuf>,
+}
+
+/// Which terminal escape announces new mail on the desktop (the terminal turns it into a
+/// notification): OSC 9 (iTerm2, kitty, WezTerm, Windows Terminal) or OSC 777 (foot,
+/// Ghostty, urxvt, VTE).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TerminalNotify {
+    #[default]
+    Off,
+    Osc9,
+    Osc777,
 }
 
 impl Default for UiConfig {
@@ -149,7 +160,7 @@ impl Default for UiConfig {
             new_mail_bell: false,
             new_mail_title: true,
             new_mail_command: Vec::new(),
-            new_mail_notify: false,
+            new_mail_notify: TerminalNotify::Off,
             new_mail_folders: vec!["INBOX".into()],
             tag_advances: true,
             download_dir: None,

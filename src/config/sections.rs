@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::load::Context;
 use super::reader::{Field, Problems, TableReader};
-use super::{BUILTIN_KEYMAPS, BUILTIN_THEMES, BuiltinOrFile, SyncConfig, UiConfig};
+use super::{BUILTIN_KEYMAPS, BUILTIN_THEMES, BuiltinOrFile, SyncConfig, TerminalNotify, UiConfig};
 
 pub(super) const UI_KEYS: &[&str] = &[
     "keymap",
@@ -53,7 +53,15 @@ pub(super) fn read_ui(
         new_mail_command: string_list(r, "new_mail_command", problems)
             .unwrap_or(defaults.new_mail_command),
         new_mail_notify: r
-            .boolean("new_mail_notify", problems)
+            .choice(
+                "new_mail_notify",
+                &[
+                    ("off", TerminalNotify::Off),
+                    ("osc9", TerminalNotify::Osc9),
+                    ("osc777", TerminalNotify::Osc777),
+                ],
+                problems,
+            )
             .map_or(defaults.new_mail_notify, |f| f.value),
         new_mail_folders: string_list(r, "new_mail_folders", problems)
             .unwrap_or(defaults.new_mail_folders),

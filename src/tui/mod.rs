@@ -3,6 +3,7 @@
 //! account has its own cache (`StoreSource`) and its own engine; events and commands carry
 //! the account's index (its position in the config, and its sidebar section).
 
+mod notify;
 mod save;
 pub mod source;
 mod triage;
@@ -189,6 +190,13 @@ async fn run_async(
         filing: accounts.iter().map(|a| a.config.filing.clone()).collect(),
         tag_advances: config.ui.tag_advances,
         download_dir: Some(download_dir(config.ui.download_dir.as_deref())),
+        announce_folders: if config.ui.new_mail_command.is_empty()
+            && config.ui.new_mail_notify == config::TerminalNotify::Off
+        {
+            Vec::new()
+        } else {
+            config.ui.new_mail_folders.clone()
+        },
     };
     // First paint straight from the caches, before any network round trip.
     let mut model = Model::new(options, keymap, &sources);
@@ -313,6 +321,15 @@ async fn run_async(
                     Effect::SaveAttachment { path, bytes } => {
                         let path = expand_home(&path);
                         let _ = due_tx.send(saved_msg(&path, save::save_new(&path, &bytes)));
+                    }
+                    Effect::NewMail(news) => {
+                        if let Err(message) = notify::run_hook(&config.ui.new_mail_command, &news) {
+                            let _ = due_tx.send(Msg::Error(message));
+                        }
+                        if let Some(seq) = notify::osc(config.ui.new_mail_notify, &news) {
+                            let mut out = std::io::stdout();
+                            let _ = out.write_all(seq.as_bytes()).and_then(|()| out.flush());
+                        }
                     }
                     Effect::Bell => {
                         let _ = std::io::stdout().write_all(b"\x07");
