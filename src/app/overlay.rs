@@ -36,6 +36,8 @@ pub enum Overlay {
     Confirm {
         question: String,
         act: PendingAct,
+        /// `act` took the tagged messages: a "no" tags them again.
+        from_tags: bool,
     },
 }
 

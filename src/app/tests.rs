@@ -1388,6 +1388,8 @@ fn deleting_for_good_inside_the_trash_asks_first_with_the_count() {
     assert_eq!(acts(&fx), 0);
     assert!(m.overlays.is_empty());
     assert_eq!(m.status.note.as_deref(), Some("nothing deleted"));
+    assert_eq!(m.list.tagged.len(), 2, "a no gives the tags back");
+    m.list.tagged.clear();
     // Esc is a no too; `y` sends it.
     keys(&mut m, &s, "d Esc");
     assert!(m.overlays.is_empty());

@@ -165,6 +165,7 @@ impl Model {
             self.status.error("no message to act on");
             return;
         };
+        let from_tags = self.apply_to_tagged && !self.list.tagged.is_empty();
         let uids = self.target_uids(&row);
         let pending = PendingAct {
             account,
@@ -179,6 +180,7 @@ impl Model {
             self.overlays.push(Overlay::Confirm {
                 question,
                 act: pending,
+                from_tags,
             });
             return;
         }
@@ -212,11 +214,21 @@ impl Model {
         }
     }
 
-    /// The answer to a `Confirm`: `y` sends the action, anything else drops it.
-    pub(super) fn confirmed(&mut self, yes: bool, pending: PendingAct, fx: &mut Vec<Effect>) {
+    /// The answer to a `Confirm`: `y` sends the action, anything else drops it (and gives
+    /// back the tags it would have used).
+    pub(super) fn confirmed(
+        &mut self,
+        yes: bool,
+        pending: PendingAct,
+        from_tags: bool,
+        fx: &mut Vec<Effect>,
+    ) {
         if yes {
             self.send_act(pending, fx);
         } else {
+            if from_tags {
+                self.list.tagged.extend(pending.uids);
+            }
             self.status.note("nothing deleted");
         }
     }
