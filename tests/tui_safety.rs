@@ -194,7 +194,7 @@ fn no_keypress_loses_data() {
     // (t moves on), `; a` archives both and says so.
     tmux.keys(&["t", "t", "\\;", "a"]);
     tmux.wait_until("both left the list", |s| {
-        s.contains("2 archived · u undo") && !s.contains("Tag me")
+        s.contains("2 moved to Archive · u undo") && !s.contains("Tag me")
     });
     assert!(eventually(|| count_on_server(&server, "Archive") == 2));
 

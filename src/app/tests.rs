@@ -1454,7 +1454,10 @@ fn actions_say_what_they_did() {
     let s = source();
     let mut m = model(&s, (100, 30));
     keys(&mut m, &s, "a");
-    assert_eq!(m.status.note.as_deref(), Some("1 archived · u undo"));
+    assert_eq!(
+        m.status.note.as_deref(),
+        Some("1 moved to Archive · u undo")
+    );
     keys(&mut m, &s, ":");
     type_text(&mut m, &s, "move Lists/dev");
     keys(&mut m, &s, "Enter");

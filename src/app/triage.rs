@@ -190,28 +190,37 @@ impl Model {
     /// The question to ask before a delete that removes for good (`delete = "expunge"`,
     /// inside the Trash, or no Trash at all); None when it goes to the Trash.
     fn delete_question(&self, account: usize, folder: &str, n: usize) -> Option<String> {
-        let filing = self.filing.get(account).cloned().unwrap_or_default();
+        let expunges = self.filing.get(account).is_some_and(|f| f.delete_expunges);
         let messages = match n {
             1 => "1 message".to_string(),
             n => format!("{n} messages"),
         };
-        let trash = filing.trash.or_else(|| {
-            self.folders
-                .rows
-                .iter()
-                .find(|r| {
-                    r.account == account && r.selectable() && r.role.as_deref() == Some("trash")
-                })
-                .map(|r| r.name.clone())
-        });
+        let trash = self.role_folder(account, "trash", |f| f.trash.clone());
         match trash {
-            _ if filing.delete_expunges => Some(format!("Delete {messages} for good? y/n")),
+            _ if expunges => Some(format!("Delete {messages} for good? y/n")),
             None => Some(format!(
                 "No Trash folder: delete {messages} for good? y/n (set trash = \"...\" to move instead)"
             )),
             Some(trash) if trash == folder => Some(format!("Delete {messages} for good? y/n")),
             Some(_) => None,
         }
+    }
+
+    /// The folder of `role` for `account`: the configured name, else the folder the server
+    /// (or the cache) gives that role.
+    fn role_folder(
+        &self,
+        account: usize,
+        role: &str,
+        configured: impl Fn(&crate::config::Filing) -> Option<String>,
+    ) -> Option<String> {
+        self.filing.get(account).and_then(configured).or_else(|| {
+            self.folders
+                .rows
+                .iter()
+                .find(|r| r.account == account && r.selectable() && r.role.as_deref() == Some(role))
+                .map(|r| r.name.clone())
+        })
     }
 
     /// The answer to a `Confirm`: `y` sends the action, anything else drops it (and gives
@@ -253,7 +262,10 @@ impl Model {
                 format!("{n} deleted for good")
             }
             Act::Delete => format!("{n} deleted · u undo"),
-            Act::Archive => format!("{n} archived · u undo"),
+            Act::Archive => match self.role_folder(account, "archive", |f| f.archive.clone()) {
+                Some(to) => format!("{n} moved to {to} · u undo"),
+                None => format!("{n} archived · u undo"),
+            },
             Act::Move { to } => format!("{n} moved to {to} · u undo"),
             Act::Copy { to } => format!("{n} copied to {to} · u undo"),
             Act::Flags { .. } => String::new(),
