@@ -445,13 +445,32 @@ impl Model {
     }
 }
 
-/// A default save name: the attachment's own name without directories.
+/// A default save name: the attachment's own name without directories, hidden-file dots
+/// or terminal controls.
 fn safe_file_name(name: &str) -> String {
+    let name = crate::domain::text::sanitize(name);
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let base = base.trim_start_matches('.');
+    let base = base.trim_start_matches('.').trim();
     if base.is_empty() {
         "attachment".into()
     } else {
         base.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_file_name;
+
+    #[test]
+    fn save_names_keep_no_directories_dots_or_controls() {
+        assert_eq!(
+            safe_file_name("../../.ssh/authorized_keys"),
+            "authorized_keys"
+        );
+        assert_eq!(safe_file_name("..\\evil.bat"), "evil.bat");
+        assert_eq!(safe_file_name(".bashrc"), "bashrc");
+        assert_eq!(safe_file_name("re\x1b[31mport\x07.pdf"), "report.pdf");
+        assert_eq!(safe_file_name("/"), "attachment");
     }
 }

@@ -333,7 +333,7 @@ impl Model {
             }
             Msg::Engine(account, event) => self.engine_event(account, event, sources, &mut fx),
             Msg::Error(message) => self.status.error(message),
-            Msg::Note(message) => self.status.note = Some(message),
+            Msg::Note(message) => self.status.note(message),
             Msg::BodyDue {
                 account,
                 folder,
