@@ -50,15 +50,35 @@ pub fn osc(kind: TerminalNotify, news: &NewMail) -> Option<String> {
 }
 
 /// The hook's argv with `{folder}`, `{from}`, `{subject}`, `{count}` and `{account}`
-/// filled in, each argument on its own (no shell ever sees them).
+/// filled in, each argument on its own (no shell ever sees them). One pass: a subject that
+/// contains "{from}" stays as it is.
 pub fn hook_args(argv: &[String], news: &NewMail) -> Vec<String> {
+    let fields = [
+        ("{folder}", clean(&news.folder)),
+        ("{from}", clean(&news.from)),
+        ("{subject}", clean(&news.subject)),
+        ("{count}", news.count.to_string()),
+        ("{account}", clean(&news.account)),
+    ];
     argv.iter()
         .map(|arg| {
-            arg.replace("{folder}", &clean(&news.folder))
-                .replace("{from}", &clean(&news.from))
-                .replace("{subject}", &clean(&news.subject))
-                .replace("{count}", &news.count.to_string())
-                .replace("{account}", &clean(&news.account))
+            let mut out = String::with_capacity(arg.len());
+            let mut rest = arg.as_str();
+            'scan: while !rest.is_empty() {
+                for (name, value) in &fields {
+                    if let Some(after) = rest.strip_prefix(name) {
+                        out.push_str(value);
+                        rest = after;
+                        continue 'scan;
+                    }
+                }
+                let mut chars = rest.chars();
+                if let Some(c) = chars.next() {
+                    out.push(c);
+                }
+                rest = chars.as_str();
+            }
+            out
         })
         .collect()
 }
@@ -149,6 +169,8 @@ mod tests {
             hook_args(&argv, &n),
             ["notify-send", "1 new in INBOX", "Ada $(id): `x`; \"y\""]
         );
+        let sneaky = news("{subject}", "{from}");
+        assert_eq!(hook_args(&argv, &sneaky)[2], "{subject}: {from}");
         let env = hook_env(&n);
         assert!(env.contains(&("TERN_SUBJECT", "`x`; \"y\"".to_string())));
         assert!(env.contains(&("TERN_FOLDER", "INBOX".to_string())));
