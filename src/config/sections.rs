@@ -169,3 +169,73 @@ fn builtin_or_file(
     problems.at(&field.span, &r.key_path(key), message);
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::super::error::ConfigError;
+    use super::super::load::parse;
+    use super::*;
+
+    const ACCOUNT: &str = "[[accounts]]\nname = \"w\"\nhost = \"h\"\nusername = \"u\"\n\
+                           password_command = \"p\"\n";
+
+    fn ui(lines: &str) -> Result<UiConfig, Vec<String>> {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        let text = format!("{ACCOUNT}[ui]\n{lines}\n");
+        match parse(&text, &file, Some(dir.path())) {
+            Ok(config) => Ok(config.ui),
+            Err(ConfigError::Invalid { problems, .. }) => {
+                Err(problems.iter().map(|p| p.render(Path::new("c"))).collect())
+            }
+            Err(other) => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn new_mail_hook_notification_tagging_and_downloads_are_read() {
+        let d = ui("").unwrap();
+        assert!(d.new_mail_command.is_empty());
+        assert_eq!(d.new_mail_notify, TerminalNotify::Off);
+        assert_eq!(d.new_mail_folders, ["INBOX"]);
+        assert!(d.tag_advances);
+        assert_eq!(d.download_dir, None);
+        let c = ui("new_mail_command = [\"notify-send\", \"{subject}\"]\n\
+                    new_mail_notify = \"osc777\"\nnew_mail_folders = [\"INBOX\", \"Lists/dev\"]\n\
+                    tag_advances = false\ndownload_dir = \"~\"")
+        .unwrap();
+        assert_eq!(c.new_mail_command, ["notify-send", "{subject}"]);
+        assert_eq!(c.new_mail_notify, TerminalNotify::Osc777);
+        assert_eq!(c.new_mail_folders, ["INBOX", "Lists/dev"]);
+        assert!(!c.tag_advances);
+        assert!(c.download_dir.is_some(), "~ is a directory");
+    }
+
+    #[test]
+    fn wrong_shapes_are_reported_with_the_key() {
+        let problems = ui(
+            "new_mail_command = \"notify-send tern\"\nnew_mail_notify = \"yes\"\n\
+                           new_mail_folders = [1]\ndownload_dir = \"~/no/such/dir\"",
+        )
+        .unwrap_err()
+        .join("\n");
+        assert!(
+            problems.contains("ui.new_mail_command: expected a list of strings, found string"),
+            "{problems}"
+        );
+        assert!(
+            problems.contains("ui.new_mail_notify: unknown value \"yes\""),
+            "{problems}"
+        );
+        assert!(
+            problems.contains("ui.new_mail_folders: expected a list of strings"),
+            "{problems}"
+        );
+        assert!(
+            problems.contains("ui.download_dir: no such directory"),
+            "{problems}"
+        );
+    }
+}
