@@ -39,7 +39,8 @@ actions! {
     Last => "last", "Last message (or folder)";
     CenterCursor => "center_cursor", "Scroll so the cursor is in the middle";
     Open => "open", "Open the message (or folder) under the cursor";
-    Back => "back", "Close the reader, leave a mode, or quit at the top level";
+    Back => "back", "Close the reader, leave a mode, clear the filter; never quits";
+    Close => "close", "Close the reader or overlay; in the list: quit";
     Quit => "quit", "Quit tern";
     FocusNext => "focus_next", "Move focus between the folders and the list";
     ScrollDown => "scroll_down", "Scroll the reader down a line";

@@ -11,6 +11,10 @@ use crate::sync::watch::EngineCommand;
 
 impl Model {
     pub(super) fn action(&mut self, action: Action, sources: &dyn Sources, fx: &mut Vec<Effect>) {
+        if action == Action::Quit {
+            fx.push(Effect::Quit);
+            return;
+        }
         if let Some(top) = self.overlays.last()
             && !top.takes_text()
         {
@@ -19,7 +23,8 @@ impl Model {
         }
         match action {
             Action::Quit => fx.push(Effect::Quit),
-            Action::Back => self.back(sources, fx),
+            Action::Back => self.back(sources),
+            Action::Close => self.close(sources, fx),
             Action::Help => self.overlays.push(Overlay::Help { scroll: 0 }),
             Action::CommandLine => self.overlays.push(Overlay::Command(TextInput::default())),
             Action::Filter => self.overlays.push(Overlay::Filter {
@@ -37,7 +42,10 @@ impl Model {
             Action::ToggleFlagged => self.toggle_flag("\\Flagged", fx),
             Action::Delete => self.file_away(crate::sync::journal::Act::Delete, fx),
             Action::Archive => self.file_away(crate::sync::journal::Act::Archive, fx),
-            Action::Tag => self.tag(false, sources),
+            Action::Tag => {
+                self.tag(false, sources);
+                self.follow_cursor(sources, fx);
+            }
             Action::TagThread => self.tag(true, sources),
             Action::TagRange => self.tag_range(sources),
             Action::TagAll => self.tag_all(sources),
@@ -337,22 +345,33 @@ impl Model {
         self.layout(sources);
     }
 
-    /// Back out one level: reader, folders focus, filter; at the top, quit.
-    fn back(&mut self, sources: &dyn Sources, fx: &mut Vec<Effect>) {
-        if self.reader.is_some() {
-            self.reader = None;
-            self.focus = Focus::List;
-            self.layout(sources);
-        } else if self.focus == Focus::Folders {
-            self.focus = Focus::List;
-            self.layout(sources);
-        } else if self.list.filter.is_some() {
+    /// Esc: back out one level (reader, folders focus, filter); at the top it does
+    /// nothing, so a stray Esc never quits.
+    fn back(&mut self, sources: &dyn Sources) {
+        if !self.close_pane(sources) && self.list.filter.is_some() {
             self.list.filter = None;
             let result = self.list.reload(self.source(sources));
             self.report(result);
-        } else {
+        }
+    }
+
+    /// `q`: close the reader or leave the folders; in the list, quit (as in mutt).
+    fn close(&mut self, sources: &dyn Sources, fx: &mut Vec<Effect>) {
+        if !self.close_pane(sources) {
             fx.push(Effect::Quit);
         }
+    }
+
+    /// Closes the reader, or gives the folders' focus back to the list; false if neither.
+    fn close_pane(&mut self, sources: &dyn Sources) -> bool {
+        if self.reader.is_some() {
+            self.reader = None;
+        } else if self.focus != Focus::Folders {
+            return false;
+        }
+        self.focus = Focus::List;
+        self.layout(sources);
+        true
     }
 
     fn open_attachments(&mut self) {
@@ -381,7 +400,7 @@ impl Model {
         let Some(top) = self.overlays.last_mut() else {
             return;
         };
-        let close = matches!(action, Action::Back | Action::Quit)
+        let close = matches!(action, Action::Back | Action::Close)
             || matches!((&*top, action), (Overlay::Help { .. }, Action::Help));
         if close {
             self.overlays.pop();
@@ -410,24 +429,48 @@ impl Model {
                         .and_then(|r| r.rendered())
                         .and_then(|m| m.attachments.get(*selected))
                         .map_or(String::new(), |a| safe_file_name(&a.filename));
-                    *prompt = Some(TextInput::with_text(&name));
+                    let path = match &self.download_dir {
+                        Some(dir) => dir.join(&name).to_string_lossy().into_owned(),
+                        None => name,
+                    };
+                    *prompt = Some(TextInput::with_text(&path));
                 }
             }
             Overlay::Command(_)
             | Overlay::Filter { .. }
             | Overlay::Picker(_)
-            | Overlay::Keyword { .. } => {}
+            | Overlay::Keyword { .. }
+            | Overlay::Confirm { .. } => {}
         }
     }
 }
 
-/// A default save name: the attachment's own name without directories.
+/// A default save name: the attachment's own name without directories, hidden-file dots
+/// or terminal controls.
 fn safe_file_name(name: &str) -> String {
+    let name = crate::domain::text::sanitize(name);
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let base = base.trim_start_matches('.');
+    let base = base.trim_start_matches('.').trim();
     if base.is_empty() {
         "attachment".into()
     } else {
         base.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_file_name;
+
+    #[test]
+    fn save_names_keep_no_directories_dots_or_controls() {
+        assert_eq!(
+            safe_file_name("../../.ssh/authorized_keys"),
+            "authorized_keys"
+        );
+        assert_eq!(safe_file_name("..\\evil.bat"), "evil.bat");
+        assert_eq!(safe_file_name(".bashrc"), "bashrc");
+        assert_eq!(safe_file_name("re\x1b[31mport\x07.pdf"), "report.pdf");
+        assert_eq!(safe_file_name("/"), "attachment");
     }
 }

@@ -2,8 +2,9 @@
 //! announce new mail, and finish latest-wins body fetches. Every event names its account;
 //! an event of one account never re-reads another's cache.
 
-use super::{Effect, Model, Sources};
+use super::{Effect, Model, NewMail, Sources, source_of};
 use crate::bus::EngineEvent;
+use crate::store::SortOrder;
 use crate::sync::watch::EngineCommand;
 
 impl Model {
@@ -27,10 +28,15 @@ impl Model {
                     .as_ref()
                     .is_some_and(|f| f.account == account && f.name == folder)
                 {
-                    let result = self.list.reload(self.source(sources));
+                    let result = self.list.refresh(self.source(sources));
                     self.report(result);
                 }
                 self.folders_changed(account, sources, fx);
+                if self.announce_folders.contains(&folder)
+                    && let Some(news) = self.new_mail(account, &folder, sources)
+                {
+                    fx.push(Effect::NewMail(news));
+                }
             }
             EngineEvent::FoldersChanged => self.folders_changed(account, sources, fx),
             EngineEvent::BodyReady { folder, uid } => {
@@ -86,6 +92,43 @@ impl Model {
         if self.notify.title {
             fx.push(Effect::SetTitle(self.title()));
         }
+    }
+
+    /// Unread messages of `folder` with a UID above the highest seen so far. The first look
+    /// at a folder only notes where it stands: what was there before is not news.
+    pub(super) fn new_mail(
+        &mut self,
+        account: usize,
+        folder: &str,
+        sources: &dyn Sources,
+    ) -> Option<NewMail> {
+        /// Newest rows looked at: new mail sorts first (by date).
+        const LOOK: u32 = 50;
+        let id = self.folders.state(account, folder)?.id;
+        let rows = source_of(sources, account)
+            .window(id, SortOrder::DateDesc, None, 0, LOOK)
+            .ok()?;
+        let newest = rows.iter().map(|r| r.uid).max().unwrap_or(0);
+        let key = (account, folder.to_string());
+        let before = self.newest_uid.insert(key.clone(), newest)?;
+        self.newest_uid.insert(key, newest.max(before));
+        let fresh: Vec<_> = rows
+            .iter()
+            .filter(|r| r.uid > before && !r.flags.seen())
+            .collect();
+        let top = fresh.first()?;
+        Some(NewMail {
+            account: self.accounts.get(account)?.name.clone(),
+            folder: folder.to_string(),
+            count: fresh.len() as u32,
+            from: top
+                .from_name
+                .clone()
+                .filter(|n| !n.trim().is_empty())
+                .or_else(|| top.from_addr.clone())
+                .unwrap_or_default(),
+            subject: top.subject.clone(),
+        })
     }
 
     /// The terminal title: the account (when there is one) and the unread count of every

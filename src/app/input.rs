@@ -107,6 +107,12 @@ impl Model {
                 }
                 _ => {}
             },
+            Overlay::Confirm { .. } => {
+                if let Some(Overlay::Confirm { act, from_tags, .. }) = self.overlays.pop() {
+                    let yes = matches!(key.code, KeyCode::Char('y' | 'Y'));
+                    self.confirmed(yes, act, from_tags, fx);
+                }
+            }
             Overlay::Attachments {
                 selected,
                 prompt: Some(input),

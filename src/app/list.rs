@@ -60,6 +60,9 @@ pub struct ListPane {
     pub tagged: std::collections::BTreeSet<u32>,
     /// The message `t` tagged last: where `tag_range` starts.
     pub last_tagged: Option<u32>,
+    /// Messages that arrived above the view while it was scrolled down ("↑ 3 new");
+    /// cleared when the view reaches the top.
+    pub new_above: u32,
 }
 
 impl ListPane {
@@ -76,6 +79,7 @@ impl ListPane {
             anchor: None,
             tagged: std::collections::BTreeSet::new(),
             last_tagged: None,
+            new_above: 0,
         }
     }
 
@@ -87,6 +91,7 @@ impl ListPane {
         self.cursor = 0;
         self.scroll = 0;
         self.anchor = None;
+        self.new_above = 0;
         self.reload(source)
     }
 
@@ -100,26 +105,58 @@ impl ListPane {
         (self.scroll..end).filter_map(|i| self.window.get(i).map(|(r, g)| (i, r, g)))
     }
 
-    /// Re-reads count and rows (folder changed, filter or sort changed), keeping the cursor
-    /// on its UID, or at the same index if that message is gone.
+    /// Re-reads count and rows after a filter or sort change, keeping the cursor on its UID,
+    /// or at the same index if that message is gone.
     pub fn reload(&mut self, source: &dyn MailSource) -> SourceResult<()> {
+        self.new_above = 0;
+        self.reread(source).map(|_| ())
+    }
+
+    /// Re-reads after the folder changed (new mail, moves, flags). A view at the top stays at
+    /// the top, so new rows show there; a view scrolled down keeps its place and counts the
+    /// rows that arrived above it. The cursor stays on its message either way.
+    pub fn refresh(&mut self, source: &dyn MailSource) -> SourceResult<()> {
+        let moved = self.reread(source)?;
+        let rows = u32::try_from(moved.unsigned_abs()).unwrap_or(u32::MAX);
+        if self.scroll == 0 {
+            self.new_above = 0;
+        } else if moved > 0 {
+            self.new_above = self.new_above.saturating_add(rows);
+        } else {
+            self.new_above = self.new_above.saturating_sub(rows);
+        }
+        Ok(())
+    }
+
+    /// Re-reads count and rows; returns how far the cursor's message moved down (rows
+    /// inserted above it minus rows removed above it).
+    fn reread(&mut self, source: &dyn MailSource) -> SourceResult<i64> {
         let Some(folder) = &self.folder else {
             self.total = 0;
             self.window = RowWindow::default();
-            return Ok(());
+            return Ok(0);
         };
         let id = folder.id;
+        let at_top = self.scroll == 0;
         let screen_line = self.cursor.saturating_sub(self.scroll);
+        let before = self.cursor;
         self.total = source.count(id, self.filter.as_ref())?;
+        let mut moved = 0;
         if let Some(uid) = self.anchor
             && let Some(i) = source.index_of(id, self.sort, self.filter.as_ref(), uid)?
         {
+            moved = i64::from(i) - i64::from(before);
             self.cursor = i;
         }
         self.cursor = self.cursor.min(self.total.saturating_sub(1));
-        self.scroll = self.cursor.saturating_sub(screen_line);
+        self.scroll = if at_top {
+            0
+        } else {
+            self.cursor.saturating_sub(screen_line)
+        };
         self.window = RowWindow::default();
-        self.fit(source)
+        self.fit(source)?;
+        Ok(moved)
     }
 
     pub fn set_height(&mut self, height: u32, source: &dyn MailSource) -> SourceResult<()> {
@@ -171,6 +208,9 @@ impl ListPane {
             .scroll
             .min(self.total.saturating_sub(self.height))
             .min(self.cursor);
+        if self.scroll == 0 {
+            self.new_above = 0;
+        }
         let end = (self.scroll + self.height).min(self.total);
         if !self.window.contains(self.scroll, end) {
             self.load(source)?;

@@ -105,10 +105,24 @@ pub enum Effect {
         bytes: Vec<u8>,
     },
     Bell,
+    /// New unread mail arrived in a folder of `Options::announce_folders`: run the hook and
+    /// the terminal notification (the newest message's sender and subject, as in the cache).
+    NewMail(NewMail),
     SetTitle(String),
     /// Clear and repaint the whole terminal.
     Redraw,
     Quit,
+}
+
+/// What `Effect::NewMail` announces; the runtime sanitizes it before it leaves tern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMail {
+    pub account: String,
+    pub folder: String,
+    /// How many new unread messages; `from` and `subject` are of the newest.
+    pub count: u32,
+    pub from: String,
+    pub subject: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,6 +163,15 @@ pub struct Options {
     pub clock: Clock,
     /// Opening a message marks it read after this long; None never.
     pub mark_read_after: Option<Duration>,
+    /// Where each account's delete and archive go (by account index; missing means the
+    /// folder roles decide): deleting for good is asked first.
+    pub filing: Vec<crate::config::Filing>,
+    /// `t` moves on to the next message after tagging.
+    pub tag_advances: bool,
+    /// Where the attachment save prompt starts; None: a bare name (the current directory).
+    pub download_dir: Option<PathBuf>,
+    /// Folders whose new mail is announced with `Effect::NewMail`; empty: none.
+    pub announce_folders: Vec<String>,
 }
 
 impl Default for Options {
@@ -162,6 +185,10 @@ impl Default for Options {
             mark_read_after: Some(Duration::ZERO),
             size: (80, 24),
             clock: Clock::default(),
+            filing: Vec::new(),
+            tag_advances: true,
+            download_dir: None,
+            announce_folders: Vec::new(),
         }
     }
 }
@@ -202,6 +229,13 @@ pub struct Model {
     mark_read_after: Option<Duration>,
     /// `;` was pressed: the next action applies to the tagged messages.
     apply_to_tagged: bool,
+    /// Per account, by index (see `Options::filing`).
+    filing: Vec<crate::config::Filing>,
+    tag_advances: bool,
+    download_dir: Option<PathBuf>,
+    announce_folders: Vec<String>,
+    /// Highest UID seen per announced (account, folder): what is newer is new mail.
+    newest_uid: std::collections::HashMap<(usize, String), u32>,
 }
 
 /// Stands in for an account the runtime gave no source for.
@@ -260,11 +294,21 @@ impl Model {
             pending_folder: None,
             mark_read_after: options.mark_read_after,
             apply_to_tagged: false,
+            filing: options.filing,
+            tag_advances: options.tag_advances,
+            download_dir: options.download_dir,
+            announce_folders: options.announce_folders,
+            newest_uid: std::collections::HashMap::new(),
         };
         for account in 0..model.accounts.len() {
             model.refresh_folders(account, sources);
         }
         model.announced_unseen = Some(model.inbox_unseen());
+        for account in 0..model.accounts.len() {
+            for folder in model.announce_folders.clone() {
+                model.new_mail(account, &folder, sources);
+            }
+        }
         // Size the list first, so opening the folder reads one window of the right height.
         model.layout(sources);
         // A cold cache has no folders yet: open the folder when the engine brings it.
@@ -289,7 +333,7 @@ impl Model {
             }
             Msg::Engine(account, event) => self.engine_event(account, event, sources, &mut fx),
             Msg::Error(message) => self.status.error(message),
-            Msg::Note(message) => self.status.note = Some(message),
+            Msg::Note(message) => self.status.note(message),
             Msg::BodyDue {
                 account,
                 folder,

@@ -32,6 +32,22 @@ pub enum Overlay {
         add: bool,
         input: TextInput,
     },
+    /// A y/n question on the status line; `y` sends `act`, any other key drops it.
+    Confirm {
+        question: String,
+        act: PendingAct,
+        /// `act` took the tagged messages: a "no" tags them again.
+        from_tags: bool,
+    },
+}
+
+/// An action held back until the user confirms it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingAct {
+    pub account: usize,
+    pub folder: String,
+    pub uids: Vec<u32>,
+    pub act: crate::sync::journal::Act,
 }
 
 impl Overlay {
@@ -43,6 +59,7 @@ impl Overlay {
                 | Overlay::Filter { .. }
                 | Overlay::Picker(_)
                 | Overlay::Keyword { .. }
+                | Overlay::Confirm { .. }
                 | Overlay::Attachments {
                     prompt: Some(_),
                     ..

@@ -349,6 +349,11 @@ pub fn options(size: (u16, u16)) -> Options {
         clock: clock(),
         // Most tests look at fetches; mark-read has its own tests.
         mark_read_after: None,
+        filing: Vec::new(),
+        // Tag tests move by hand; `t` advancing has its own test.
+        tag_advances: false,
+        download_dir: None,
+        announce_folders: Vec::new(),
     }
 }
 

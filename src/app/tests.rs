@@ -243,13 +243,14 @@ fn filter_narrows_as_you_type_and_esc_restores() {
     keys(&mut m, &s, "Esc");
     assert_eq!(m.list.total, 12);
     assert!(m.overlays.is_empty() && m.list.filter.is_none());
-    // Enter keeps it; `q` (back) clears it before quitting.
+    // Enter keeps it; Esc (back) clears it, and never quits.
     keys(&mut m, &s, "/");
     type_text(&mut m, &s, "~F");
     keys(&mut m, &s, "Enter");
     assert_eq!(m.list.total, 2);
-    assert!(keys(&mut m, &s, "q").is_empty());
+    assert!(keys(&mut m, &s, "Esc").is_empty());
     assert_eq!(m.list.total, 12);
+    assert!(keys(&mut m, &s, "Esc Esc").is_empty());
     assert_eq!(keys(&mut m, &s, "q"), [Effect::Quit]);
 }
 
@@ -1242,5 +1243,349 @@ fn u_asks_the_runtime_to_undo() {
     assert_eq!(
         m.status.note.as_deref(),
         Some("undone: flags of 1 message(s) restored")
+    );
+}
+
+fn folder_changed(m: &mut Model, s: &dyn Sources) -> Vec<Effect> {
+    m.update(
+        Msg::Engine(
+            0,
+            EngineEvent::FolderChanged {
+                folder: "INBOX".into(),
+            },
+        ),
+        s,
+    )
+}
+
+#[test]
+fn new_mail_shows_at_the_top_of_a_list_at_its_top() {
+    let mut s = generated(100, NOW - 100 * 60);
+    let mut m = Model::new(options((100, 20)), crate::keymap::Keymap::default(), &s);
+    let id = inbox(&s);
+    // Cursor somewhere on the first screen.
+    keys(&mut m, &s, "j j");
+    let kept = cursor_uid(&m);
+    let mut fresh = generated_row(500, NOW);
+    fresh.subject = "brand new".into();
+    s.push(id, fresh);
+    folder_changed(&mut m, &s);
+    assert_eq!(m.list.scroll, 0, "a list at its top stays at the top");
+    assert_eq!(m.list.visible().next().map(|(_, r, _)| r.uid), Some(501));
+    assert_eq!(cursor_uid(&m), kept, "the cursor stays on its message");
+    assert_eq!(m.list.new_above, 0);
+}
+
+#[test]
+fn new_mail_above_a_scrolled_list_is_counted_not_scrolled_in() {
+    let mut s = generated(100, NOW - 100 * 60);
+    let mut m = Model::new(options((100, 20)), crate::keymap::Keymap::default(), &s);
+    let id = inbox(&s);
+    keys(&mut m, &s, "PageDown PageDown");
+    let (scroll, line, kept) = (m.list.scroll, m.list.cursor - m.list.scroll, cursor_uid(&m));
+    assert!(scroll > 0);
+    for n in 500..503 {
+        s.push(id, generated_row(n, NOW));
+    }
+    folder_changed(&mut m, &s);
+    assert_eq!(cursor_uid(&m), kept, "the cursor stays on its message");
+    assert_eq!(
+        m.list.cursor - m.list.scroll,
+        line,
+        "and on its screen line"
+    );
+    assert_eq!(m.list.new_above, 3);
+    let theme = crate::theme::Theme::builtin("default").unwrap();
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 20)).unwrap();
+    t.draw(|f| crate::ui::render(&m, &theme, f)).unwrap();
+    let screen: String = t
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(screen.contains("↑ 3 new"), "{screen}");
+    // Going to the top shows them and clears the count.
+    keys(&mut m, &s, "g");
+    assert_eq!(m.list.new_above, 0);
+    assert_eq!(cursor_uid(&m), Some(503));
+}
+
+#[test]
+fn esc_never_quits_q_quits_the_list_and_capital_q_quits_anywhere() {
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    // Esc closes the reader, then does nothing at all.
+    keys(&mut m, &s, "Enter");
+    assert!(m.reader.is_some());
+    assert!(keys(&mut m, &s, "Esc").is_empty());
+    assert!(m.reader.is_none());
+    assert!(keys(&mut m, &s, "Esc Esc Esc").is_empty());
+    // Overlays close with Esc or q; Q quits even from one.
+    keys(&mut m, &s, "?");
+    assert!(keys(&mut m, &s, "q").is_empty());
+    assert!(m.overlays.is_empty());
+    keys(&mut m, &s, "? Esc");
+    assert!(m.overlays.is_empty());
+    keys(&mut m, &s, "?");
+    assert_eq!(keys(&mut m, &s, "Q"), [Effect::Quit]);
+    m.overlays.clear();
+    // q leaves the folders for the list, then quits.
+    keys(&mut m, &s, "Tab");
+    assert_eq!(m.focus, Focus::Folders);
+    assert!(keys(&mut m, &s, "q").is_empty());
+    assert_eq!(m.focus, Focus::List);
+    assert!(keys(&mut m, &s, "Tab Esc").is_empty());
+    assert_eq!(m.focus, Focus::List);
+    assert_eq!(keys(&mut m, &s, "q"), [Effect::Quit]);
+}
+
+fn acts(fx: &[Effect]) -> usize {
+    fx.iter()
+        .filter(|e| matches!(e, Effect::Act { .. }))
+        .count()
+}
+
+fn question(m: &Model) -> Option<&str> {
+    match m.overlays.last() {
+        Some(Overlay::Confirm { question, .. }) => Some(question),
+        _ => None,
+    }
+}
+
+#[test]
+fn deleting_for_good_inside_the_trash_asks_first_with_the_count() {
+    let mut s = source();
+    let trash = s
+        .folders()
+        .unwrap()
+        .into_iter()
+        .find(|f| f.name == "Trash")
+        .unwrap()
+        .id;
+    s.extend(
+        trash,
+        [
+            row(300, HOUR, "Old", "junk one", SEEN, 100, false, 300, 0),
+            row(301, 2 * HOUR, "Old", "junk two", SEEN, 100, false, 301, 0),
+        ],
+    );
+    let mut m = model(&s, (100, 30));
+    // Outside the Trash, `d` moves at once and says so.
+    let fx = keys(&mut m, &s, "d");
+    assert_eq!(acts(&fx), 1);
+    assert_eq!(m.status.note.as_deref(), Some("1 deleted · u undo"));
+    // Inside it, both tagged: asked, and `n` removes nothing.
+    keys(&mut m, &s, ":");
+    type_text(&mut m, &s, "folder Trash");
+    keys(&mut m, &s, "Enter");
+    keys(&mut m, &s, "t j t");
+    let fx = keys(&mut m, &s, "; d");
+    assert_eq!(acts(&fx), 0, "nothing before the answer");
+    assert_eq!(question(&m), Some("Delete 2 messages for good? y/n"));
+    let fx = keys(&mut m, &s, "n");
+    assert_eq!(acts(&fx), 0);
+    assert!(m.overlays.is_empty());
+    assert_eq!(m.status.note.as_deref(), Some("nothing deleted"));
+    assert_eq!(m.list.tagged.len(), 2, "a no gives the tags back");
+    m.list.tagged.clear();
+    // Esc is a no too; `y` sends it.
+    keys(&mut m, &s, "d Esc");
+    assert!(m.overlays.is_empty());
+    keys(&mut m, &s, "d");
+    assert_eq!(question(&m), Some("Delete 1 message for good? y/n"));
+    let fx = keys(&mut m, &s, "y");
+    assert!(
+        matches!(&fx[..], [Effect::Act { folder, act: crate::sync::journal::Act::Delete, .. }] if folder == "Trash"),
+        "{fx:?}"
+    );
+    assert_eq!(m.status.note.as_deref(), Some("1 deleted for good"));
+}
+
+#[test]
+fn delete_expunge_and_a_missing_trash_ask_before_removing_for_good() {
+    let s = source();
+    let mut o = options((100, 30));
+    o.filing = vec![crate::config::Filing {
+        delete_expunges: true,
+        ..Default::default()
+    }];
+    let mut m = Model::new(o, crate::keymap::Keymap::default(), &s);
+    assert_eq!(acts(&keys(&mut m, &s, "d")), 0);
+    assert_eq!(question(&m), Some("Delete 1 message for good? y/n"));
+    keys(&mut m, &s, "n");
+    // No folder with the Trash role and no `trash` set.
+    let mut s = FakeSource::new();
+    let inbox = s.add_folder("INBOX", Some("inbox"), Some('/'));
+    s.push(inbox, row(1, HOUR, "A", "only", 0, 100, false, 1, 0));
+    let mut m = model(&s, (100, 30));
+    assert_eq!(acts(&keys(&mut m, &s, "d")), 0);
+    assert_eq!(
+        question(&m),
+        Some(
+            "No Trash folder: delete 1 message for good? y/n (set trash = \"...\" to move instead)"
+        )
+    );
+    let theme = crate::theme::Theme::builtin("default").unwrap();
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+    t.draw(|f| crate::ui::render(&m, &theme, f)).unwrap();
+    let bottom: String = (0..100)
+        .map(|x| t.backend().buffer()[(x, 29)].symbol().to_string())
+        .collect();
+    assert!(
+        bottom.starts_with("No Trash folder: delete 1 message"),
+        "{bottom}"
+    );
+    assert_eq!(acts(&keys(&mut m, &s, "y")), 1);
+    // A configured trash name moves without asking.
+    let mut o = options((100, 30));
+    o.filing = vec![crate::config::Filing {
+        trash: Some("Deleted".into()),
+        ..Default::default()
+    }];
+    let mut m = Model::new(o, crate::keymap::Keymap::default(), &s);
+    assert_eq!(acts(&keys(&mut m, &s, "d")), 1);
+    assert!(m.overlays.is_empty());
+}
+
+#[test]
+fn actions_say_what_they_did() {
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    keys(&mut m, &s, "a");
+    assert_eq!(
+        m.status.note.as_deref(),
+        Some("1 moved to Archive · u undo")
+    );
+    keys(&mut m, &s, ":");
+    type_text(&mut m, &s, "move Lists/dev");
+    keys(&mut m, &s, "Enter");
+    assert_eq!(
+        m.status.note.as_deref(),
+        Some("1 moved to Lists/dev · u undo")
+    );
+    keys(&mut m, &s, "t j t ; c");
+    type_text(&mut m, &s, "arch");
+    keys(&mut m, &s, "Enter");
+    assert_eq!(
+        m.status.note.as_deref(),
+        Some("2 copied to Archive · u undo")
+    );
+    keys(&mut m, &s, "Alt-r");
+    assert!(
+        m.status
+            .note
+            .as_deref()
+            .unwrap()
+            .ends_with("marked read · u undo")
+    );
+    keys(&mut m, &s, "n");
+    assert!(m.status.note.as_deref().unwrap().starts_with("1 marked "));
+    keys(&mut m, &s, "s");
+    assert!(
+        m.status
+            .note
+            .as_deref()
+            .unwrap()
+            .contains("flagged · u undo")
+    );
+}
+
+#[test]
+fn t_tags_and_moves_on_unless_configured_not_to() {
+    let s = source();
+    let mut o = options((100, 30));
+    o.tag_advances = true;
+    let mut m = Model::new(o, crate::keymap::Keymap::default(), &s);
+    let first = cursor_uid(&m);
+    keys(&mut m, &s, "t t");
+    assert_eq!(m.list.cursor, 2);
+    assert_eq!(m.list.tagged.len(), 2);
+    assert!(m.list.tagged.contains(&first.unwrap()));
+    // Off: the cursor stays.
+    let mut m = model(&s, (100, 30));
+    keys(&mut m, &s, "t");
+    assert_eq!(m.list.cursor, 0);
+}
+
+#[test]
+fn the_save_prompt_starts_in_the_download_directory() {
+    let s = source();
+    let mut o = options((100, 30));
+    o.download_dir = Some("/home/me/Downloads".into());
+    let mut m = Model::new(o, crate::keymap::Keymap::default(), &s);
+    keys(&mut m, &s, "j j Enter v Enter");
+    let Some(Overlay::Attachments {
+        prompt: Some(p), ..
+    }) = m.overlays.last()
+    else {
+        panic!("no prompt");
+    };
+    assert_eq!(p.text, "/home/me/Downloads/v3.patch");
+}
+
+#[test]
+fn new_unread_mail_in_an_announced_folder_is_announced_once() {
+    let mut s = source();
+    let mut o = options((100, 30));
+    o.announce_folders = vec!["INBOX".into()];
+    let mut m = Model::new(o, crate::keymap::Keymap::default(), &s);
+    let id = inbox(&s);
+    // What was there at start is not news.
+    assert!(
+        !folder_changed(&mut m, &s)
+            .iter()
+            .any(|e| matches!(e, Effect::NewMail(_)))
+    );
+    s.push(
+        id,
+        row(
+            60,
+            30,
+            "Grace Hopper",
+            "compiler ready",
+            SEEN,
+            100,
+            false,
+            60,
+            0,
+        ),
+    );
+    s.push(
+        id,
+        row(61, 10, "Ada Lovelace", "numbers", 0, 100, false, 61, 0),
+    );
+    let fx = folder_changed(&mut m, &s);
+    let news: Vec<&NewMail> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::NewMail(n) => Some(n),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        news,
+        [&NewMail {
+            account: "work".into(),
+            folder: "INBOX".into(),
+            count: 1,
+            from: "Ada Lovelace".into(),
+            subject: "numbers".into(),
+        }],
+        "only the unread one"
+    );
+    assert!(
+        !folder_changed(&mut m, &s)
+            .iter()
+            .any(|e| matches!(e, Effect::NewMail(_)))
+    );
+    // A folder not in the list is never announced.
+    let mut m = model(&s, (100, 30));
+    s.push(id, row(62, 5, "X", "y", 0, 100, false, 62, 0));
+    assert!(
+        !folder_changed(&mut m, &s)
+            .iter()
+            .any(|e| matches!(e, Effect::NewMail(_)))
     );
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::overlay::Overlay;
+use super::overlay::{Overlay, PendingAct};
 use super::picker::FolderPicker;
 use super::source::Filter;
 use super::{Effect, Focus, Model, Sources, source_of};
@@ -59,6 +59,11 @@ impl Model {
         }
         self.list.last_tagged = (!untag).then_some(row.uid);
         self.note_tagged();
+        // `t` moves on (as in mutt), so a run of messages is tagged with t t t.
+        if !thread && self.tag_advances {
+            let result = self.list.move_by(1, self.source(sources));
+            self.report(result);
+        }
     }
 
     /// Tags every message between the one tagged last and the cursor, both included.
@@ -143,21 +148,130 @@ impl Model {
         } else {
             (vec![flag.to_string()], Vec::new())
         };
+        let what = match (flag, set) {
+            ("\\Seen", false) => "marked read",
+            ("\\Seen", true) => "marked unread",
+            (_, false) => "flagged",
+            (_, true) => "unflagged",
+        };
+        self.status.note(format!("{} {what} · u undo", uids.len()));
         self.change_flags(account, folder, uids, add, remove, fx);
     }
 
     /// Delete, archive, move or copy the target; the list re-reads once it is done.
+    /// Deleting for good is asked first.
     pub(super) fn file_away(&mut self, act: Act, fx: &mut Vec<Effect>) {
         let Some((account, folder, row)) = self.target() else {
             self.status.error("no message to act on");
             return;
         };
+        let from_tags = self.apply_to_tagged && !self.list.tagged.is_empty();
         let uids = self.target_uids(&row);
+        let pending = PendingAct {
+            account,
+            folder,
+            uids,
+            act,
+        };
+        if pending.act == Act::Delete
+            && let Some(question) =
+                self.delete_question(account, &pending.folder, pending.uids.len())
+        {
+            self.overlays.push(Overlay::Confirm {
+                question,
+                act: pending,
+                from_tags,
+            });
+            return;
+        }
+        self.send_act(pending, fx);
+    }
+
+    /// The question to ask before a delete that removes for good (`delete = "expunge"`,
+    /// inside the Trash, or no Trash at all); None when it goes to the Trash.
+    fn delete_question(&self, account: usize, folder: &str, n: usize) -> Option<String> {
+        let expunges = self.filing.get(account).is_some_and(|f| f.delete_expunges);
+        let messages = match n {
+            1 => "1 message".to_string(),
+            n => format!("{n} messages"),
+        };
+        let trash = self.role_folder(account, "trash", |f| f.trash.clone());
+        match trash {
+            _ if expunges => Some(format!("Delete {messages} for good? y/n")),
+            None => Some(format!(
+                "No Trash folder: delete {messages} for good? y/n (set trash = \"...\" to move instead)"
+            )),
+            Some(trash) if trash == folder => Some(format!("Delete {messages} for good? y/n")),
+            Some(_) => None,
+        }
+    }
+
+    /// The folder of `role` for `account`: the configured name, else the folder the server
+    /// (or the cache) gives that role.
+    fn role_folder(
+        &self,
+        account: usize,
+        role: &str,
+        configured: impl Fn(&crate::config::Filing) -> Option<String>,
+    ) -> Option<String> {
+        self.filing.get(account).and_then(configured).or_else(|| {
+            self.folders
+                .rows
+                .iter()
+                .find(|r| r.account == account && r.selectable() && r.role.as_deref() == Some(role))
+                .map(|r| r.name.clone())
+        })
+    }
+
+    /// The answer to a `Confirm`: `y` sends the action, anything else drops it (and gives
+    /// back the tags it would have used).
+    pub(super) fn confirmed(
+        &mut self,
+        yes: bool,
+        pending: PendingAct,
+        from_tags: bool,
+        fx: &mut Vec<Effect>,
+    ) {
+        if yes {
+            self.send_act(pending, fx);
+        } else {
+            if from_tags {
+                self.list.tagged.extend(pending.uids);
+            }
+            self.status.note("nothing deleted");
+        }
+    }
+
+    /// Has the runtime record and send `pending`, and says what it did.
+    fn send_act(&mut self, pending: PendingAct, fx: &mut Vec<Effect>) {
+        let PendingAct {
+            account,
+            folder,
+            uids,
+            act,
+        } = pending;
         let leaves = !matches!(act, Act::Copy { .. } | Act::Flags { .. });
         // The reader showed one of these messages; it is leaving the folder.
         if leaves && self.reader.as_ref().is_some_and(|r| uids.contains(&r.uid)) {
             self.reader = None;
             self.focus = Focus::List;
+        }
+        let n = uids.len();
+        let done = match &act {
+            Act::Delete if self.delete_question(account, &folder, n).is_some() => {
+                format!("{n} deleted for good")
+            }
+            Act::Delete => format!("{n} deleted · u undo"),
+            Act::Archive => match self.role_folder(account, "archive", |f| f.archive.clone()) {
+                Some(to) => format!("{n} moved to {to} · u undo"),
+                None => format!("{n} archived · u undo"),
+            },
+            Act::Move { to } => format!("{n} moved to {to} · u undo"),
+            Act::Copy { to } => format!("{n} copied to {to} · u undo"),
+            Act::Flags { .. } => String::new(),
+        };
+        if !done.is_empty() {
+            self.status.note(done);
         }
         fx.push(Effect::Act {
             account,
@@ -263,7 +377,8 @@ impl Model {
             self.status.note = Some("nothing unread".into());
             return;
         }
-        self.status.note = Some(format!("{} marked read", uids.len()));
+        self.status
+            .note(format!("{} marked read · u undo", uids.len()));
         self.change_flags(account, folder, uids, seen_flag(), Vec::new(), fx);
     }
 

@@ -127,6 +127,29 @@ pub struct UiConfig {
     pub new_mail_bell: bool,
     /// Show the unread count in the terminal title.
     pub new_mail_title: bool,
+    /// Run on new mail (argv, never a shell string); folder, sender and subject go in
+    /// TERN_FOLDER, TERN_FROM and TERN_SUBJECT. Empty: nothing runs.
+    pub new_mail_command: Vec<String>,
+    /// Desktop notification through the terminal on new mail.
+    pub new_mail_notify: TerminalNotify,
+    /// Folders whose new mail runs the command and the notification.
+    pub new_mail_folders: Vec<String>,
+    /// `t` moves on to the next message after tagging.
+    pub tag_advances: bool,
+    /// Where saving an attachment starts; None: ~/Downloads if it exists, else the
+    /// current directory.
+    pub download_dir: Option<PathBuf>,
+}
+
+/// Which terminal escape announces new mail on the desktop (the terminal turns it into a
+/// notification): OSC 9 (iTerm2, kitty, WezTerm, Windows Terminal) or OSC 777 (foot,
+/// Ghostty, urxvt, VTE).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TerminalNotify {
+    #[default]
+    Off,
+    Osc9,
+    Osc777,
 }
 
 impl Default for UiConfig {
@@ -138,6 +161,11 @@ impl Default for UiConfig {
             threads: true,
             new_mail_bell: false,
             new_mail_title: true,
+            new_mail_command: Vec::new(),
+            new_mail_notify: TerminalNotify::Off,
+            new_mail_folders: vec!["INBOX".into()],
+            tag_advances: true,
+            download_dir: None,
         }
     }
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::load::Context;
 use super::reader::{Field, Problems, TableReader};
-use super::{BUILTIN_KEYMAPS, BUILTIN_THEMES, BuiltinOrFile, SyncConfig, UiConfig};
+use super::{BUILTIN_KEYMAPS, BUILTIN_THEMES, BuiltinOrFile, SyncConfig, TerminalNotify, UiConfig};
 
 pub(super) const UI_KEYS: &[&str] = &[
     "keymap",
@@ -13,6 +13,11 @@ pub(super) const UI_KEYS: &[&str] = &[
     "threads",
     "new_mail_bell",
     "new_mail_title",
+    "new_mail_command",
+    "new_mail_notify",
+    "new_mail_folders",
+    "tag_advances",
+    "download_dir",
 ];
 pub(super) const SYNC_KEYS: &[&str] = &["status_interval_secs", "prefetch_bodies"];
 
@@ -45,7 +50,67 @@ pub(super) fn read_ui(
         new_mail_title: r
             .boolean("new_mail_title", problems)
             .map_or(defaults.new_mail_title, |f| f.value),
+        new_mail_command: string_list(r, "new_mail_command", problems)
+            .unwrap_or(defaults.new_mail_command),
+        new_mail_notify: r
+            .choice(
+                "new_mail_notify",
+                &[
+                    ("off", TerminalNotify::Off),
+                    ("osc9", TerminalNotify::Osc9),
+                    ("osc777", TerminalNotify::Osc777),
+                ],
+                problems,
+            )
+            .map_or(defaults.new_mail_notify, |f| f.value),
+        new_mail_folders: string_list(r, "new_mail_folders", problems)
+            .unwrap_or(defaults.new_mail_folders),
+        tag_advances: r
+            .boolean("tag_advances", problems)
+            .map_or(defaults.tag_advances, |f| f.value),
+        download_dir: r.text("download_dir", problems).and_then(|f| {
+            match super::paths::resolve_user_path(f.value, ctx.config_dir, ctx.home) {
+                Ok(path) if path.is_dir() => Some(path),
+                Ok(path) => {
+                    let message = format!("no such directory: {}", path.display());
+                    problems.at(&f.span, &r.key_path("download_dir"), message);
+                    None
+                }
+                Err(message) => {
+                    problems.at(&f.span, &r.key_path("download_dir"), message);
+                    None
+                }
+            }
+        }),
     }
+}
+
+/// An array of strings, such as an argv (`["notify-send", "tern"]`).
+fn string_list(
+    r: &mut TableReader<'_, '_>,
+    key: &str,
+    problems: &mut Problems,
+) -> Option<Vec<String>> {
+    let field = r.value(key)?;
+    let items = match field.value.get_ref() {
+        toml::de::DeValue::Array(items) => items,
+        other => {
+            let message = format!("expected a list of strings, found {}", other.type_str());
+            problems.at(&field.span, &r.key_path(key), message);
+            return None;
+        }
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        match item.get_ref().as_str() {
+            Some(text) => out.push(text.to_string()),
+            None => {
+                problems.at(&field.span, &r.key_path(key), "expected a list of strings");
+                return None;
+            }
+        }
+    }
+    Some(out)
 }
 
 pub(super) fn read_sync(r: &mut TableReader<'_, '_>, problems: &mut Problems) -> SyncConfig {
@@ -103,4 +168,74 @@ fn builtin_or_file(
     );
     problems.at(&field.span, &r.key_path(key), message);
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::super::error::ConfigError;
+    use super::super::load::parse;
+    use super::*;
+
+    const ACCOUNT: &str = "[[accounts]]\nname = \"w\"\nhost = \"h\"\nusername = \"u\"\n\
+                           password_command = \"p\"\n";
+
+    fn ui(lines: &str) -> Result<UiConfig, Vec<String>> {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        let text = format!("{ACCOUNT}[ui]\n{lines}\n");
+        match parse(&text, &file, Some(dir.path())) {
+            Ok(config) => Ok(config.ui),
+            Err(ConfigError::Invalid { problems, .. }) => {
+                Err(problems.iter().map(|p| p.render(Path::new("c"))).collect())
+            }
+            Err(other) => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn new_mail_hook_notification_tagging_and_downloads_are_read() {
+        let d = ui("").unwrap();
+        assert!(d.new_mail_command.is_empty());
+        assert_eq!(d.new_mail_notify, TerminalNotify::Off);
+        assert_eq!(d.new_mail_folders, ["INBOX"]);
+        assert!(d.tag_advances);
+        assert_eq!(d.download_dir, None);
+        let c = ui("new_mail_command = [\"notify-send\", \"{subject}\"]\n\
+                    new_mail_notify = \"osc777\"\nnew_mail_folders = [\"INBOX\", \"Lists/dev\"]\n\
+                    tag_advances = false\ndownload_dir = \"~\"")
+        .unwrap();
+        assert_eq!(c.new_mail_command, ["notify-send", "{subject}"]);
+        assert_eq!(c.new_mail_notify, TerminalNotify::Osc777);
+        assert_eq!(c.new_mail_folders, ["INBOX", "Lists/dev"]);
+        assert!(!c.tag_advances);
+        assert!(c.download_dir.is_some(), "~ is a directory");
+    }
+
+    #[test]
+    fn wrong_shapes_are_reported_with_the_key() {
+        let problems = ui(
+            "new_mail_command = \"notify-send tern\"\nnew_mail_notify = \"yes\"\n\
+                           new_mail_folders = [1]\ndownload_dir = \"~/no/such/dir\"",
+        )
+        .unwrap_err()
+        .join("\n");
+        assert!(
+            problems.contains("ui.new_mail_command: expected a list of strings, found string"),
+            "{problems}"
+        );
+        assert!(
+            problems.contains("ui.new_mail_notify: unknown value \"yes\""),
+            "{problems}"
+        );
+        assert!(
+            problems.contains("ui.new_mail_folders: expected a list of strings"),
+            "{problems}"
+        );
+        assert!(
+            problems.contains("ui.download_dir: no such directory"),
+            "{problems}"
+        );
+    }
 }

@@ -83,7 +83,7 @@ fn ux_default_keys() {
         (Context::List, "G", Action::Last),
         (Context::List, "Enter", Action::Open),
         (Context::Folders, "Enter", Action::Open),
-        (Context::List, "q", Action::Back),
+        (Context::List, "q", Action::Close),
         (Context::Reader, "Esc", Action::Back),
         (Context::Folders, "Q", Action::Quit),
         (Context::List, "Tab", Action::FocusNext),

@@ -3,6 +3,8 @@
 //! account has its own cache (`StoreSource`) and its own engine; events and commands carry
 //! the account's index (its position in the config, and its sidebar section).
 
+mod notify;
+mod save;
 pub mod source;
 mod triage;
 
@@ -185,6 +187,16 @@ async fn run_async(
         size: (size.width, size.height),
         clock: clock(),
         mark_read_after: config.ui.mark_read_after,
+        filing: accounts.iter().map(|a| a.config.filing.clone()).collect(),
+        tag_advances: config.ui.tag_advances,
+        download_dir: Some(download_dir(config.ui.download_dir.as_deref())),
+        announce_folders: if config.ui.new_mail_command.is_empty()
+            && config.ui.new_mail_notify == config::TerminalNotify::Off
+        {
+            Vec::new()
+        } else {
+            config.ui.new_mail_folders.clone()
+        },
     };
     // First paint straight from the caches, before any network round trip.
     let mut model = Model::new(options, keymap, &sources);
@@ -308,11 +320,16 @@ async fn run_async(
                     }
                     Effect::SaveAttachment { path, bytes } => {
                         let path = expand_home(&path);
-                        let message = match std::fs::write(&path, &bytes) {
-                            Ok(()) => format!("saved {}", path.display()),
-                            Err(e) => format!("cannot save {}: {e}", path.display()),
-                        };
-                        let _ = due_tx.send(Msg::Error(message));
+                        let _ = due_tx.send(saved_msg(&path, save::save_new(&path, &bytes)));
+                    }
+                    Effect::NewMail(news) => {
+                        if let Err(message) = notify::run_hook(&config.ui.new_mail_command, &news) {
+                            let _ = due_tx.send(Msg::Error(message));
+                        }
+                        if let Some(seq) = notify::osc(config.ui.new_mail_notify, &news) {
+                            let mut out = std::io::stdout();
+                            let _ = out.write_all(seq.as_bytes()).and_then(|()| out.flush());
+                        }
                     }
                     Effect::Bell => {
                         let _ = std::io::stdout().write_all(b"\x07");
@@ -350,7 +367,25 @@ async fn run_async(
     .await;
     drop(terminal);
     drop(guard);
+    // Said after the alternate screen is gone, so it stays in the shell.
+    let pending = (0..sources.accounts())
+        .filter_map(|i| sources.account(i)?.pending().ok())
+        .sum();
+    if let Some(note) = quit_note(pending) {
+        println!("{note}");
+    }
     Ok(())
+}
+
+/// What quitting leaves unsent, in one line; None when nothing waits.
+fn quit_note(pending: u32) -> Option<String> {
+    match pending {
+        0 => None,
+        1 => Some("tern: 1 action not sent yet; it will be sent on the next start.".into()),
+        n => Some(format!(
+            "tern: {n} actions not sent yet; they will be sent on the next start."
+        )),
+    }
 }
 
 /// Bodies already in the cache need no debounce.
@@ -383,9 +418,60 @@ fn clock() -> Clock {
     }
 }
 
+/// Where saving starts: the configured directory, else ~/Downloads when it exists, else
+/// the current directory (absolute, so the prompt shows the full path).
+fn download_dir(configured: Option<&Path>) -> PathBuf {
+    configured
+        .map(Path::to_path_buf)
+        .or_else(|| {
+            directories::UserDirs::new()
+                .and_then(|dirs| dirs.download_dir().map(Path::to_path_buf))
+                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join("Downloads")))
+                .filter(|dir| dir.is_dir())
+        })
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The status line after a save: the full path, and that the name was taken if it was.
+fn saved_msg(wanted: &Path, saved: std::io::Result<PathBuf>) -> Msg {
+    let full = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    match saved {
+        Ok(path) if path == wanted => Msg::Note(format!("saved {}", full(&path).display())),
+        Ok(path) => Msg::Note(format!(
+            "{} exists; saved as {}",
+            wanted
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+            full(&path).display()
+        )),
+        Err(e) => Msg::Error(format!("cannot save {}: {e}", full(wanted).display())),
+    }
+}
+
 fn expand_home(path: &Path) -> PathBuf {
     match (path.strip_prefix("~"), std::env::var_os("HOME")) {
         (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
         _ => path.to_path_buf(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quitting_with_actions_waiting_says_how_many() {
+        assert_eq!(quit_note(0), None);
+        assert!(
+            quit_note(1)
+                .unwrap()
+                .contains("1 action not sent yet; it will")
+        );
+        assert!(
+            quit_note(3)
+                .unwrap()
+                .contains("3 actions not sent yet; they will be sent on the next start")
+        );
     }
 }

@@ -60,6 +60,12 @@ pub fn title<'a>(model: &Model, theme: &Theme) -> Line<'a> {
     if list.sort == SortOrder::Threaded {
         spans.push(Span::styled(" threads ", theme.style(scopes::STATUS_HINT)));
     }
+    if list.new_above > 0 {
+        spans.push(Span::styled(
+            format!(" ↑ {} new ", count(list.new_above)),
+            theme.style(scopes::LIST_ROW_UNREAD),
+        ));
+    }
     Line::from(spans)
 }
 

@@ -108,6 +108,20 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame) {
         Overlay::Picker(picker) => picker_popup(model, picker, theme, screen, frame),
         // Drawn on the status line.
         Overlay::Command(_) | Overlay::Filter { .. } | Overlay::Keyword { .. } => {}
+        // Asked on the status line, over whatever it showed.
+        Overlay::Confirm { question, .. } => {
+            let area = Rect::new(0, h.saturating_sub(1), w, 1.min(h));
+            frame.render_widget(Clear, area);
+            let line = Line::from(Span::styled(
+                fit(question, usize::from(w)),
+                theme.style(scopes::COMMAND_LINE),
+            ));
+            frame.buffer_mut().set_line(0, area.y, &line, w);
+            let x = (display_width(question) as u16).min(w.saturating_sub(1));
+            if h > 0 {
+                frame.set_cursor_position(Position::new(x, area.y));
+            }
+        }
     }
 }
 
