@@ -176,3 +176,38 @@ fn delete_without_any_trash_refuses_and_keeps_the_message() {
     assert!(uids_on_server(&server, "INBOX").is_empty());
     assert_eq!(uids_on_server(&server, "INBOX.Papierkorb").len(), 1);
 }
+
+/// The TUI's `d` without a Trash asks; its "y" records `Act::Expunge`, which removes exactly
+/// the chosen message, while a plain delete is still refused.
+#[tokio::test]
+async fn a_confirmed_delete_for_good_without_a_trash_removes_just_that_message() {
+    use tern::sync::journal::{self, Act};
+    let server = TestDovecot::start_with(
+        DovecotOptions::default()
+            .older_server()
+            .extra_config("namespace inbox {\n  mailbox Trash {\n    auto = no\n  }\n}"),
+    );
+    seed(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let store = tern::store::Store::open(&dir.path().join("c.sqlite")).unwrap();
+    let (events, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut client = server.tern_client().await;
+    tern::sync::sync_account(&mut client, &store, &tern::sync::Folders::All, &events)
+        .await
+        .unwrap();
+    let filing = tern::config::Filing::default();
+    let one: tern::domain::uidset::UidSet = [1].into_iter().collect();
+    let refused = journal::record(&store, "INBOX", one.clone(), Act::Delete, &filing).await;
+    assert!(
+        matches!(refused, Err(tern::sync::SyncError::NoTrash)),
+        "{refused:?}"
+    );
+    journal::record(&store, "INBOX", one, Act::Expunge, &filing)
+        .await
+        .unwrap();
+    assert_eq!(
+        journal::replay(&mut client, &store, &events).await.unwrap(),
+        1
+    );
+    assert_eq!(uids_on_server(&server, "INBOX"), vec![2]);
+}

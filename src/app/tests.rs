@@ -1397,7 +1397,7 @@ fn deleting_for_good_inside_the_trash_asks_first_with_the_count() {
     assert_eq!(question(&m), Some("Delete 1 message for good? y/n"));
     let fx = keys(&mut m, &s, "y");
     assert!(
-        matches!(&fx[..], [Effect::Act { folder, act: crate::sync::journal::Act::Delete, .. }] if folder == "Trash"),
+        matches!(&fx[..], [Effect::Act { folder, act: crate::sync::journal::Act::Expunge, .. }] if folder == "Trash"),
         "{fx:?}"
     );
     assert_eq!(m.status.note.as_deref(), Some("1 deleted for good"));
@@ -1437,7 +1437,17 @@ fn delete_expunge_and_a_missing_trash_ask_before_removing_for_good() {
         bottom.starts_with("No Trash folder: delete 1 message"),
         "{bottom}"
     );
-    assert_eq!(acts(&keys(&mut m, &s, "y")), 1);
+    let fx = keys(&mut m, &s, "y");
+    assert!(
+        matches!(
+            &fx[..],
+            [Effect::Act {
+                act: crate::sync::journal::Act::Expunge,
+                ..
+            }]
+        ),
+        "a yes removes for good, which the engine would refuse as a plain delete: {fx:?}"
+    );
     // A configured trash name moves without asking.
     let mut o = options((100, 30));
     o.filing = vec![crate::config::Filing {

@@ -177,9 +177,13 @@ impl Model {
             && let Some(question) =
                 self.delete_question(account, &pending.folder, pending.uids.len())
         {
+            // A yes chooses exactly "for good": the engine must not decide it again.
             self.overlays.push(Overlay::Confirm {
                 question,
-                act: pending,
+                act: PendingAct {
+                    act: Act::Expunge,
+                    ..pending
+                },
                 from_tags,
             });
             return;
@@ -258,9 +262,7 @@ impl Model {
         }
         let n = uids.len();
         let done = match &act {
-            Act::Delete if self.delete_question(account, &folder, n).is_some() => {
-                format!("{n} deleted for good")
-            }
+            Act::Expunge => format!("{n} deleted for good"),
             Act::Delete => format!("{n} deleted · u undo"),
             Act::Archive => match self.role_folder(account, "archive", |f| f.archive.clone()) {
                 Some(to) => format!("{n} moved to {to} · u undo"),

@@ -22,8 +22,10 @@ pub enum Act {
     Copy {
         to: String,
     },
-    /// To the Trash; in the Trash (or with none), removed for good.
+    /// To the Trash; in the Trash (or with `delete = "expunge"`), removed for good.
     Delete,
+    /// Removed for good, as the user confirmed (no Trash, or asked inside it).
+    Expunge,
     /// To the Archive folder.
     Archive,
 }
@@ -76,6 +78,7 @@ pub async fn record(
             None if !filing.delete_expunges => return Err(super::SyncError::NoTrash),
             _ => record_expunge(store, folder, uids).await?,
         },
+        Act::Expunge => record_expunge(store, folder, uids).await?,
         Act::Archive => match special(&filing.archive, crate::imap::Role::Archive)? {
             Some(archive) if archive != folder => {
                 record_move(store, folder, uids, &archive, false).await?
