@@ -277,3 +277,42 @@ fn no_keypress_loses_data() {
         "{screen}"
     );
 }
+
+/// On a server with no Trash (older shape, no special-use, no usual name), `d` asks before
+/// removing for good; `n` keeps the message, `y` removes exactly that one.
+#[test]
+fn without_a_trash_d_asks_and_only_a_yes_removes() {
+    let server = TestDovecot::start_with(
+        support::DovecotOptions::default()
+            .older_server()
+            .extra_config("namespace inbox {\n  mailbox Trash {\n    auto = no\n  }\n}"),
+    );
+    server.seed_maildir(
+        server.user(),
+        "INBOX",
+        [
+            SeedMessage::text(1, "Keep this one", "x"),
+            SeedMessage::text(2, "Remove this one", "x"),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path(), &server, server.imap_port(), "");
+    let tmux = open(dir.path(), &config, 120, 30);
+    tmux.wait_for("Remove this one");
+    tmux.keys(&["d"]);
+    tmux.wait_for("No Trash folder: delete 1 message for good? y/n");
+    tmux.keys(&["n"]);
+    tmux.wait_for("nothing deleted");
+    assert_eq!(count_on_server(&server, "INBOX"), 2);
+    tmux.keys(&["d"]);
+    tmux.wait_for("No Trash folder: delete 1 message for good? y/n");
+    tmux.keys(&["y"]);
+    tmux.wait_for("1 deleted for good");
+    assert!(
+        eventually(|| count_on_server(&server, "INBOX") == 1),
+        "the confirmed delete reached the server"
+    );
+    let screen = tmux.screen();
+    assert!(screen.contains("Keep this one"), "{screen}");
+    assert!(!screen.contains("Remove this one"), "{screen}");
+}
