@@ -6,11 +6,14 @@ pub mod action;
 mod actions;
 mod events;
 pub mod fake;
+pub mod find;
+mod fold;
 pub mod folders;
 mod input;
 pub mod list;
 pub mod overlay;
 pub mod picker;
+pub mod pipe;
 pub mod reader;
 pub mod source;
 pub mod status;
@@ -30,7 +33,8 @@ pub use fake::FakeSource;
 pub use folders::FoldersPane;
 pub use list::{ListPane, OpenFolder};
 pub use overlay::{Overlay, TextInput};
-pub use reader::{Body, ReaderState};
+pub use pipe::PipeOutput;
+pub use reader::{Body, HeaderMode, PartPreference, ReaderState};
 pub use source::{
     AccountSources, FailedSource, Filter, MailSource, SourceError, SourceResult, Sources,
 };
@@ -68,6 +72,11 @@ pub enum Msg {
     Tick {
         now: i64,
     },
+    /// A command run by `Effect::Pipe` ended: what it printed, or why it could not run.
+    Piped {
+        command: String,
+        result: Result<pipe::PipeOutput, String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +112,17 @@ pub enum Effect {
     SaveAttachment {
         path: PathBuf,
         bytes: Vec<u8>,
+    },
+    /// Run `command` with `sh -c` (the user typed it) with `input` on stdin; report the
+    /// output back as `Msg::Piped`.
+    Pipe {
+        command: String,
+        input: Vec<u8>,
+    },
+    /// `p` chose the HTML (or plain) part for mail from `sender`: keep it for next time.
+    RememberPart {
+        sender: String,
+        html: bool,
     },
     Bell,
     SetTitle(String),
@@ -149,6 +169,8 @@ pub struct Options {
     pub clock: Clock,
     /// Opening a message marks it read after this long; None never.
     pub mark_read_after: Option<Duration>,
+    /// HTML or plain part of a multipart/alternative, globally and per sender.
+    pub parts: reader::PartPreference,
 }
 
 impl Default for Options {
@@ -162,6 +184,7 @@ impl Default for Options {
             mark_read_after: Some(Duration::ZERO),
             size: (80, 24),
             clock: Clock::default(),
+            parts: reader::PartPreference::default(),
         }
     }
 }
@@ -202,6 +225,8 @@ pub struct Model {
     mark_read_after: Option<Duration>,
     /// `;` was pressed: the next action applies to the tagged messages.
     apply_to_tagged: bool,
+    /// Which part of a multipart/alternative to show.
+    pub parts: reader::PartPreference,
 }
 
 /// Stands in for an account the runtime gave no source for.
@@ -260,6 +285,7 @@ impl Model {
             pending_folder: None,
             mark_read_after: options.mark_read_after,
             apply_to_tagged: false,
+            parts: options.parts,
         };
         for account in 0..model.accounts.len() {
             model.refresh_folders(account, sources);
@@ -301,6 +327,7 @@ impl Model {
                 uid,
             } => self.mark_read_due(account, &folder, uid, &mut fx),
             Msg::Tick { now } => self.clock.now = now,
+            Msg::Piped { command, result } => self.piped(&command, result),
         }
         fx
     }

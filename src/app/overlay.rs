@@ -32,6 +32,17 @@ pub enum Overlay {
         add: bool,
         input: TextInput,
     },
+    /// A line typed on the status line for the reader: find text, or a pipe command.
+    Prompt {
+        kind: super::reader::PromptKind,
+        input: TextInput,
+    },
+    /// What a piped command printed (sanitized, bounded).
+    Output {
+        title: String,
+        lines: Vec<String>,
+        scroll: u32,
+    },
 }
 
 impl Overlay {
@@ -43,6 +54,7 @@ impl Overlay {
                 | Overlay::Filter { .. }
                 | Overlay::Picker(_)
                 | Overlay::Keyword { .. }
+                | Overlay::Prompt { .. }
                 | Overlay::Attachments {
                     prompt: Some(_),
                     ..

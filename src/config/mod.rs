@@ -125,6 +125,9 @@ pub struct UiConfig {
     pub new_mail_bell: bool,
     /// Show the unread count in the terminal title.
     pub new_mail_title: bool,
+    /// Show the HTML part of a multipart/alternative unless `p` chose otherwise for the
+    /// sender.
+    pub prefer_html: bool,
 }
 
 impl Default for UiConfig {
@@ -136,6 +139,7 @@ impl Default for UiConfig {
             threads: true,
             new_mail_bell: false,
             new_mail_title: true,
+            prefer_html: false,
         }
     }
 }

@@ -13,6 +13,7 @@ pub(super) const UI_KEYS: &[&str] = &[
     "threads",
     "new_mail_bell",
     "new_mail_title",
+    "prefer_html",
 ];
 pub(super) const SYNC_KEYS: &[&str] = &["status_interval_secs", "prefetch_bodies"];
 
@@ -45,6 +46,9 @@ pub(super) fn read_ui(
         new_mail_title: r
             .boolean("new_mail_title", problems)
             .map_or(defaults.new_mail_title, |f| f.value),
+        prefer_html: r
+            .boolean("prefer_html", problems)
+            .map_or(defaults.prefer_html, |f| f.value),
     }
 }
 

@@ -14,6 +14,10 @@ pub struct RowFilter {
     pub words: Vec<String>,
     pub unread_only: bool,
     pub flagged_only: bool,
+    /// Folded threads show only their first row (`thread_pos = 0`): every thread but
+    /// `fold_except` when `fold_all`, else only those in `fold_except`.
+    pub fold_all: bool,
+    pub fold_except: Vec<i64>,
 }
 
 struct Sql {
@@ -29,6 +33,16 @@ fn build(folder: FolderId, filter: &RowFilter) -> Sql {
     }
     if filter.flagged_only {
         conditions.push_str(&format!(" AND sys_flags & {} != 0", SystemFlags::FLAGGED));
+    }
+    if filter.fold_all || !filter.fold_except.is_empty() {
+        // Thread ids are integers, written in place: no quoting to get wrong.
+        let ids: Vec<String> = filter.fold_except.iter().map(i64::to_string).collect();
+        let ids = ids.join(",");
+        conditions.push_str(&match (filter.fold_all, ids.is_empty()) {
+            (true, true) => " AND thread_pos = 0".to_string(),
+            (true, false) => format!(" AND (thread_pos = 0 OR thread_id IN ({ids}))"),
+            (false, _) => format!(" AND (thread_pos = 0 OR thread_id NOT IN ({ids}))"),
+        });
     }
     for word in &filter.words {
         params.push(Box::new(format!("%{}%", escape_like(word))));

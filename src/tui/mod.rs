@@ -3,6 +3,7 @@
 //! account has its own cache (`StoreSource`) and its own engine; events and commands carry
 //! the account's index (its position in the config, and its sidebar section).
 
+mod pipe;
 pub mod source;
 mod triage;
 
@@ -170,6 +171,10 @@ async fn run_async(
     problems.extend(keymap_problems);
     problems.extend(theme_problems);
 
+    // `p`'s per-sender choices live beside the caches.
+    let parts_file = config::data_dir(cache_dir)
+        .ok()
+        .map(|dir| pipe::preference_file(&dir));
     let guard = TerminalGuard::enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     let size = terminal.size()?;
@@ -185,6 +190,13 @@ async fn run_async(
         size: (size.width, size.height),
         clock: clock(),
         mark_read_after: config.ui.mark_read_after,
+        parts: crate::app::PartPreference {
+            prefer_html: config.ui.prefer_html,
+            by_sender: parts_file
+                .as_deref()
+                .map(pipe::load_preferences)
+                .unwrap_or_default(),
+        },
     };
     // First paint straight from the caches, before any network round trip.
     let mut model = Model::new(options, keymap, &sources);
@@ -313,6 +325,21 @@ async fn run_async(
                             Err(e) => format!("cannot save {}: {e}", path.display()),
                         };
                         let _ = due_tx.send(Msg::Error(message));
+                    }
+                    Effect::Pipe { command, input } => {
+                        let due_tx = due_tx.clone();
+                        tokio::task::spawn_blocking(move || {
+                            let result = pipe::run(&command, input);
+                            let _ = due_tx.send(Msg::Piped { command, result });
+                        });
+                    }
+                    Effect::RememberPart { .. } => {
+                        if let Some(path) = &parts_file
+                            && let Err(e) = pipe::save_preferences(path, &model.parts.by_sender)
+                        {
+                            let _ = due_tx
+                                .send(Msg::Error(format!("cannot save {}: {e}", path.display())));
+                        }
                     }
                     Effect::Bell => {
                         let _ = std::io::stdout().write_all(b"\x07");

@@ -10,6 +10,7 @@ use super::format::{count, list_date, size};
 use super::text::{fit, fit_right, safe};
 use crate::app::Model;
 use crate::domain::message::{MessageRow, SystemFlags};
+use crate::domain::source_view::shown_keywords;
 use crate::domain::text::sanitize;
 use crate::store::SortOrder;
 use crate::theme::{Theme, scopes};
@@ -108,7 +109,8 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             break;
         }
         let selected = index == list.cursor;
-        let line_widget = row_line(model, theme, row, guide, selected, &cols);
+        let folded = list.folded_at(index);
+        let line_widget = row_line(model, theme, row, (guide, folded), selected, &cols);
         buf.set_line(area.x, area.y + line as u16, &line_widget, area.width);
     }
 }
@@ -134,7 +136,7 @@ fn row_line<'a>(
     model: &Model,
     theme: &Theme,
     row: &MessageRow,
-    guide: &str,
+    (guide, folded): (&str, Option<(u32, u32)>),
     selected: bool,
     cols: &Columns,
 ) -> Line<'a> {
@@ -169,6 +171,24 @@ fn row_line<'a>(
     }
     let guide_w = super::text::display_width(guide).min(cols.subject / 2);
     let guide = fit(guide, guide_w);
+    // A folded thread: how many messages it hides, and how many are unread.
+    let fold = match folded {
+        Some((n, 0)) => format!("▸{n} "),
+        Some((n, unread)) => format!("▸{n} ●{unread} "),
+        None => String::new(),
+    };
+    let keywords: Vec<String> = shown_keywords(&row.flags.keywords)
+        .map(|k| format!("[{}]", sanitize(k)))
+        .collect();
+    let keywords = if keywords.is_empty() {
+        String::new()
+    } else {
+        format!("{} ", keywords.join(""))
+    };
+    let room = cols.subject - guide_w;
+    let fold_w = super::text::display_width(&fold).min(room / 2);
+    let keywords_w = super::text::display_width(&keywords).min((room - fold_w) / 3);
+    let subject_w = room - fold_w - keywords_w;
     let mut spans = vec![
         Span::raw(" "),
         Span::styled(flags, col(scopes::LIST_FLAGS)),
@@ -181,11 +201,10 @@ fn row_line<'a>(
         ),
         Span::raw(" "),
         Span::styled(guide, col(scopes::LIST_THREAD_GUIDE)),
+        Span::styled(fit(&fold, fold_w), col(scopes::LIST_FOLDED)),
+        Span::styled(fit(&keywords, keywords_w), col(scopes::LIST_KEYWORDS)),
         Span::styled(
-            fit(
-                &safe(&row.subject, cols.subject - guide_w),
-                cols.subject - guide_w,
-            ),
+            fit(&safe(&row.subject, subject_w), subject_w),
             col(scopes::LIST_SUBJECT),
         ),
     ];
