@@ -480,6 +480,8 @@ impl Model {
 }
 
 #[cfg(test)]
+mod reading_tests;
+#[cfg(test)]
 pub(crate) mod testkit;
 #[cfg(test)]
 mod tests;

@@ -183,11 +183,11 @@ fn row_line<'a>(
     let keywords = if keywords.is_empty() {
         String::new()
     } else {
-        format!("{} ", keywords.join(""))
+        format!("{} ", keywords.join(" "))
     };
     let room = cols.subject - guide_w;
     let fold_w = super::text::display_width(&fold).min(room / 2);
-    let keywords_w = super::text::display_width(&keywords).min((room - fold_w) / 3);
+    let keywords_w = super::text::display_width(&keywords).min((room - fold_w) / 2);
     let subject_w = room - fold_w - keywords_w;
     let mut spans = vec![
         Span::raw(" "),

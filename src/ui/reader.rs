@@ -31,10 +31,13 @@ enum Row {
 
 /// Header name column width ("Subject: ").
 const NAME_W: usize = 9;
-/// With every header shown, names are longer ("Authentication-Results: ").
-const NAME_W_ALL: usize = 16;
+/// Longer names ("Authentication-Results") are cut to this.
+const NAME_W_MAX: usize = 24;
 
-fn short_headers(r: &ReaderState) -> Vec<(String, String, &'static str)> {
+/// A header to show: name, value and the value's scope.
+type HeaderLine = (String, String, &'static str);
+
+fn short_headers(r: &ReaderState) -> Vec<HeaderLine> {
     let (from, to, cc, date, subject) = match &r.body {
         Body::Ready(m) => (
             m.headers.from.clone(),
@@ -89,17 +92,28 @@ fn short_headers(r: &ReaderState) -> Vec<(String, String, &'static str)> {
     out
 }
 
+/// The headers to show and the width of their name column.
+fn header_list(r: &ReaderState) -> Option<(Vec<HeaderLine>, usize)> {
+    let list: Vec<_> = match r.headers {
+        HeaderMode::Raw if r.raw().is_some() => return None,
+        HeaderMode::All if !r.all_headers.is_empty() => r
+            .all_headers
+            .iter()
+            .map(|(n, v)| (n.clone(), v.clone(), scopes::READER_HEADER_VALUE))
+            .collect(),
+        _ => short_headers(r),
+    };
+    let longest = list
+        .iter()
+        .map(|(n, _, _)| display_width(n))
+        .max()
+        .unwrap_or(0);
+    Some((list, (longest + 2).clamp(NAME_W, NAME_W_MAX)))
+}
+
 fn header_rows(r: &ReaderState) -> Vec<Row> {
-    let (list, name_w) = match r.headers {
-        HeaderMode::Raw if r.raw().is_some() => return Vec::new(),
-        HeaderMode::All if !r.all_headers.is_empty() => (
-            r.all_headers
-                .iter()
-                .map(|(n, v)| (n.clone(), v.clone(), scopes::READER_HEADER_VALUE))
-                .collect(),
-            NAME_W_ALL,
-        ),
-        _ => (short_headers(r), NAME_W),
+    let Some((list, name_w)) = header_list(r) else {
+        return Vec::new();
     };
     let room = usize::from(r.width).saturating_sub(name_w).max(8);
     let mut rows = Vec::new();
@@ -127,11 +141,7 @@ pub fn head_len(r: &ReaderState) -> usize {
 }
 
 fn name_width(r: &ReaderState) -> usize {
-    if r.headers == HeaderMode::All {
-        NAME_W_ALL
-    } else {
-        NAME_W
-    }
+    header_list(r).map_or(NAME_W, |(_, w)| w)
 }
 
 fn tail_rows(r: &ReaderState, offline: bool) -> Vec<Row> {
