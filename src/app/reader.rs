@@ -279,8 +279,9 @@ impl super::Model {
         if found == 0 {
             self.status.error(format!("not found: {query}"));
         } else {
+            let matches = if found == 1 { "match" } else { "matches" };
             self.status.note(format!(
-                "{found} matches · n / N next / previous · Esc ends"
+                "{found} {matches} · n / N next / previous · Esc ends"
             ));
         }
         self.show_match();

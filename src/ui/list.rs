@@ -20,6 +20,8 @@ const FLAGS_W: usize = 3;
 const DATE_W: usize = 10;
 const DATE_W_NARROW: usize = 6;
 const SIZE_W: usize = 6;
+/// Subject cells kept when keywords share its column.
+const SUBJECT_MIN_W: usize = 16;
 /// 📎 is two cells wide.
 const ATTACH_W: usize = 2;
 
@@ -187,7 +189,12 @@ fn row_line<'a>(
     };
     let room = cols.subject - guide_w;
     let fold_w = super::text::display_width(&fold).min(room / 2);
-    let keywords_w = super::text::display_width(&keywords).min((room - fold_w) / 2);
+    // Keywords take what the subject can spare beyond a readable start.
+    let keywords_w = super::text::display_width(&keywords).min(
+        (room - fold_w)
+            .saturating_sub(SUBJECT_MIN_W)
+            .max((room - fold_w) / 3),
+    );
     let subject_w = room - fold_w - keywords_w;
     let mut spans = vec![
         Span::raw(" "),
