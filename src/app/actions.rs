@@ -399,6 +399,11 @@ impl Model {
         let Some(top) = self.overlays.last_mut() else {
             return;
         };
+        if let (Overlay::Attachments { selected, .. }, Action::Pipe) = (&*top, action) {
+            let part = *selected;
+            self.start_pipe_part(part);
+            return;
+        }
         let close = matches!(action, Action::Back | Action::Quit)
             || matches!((&*top, action), (Overlay::Help { .. }, Action::Help));
         if close {

@@ -29,7 +29,7 @@ impl Model {
             return;
         }
         self.overlays.push(Overlay::Prompt {
-            kind: PromptKind::Pipe,
+            kind: PromptKind::Pipe { part: None },
             input: TextInput::default(),
         });
     }
@@ -38,20 +38,49 @@ impl Model {
     pub(super) fn prompted(&mut self, kind: PromptKind, text: &str, fx: &mut Vec<Effect>) {
         match kind {
             PromptKind::Find => self.find(text),
-            PromptKind::Pipe => self.pipe(text, fx),
+            PromptKind::Pipe { part: None } => self.pipe(text, fx),
+            PromptKind::Pipe { part: Some(part) } => self.pipe_part(part, text, fx),
         }
+    }
+
+    /// `|` in the attachment list: ask for the command for the selected part.
+    pub(super) fn start_pipe_part(&mut self, part: usize) {
+        self.overlays.push(Overlay::Prompt {
+            kind: PromptKind::Pipe { part: Some(part) },
+            input: TextInput::default(),
+        });
     }
 
     /// Sends the raw message to `command`.
     pub(super) fn pipe(&mut self, command: &str, fx: &mut Vec<Effect>) {
+        let raw = self
+            .reader
+            .as_ref()
+            .and_then(|r| r.raw())
+            .map(<[u8]>::to_vec);
+        self.run_pipe(command, raw, fx);
+    }
+
+    /// Sends attachment `part`, decoded, to `command`.
+    fn pipe_part(&mut self, part: usize, command: &str, fx: &mut Vec<Effect>) {
+        let bytes = self
+            .reader
+            .as_ref()
+            .and_then(|r| r.raw())
+            .and_then(|raw| crate::domain::mime::attachment_bytes(raw, part))
+            .map(|(_, bytes)| bytes);
+        self.run_pipe(command, bytes, fx);
+    }
+
+    fn run_pipe(&mut self, command: &str, input: Option<Vec<u8>>, fx: &mut Vec<Effect>) {
         let command = command.trim();
         if command.trim_start_matches('!').trim().is_empty() {
             self.status.note("no command given; nothing piped");
             return;
         }
-        let Some(raw) = self.reader.as_ref().and_then(|r| r.raw()) else {
+        let Some(input) = input else {
             self.status
-                .error("the message is not loaded yet; nothing piped");
+                .error("nothing to pipe: the message is not loaded");
             return;
         };
         self.status.note(format!(
@@ -60,7 +89,7 @@ impl Model {
         ));
         fx.push(Effect::Pipe {
             command: command.to_string(),
-            input: raw.to_vec(),
+            input,
         });
     }
 

@@ -206,7 +206,10 @@ impl PartPreference {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PromptKind {
     Find,
-    Pipe,
+    /// The whole message, or attachment `part` (an index of `RenderedMessage::attachments`).
+    Pipe {
+        part: Option<usize>,
+    },
 }
 
 impl super::Model {

@@ -314,3 +314,31 @@ fn pipe_sends_the_raw_message_and_shows_sanitized_output() {
     let fx = keys(&mut m, &s, "Enter");
     assert!(fx.is_empty());
 }
+
+#[test]
+fn pipe_from_the_attachment_list_sends_that_part_decoded() {
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    // uid 5 (patch v3, with v3.patch attached) is the third row.
+    keys(&mut m, &s, "j j Enter v |");
+    assert!(matches!(
+        m.overlays.last(),
+        Some(Overlay::Prompt {
+            kind: reader::PromptKind::Pipe { part: Some(0) },
+            ..
+        })
+    ));
+    type_text(&mut m, &s, "git apply --check");
+    let fx = keys(&mut m, &s, "Enter");
+    assert_eq!(
+        fx,
+        [Effect::Pipe {
+            command: "git apply --check".into(),
+            input: b"--- a/x\r\n+++ b/x".to_vec()
+        }]
+    );
+    assert!(
+        matches!(m.overlays.last(), Some(Overlay::Attachments { .. })),
+        "back on the attachment list"
+    );
+}

@@ -91,7 +91,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame) {
                     Span::styled(safe(&input.text, 200), theme.style(scopes::COMMAND_LINE)),
                 ])),
                 None => lines.push(Line::from(Span::styled(
-                    " Enter: save   Esc: close",
+                    " Enter: save   |: pipe to a command   Esc: close",
                     theme.style(scopes::STATUS_HINT),
                 ))),
             }

@@ -39,8 +39,12 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
         )),
         Overlay::Prompt { kind, input } => Some(match kind {
             PromptKind::Find => ("Find: ", input, Some("  (Enter finds, Esc cancels)".into())),
-            PromptKind::Pipe => (
-                "Pipe to: ",
+            PromptKind::Pipe { part } => (
+                if part.is_some() {
+                    "Pipe attachment to: "
+                } else {
+                    "Pipe to: "
+                },
                 input,
                 Some("  (sh -c, message on stdin; !cmd discards output)".into()),
             ),
