@@ -236,6 +236,7 @@ impl super::Model {
             return;
         }
         r.prefer_html = !r.prefer_html;
+        r.scroll = 0;
         r.rerender();
         let html = r.prefer_html;
         self.status.note(if html {

@@ -140,7 +140,8 @@ impl Reader {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT count(*), coalesce(sum(sys_flags & ?3 = 0), 0) FROM messages
+                "SELECT count(*), coalesce(sum(sys_flags & ?3 = 0), 0)
+                 FROM messages INDEXED BY messages_thread
                  WHERE folder_id = ?1 AND thread_id = ?2",
             )?
             .query_row(
