@@ -229,6 +229,8 @@ impl super::Model {
     /// `p`: the other part of a multipart/alternative, remembered for this sender.
     pub(super) fn toggle_html(&mut self, fx: &mut Vec<super::Effect>) {
         let Some(r) = &mut self.reader else {
+            self.status
+                .note("open a message to switch its HTML / plain part");
             return;
         };
         if !r.rendered().is_some_and(|m| m.has_alternative) {

@@ -54,8 +54,14 @@ pub fn title<'a>(model: &Model, theme: &Theme) -> Line<'a> {
         }
         None => {
             let unseen = state.map_or(0, |s| s.unseen);
+            // Folded threads hide rows, not messages: count the folder's.
+            let folded = list.sort == SortOrder::Threaded && !list.folds.is_empty();
+            let total = match state {
+                Some(s) if folded => s.messages,
+                _ => list.total,
+            };
             spans.push(Span::styled(
-                format!(" {} unread / {} ", count(unseen), count(list.total)),
+                format!(" {} unread / {} ", count(unseen), count(total)),
                 theme.style(scopes::TITLE),
             ));
         }
