@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, ensure};
 use rusqlite::Connection;
-use tern::store::{SortOrder, Store, Window};
+use tern::store::{RowFilter, SortOrder, Store, Window};
 
 #[path = "common/cache_corpus.rs"]
 mod cache_corpus;
@@ -121,6 +121,42 @@ fn main() -> Result<()> {
     let roots = threads.iter().filter(|r| r.depth == 0).count();
     println!("threaded rows: {}, roots: {roots}", threads.len());
     ensure!(threads.len() == n as usize && roots > 0 && roots < n as usize);
+    // Folded threads (z / Alt-z) are a filter on the same queries.
+    let first_thread = threads.first().context("a thread")?.thread_id;
+    for (what, fold) in [
+        (
+            "one thread folded",
+            RowFilter {
+                fold_except: vec![first_thread],
+                ..RowFilter::default()
+            },
+        ),
+        (
+            "every thread folded",
+            RowFilter {
+                fold_all: true,
+                ..RowFilter::default()
+            },
+        ),
+    ] {
+        let rows = reader.count_filtered(folder, &fold)?;
+        let d = time(runs, || reader.count_filtered(folder, &fold));
+        let mid = rows / 2;
+        let w = time(runs, || {
+            reader.window_filtered(folder, SortOrder::Threaded, &fold, mid, limit)
+        });
+        println!(
+            "{what}: {rows} rows; count {:.3} ms, window at {mid} {:.3} ms",
+            d.as_secs_f64() * 1e3,
+            w.as_secs_f64() * 1e3
+        );
+    }
+    let d = time(runs, || reader.thread_counts(folder, first_thread));
+    let (size, _) = reader.thread_counts(folder, first_thread)?;
+    println!(
+        "thread counts ({size} messages): {:.3} ms",
+        d.as_secs_f64() * 1e3
+    );
 
     drop(reader);
     drop(store); // closes the writer: checkpoints and removes the WAL

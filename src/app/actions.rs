@@ -21,6 +21,15 @@ impl Model {
             self.overlay_action(action);
             return;
         }
+        // While a find is active in the reader, n / N / Esc belong to it.
+        let action = match action {
+            Action::ToggleRead if self.find_active() => Action::FindNext,
+            Action::Back if self.find_active() => {
+                self.end_find();
+                return;
+            }
+            a => a,
+        };
         match action {
             Action::Quit => fx.push(Effect::Quit),
             Action::Back => self.back(sources),
@@ -72,11 +81,16 @@ impl Model {
                 self.report(result);
             }
             Action::ToggleFullscreen => self.toggle_fullscreen(sources, fx),
-            Action::ToggleHeaders => {
-                if let Some(r) = &mut self.reader {
-                    r.full_headers = !r.full_headers;
-                }
-            }
+            Action::ToggleHeaders => self.cycle_headers(),
+            Action::ToggleHtml => self.toggle_html(fx),
+            Action::Find => self.start_find(),
+            // `n` in the reader: the next match, or read / unread when nothing is found.
+            Action::FindNext if !self.find_active() => self.toggle_flag("\\Seen", fx),
+            Action::FindNext | Action::FindPrev => self.find_step(action == Action::FindNext),
+            Action::Pipe => self.start_pipe(),
+            Action::FoldThread => self.fold_thread(sources),
+            Action::FoldAll => self.fold_all(true, sources),
+            Action::UnfoldAll => self.fold_all(false, sources),
             Action::Attachments => self.open_attachments(),
             _ => match self.focus {
                 Focus::Folders => self.folders_action(action, sources, fx),
@@ -273,9 +287,13 @@ impl Model {
         let Some(OpenFolder { account, id, name }) = self.list.folder.clone() else {
             return;
         };
+        let html = self.parts.html_for(row.from_addr.as_deref());
         match &mut self.reader {
             Some(reader) => reader.show(account, id, &name, row),
             None => self.reader = Some(ReaderState::new(account, id, &name, row, 80)),
+        }
+        if let Some(reader) = &mut self.reader {
+            reader.prefer_html = html;
         }
         // Wrap width depends on the split; fix it before rendering the body.
         self.layout(sources);
@@ -400,6 +418,11 @@ impl Model {
         let Some(top) = self.overlays.last_mut() else {
             return;
         };
+        if let (Overlay::Attachments { selected, .. }, Action::Pipe) = (&*top, action) {
+            let part = *selected;
+            self.start_pipe_part(part);
+            return;
+        }
         let close = matches!(action, Action::Back | Action::Close)
             || matches!((&*top, action), (Overlay::Help { .. }, Action::Help));
         if close {
@@ -416,7 +439,9 @@ impl Model {
             _ => 0,
         };
         match top {
-            Overlay::Help { scroll } | Overlay::Messages { scroll } => {
+            Overlay::Help { scroll }
+            | Overlay::Messages { scroll }
+            | Overlay::Output { scroll, .. } => {
                 *scroll = (i64::from(*scroll) + delta).clamp(0, 10_000) as u32;
             }
             Overlay::Attachments { selected, prompt } => {
@@ -440,7 +465,8 @@ impl Model {
             | Overlay::Filter { .. }
             | Overlay::Picker(_)
             | Overlay::Keyword { .. }
-            | Overlay::Confirm { .. } => {}
+            | Overlay::Confirm { .. }
+            | Overlay::Prompt { .. } => {}
         }
     }
 }

@@ -145,7 +145,14 @@ impl FakeSource {
             }
         }
         if let Some(f) = filter {
-            idx.retain(|&i| f.matches(&rows[i]));
+            // A folded thread keeps its first row (the store's `thread_pos = 0`).
+            let mut seen = std::collections::HashSet::new();
+            let first: Vec<bool> = (0..rows.len())
+                .map(|i| seen.insert(rows[i].thread_id))
+                .collect();
+            idx.retain(|&i| {
+                f.matches(&rows[i]) && (first[i] || !f.folds.is_folded(rows[i].thread_id))
+            });
         }
         let order = Rc::new(idx);
         self.orders.borrow_mut().insert(key, order.clone());
@@ -246,6 +253,14 @@ impl MailSource for FakeSource {
                 .collect(),
             None => Vec::new(),
         })
+    }
+
+    fn thread_counts(&self, folder: FolderId, thread_id: i64) -> SourceResult<(u32, u32)> {
+        self.check()?;
+        let rows = self.rows.get(&folder).map_or(&[][..], |r| &r[..]);
+        let thread = rows.iter().filter(|r| r.thread_id == thread_id);
+        let (n, unread) = thread.fold((0, 0), |(n, u), r| (n + 1, u + u32::from(!r.flags.seen())));
+        Ok((n, unread))
     }
 
     fn thread_uids(&self, folder: FolderId, thread_id: i64) -> SourceResult<Vec<u32>> {

@@ -113,6 +113,17 @@ impl Model {
                     self.confirmed(yes, act, from_tags, fx);
                 }
             }
+            Overlay::Prompt { kind, input } => match input.handle(key) {
+                InputOutcome::Submit => {
+                    let (kind, text) = (*kind, input.text.clone());
+                    self.overlays.pop();
+                    self.prompted(kind, &text, fx);
+                }
+                InputOutcome::Cancel => {
+                    self.overlays.pop();
+                }
+                _ => {}
+            },
             Overlay::Attachments {
                 selected,
                 prompt: Some(input),
@@ -165,7 +176,8 @@ impl Model {
     }
 
     /// `:` commands: an action name (`:sync_now`), or `q`, `messages`, `folder NAME`,
-    /// `filter TEXT`, `move NAME`, `copy NAME`, `keyword +ADD -REMOVE`.
+    /// `filter TEXT`, `move NAME`, `copy NAME`, `keyword +ADD -REMOVE`, `find TEXT`,
+    /// `pipe COMMAND`.
     fn command(&mut self, line: &str, sources: &dyn Sources, fx: &mut Vec<Effect>) {
         let line = line.trim();
         let (name, arg) = match line.split_once(' ') {
@@ -180,6 +192,8 @@ impl Model {
                 self.select_folder(self.account, arg, sources, fx);
             }
             "filter" => self.set_filter(Filter::parse(arg), sources),
+            "find" if !arg.is_empty() => self.find(arg),
+            "pipe" if !arg.is_empty() => self.pipe(arg, fx),
             "move" | "copy" if !arg.is_empty() => {
                 if self.folders.state(self.account, arg).is_some() {
                     self.picked(name == "copy", arg.to_string(), fx);
@@ -213,7 +227,10 @@ impl Model {
             _ => 0,
         };
         if let Some(top) = self.overlays.last_mut() {
-            if let Overlay::Help { scroll } | Overlay::Messages { scroll } = top {
+            if let Overlay::Help { scroll }
+            | Overlay::Messages { scroll }
+            | Overlay::Output { scroll, .. } = top
+            {
                 *scroll = (i64::from(*scroll) + wheel).clamp(0, 10_000) as u32;
             }
             return;

@@ -25,6 +25,8 @@ pub struct RowWindow {
     pub rows: Vec<MessageRow>,
     /// Thread guide prefix per row (empty in flat mode and for thread roots).
     pub guides: Vec<String>,
+    /// Per row: (messages, unread) of the thread it stands for when folded.
+    pub folded: Vec<Option<(u32, u32)>>,
 }
 
 impl RowWindow {
@@ -63,6 +65,8 @@ pub struct ListPane {
     /// Messages that arrived above the view while it was scrolled down ("↑ 3 new");
     /// cleared when the view reaches the top.
     pub new_above: u32,
+    /// Folded threads (threaded sort only).
+    pub folds: super::fold::Folds,
 }
 
 impl ListPane {
@@ -80,7 +84,24 @@ impl ListPane {
             tagged: std::collections::BTreeSet::new(),
             last_tagged: None,
             new_above: 0,
+            folds: super::fold::Folds::default(),
         }
+    }
+
+    /// The filter the cache is asked with: the typed one plus the folded threads.
+    pub fn query(&self) -> Option<Filter> {
+        if self.sort != SortOrder::Threaded || self.folds.is_empty() {
+            return self.filter.clone();
+        }
+        let mut query = self.filter.clone().unwrap_or_default();
+        query.folds = self.folds.clone();
+        Some(query)
+    }
+
+    /// (messages, unread) when the row at `index` stands for a folded thread.
+    pub fn folded_at(&self, index: u32) -> Option<(u32, u32)> {
+        let i = index.checked_sub(self.window.offset)? as usize;
+        self.window.folded.get(i).copied().flatten()
     }
 
     pub fn open(&mut self, folder: OpenFolder, source: &dyn MailSource) -> SourceResult<()> {
@@ -88,6 +109,7 @@ impl ListPane {
         self.filter = None;
         self.tagged.clear();
         self.last_tagged = None;
+        self.folds = super::fold::Folds::default();
         self.cursor = 0;
         self.scroll = 0;
         self.anchor = None;
@@ -140,10 +162,11 @@ impl ListPane {
         let at_top = self.scroll == 0;
         let screen_line = self.cursor.saturating_sub(self.scroll);
         let before = self.cursor;
-        self.total = source.count(id, self.filter.as_ref())?;
+        let query = self.query();
+        self.total = source.count(id, query.as_ref())?;
         let mut moved = 0;
         if let Some(uid) = self.anchor
-            && let Some(i) = source.index_of(id, self.sort, self.filter.as_ref(), uid)?
+            && let Some(i) = source.index_of(id, self.sort, query.as_ref(), uid)?
         {
             moved = i64::from(i) - i64::from(before);
             self.cursor = i;
@@ -225,15 +248,24 @@ impl ListPane {
         };
         let offset = self.scroll.saturating_sub(MARGIN);
         let limit = self.height + 2 * MARGIN;
-        let rows = source.window(folder.id, self.sort, self.filter.as_ref(), offset, limit)?;
+        let rows = source.window(folder.id, self.sort, self.query().as_ref(), offset, limit)?;
         let guides = match self.sort {
             SortOrder::Threaded => thread_guides(&rows),
             SortOrder::DateDesc => Vec::new(),
         };
+        let mut folded = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let fold = self.sort == SortOrder::Threaded && self.folds.is_folded(row.thread_id);
+            folded.push(match fold {
+                true => Some(source.thread_counts(folder.id, row.thread_id)?).filter(|c| c.0 > 1),
+                false => None,
+            });
+        }
         self.window = RowWindow {
             offset,
             rows,
             guides,
+            folded,
         };
         Ok(())
     }
@@ -244,13 +276,14 @@ impl ListPane {
         let Some(folder) = &self.folder else {
             return Ok(None);
         };
-        let mut unread = self.filter.clone().unwrap_or_default();
+        let query = self.query();
+        let mut unread = query.clone().unwrap_or_default();
         unread.unread_only = true;
         let n = source.count(folder.id, Some(&unread))?;
         let position = |k: u32| -> SourceResult<Option<u32>> {
             let rows = source.window(folder.id, self.sort, Some(&unread), k, 1)?;
             match rows.first() {
-                Some(row) => source.index_of(folder.id, self.sort, self.filter.as_ref(), row.uid),
+                Some(row) => source.index_of(folder.id, self.sort, query.as_ref(), row.uid),
                 None => Ok(None),
             }
         };

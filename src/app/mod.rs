@@ -6,11 +6,14 @@ pub mod action;
 mod actions;
 mod events;
 pub mod fake;
+pub mod find;
+mod fold;
 pub mod folders;
 mod input;
 pub mod list;
 pub mod overlay;
 pub mod picker;
+pub mod pipe;
 pub mod reader;
 pub mod source;
 pub mod status;
@@ -30,7 +33,8 @@ pub use fake::FakeSource;
 pub use folders::FoldersPane;
 pub use list::{ListPane, OpenFolder};
 pub use overlay::{Overlay, TextInput};
-pub use reader::{Body, ReaderState};
+pub use pipe::PipeOutput;
+pub use reader::{Body, HeaderMode, PartPreference, ReaderState};
 pub use source::{
     AccountSources, FailedSource, Filter, MailSource, SourceError, SourceResult, Sources,
 };
@@ -68,6 +72,11 @@ pub enum Msg {
     Tick {
         now: i64,
     },
+    /// A command run by `Effect::Pipe` ended: what it printed, or why it could not run.
+    Piped {
+        command: String,
+        result: Result<pipe::PipeOutput, String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +112,17 @@ pub enum Effect {
     SaveAttachment {
         path: PathBuf,
         bytes: Vec<u8>,
+    },
+    /// Run `command` with `sh -c` (the user typed it) with `input` on stdin; report the
+    /// output back as `Msg::Piped`.
+    Pipe {
+        command: String,
+        input: Vec<u8>,
+    },
+    /// `p` chose the HTML (or plain) part for mail from `sender`: keep it for next time.
+    RememberPart {
+        sender: String,
+        html: bool,
     },
     Bell,
     /// New unread mail arrived in a folder of `Options::announce_folders`: run the hook and
@@ -172,6 +192,8 @@ pub struct Options {
     pub download_dir: Option<PathBuf>,
     /// Folders whose new mail is announced with `Effect::NewMail`; empty: none.
     pub announce_folders: Vec<String>,
+    /// HTML or plain part of a multipart/alternative, globally and per sender.
+    pub parts: reader::PartPreference,
 }
 
 impl Default for Options {
@@ -189,6 +211,7 @@ impl Default for Options {
             tag_advances: true,
             download_dir: None,
             announce_folders: Vec::new(),
+            parts: reader::PartPreference::default(),
         }
     }
 }
@@ -236,6 +259,8 @@ pub struct Model {
     announce_folders: Vec<String>,
     /// Highest UID seen per announced (account, folder): what is newer is new mail.
     newest_uid: std::collections::HashMap<(usize, String), u32>,
+    /// Which part of a multipart/alternative to show.
+    pub parts: reader::PartPreference,
 }
 
 /// Stands in for an account the runtime gave no source for.
@@ -299,6 +324,7 @@ impl Model {
             download_dir: options.download_dir,
             announce_folders: options.announce_folders,
             newest_uid: std::collections::HashMap::new(),
+            parts: options.parts,
         };
         for account in 0..model.accounts.len() {
             model.refresh_folders(account, sources);
@@ -345,6 +371,7 @@ impl Model {
                 uid,
             } => self.mark_read_due(account, &folder, uid, &mut fx),
             Msg::Tick { now } => self.clock.now = now,
+            Msg::Piped { command, result } => self.piped(&command, result),
         }
         fx
     }
@@ -496,6 +523,8 @@ impl Model {
     }
 }
 
+#[cfg(test)]
+mod reading_tests;
 #[cfg(test)]
 pub(crate) mod testkit;
 #[cfg(test)]

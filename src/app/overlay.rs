@@ -32,6 +32,17 @@ pub enum Overlay {
         add: bool,
         input: TextInput,
     },
+    /// A line typed on the status line for the reader: find text, or a pipe command.
+    Prompt {
+        kind: super::reader::PromptKind,
+        input: TextInput,
+    },
+    /// What a piped command printed (sanitized, bounded).
+    Output {
+        title: String,
+        lines: Vec<String>,
+        scroll: u32,
+    },
     /// A y/n question on the status line; `y` sends `act`, any other key drops it.
     Confirm {
         question: String,
@@ -60,6 +71,7 @@ impl Overlay {
                 | Overlay::Picker(_)
                 | Overlay::Keyword { .. }
                 | Overlay::Confirm { .. }
+                | Overlay::Prompt { .. }
                 | Overlay::Attachments {
                     prompt: Some(_),
                     ..

@@ -3,7 +3,32 @@
 
 use crate::domain::message::MessageRow;
 use crate::domain::mime::{self, RenderedMessage};
+use crate::domain::source_view;
 use crate::store::FolderId;
+
+pub use super::find::Find;
+
+/// What `H` shows above (or instead of) the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HeaderMode {
+    /// From, To, Cc, Date, Subject, Keywords.
+    #[default]
+    Short,
+    /// Every header of the message, decoded.
+    All,
+    /// The raw source instead of headers and body.
+    Raw,
+}
+
+impl HeaderMode {
+    pub fn next(self) -> Self {
+        match self {
+            HeaderMode::Short => HeaderMode::All,
+            HeaderMode::All => HeaderMode::Raw,
+            HeaderMode::Raw => HeaderMode::Short,
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Body {
@@ -27,7 +52,15 @@ pub struct ReaderState {
     raw: Option<Vec<u8>>,
     /// First line shown.
     pub scroll: u32,
-    pub full_headers: bool,
+    pub headers: HeaderMode,
+    /// Every header (for `HeaderMode::All`), read from `raw`.
+    pub all_headers: Vec<(String, String)>,
+    /// The raw source as lines (for `HeaderMode::Raw`), built when that mode is shown.
+    pub source: Vec<String>,
+    /// Show the HTML part of a multipart/alternative.
+    pub prefer_html: bool,
+    /// The text search (`/`), while active.
+    pub find: Option<Find>,
     pub fullscreen: bool,
     /// Width the body is wrapped to.
     pub width: u16,
@@ -50,7 +83,11 @@ impl ReaderState {
             body: Body::Loading,
             raw: None,
             scroll: 0,
-            full_headers: true,
+            headers: HeaderMode::Short,
+            all_headers: Vec::new(),
+            source: Vec::new(),
+            prefer_html: false,
+            find: None,
             fullscreen: false,
             width,
         }
@@ -65,6 +102,9 @@ impl ReaderState {
         self.row = row;
         self.body = Body::Loading;
         self.raw = None;
+        self.all_headers.clear();
+        self.source.clear();
+        self.find = None;
         self.scroll = 0;
     }
 
@@ -73,8 +113,49 @@ impl ReaderState {
     }
 
     pub fn set_raw(&mut self, raw: Vec<u8>) {
-        self.body = Body::Ready(mime::render(&raw, usize::from(self.width)));
+        let width = usize::from(self.width);
+        self.body = Body::Ready(mime::render_with(&raw, width, self.prefer_html));
+        self.all_headers = source_view::all_headers(&raw);
+        self.source = if self.headers == HeaderMode::Raw {
+            source_view::source_lines(&raw, width)
+        } else {
+            Vec::new()
+        };
         self.raw = Some(raw);
+        self.refind();
+    }
+
+    /// Re-renders the cached message (another part, another header mode or width).
+    pub fn rerender(&mut self) {
+        if let Some(raw) = self.raw.take() {
+            self.set_raw(raw);
+        }
+    }
+
+    /// `H`: short headers, all headers, the raw source, and round again.
+    pub fn cycle_headers(&mut self) {
+        self.headers = self.headers.next();
+        self.scroll = 0;
+        self.rerender();
+    }
+
+    /// The lines find searches and the body area shows: the rendered body, or the source.
+    pub fn content_lines(&self) -> Vec<&str> {
+        if self.headers == HeaderMode::Raw {
+            return self.source.iter().map(String::as_str).collect();
+        }
+        self.rendered().map_or_else(Vec::new, |m| {
+            m.body.iter().map(|l| l.text.as_str()).collect()
+        })
+    }
+
+    /// Re-runs the active find on the current lines (after a re-render).
+    fn refind(&mut self) {
+        if let Some(find) = self.find.take() {
+            let mut find = Find::new(&find.query, &self.content_lines());
+            find.current = 0;
+            self.find = Some(find);
+        }
     }
 
     pub fn raw(&self) -> Option<&[u8]> {
@@ -94,13 +175,159 @@ impl ReaderState {
             return;
         }
         self.width = width;
-        if let Some(raw) = self.raw.take() {
-            self.set_raw(raw);
-        }
+        self.rerender();
     }
 
     pub fn scroll_by(&mut self, delta: i64, total_lines: u32, height: u32) {
         let max = i64::from(total_lines.saturating_sub(height));
         self.scroll = (i64::from(self.scroll) + delta).clamp(0, max.max(0)) as u32;
+    }
+}
+
+/// Which part of a multipart/alternative to show: a global default (`[ui] prefer_html`)
+/// and what `p` chose per sender, which the runtime keeps in a small file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PartPreference {
+    pub prefer_html: bool,
+    /// Lower-cased sender address -> prefers HTML.
+    pub by_sender: std::collections::BTreeMap<String, bool>,
+}
+
+impl PartPreference {
+    pub fn html_for(&self, sender: Option<&str>) -> bool {
+        sender
+            .and_then(|s| self.by_sender.get(&s.to_lowercase()))
+            .copied()
+            .unwrap_or(self.prefer_html)
+    }
+}
+
+/// What `|` and `/` ask for on the status line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    Find,
+    /// The whole message, or attachment `part` (an index of `RenderedMessage::attachments`).
+    Pipe {
+        part: Option<usize>,
+    },
+}
+
+impl super::Model {
+    /// `H` on the open message.
+    pub(super) fn cycle_headers(&mut self) {
+        if let Some(r) = &mut self.reader {
+            r.cycle_headers();
+            let shown = match r.headers {
+                HeaderMode::Short => "short headers",
+                HeaderMode::All => "all headers",
+                HeaderMode::Raw => "raw source",
+            };
+            self.status.note(shown);
+        }
+    }
+
+    /// `p`: the other part of a multipart/alternative, remembered for this sender.
+    pub(super) fn toggle_html(&mut self, fx: &mut Vec<super::Effect>) {
+        let Some(r) = &mut self.reader else {
+            self.status
+                .note("open a message to switch its HTML / plain part");
+            return;
+        };
+        if !r.rendered().is_some_and(|m| m.has_alternative) {
+            self.status.note("this message has no HTML / plain choice");
+            return;
+        }
+        r.prefer_html = !r.prefer_html;
+        r.scroll = 0;
+        r.rerender();
+        let html = r.prefer_html;
+        self.status.note(if html {
+            "showing the HTML part"
+        } else {
+            "showing the plain part"
+        });
+        if let Some(sender) = r.row.from_addr.as_deref().filter(|s| !s.is_empty()) {
+            let sender = sender.to_lowercase();
+            self.parts.by_sender.insert(sender.clone(), html);
+            fx.push(super::Effect::RememberPart { sender, html });
+        }
+    }
+
+    /// `/` in the reader: ask for the text on the status line.
+    pub(super) fn start_find(&mut self) {
+        if self.reader.is_some() {
+            self.overlays.push(super::Overlay::Prompt {
+                kind: PromptKind::Find,
+                input: super::TextInput::default(),
+            });
+        }
+    }
+
+    /// Whether `n` / `N` / Esc belong to the find.
+    pub(super) fn find_active(&self) -> bool {
+        self.focus == super::Focus::Reader && self.reader.as_ref().is_some_and(|r| r.find.is_some())
+    }
+
+    /// Runs a find typed at the prompt: the first match from the top of the view.
+    pub(super) fn find(&mut self, query: &str) {
+        let Some(r) = &mut self.reader else {
+            return;
+        };
+        if query.is_empty() {
+            r.find = None;
+            return;
+        }
+        let head = crate::ui::reader::head_len(r);
+        let mut find = Find::new(query, &r.content_lines());
+        find.start_at((r.scroll as usize).saturating_sub(head));
+        let found = find.matches.len();
+        r.find = Some(find);
+        if found == 0 {
+            self.status.error(format!("not found: {query}"));
+        } else {
+            let matches = if found == 1 { "match" } else { "matches" };
+            self.status.note(format!(
+                "{found} {matches} · n / N next / previous · Esc ends"
+            ));
+        }
+        self.show_match();
+    }
+
+    pub(super) fn find_step(&mut self, forward: bool) {
+        let Some(find) = self.reader.as_mut().and_then(|r| r.find.as_mut()) else {
+            self.status.note("no find active (/ to find)");
+            return;
+        };
+        if find.step(forward) {
+            self.status.note(if forward {
+                "search wrapped to the top"
+            } else {
+                "search wrapped to the bottom"
+            });
+        }
+        self.show_match();
+    }
+
+    /// Ends the find (Esc); the reader stays open.
+    pub(super) fn end_find(&mut self) {
+        if let Some(r) = &mut self.reader {
+            r.find = None;
+        }
+    }
+
+    /// Scrolls so the current match is in view, a few lines below the top.
+    fn show_match(&mut self) {
+        let (total, height) = self.reader_extent();
+        let Some(r) = &mut self.reader else {
+            return;
+        };
+        let Some(m) = r.find.as_ref().and_then(Find::current) else {
+            return;
+        };
+        let line = (crate::ui::reader::head_len(r) + m.line) as u32;
+        if line < r.scroll || line >= r.scroll + height {
+            r.scroll = line.saturating_sub(height / 3);
+            r.scroll_by(0, total, height);
+        }
     }
 }

@@ -51,6 +51,10 @@ pub trait MailSource {
     ) -> SourceResult<Vec<u32>>;
     /// UIDs of every cached message of the thread.
     fn thread_uids(&self, folder: FolderId, thread_id: i64) -> SourceResult<Vec<u32>>;
+    /// Messages of the thread and how many are unread (what a folded thread's row says).
+    fn thread_counts(&self, folder: FolderId, thread_id: i64) -> SourceResult<(u32, u32)> {
+        Ok((self.thread_uids(folder, thread_id)?.len() as u32, 0))
+    }
     /// User actions still waiting for the server (the status line's "N pending").
     fn pending(&self) -> SourceResult<u32> {
         Ok(0)
@@ -152,6 +156,8 @@ pub struct Filter {
     pub text: String,
     pub unread_only: bool,
     pub flagged_only: bool,
+    /// Folded threads (`z`): not typed, set by the list from its folds.
+    pub folds: super::fold::Folds,
 }
 
 impl Filter {
@@ -186,7 +192,7 @@ impl Filter {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.text.is_empty() && !self.unread_only && !self.flagged_only
+        self.text.is_empty() && !self.unread_only && !self.flagged_only && self.folds.is_empty()
     }
 
     /// The reference semantics (FakeSource uses it; the store's SQL should agree).

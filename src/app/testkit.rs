@@ -347,6 +347,7 @@ pub fn options(size: (u16, u16)) -> Options {
         },
         size,
         clock: clock(),
+        parts: Default::default(),
         // Most tests look at fetches; mark-read has its own tests.
         mark_read_after: None,
         filing: Vec::new(),

@@ -75,7 +75,7 @@ impl Model {
         };
         let (id, sort, cursor) = (folder.id, self.list.sort, self.list.cursor);
         let source = self.source(sources);
-        let found = source.index_of(id, sort, self.list.filter.as_ref(), start);
+        let found = source.index_of(id, sort, self.list.query().as_ref(), start);
         let Some(found) = self.report(found) else {
             return;
         };
@@ -85,7 +85,7 @@ impl Model {
             return;
         };
         let (lo, hi) = (from.min(cursor), from.max(cursor));
-        let uids = source.uids(id, sort, self.list.filter.as_ref(), lo, hi - lo + 1);
+        let uids = source.uids(id, sort, self.list.query().as_ref(), lo, hi - lo + 1);
         if let Some(uids) = self.report(uids) {
             self.list.tagged.extend(uids);
             self.note_tagged();
@@ -101,7 +101,7 @@ impl Model {
         let (id, sort, total) = (folder.id, self.list.sort, self.list.total);
         let uids = self
             .source(sources)
-            .uids(id, sort, self.list.filter.as_ref(), 0, total);
+            .uids(id, sort, self.list.query().as_ref(), 0, total);
         let Some(uids) = self.report(uids) else {
             return;
         };
@@ -364,6 +364,7 @@ impl Model {
             text: String::new(),
             unread_only: true,
             flagged_only: false,
+            folds: Default::default(),
         };
         let source = source_of(sources, folder.account);
         let found = source

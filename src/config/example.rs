@@ -26,6 +26,7 @@ mark_read_after_ms = 0      # -1 never
 threads = true
 # new_mail_bell = false     # ring the terminal bell on new mail
 # new_mail_title = true     # unread count in the terminal title
+# prefer_html = false       # HTML part of multipart/alternative first (p switches per sender)
 
 [sync]
 status_interval_secs = 60   # poll other folders with STATUS this often

@@ -127,6 +127,9 @@ pub struct UiConfig {
     pub new_mail_bell: bool,
     /// Show the unread count in the terminal title.
     pub new_mail_title: bool,
+    /// Show the HTML part of a multipart/alternative unless `p` chose otherwise for the
+    /// sender.
+    pub prefer_html: bool,
     /// Run on new mail (argv, never a shell string); folder, sender and subject go in
     /// TERN_FOLDER, TERN_FROM and TERN_SUBJECT. Empty: nothing runs.
     pub new_mail_command: Vec<String>,
@@ -166,6 +169,7 @@ impl Default for UiConfig {
             new_mail_folders: vec!["INBOX".into()],
             tag_advances: true,
             download_dir: None,
+            prefer_html: false,
         }
     }
 }

@@ -18,6 +18,7 @@ pub(super) const UI_KEYS: &[&str] = &[
     "new_mail_folders",
     "tag_advances",
     "download_dir",
+    "prefer_html",
 ];
 pub(super) const SYNC_KEYS: &[&str] = &["status_interval_secs", "prefetch_bodies"];
 
@@ -82,6 +83,9 @@ pub(super) fn read_ui(
                 }
             }
         }),
+        prefer_html: r
+            .boolean("prefer_html", problems)
+            .map_or(defaults.prefer_html, |f| f.value),
     }
 }
 

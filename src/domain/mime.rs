@@ -73,13 +73,23 @@ pub struct RenderedMessage {
     pub headers: DisplayHeaders,
     pub body: Vec<BodyLine>,
     pub attachments: Vec<AttachmentInfo>,
+    /// The message has both an HTML and a plain part to choose from (`p`).
+    pub has_alternative: bool,
+    /// The body shown comes from the HTML part.
+    pub shows_html: bool,
 }
 
 pub fn render(raw: &[u8], width: usize) -> RenderedMessage {
+    render_with(raw, width, false)
+}
+
+/// `render`, showing the HTML part of a multipart/alternative when `prefer_html`.
+pub fn render_with(raw: &[u8], width: usize, prefer_html: bool) -> RenderedMessage {
     let width = width.clamp(MIN_WIDTH, MAX_WIDTH);
     // mail-parser and html2text are third-party parsers fed hostile bytes: if either ever
     // panics, show the raw text rather than take the reader down.
-    std::panic::catch_unwind(|| render_inner(raw, width)).unwrap_or_else(|_| fallback(raw, width))
+    std::panic::catch_unwind(|| render_inner(raw, width, prefer_html))
+        .unwrap_or_else(|_| fallback(raw, width))
 }
 
 /// Headers block, blank line, body text, then the attachment list: for `tern read`.
@@ -136,18 +146,34 @@ pub fn attachment_bytes(raw: &[u8], index: usize) -> Option<(String, Vec<u8>)> {
     .flatten()
 }
 
-fn render_inner(raw: &[u8], width: usize) -> RenderedMessage {
+fn render_inner(raw: &[u8], width: usize, prefer_html: bool) -> RenderedMessage {
     let buf = prepare(raw);
     let Some(msg) = MessageParser::new().parse(buf.as_ref()) else {
         return fallback(raw, width);
     };
     let mut body = Body::default();
-    render_body(&msg, width, &mut body, 0);
+    let shows_html = render_body(&msg, width, &mut body, 0, prefer_html);
     RenderedMessage {
         headers: display_headers(&msg),
         body: body.finish(),
         attachments: attachments(&msg),
+        has_alternative: has_alternative(&msg),
+        shows_html,
     }
+}
+
+/// mail-parser lists both views of a multipart/alternative: they differ when there is a
+/// choice, and the HTML view then holds an HTML part.
+fn has_alternative(msg: &Message<'_>) -> bool {
+    msg.text_body != msg.html_body
+        && msg.html_body.iter().any(|&id| {
+            msg.part(id)
+                .is_some_and(|p| matches!(p.body, PartType::Html(_)))
+        })
+        && msg.text_body.iter().any(|&id| {
+            msg.part(id)
+                .is_some_and(|p| matches!(p.body, PartType::Text(_)))
+        })
 }
 
 /// Raw 8-bit header lines become Latin-1 (not U+FFFD); the body is left byte for byte.
@@ -185,6 +211,8 @@ fn fallback(raw: &[u8], width: usize) -> RenderedMessage {
         headers: DisplayHeaders::default(),
         body: body.finish(),
         attachments: Vec::new(),
+        has_alternative: false,
+        shows_html: false,
     }
 }
 
@@ -202,16 +230,31 @@ fn display_headers(msg: &Message<'_>) -> DisplayHeaders {
     }
 }
 
-fn render_body(msg: &Message<'_>, width: usize, body: &mut Body, nesting: usize) {
+/// Pushes the message's body lines; true when an HTML part was shown.
+fn render_body(
+    msg: &Message<'_>,
+    width: usize,
+    body: &mut Body,
+    nesting: usize,
+    prefer_html: bool,
+) -> bool {
     // text_body already prefers text/plain in alternatives and falls back to the HTML part
-    // when there is no plain one; html_body is the last resort.
-    let mut ids: Vec<u32> = msg.text_body.clone();
+    // when there is no plain one; html_body prefers the HTML part and is the last resort.
+    let mut ids: Vec<u32> = if prefer_html {
+        msg.html_body.clone()
+    } else {
+        msg.text_body.clone()
+    };
     if !ids
         .iter()
         .any(|&id| msg.part(id).is_some_and(MessagePart::is_text))
     {
         ids = msg.html_body.clone();
     }
+    let shows_html = ids.iter().any(|&id| {
+        msg.part(id)
+            .is_some_and(|p| matches!(p.body, PartType::Html(_)))
+    });
     let mut first = true;
     for id in ids {
         let Some(part) = msg.part(id) else { continue };
@@ -241,7 +284,7 @@ fn render_body(msg: &Message<'_>, width: usize, body: &mut Body, nesting: usize)
     }
     // Forwarded messages that are not marked as attachments are shown inline too.
     if nesting >= MAX_NESTED {
-        return;
+        return shows_html;
     }
     for &id in &msg.attachments {
         let Some(part) = msg.part(id) else { continue };
@@ -275,8 +318,9 @@ fn render_body(msg: &Message<'_>, width: usize, body: &mut Body, nesting: usize)
             }
         }
         body.push(LineKind::Text, String::new());
-        render_body(inner, width, body, nesting + 1);
+        render_body(inner, width, body, nesting + 1, prefer_html);
     }
+    shows_html
 }
 
 /// The part's text. mail-parser decodes known charsets; with none (or an unknown one) it

@@ -6,5 +6,6 @@ pub mod message;
 pub mod mime;
 pub mod rfc2047;
 pub mod secret;
+pub mod source_view;
 pub mod text;
 pub mod uidset;

@@ -119,7 +119,30 @@ fn ux_default_keys() {
             context.name()
         );
     }
-    assert_eq!(action(&k, Context::Reader, "g"), None);
+    // Reading (UX.md): top / end of the message, find, headers, parts, pipe, folds.
+    let reading = [
+        (Context::Reader, "g", Action::First),
+        (Context::Reader, "Home", Action::First),
+        (Context::Reader, "G", Action::Last),
+        (Context::Reader, "End", Action::Last),
+        (Context::Reader, "/", Action::Find),
+        (Context::Reader, "n", Action::FindNext),
+        (Context::Reader, "N", Action::FindPrev),
+        (Context::Reader, "H", Action::ToggleHeaders),
+        (Context::Reader, "p", Action::ToggleHtml),
+        (Context::Reader, "|", Action::Pipe),
+        (Context::List, "z", Action::FoldThread),
+        (Context::List, "Alt-z", Action::FoldAll),
+        (Context::List, "/", Action::Filter),
+    ];
+    for (context, keys, expected) in reading {
+        assert_eq!(
+            action(&k, context, keys),
+            Some(expected),
+            "[{}] {keys}",
+            context.name()
+        );
+    }
 }
 
 #[test]
@@ -305,10 +328,10 @@ fn shadowed_sequence_is_reported_and_single_key_kept() {
         vec![KeyOutcome::Action(Action::First)]
     );
     // A global sequence shadowed only in one context still works elsewhere.
-    let (k, problems) = load_text("default", "[global]\n\"g x\" = \"help\"\n");
+    let (k, problems) = load_text("default", "[global]\n\"z x\" = \"help\"\n");
     assert_eq!(problems.len(), 2, "list and folders: {problems:#?}");
-    assert_eq!(action(&k, Context::Reader, "g x"), Some(Action::Help));
-    assert_eq!(action(&k, Context::List, "g"), Some(Action::First));
+    assert_eq!(action(&k, Context::Reader, "z x"), Some(Action::Help));
+    assert_eq!(action(&k, Context::List, "z"), Some(Action::FoldThread));
 }
 
 #[test]

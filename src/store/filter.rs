@@ -14,6 +14,17 @@ pub struct RowFilter {
     pub words: Vec<String>,
     pub unread_only: bool,
     pub flagged_only: bool,
+    /// Folded threads show only their first row (`thread_pos = 0`): every thread but
+    /// `fold_except` when `fold_all`, else only those in `fold_except`.
+    pub fold_all: bool,
+    pub fold_except: Vec<i64>,
+}
+
+impl RowFilter {
+    /// Folded threads and nothing else.
+    fn only_folds(&self) -> bool {
+        self.words.is_empty() && !self.unread_only && !self.flagged_only
+    }
 }
 
 struct Sql {
@@ -29,6 +40,16 @@ fn build(folder: FolderId, filter: &RowFilter) -> Sql {
     }
     if filter.flagged_only {
         conditions.push_str(&format!(" AND sys_flags & {} != 0", SystemFlags::FLAGGED));
+    }
+    if filter.fold_all || !filter.fold_except.is_empty() {
+        // Thread ids are integers, written in place: no quoting to get wrong.
+        let ids: Vec<String> = filter.fold_except.iter().map(i64::to_string).collect();
+        let ids = ids.join(",");
+        conditions.push_str(&match (filter.fold_all, ids.is_empty()) {
+            (true, true) => " AND thread_pos = 0".to_string(),
+            (true, false) => format!(" AND (thread_pos = 0 OR thread_id IN ({ids}))"),
+            (false, _) => format!(" AND (thread_pos = 0 OR thread_id NOT IN ({ids}))"),
+        });
     }
     for word in &filter.words {
         params.push(Box::new(format!("%{}%", escape_like(word))));
@@ -70,6 +91,25 @@ fn page(
     sql.params.push(Box::new(limit));
     sql.params.push(Box::new(offset));
     let n = sql.params.len();
+    if sort == SortOrder::Threaded && filter.only_folds() {
+        // Folds test only columns of the threaded index: walk it alone for the page's
+        // keys (cheap at any OFFSET), then read the `limit` rows, as `Reader::window` does.
+        let columns = if columns == "uid" {
+            "m.uid"
+        } else {
+            rows::MESSAGE_COLUMNS_M
+        };
+        let query = format!(
+            "SELECT {columns} FROM (SELECT uidvalidity, uid FROM messages INDEXED BY messages_threaded
+             WHERE {} ORDER BY {} LIMIT ?{} OFFSET ?{n}) AS k CROSS JOIN messages AS m
+             ON m.folder_id = ?1 AND m.uidvalidity = k.uidvalidity AND m.uid = k.uid
+             ORDER BY m.thread_latest DESC, m.thread_id DESC, m.thread_pos",
+            sql.conditions,
+            order(sort),
+            n - 1
+        );
+        return (query, sql.params);
+    }
     let query = format!(
         "SELECT {columns} FROM messages WHERE {} ORDER BY {} LIMIT ?{} OFFSET ?{n}",
         sql.conditions,
@@ -126,7 +166,9 @@ impl Reader {
     /// UIDs of every cached message of a thread, in thread order.
     pub fn thread_uids(&self, folder: FolderId, thread_id: i64) -> Result<Vec<u32>> {
         let mut stmt = self.conn().prepare_cached(
-            "SELECT uid FROM messages WHERE folder_id = ?1 AND thread_id = ?2 ORDER BY thread_pos",
+            // Without statistics SQLite would walk the whole folder by primary key.
+            "SELECT uid FROM messages INDEXED BY messages_thread
+             WHERE folder_id = ?1 AND thread_id = ?2 ORDER BY thread_pos",
         )?;
         let uids = stmt
             .query_map(rusqlite::params![folder, thread_id], |r| r.get(0))?

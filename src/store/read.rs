@@ -135,6 +135,21 @@ impl Reader {
             .optional()?)
     }
 
+    /// Messages of a thread and how many of them are unread (a folded thread's row).
+    pub fn thread_counts(&self, folder: FolderId, thread_id: i64) -> Result<(u32, u32)> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT count(*), coalesce(sum(sys_flags & ?3 = 0), 0)
+                 FROM messages INDEXED BY messages_thread
+                 WHERE folder_id = ?1 AND thread_id = ?2",
+            )?
+            .query_row(
+                params![folder, thread_id, crate::domain::message::SystemFlags::SEEN],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+    }
+
     /// Number of cached messages in the folder.
     pub fn count(&self, folder: FolderId) -> Result<u32> {
         Ok(self

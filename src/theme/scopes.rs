@@ -28,6 +28,8 @@ pub const LIST_SUBJECT: &str = "list.subject";
 pub const LIST_SIZE: &str = "list.size";
 pub const LIST_FLAGS: &str = "list.flags";
 pub const LIST_THREAD_GUIDE: &str = "list.thread_guide";
+pub const LIST_KEYWORDS: &str = "list.keywords";
+pub const LIST_FOLDED: &str = "list.folded";
 pub const LIST_EMPTY: &str = "list.empty";
 
 pub const READER_HEADER_NAME: &str = "reader.header.name";
@@ -39,6 +41,9 @@ pub const READER_QUOTE_3: &str = "reader.quote.3";
 pub const READER_SIGNATURE: &str = "reader.signature";
 pub const READER_ATTACHMENT: &str = "reader.attachment";
 pub const READER_LOADING: &str = "reader.loading";
+pub const READER_KEYWORDS: &str = "reader.keywords";
+pub const READER_FIND: &str = "reader.find";
+pub const READER_FIND_CURRENT: &str = "reader.find.current";
 
 pub const STATUS_BAR: &str = "status.bar";
 pub const STATUS_ONLINE: &str = "status.online";
@@ -79,6 +84,8 @@ pub const ALL: &[&str] = &[
     LIST_SIZE,
     LIST_FLAGS,
     LIST_THREAD_GUIDE,
+    LIST_KEYWORDS,
+    LIST_FOLDED,
     LIST_EMPTY,
     READER_HEADER_NAME,
     READER_HEADER_VALUE,
@@ -89,6 +96,9 @@ pub const ALL: &[&str] = &[
     READER_SIGNATURE,
     READER_ATTACHMENT,
     READER_LOADING,
+    READER_KEYWORDS,
+    READER_FIND,
+    READER_FIND_CURRENT,
     STATUS_BAR,
     STATUS_ONLINE,
     STATUS_SYNCING,

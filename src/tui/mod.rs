@@ -4,6 +4,7 @@
 //! the account's index (its position in the config, and its sidebar section).
 
 mod notify;
+mod pipe;
 mod save;
 pub mod source;
 mod triage;
@@ -172,6 +173,10 @@ async fn run_async(
     problems.extend(keymap_problems);
     problems.extend(theme_problems);
 
+    // `p`'s per-sender choices live beside the caches.
+    let parts_file = config::data_dir(cache_dir)
+        .ok()
+        .map(|dir| pipe::preference_file(&dir));
     let guard = TerminalGuard::enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     let size = terminal.size()?;
@@ -196,6 +201,13 @@ async fn run_async(
             Vec::new()
         } else {
             config.ui.new_mail_folders.clone()
+        },
+        parts: crate::app::PartPreference {
+            prefer_html: config.ui.prefer_html,
+            by_sender: parts_file
+                .as_deref()
+                .map(pipe::load_preferences)
+                .unwrap_or_default(),
         },
     };
     // First paint straight from the caches, before any network round trip.
@@ -329,6 +341,21 @@ async fn run_async(
                         if let Some(seq) = notify::osc(config.ui.new_mail_notify, &news) {
                             let mut out = std::io::stdout();
                             let _ = out.write_all(seq.as_bytes()).and_then(|()| out.flush());
+                        }
+                    }
+                    Effect::Pipe { command, input } => {
+                        let due_tx = due_tx.clone();
+                        tokio::task::spawn_blocking(move || {
+                            let result = pipe::run(&command, input);
+                            let _ = due_tx.send(Msg::Piped { command, result });
+                        });
+                    }
+                    Effect::RememberPart { .. } => {
+                        if let Some(path) = &parts_file
+                            && let Err(e) = pipe::save_preferences(path, &model.parts.by_sender)
+                        {
+                            let _ = due_tx
+                                .send(Msg::Error(format!("cannot save {}: {e}", path.display())));
                         }
                     }
                     Effect::Bell => {

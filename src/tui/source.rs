@@ -24,6 +24,8 @@ fn row_filter(filter: Option<&Filter>) -> RowFilter {
             words: f.text.split_whitespace().map(str::to_string).collect(),
             unread_only: f.unread_only,
             flagged_only: f.flagged_only,
+            fold_all: f.folds.all,
+            fold_except: f.folds.except.iter().copied().collect(),
         },
         None => RowFilter::default(),
     }
@@ -89,6 +91,10 @@ impl MailSource for StoreSource {
 
     fn thread_uids(&self, folder: FolderId, thread_id: i64) -> SourceResult<Vec<u32>> {
         self.reader.thread_uids(folder, thread_id).map_err(err)
+    }
+
+    fn thread_counts(&self, folder: FolderId, thread_id: i64) -> SourceResult<(u32, u32)> {
+        self.reader.thread_counts(folder, thread_id).map_err(err)
     }
 
     fn pending(&self) -> SourceResult<u32> {

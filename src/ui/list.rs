@@ -10,6 +10,7 @@ use super::format::{count, list_date, size};
 use super::text::{fit, fit_right, safe};
 use crate::app::Model;
 use crate::domain::message::{MessageRow, SystemFlags};
+use crate::domain::source_view::shown_keywords;
 use crate::domain::text::sanitize;
 use crate::store::SortOrder;
 use crate::theme::{Theme, scopes};
@@ -19,6 +20,8 @@ const FLAGS_W: usize = 3;
 const DATE_W: usize = 10;
 const DATE_W_NARROW: usize = 6;
 const SIZE_W: usize = 6;
+/// Subject cells kept when keywords share its column.
+const SUBJECT_MIN_W: usize = 16;
 /// 📎 is two cells wide.
 const ATTACH_W: usize = 2;
 
@@ -51,8 +54,14 @@ pub fn title<'a>(model: &Model, theme: &Theme) -> Line<'a> {
         }
         None => {
             let unseen = state.map_or(0, |s| s.unseen);
+            // Folded threads hide rows, not messages: count the folder's.
+            let folded = list.sort == SortOrder::Threaded && !list.folds.is_empty();
+            let total = match state {
+                Some(s) if folded => s.messages,
+                _ => list.total,
+            };
             spans.push(Span::styled(
-                format!(" {} unread / {} ", count(unseen), count(list.total)),
+                format!(" {} unread / {} ", count(unseen), count(total)),
                 theme.style(scopes::TITLE),
             ));
         }
@@ -114,7 +123,8 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             break;
         }
         let selected = index == list.cursor;
-        let line_widget = row_line(model, theme, row, guide, selected, &cols);
+        let folded = list.folded_at(index);
+        let line_widget = row_line(model, theme, row, (guide, folded), selected, &cols);
         buf.set_line(area.x, area.y + line as u16, &line_widget, area.width);
     }
 }
@@ -140,7 +150,7 @@ fn row_line<'a>(
     model: &Model,
     theme: &Theme,
     row: &MessageRow,
-    guide: &str,
+    (guide, folded): (&str, Option<(u32, u32)>),
     selected: bool,
     cols: &Columns,
 ) -> Line<'a> {
@@ -175,6 +185,29 @@ fn row_line<'a>(
     }
     let guide_w = super::text::display_width(guide).min(cols.subject / 2);
     let guide = fit(guide, guide_w);
+    // A folded thread: how many messages it hides, and how many are unread.
+    let fold = match folded {
+        Some((n, 0)) => format!("▸{n} "),
+        Some((n, unread)) => format!("▸{n} ●{unread} "),
+        None => String::new(),
+    };
+    let keywords: Vec<String> = shown_keywords(&row.flags.keywords)
+        .map(|k| format!("[{}]", sanitize(k)))
+        .collect();
+    let keywords = if keywords.is_empty() {
+        String::new()
+    } else {
+        format!("{} ", keywords.join(" "))
+    };
+    let room = cols.subject - guide_w;
+    let fold_w = super::text::display_width(&fold).min(room / 2);
+    // Keywords take what the subject can spare beyond a readable start.
+    let keywords_w = super::text::display_width(&keywords).min(
+        (room - fold_w)
+            .saturating_sub(SUBJECT_MIN_W)
+            .max((room - fold_w) / 3),
+    );
+    let subject_w = room - fold_w - keywords_w;
     let mut spans = vec![
         Span::raw(" "),
         Span::styled(flags, col(scopes::LIST_FLAGS)),
@@ -187,11 +220,10 @@ fn row_line<'a>(
         ),
         Span::raw(" "),
         Span::styled(guide, col(scopes::LIST_THREAD_GUIDE)),
+        Span::styled(fit(&fold, fold_w), col(scopes::LIST_FOLDED)),
+        Span::styled(fit(&keywords, keywords_w), col(scopes::LIST_KEYWORDS)),
         Span::styled(
-            fit(
-                &safe(&row.subject, cols.subject - guide_w),
-                cols.subject - guide_w,
-            ),
+            fit(&safe(&row.subject, subject_w), subject_w),
             col(scopes::LIST_SUBJECT),
         ),
     ];

@@ -91,7 +91,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame) {
                     Span::styled(safe(&input.text, 200), theme.style(scopes::COMMAND_LINE)),
                 ])),
                 None => lines.push(Line::from(Span::styled(
-                    " Enter: save   Esc: close",
+                    " Enter: save   |: pipe to a command   Esc: close",
                     theme.style(scopes::STATUS_HINT),
                 ))),
             }
@@ -106,8 +106,23 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame) {
             }
         }
         Overlay::Picker(picker) => picker_popup(model, picker, theme, screen, frame),
+        Overlay::Output {
+            title,
+            lines,
+            scroll,
+        } => {
+            let lines: Vec<Line> = lines
+                .iter()
+                .map(|l| Line::from(Span::styled(l.clone(), theme.style(scopes::OVERLAY))))
+                .collect();
+            let title = format!(" {}  (j/k scroll, q close) ", safe(title, 60));
+            popup(frame, theme, screen, &title, 100, &lines, *scroll);
+        }
         // Drawn on the status line.
-        Overlay::Command(_) | Overlay::Filter { .. } | Overlay::Keyword { .. } => {}
+        Overlay::Command(_)
+        | Overlay::Filter { .. }
+        | Overlay::Keyword { .. }
+        | Overlay::Prompt { .. } => {}
         // Asked on the status line, over whatever it showed.
         Overlay::Confirm { question, .. } => {
             let area = Rect::new(0, h.saturating_sub(1), w, 1.min(h));

@@ -8,18 +8,20 @@ use ratatui::text::{Line, Span};
 use super::format::size;
 use super::text::{display_width, fit, wrap};
 use crate::app::Model;
-use crate::app::reader::{Body, ReaderState};
+use crate::app::reader::{Body, HeaderMode, ReaderState};
 use crate::bus::ConnState;
 use crate::domain::mime::LineKind;
+use crate::domain::source_view::shown_keywords;
 use crate::domain::text::sanitize;
 use crate::theme::{Theme, scopes};
 
 /// One display line: a header (name shown on its first line only) or styled text.
 enum Row {
     Header {
-        name: &'static str,
+        name: String,
         value: String,
         first: bool,
+        scope: &'static str,
     },
     Text {
         scope: &'static str,
@@ -29,8 +31,13 @@ enum Row {
 
 /// Header name column width ("Subject: ").
 const NAME_W: usize = 9;
+/// Longer names ("Authentication-Results") are cut to this.
+const NAME_W_MAX: usize = 24;
 
-fn headers(r: &ReaderState) -> Vec<(&'static str, String)> {
+/// A header to show: name, value and the value's scope.
+type HeaderLine = (String, String, &'static str);
+
+fn short_headers(r: &ReaderState) -> Vec<HeaderLine> {
     let (from, to, cc, date, subject) = match &r.body {
         Body::Ready(m) => (
             m.headers.from.clone(),
@@ -59,26 +66,64 @@ fn headers(r: &ReaderState) -> Vec<(&'static str, String)> {
             )
         }
     };
-    let mut out = vec![("From", from)];
-    if r.full_headers {
-        out.push(("To", to));
-        out.push(("Cc", cc));
+    let keywords: Vec<&str> = shown_keywords(&r.row.flags.keywords).collect();
+    let value = scopes::READER_HEADER_VALUE;
+    let mut out = vec![
+        ("From".to_string(), from, value),
+        ("To".into(), to, value),
+        ("Cc".into(), cc, value),
+        ("Date".into(), date, value),
+        ("Subject".into(), subject, value),
+        (
+            "Keywords".into(),
+            keywords.join(" "),
+            scopes::READER_KEYWORDS,
+        ),
+    ];
+    if let Some(m) = r.rendered().filter(|m| m.has_alternative) {
+        let part = if m.shows_html {
+            "HTML (p: plain)"
+        } else {
+            "plain (p: HTML)"
+        };
+        out.push(("Part".into(), part.into(), scopes::STATUS_HINT));
     }
-    out.push(("Date", date));
-    out.push(("Subject", subject));
-    out.retain(|(_, v)| !v.is_empty());
+    out.retain(|(_, v, _)| !v.is_empty());
     out
 }
 
+/// The headers to show and the width of their name column.
+fn header_list(r: &ReaderState) -> Option<(Vec<HeaderLine>, usize)> {
+    let list: Vec<_> = match r.headers {
+        HeaderMode::Raw if r.raw().is_some() => return None,
+        HeaderMode::All if !r.all_headers.is_empty() => r
+            .all_headers
+            .iter()
+            .map(|(n, v)| (n.clone(), v.clone(), scopes::READER_HEADER_VALUE))
+            .collect(),
+        _ => short_headers(r),
+    };
+    let longest = list
+        .iter()
+        .map(|(n, _, _)| display_width(n))
+        .max()
+        .unwrap_or(0);
+    Some((list, (longest + 2).clamp(NAME_W, NAME_W_MAX)))
+}
+
 fn header_rows(r: &ReaderState) -> Vec<Row> {
-    let room = usize::from(r.width).saturating_sub(NAME_W).max(8);
+    let Some((list, name_w)) = header_list(r) else {
+        return Vec::new();
+    };
+    let room = usize::from(r.width).saturating_sub(name_w).max(8);
     let mut rows = Vec::new();
-    for (name, value) in headers(r) {
+    for (name, value, scope) in list {
         for (i, piece) in wrap(&sanitize(&value), room).into_iter().enumerate() {
             rows.push(Row::Header {
-                name,
+                name: if i == 0 { name.clone() } else { String::new() },
                 value: piece,
                 first: i == 0,
+                scope,
             });
         }
     }
@@ -87,6 +132,16 @@ fn header_rows(r: &ReaderState) -> Vec<Row> {
         text: "".into(),
     });
     rows
+}
+
+/// Lines above the content (headers and the blank line after them): where find's line
+/// numbers start.
+pub fn head_len(r: &ReaderState) -> usize {
+    header_rows(r).len()
+}
+
+fn name_width(r: &ReaderState) -> usize {
+    header_list(r).map_or(NAME_W, |(_, w)| w)
 }
 
 fn tail_rows(r: &ReaderState, offline: bool) -> Vec<Row> {
@@ -103,6 +158,7 @@ fn tail_rows(r: &ReaderState, offline: bool) -> Vec<Row> {
             scope: scopes::STATUS_ERROR,
             text: sanitize(e),
         }],
+        Body::Ready(_) if r.headers == HeaderMode::Raw => Vec::new(),
         Body::Ready(m) if m.attachments.is_empty() => Vec::new(),
         Body::Ready(m) => {
             let mut rows = vec![
@@ -143,8 +199,68 @@ fn body_scope(kind: LineKind) -> &'static str {
 
 /// Total display lines (for scrolling).
 pub fn line_count(r: &ReaderState) -> usize {
-    let body = r.rendered().map_or(0, |m| m.body.len());
-    header_rows(r).len() + body + tail_rows(r, false).len()
+    header_rows(r).len() + content_len(r) + tail_rows(r, false).len()
+}
+
+fn content_len(r: &ReaderState) -> usize {
+    if r.headers == HeaderMode::Raw {
+        r.source.len()
+    } else {
+        r.rendered().map_or(0, |m| m.body.len())
+    }
+}
+
+/// Content line `i`: its text and scope.
+fn content_line(r: &ReaderState, i: usize) -> Option<(&str, &'static str)> {
+    if r.headers == HeaderMode::Raw {
+        return r.source.get(i).map(|l| (l.as_str(), scopes::READER_BODY));
+    }
+    r.rendered()
+        .and_then(|m| m.body.get(i))
+        .map(|b| (b.text.as_str(), body_scope(b.kind)))
+}
+
+/// A content line with the find's matches highlighted.
+fn content_spans<'a>(
+    r: &ReaderState,
+    i: usize,
+    text: &str,
+    scope: &'static str,
+    theme: &Theme,
+    width: usize,
+) -> Vec<Span<'a>> {
+    let base = theme.style(scope);
+    let matches: Vec<_> = r
+        .find
+        .as_ref()
+        .map_or_else(Vec::new, |f| f.in_line(i).collect());
+    if matches.is_empty() {
+        // mime::render already sanitized and wrapped; sanitize again is cheap insurance.
+        let text = sanitize(text);
+        let shown = if display_width(&text) > width {
+            super::text::truncate(&text, width)
+        } else {
+            text
+        };
+        return vec![Span::styled(shown, base)];
+    }
+    let mut spans = Vec::new();
+    let mut at = 0;
+    for (m, current) in matches {
+        let (Some(before), Some(hit)) = (text.get(at..m.start), text.get(m.start..m.end)) else {
+            continue;
+        };
+        spans.push(Span::styled(sanitize(before), base));
+        let hit_scope = if current {
+            scopes::READER_FIND_CURRENT
+        } else {
+            scopes::READER_FIND
+        };
+        spans.push(Span::styled(sanitize(hit), theme.style(hit_scope)));
+        at = m.end;
+    }
+    spans.push(Span::styled(sanitize(text.get(at..).unwrap_or("")), base));
+    spans
 }
 
 pub fn render(r: &ReaderState, model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
@@ -153,42 +269,43 @@ pub fn render(r: &ReaderState, model: &Model, theme: &Theme, area: Rect, buf: &m
         ConnState::Offline { .. } | ConnState::Reconnecting { .. }
     );
     let head = header_rows(r);
-    let body = r.rendered().map_or(&[][..], |m| &m.body[..]);
+    let body_len = content_len(r);
     let tail = tail_rows(r, offline);
     let width = usize::from(area.width);
-    let total = head.len() + body.len() + tail.len();
+    let name_w = name_width(r);
+    let total = head.len() + body_len + tail.len();
     let start = (r.scroll as usize).min(total.saturating_sub(1));
     for (line, i) in (start..total).take(usize::from(area.height)).enumerate() {
-        let owned;
         let row = match head.get(i) {
             Some(row) => row,
-            None if i < head.len() + body.len() => {
-                let b = &body[i - head.len()];
-                // mime::render already sanitized and wrapped; sanitize again is cheap insurance.
-                owned = Row::Text {
-                    scope: body_scope(b.kind),
-                    text: sanitize(&b.text),
-                };
-                &owned
+            None if i < head.len() + body_len => {
+                let c = i - head.len();
+                if let Some((text, scope)) = content_line(r, c) {
+                    let spans = content_spans(r, c, text, scope, theme, width);
+                    buf.set_line(area.x, area.y + line as u16, &Line::from(spans), area.width);
+                }
+                continue;
             }
-            None => match tail.get(i - head.len() - body.len()) {
+            None => match tail.get(i - head.len() - body_len) {
                 Some(row) => row,
                 None => continue,
             },
         };
         let spans = match row {
-            Row::Header { name, value, first } => {
+            Row::Header {
+                name,
+                value,
+                first,
+                scope,
+            } => {
                 let label = if *first {
                     format!("{name}:")
                 } else {
                     String::new()
                 };
                 vec![
-                    Span::styled(fit(&label, NAME_W), theme.style(scopes::READER_HEADER_NAME)),
-                    Span::styled(
-                        fit(value, width.saturating_sub(NAME_W)),
-                        theme.style(scopes::READER_HEADER_VALUE),
-                    ),
+                    Span::styled(fit(&label, name_w), theme.style(scopes::READER_HEADER_NAME)),
+                    Span::styled(fit(value, width.saturating_sub(name_w)), theme.style(scope)),
                 ]
             }
             Row::Text { scope, text } => {

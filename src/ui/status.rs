@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use super::format::{count, list_date};
 use super::text::{display_width, fit, safe};
 use crate::app::action::Action;
+use crate::app::reader::PromptKind;
 use crate::app::{Model, Overlay};
 use crate::bus::ConnState;
 use crate::domain::text::sanitize;
@@ -36,6 +37,18 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
             input,
             Some("  (space-separated; Enter applies, Esc cancels)".to_string()),
         )),
+        Overlay::Prompt { kind, input } => Some(match kind {
+            PromptKind::Find => ("Find: ", input, Some("  (Enter finds, Esc cancels)".into())),
+            PromptKind::Pipe { part } => (
+                if part.is_some() {
+                    "Pipe attachment to: "
+                } else {
+                    "Pipe to: "
+                },
+                input,
+                Some("  (sh -c, message on stdin; !cmd discards output)".into()),
+            ),
+        }),
         _ => None,
     });
     if let Some((prompt, input, info)) = input {

@@ -1,6 +1,7 @@
 //! Store tests: each opens its own cache in a temp dir.
 
 mod bodies;
+mod folds;
 mod messages;
 mod open;
 mod threads;
