@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::config::AccountConfig;
 use crate::connect::{self, ConnectError};
-use crate::imap::{ImapClient, ImapError, ListEntry, Role, discard};
+use crate::imap::{ErrorKind, ImapClient, ImapError, ListEntry, Role, discard};
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct FolderRow {
@@ -58,8 +58,14 @@ pub async fn fetch(client: &mut ImapClient) -> Result<Vec<FolderRow>, ImapError>
     let mut rows = Vec::with_capacity(entries.len());
     for entry in entries {
         let (messages, unseen) = if entry.selectable() {
-            let status = client.status(&entry.name, &mut discard()).await?;
-            (status.messages, status.unseen)
+            match client.status(&entry.name, &mut discard()).await {
+                Ok(status) => (status.messages, status.unseen),
+                // Refused (e.g. deleted by another client since LIST): listed, no counts.
+                Err(e) if matches!(e.kind, ErrorKind::Command | ErrorKind::Protocol) => {
+                    (None, None)
+                }
+                Err(e) => return Err(e),
+            }
         } else {
             (None, None)
         };

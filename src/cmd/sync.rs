@@ -5,10 +5,10 @@ use std::io::Write;
 use tokio::sync::{mpsc, watch};
 
 use crate::bus::{ConnState, EngineEvent};
-use crate::config::{AccountConfig, Config};
+use crate::config::{AccountConfig, Config, Prefetch};
 use crate::connect;
 use crate::store::Store;
-use crate::sync::{Folders, folder::FolderReport, sync_account, watch as watcher};
+use crate::sync::{Folders, body, folder::FolderReport, sync_account, watch as watcher};
 
 pub async fn run(
     config: &Config,
@@ -66,22 +66,51 @@ async fn once(
     store: &Store,
     folders: &Folders,
     events: &crate::bus::EventSender,
-    prefetch: u32,
+    prefetch: Prefetch,
 ) -> anyhow::Result<Vec<FolderReport>> {
     let mut client = connect::connect(account).await?;
     // Actions queued while offline (or by a killed tern) go first.
     crate::sync::journal::replay(&mut client, store, events).await?;
     let reports = sync_account(&mut client, store, folders, events).await?;
-    if prefetch > 0 {
-        for report in &reports {
-            client
-                .select(&report.folder, true, None, &mut |_| {})
-                .await?;
-            crate::sync::body::prefetch_bodies(&mut client, store, &report.folder, prefetch)
-                .await?;
+    let inbox = reports
+        .iter()
+        .find(|r| r.folder.eq_ignore_ascii_case("INBOX"));
+    if let Some(inbox) = inbox.filter(|_| prefetch.messages > 0) {
+        client
+            .select(&inbox.folder, true, None, &mut |_| {})
+            .await?;
+        loop {
+            let round = body::prefetch_bodies(
+                &mut client,
+                store,
+                &inbox.folder,
+                prefetch,
+                4 * body::PREFETCH_BATCH,
+            )
+            .await?;
+            if round.missing == 0 || round.fetched == 0 {
+                break;
+            }
         }
     }
     let _ = client.logout().await;
+    // The others were synced; the ones the server refused are named (their errors went
+    // to stderr as they happened) and make the exit status say so.
+    let failed: Vec<String> = store
+        .reader()?
+        .folders()?
+        .into_iter()
+        .filter(|f| f.selectable && f.last_error.is_some())
+        .map(|f| crate::domain::text::sanitize(&f.name))
+        .collect();
+    if !failed.is_empty() {
+        print!("{}", summary(&reports));
+        anyhow::bail!(
+            "{} folder(s) could not be synced: {}",
+            failed.len(),
+            failed.join(", ")
+        );
+    }
     Ok(reports)
 }
 

@@ -68,6 +68,27 @@ impl<'a> WriteTx<'a> {
         Ok(id)
     }
 
+    /// Whether the server lets the folder be selected (false for `\Noselect` parents).
+    pub fn set_folder_selectable(&mut self, id: FolderId, selectable: bool) -> Result<()> {
+        let n = self
+            .tx
+            .prepare_cached("UPDATE folders SET selectable = ?2 WHERE id = ?1")?
+            .execute(params![id, selectable])?;
+        found(n, id)
+    }
+
+    /// Records (or with None clears) the folder's own error. Returns whether it changed,
+    /// so the caller tells the user once, not at every poll.
+    pub fn set_folder_error(&mut self, name: &str, error: Option<&str>) -> Result<bool> {
+        let n = self
+            .tx
+            .prepare_cached(
+                "UPDATE folders SET last_error = ?2 WHERE name = ?1 AND last_error IS NOT ?2",
+            )?
+            .execute(params![name, error])?;
+        Ok(n > 0)
+    }
+
     /// Deletes the folder with all its messages, bodies, thread ids and journal entries.
     pub fn delete_folder(&mut self, name: &str) -> Result<()> {
         if let Some(id) = self.folder_id(name)? {
