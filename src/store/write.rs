@@ -77,16 +77,24 @@ impl<'a> WriteTx<'a> {
         found(n, id)
     }
 
-    /// Records (or with None clears) the folder's own error. Returns whether it changed,
-    /// so the caller tells the user once, not at every poll.
+    /// Records (or with None clears) the folder's own error. Returns whether the folder
+    /// went from working to failing or back, so the caller tells the user once, not at
+    /// every poll (servers word the same refusal differently from one time to the next).
     pub fn set_folder_error(&mut self, name: &str, error: Option<&str>) -> Result<bool> {
-        let n = self
+        let before: Option<Option<String>> = self
             .tx
-            .prepare_cached(
-                "UPDATE folders SET last_error = ?2 WHERE name = ?1 AND last_error IS NOT ?2",
-            )?
-            .execute(params![name, error])?;
-        Ok(n > 0)
+            .prepare_cached("SELECT last_error FROM folders WHERE name = ?1")?
+            .query_row([name], |r| r.get(0))
+            .optional()?;
+        let Some(before) = before else {
+            return Ok(false);
+        };
+        if before.as_deref() != error {
+            self.tx
+                .prepare_cached("UPDATE folders SET last_error = ?2 WHERE name = ?1")?
+                .execute(params![name, error])?;
+        }
+        Ok(before.is_some() != error.is_some())
     }
 
     /// Deletes the folder with all its messages, bodies, thread ids and journal entries.

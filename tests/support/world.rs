@@ -10,7 +10,12 @@
 use super::{DovecotOptions, SeedMessage, TestDovecot};
 
 /// `\Noselect` parent with two children, and a selectable parent with a child.
-pub const HIERARCHY: &[&str] = &["Clients/acme", "Clients/globex", "Projects", "Projects/2026"];
+pub const HIERARCHY: &[&str] = &[
+    "Clients/acme",
+    "Clients/globex",
+    "Projects",
+    "Projects/2026",
+];
 /// Only a parent: LIST says `\Noselect`.
 pub const NOSELECT_PARENT: &str = "Clients";
 
@@ -51,7 +56,11 @@ pub fn gmail_options() -> DovecotOptions {
 
 /// One message whose subject names its folder, so a test can tell where it landed.
 pub fn note(n: u64, folder: &str) -> SeedMessage {
-    SeedMessage::text(n, &format!("in {folder}"), &format!("a message filed in {folder}"))
+    SeedMessage::text(
+        n,
+        &format!("in {folder}"),
+        &format!("a message filed in {folder}"),
+    )
 }
 
 /// INBOX with one message, plus `folders`, each with one message (or none for `EMPTY`).

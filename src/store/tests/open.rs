@@ -234,9 +234,10 @@ fn a_version_2_cache_is_migrated_with_every_folder_selectable_and_no_error() {
             tx.set_folder_selectable(id, false)?;
             assert!(tx.set_folder_error("INBOX", Some("NO [NONEXISTENT] gone"))?);
             assert!(
-                !tx.set_folder_error("INBOX", Some("NO [NONEXISTENT] gone"))?,
-                "the same error again is no change"
+                !tx.set_folder_error("INBOX", Some("NO [NONEXISTENT] gone again"))?,
+                "failing again is no news"
             );
+            assert!(!tx.set_folder_error("Elsewhere", Some("no such folder"))?);
             Ok(())
         })
         .unwrap();
@@ -249,7 +250,8 @@ fn a_version_2_cache_is_migrated_with_every_folder_selectable_and_no_error() {
             .unwrap()
             .last_error
             .as_deref(),
-        Some("NO [NONEXISTENT] gone")
+        Some("NO [NONEXISTENT] gone again"),
+        "the latest wording is kept"
     );
     let inbox = reader.folder("INBOX").unwrap().unwrap();
     assert_eq!(
