@@ -546,3 +546,150 @@ fn the_status_line_counts_the_backoff_down_and_offers_ctrl_r() {
     tmux.wait_for("in INBOX");
     tmux.keys(&["Q"]);
 }
+
+fn cached_bodies(reader: &Reader, folder: &str) -> Vec<u32> {
+    let state = reader.folder(folder).unwrap().unwrap();
+    let uidvalidity = state.uidvalidity.unwrap();
+    (1..=20)
+        .filter(|&uid| reader.has_body(state.id, uidvalidity, uid).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn inbox_bodies_are_prefetched_newest_first_within_the_days_and_the_count() {
+    let server = TestDovecot::start();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let day = 86_400;
+    // UIDs 1-2 a month old, 3-7 from the last days (7 the newest).
+    let messages: Vec<SeedMessage> = (1..=7u64)
+        .map(|n| {
+            let age = if n <= 2 {
+                30 * day
+            } else {
+                (8 - n as i64) * day
+            };
+            SeedMessage::text(n, &format!("message {n}"), "x").with_date(now - age)
+        })
+        .collect();
+    // The Date header decides the order; make it agree with the chosen dates.
+    let messages: Vec<SeedMessage> = messages
+        .into_iter()
+        .map(|mut m| {
+            let date = support::corpus::rfc2822_date(m.internal_date, 0);
+            let text = String::from_utf8(m.raw.clone()).unwrap();
+            let start = text.find("Date: ").unwrap();
+            let end = start + text[start..].find('\n').unwrap();
+            m.raw = format!("{}Date: {date}{}", &text[..start], &text[end..]).into_bytes();
+            m
+        })
+        .collect();
+    server.seed_maildir(server.user(), "INBOX", &messages);
+    let toml = account_toml(&server, server.imap_port(), "password");
+    // Each round starts on an empty cache and delivers one more message (UID 8, then 9).
+    for (prefetch, want, new_uid) in [
+        // The count is the smaller limit: the newest 3.
+        (
+            Prefetch {
+                messages: 3,
+                days: 14,
+            },
+            vec![5, 6, 7],
+            8,
+        ),
+        // The days are: everything of the last two weeks, nothing older.
+        (
+            Prefetch {
+                messages: 500,
+                days: 14,
+            },
+            vec![3, 4, 5, 6, 7, 8],
+            9,
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
+        let account = account(&toml);
+        let options = WatchOptions {
+            folder: "INBOX".into(),
+            folders: Folders::One("INBOX".into()),
+            idle_refresh: Duration::from_secs(540),
+            status_interval: None,
+            prefetch_bodies: prefetch,
+            replay_journal: true,
+        };
+        let (_commands, commands_rx) = mpsc::unbounded_channel();
+        let (events_tx, _events) = mpsc::unbounded_channel();
+        let (stop, stopped) = watch::channel(false);
+        let engine_store = store.clone();
+        let task = tokio::spawn(async move {
+            run_engine(
+                &account,
+                &engine_store,
+                &options,
+                &events_tx,
+                stopped,
+                commands_rx,
+            )
+            .await
+        });
+        let reader = store.reader().unwrap();
+        let mut last = Vec::new();
+        for _ in 0..600 {
+            if reader.folder("INBOX").unwrap().is_some_and(|f| f.complete) {
+                last = cached_bodies(&reader, "INBOX");
+                if last == want {
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(last, want, "{prefetch:?}");
+        // New mail is fetched ahead too.
+        deliver(&server, "INBOX", new_uid.into(), "brand new");
+        wait_until("the new message's body", || {
+            cached_bodies(&reader, "INBOX").contains(&new_uid)
+        })
+        .await;
+        assert!(!cached_bodies(&reader, "INBOX").contains(&1), "a month old");
+        stop.send(true).unwrap();
+        task.await.unwrap().unwrap();
+    }
+    assert_eq!(
+        tern::config::SyncConfig::default().prefetch_bodies,
+        Prefetch {
+            messages: 500,
+            days: 14
+        },
+        "on by default"
+    );
+}
+
+#[test]
+fn the_sidebar_marks_a_folder_the_server_refuses() {
+    let server = TestDovecot::start();
+    world::seed(&server, &["Doomed"]);
+    let mut toml = account_toml(&server, server.imap_port(), "password");
+    toml.push_str("\n[sync]\nstatus_interval_secs = 1\n");
+    let cli = Cli::new(&toml);
+    let tmux = Tmux::start(&format!(
+        "{} --config {} --cache-dir {}",
+        env!("CARGO_BIN_EXE_tern"),
+        cli.dir.path().join("config.toml").display(),
+        cli.cache_dir().display()
+    ));
+    tmux.wait_for("online");
+    tmux.wait_for("Doomed");
+    world::delete_folder(&server, "Doomed");
+    let marked = |screen: &str| {
+        screen
+            .lines()
+            .filter_map(|l| l.split('│').nth(1))
+            .any(|sidebar| sidebar.contains("Doomed") && sidebar.contains(" !"))
+    };
+    let screen = tmux.wait_until("Doomed marked in the sidebar", marked);
+    assert!(screen.contains("online"), "the session goes on: {screen}");
+    tmux.keys(&["Q"]);
+}
