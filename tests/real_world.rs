@@ -275,6 +275,16 @@ async fn a_folder_deleted_after_list_is_that_folders_error_not_the_sessions() {
             "{before:?}"
         );
     }
+    // Back on the server (created again): the error goes with the next poll.
+    let mut other = server.raw_login(server.user());
+    other.command_ok("CREATE Doomed").unwrap();
+    wait_until("Doomed's error cleared", || {
+        reader
+            .folder("Doomed")
+            .unwrap()
+            .is_some_and(|f| f.last_error.is_none())
+    })
+    .await;
     engine.shut_down().await;
 }
 

@@ -44,10 +44,11 @@ pub fn from_cache(
     Ok(folders
         .into_iter()
         .map(|f| FolderRow {
+            // A `\Noselect` parent has no counts, as online.
+            messages: f.selectable.then_some(f.messages),
+            unseen: f.selectable.then_some(f.unseen),
             name: f.name,
             role: f.role,
-            messages: Some(f.messages),
-            unseen: Some(f.unseen),
         })
         .collect())
 }

@@ -565,6 +565,11 @@ async fn resync_selected(
     events: &EventSender,
 ) -> Result<()> {
     let result = resync(client, store, selected, events).await;
+    if result.is_ok() {
+        // It works again: its old error goes.
+        folder_outcome(store, events, selected, Ok(())).await?;
+        return Ok(());
+    }
     let refused = matches!(&result, Err(err) if err.is_folder_error());
     if !refused || selected.eq_ignore_ascii_case("INBOX") {
         // INBOX refused is no folder's problem: the session retries.
