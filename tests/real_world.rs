@@ -703,3 +703,39 @@ fn the_sidebar_marks_a_folder_the_server_refuses() {
     assert!(screen.contains("online"), "the session goes on: {screen}");
     tmux.keys(&["Q"]);
 }
+
+#[tokio::test]
+async fn a_refused_certificate_stops_the_account_until_ctrl_r() {
+    let server = TestDovecot::start();
+    let toml = format!(
+        "[[accounts]]\nname = \"t\"\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"tls\"\n\
+         ca_file = \"{}\"\nusername = \"{}\"\npassword = \"password\"\n",
+        server.imaps_port(),
+        server.other_ca_pem_path().display(),
+        server.user()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
+    let mut engine = start(&toml, &store);
+    let (stopped, before) = engine
+        .wait_for("stopped", |e| {
+            matches!(e, EngineEvent::Conn(ConnState::Offline { .. }))
+        })
+        .await;
+    assert!(
+        !before
+            .iter()
+            .any(|e| matches!(e, EngineEvent::Conn(ConnState::Reconnecting { .. }))),
+        "no retry on a timer: {before:?}"
+    );
+    let EngineEvent::Conn(ConnState::Offline { reason }) = stopped else {
+        unreachable!()
+    };
+    assert!(!reason.is_empty());
+    engine.send(EngineCommand::SyncNow);
+    assert_eq!(
+        engine.next("a retry").await,
+        EngineEvent::Conn(ConnState::Connecting)
+    );
+    engine.shut_down().await;
+}
