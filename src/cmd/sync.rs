@@ -25,7 +25,7 @@ pub async fn run(
     });
     let result = if follow {
         let folder = match &folders {
-            Folders::One(name) => name.clone(),
+            Folders::One(name) | Folders::Only(name) => name.clone(),
             Folders::All => "INBOX".to_string(),
         };
         let options = watcher::WatchOptions {

@@ -12,6 +12,8 @@ pub enum Folders {
     /// Only this folder is synced; the others get STATUS counts.
     One(String),
     All,
+    /// Only this folder, no LIST or STATUS: a second connection that just watches it.
+    Only(String),
 }
 
 /// Mirrors the server's folder list into the cache: new folders added, gone ones dropped
@@ -99,6 +101,11 @@ pub async fn sync_account(
     events: &EventSender,
 ) -> Result<Vec<FolderReport>> {
     let mut reports = Vec::new();
+    if let Folders::Only(name) = folders {
+        reports.push(sync_one(client, store, name, events).await?);
+        let _ = events.send(EngineEvent::Conn(ConnState::Online));
+        return Ok(reports);
+    }
     // The folder the user waits for goes first, before LIST and STATUS: it is on screen
     // sooner, and Dovecot answers a SELECT after those far slower at 100k messages.
     if let Folders::One(name) = folders {
@@ -137,7 +144,7 @@ pub async fn sync_account(
                 let result = refresh_status(client, store, &entry.name).await;
                 folder_outcome(store, events, &entry.name, result).await?;
             }
-            Folders::One(name) => {
+            Folders::One(name) | Folders::Only(name) => {
                 folder_outcome(store, events, name, Ok(())).await?;
             }
         }

@@ -464,7 +464,8 @@ impl InboxWatch {
         });
         let options = WatchOptions {
             folder: "INBOX".to_string(),
-            folders: Folders::One("INBOX".to_string()),
+            // The main connection keeps the folder list and counts.
+            folders: Folders::Only("INBOX".to_string()),
             status_interval: None,
             replay_journal: false,
             ..options.clone()
