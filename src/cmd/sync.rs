@@ -19,8 +19,9 @@ pub async fn run(
 ) -> anyhow::Result<Vec<FolderReport>> {
     let (events, mut received) = mpsc::unbounded_channel();
     let printer = tokio::spawn(async move {
+        let mut countdown = None;
         while let Some(event) = received.recv().await {
-            print_event(&event);
+            print_event(&event, &mut countdown);
         }
     });
     let result = if follow {
@@ -114,7 +115,25 @@ async fn once(
     Ok(reports)
 }
 
-fn print_event(event: &EngineEvent) {
+fn print_event(event: &EngineEvent, countdown: &mut Option<u64>) {
+    if let Some(line) = event_line(event, countdown) {
+        let _ = writeln!(std::io::stderr(), "{line}");
+    }
+}
+
+/// The stderr line for an event worth telling, sanitized (reasons and folder names come
+/// from the server); a backoff's countdown (sent every second for the TUI) once per pause.
+/// `countdown` is the last second seen of the current pause.
+fn event_line(event: &EngineEvent, countdown: &mut Option<u64>) -> Option<String> {
+    if let EngineEvent::Conn(state) = event {
+        let last = countdown.take();
+        if let ConnState::Reconnecting { in_secs, .. } = state {
+            *countdown = Some(*in_secs);
+            if last.is_some_and(|last| *in_secs <= last) {
+                return None;
+            }
+        }
+    }
     let line = match event {
         EngineEvent::Conn(ConnState::Syncing {
             folder,
@@ -130,9 +149,9 @@ fn print_event(event: &EngineEvent) {
         EngineEvent::FolderChanged { .. }
         | EngineEvent::FoldersChanged
         | EngineEvent::BodyReady { .. }
-        | EngineEvent::Conn(ConnState::Connecting) => return,
+        | EngineEvent::Conn(ConnState::Connecting) => return None,
     };
-    let _ = writeln!(std::io::stderr(), "{line}");
+    Some(crate::domain::text::sanitize(&line))
 }
 
 pub fn summary(reports: &[FolderReport]) -> String {
@@ -148,4 +167,41 @@ pub fn summary(reports: &[FolderReport]) -> String {
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reconnecting(in_secs: u64) -> EngineEvent {
+        EngineEvent::Conn(ConnState::Reconnecting {
+            in_secs,
+            reason: "connection refused\x1b[2J".into(),
+        })
+    }
+
+    #[test]
+    fn a_backoff_is_told_once_per_pause_and_sanitized() {
+        let mut countdown = None;
+        let mut lines = Vec::new();
+        for event in [
+            reconnecting(2),
+            reconnecting(1),
+            EngineEvent::Conn(ConnState::Connecting),
+            reconnecting(4),
+            reconnecting(3),
+            reconnecting(2),
+            reconnecting(8),
+        ] {
+            lines.extend(event_line(&event, &mut countdown));
+        }
+        assert_eq!(
+            lines,
+            [
+                "connection refused; reconnecting in 2 s",
+                "connection refused; reconnecting in 4 s",
+                "connection refused; reconnecting in 8 s",
+            ]
+        );
+    }
 }
