@@ -497,6 +497,15 @@ impl InboxWatch {
     }
 }
 
+impl Drop for InboxWatch {
+    /// A session that ends in an error leaves no watch connection running behind it.
+    fn drop(&mut self) {
+        if let Some((stop, _)) = &self.task {
+            let _ = stop.send(true);
+        }
+    }
+}
+
 /// Applies pushes at once; new mail (EXISTS) or an unmapped EXPUNGE asks for a resync of
 /// the folder, which fetches just what changed.
 async fn apply_pushes(
