@@ -39,7 +39,7 @@ fn start(server: &TestDovecot, store: &Store, folder: &str) -> Running {
         folders: Folders::One(folder.to_string()),
         idle_refresh: Duration::from_secs(540),
         status_interval: None,
-        prefetch_bodies: 0,
+        prefetch_bodies: tern::config::Prefetch::OFF,
         replay_journal: true,
     };
     let (commands, commands_rx) = mpsc::unbounded_channel();

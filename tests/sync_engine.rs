@@ -270,7 +270,7 @@ async fn idle_push_lands_in_the_store() {
         folders: Folders::One("INBOX".into()),
         idle_refresh: Duration::from_secs(540),
         status_interval: None,
-        prefetch_bodies: 0,
+        prefetch_bodies: tern::config::Prefetch::OFF,
         replay_journal: true,
     };
     let (events, mut received) = tokio::sync::mpsc::unbounded_channel();

@@ -57,6 +57,8 @@ impl FakeSource {
             synced_at: None,
             complete: true,
             oldest_uid: None,
+            selectable: true,
+            last_error: None,
         });
         self.rows.insert(id, Vec::new());
         id

@@ -269,8 +269,9 @@ fn tree_rows(folders: &[FolderState]) -> Vec<FolderRow> {
         out.push(FolderRow {
             account: 0,
             kind: match state {
-                Some(f) => FolderRowKind::Folder(f.id),
-                None => FolderRowKind::Parent,
+                Some(f) if f.selectable => FolderRowKind::Folder(f.id),
+                // A `\Noselect` folder is only a parent, like a path component.
+                _ => FolderRowKind::Parent,
             },
             name: node.full.clone(),
             label: node.label.clone(),
@@ -309,6 +310,8 @@ mod tests {
             synced_at: None,
             complete: true,
             oldest_uid: None,
+            selectable: true,
+            last_error: None,
         }
     }
 

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::config::AccountConfig;
 use crate::connect::{self, ConnectError};
-use crate::imap::{FolderRoles, ImapClient, ImapError, ListEntry, Role, discard};
+use crate::imap::{ErrorKind, FolderRoles, ImapClient, ImapError, ListEntry, Role, discard};
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct FolderRow {
@@ -47,12 +47,13 @@ pub fn from_cache(
     Ok(folders
         .into_iter()
         .map(|f| FolderRow {
+            // A `\Noselect` parent has no counts, as online.
+            messages: f.selectable.then_some(f.messages),
+            unseen: f.selectable.then_some(f.unseen),
             name: f.name,
             role: f.role,
             // The cache keeps the role, not where it came from.
             role_by_name: false,
-            messages: Some(f.messages),
-            unseen: Some(f.unseen),
         })
         .collect())
 }
@@ -64,8 +65,14 @@ pub async fn fetch(client: &mut ImapClient) -> Result<Vec<FolderRow>, ImapError>
     let mut rows = Vec::with_capacity(entries.len());
     for entry in entries {
         let (messages, unseen) = if entry.selectable() {
-            let status = client.status(&entry.name, &mut discard()).await?;
-            (status.messages, status.unseen)
+            match client.status(&entry.name, &mut discard()).await {
+                Ok(status) => (status.messages, status.unseen),
+                // Refused (e.g. deleted by another client since LIST): listed, no counts.
+                Err(e) if matches!(e.kind, ErrorKind::Command | ErrorKind::Protocol) => {
+                    (None, None)
+                }
+                Err(e) => return Err(e),
+            }
         } else {
             (None, None)
         };

@@ -5,10 +5,10 @@ use std::io::Write;
 use tokio::sync::{mpsc, watch};
 
 use crate::bus::{ConnState, EngineEvent};
-use crate::config::{AccountConfig, Config};
+use crate::config::{AccountConfig, Config, Prefetch};
 use crate::connect;
 use crate::store::Store;
-use crate::sync::{Folders, folder::FolderReport, sync_account, watch as watcher};
+use crate::sync::{Folders, body, folder::FolderReport, sync_account, watch as watcher};
 
 pub async fn run(
     config: &Config,
@@ -19,13 +19,14 @@ pub async fn run(
 ) -> anyhow::Result<Vec<FolderReport>> {
     let (events, mut received) = mpsc::unbounded_channel();
     let printer = tokio::spawn(async move {
+        let mut countdown = None;
         while let Some(event) = received.recv().await {
-            print_event(&event);
+            print_event(&event, &mut countdown);
         }
     });
     let result = if follow {
         let folder = match &folders {
-            Folders::One(name) => name.clone(),
+            Folders::One(name) | Folders::Only(name) => name.clone(),
             Folders::All => "INBOX".to_string(),
         };
         let options = watcher::WatchOptions {
@@ -66,26 +67,73 @@ async fn once(
     store: &Store,
     folders: &Folders,
     events: &crate::bus::EventSender,
-    prefetch: u32,
+    prefetch: Prefetch,
 ) -> anyhow::Result<Vec<FolderReport>> {
     let mut client = connect::connect(account).await?;
     // Actions queued while offline (or by a killed tern) go first.
     crate::sync::journal::replay(&mut client, store, events).await?;
     let reports = sync_account(&mut client, store, folders, events).await?;
-    if prefetch > 0 {
-        for report in &reports {
-            client
-                .select(&report.folder, true, None, &mut |_| {})
-                .await?;
-            crate::sync::body::prefetch_bodies(&mut client, store, &report.folder, prefetch)
-                .await?;
+    let inbox = reports
+        .iter()
+        .find(|r| r.folder.eq_ignore_ascii_case("INBOX"));
+    if let Some(inbox) = inbox.filter(|_| prefetch.messages > 0) {
+        client
+            .select(&inbox.folder, true, None, &mut |_| {})
+            .await?;
+        loop {
+            let round = body::prefetch_bodies(
+                &mut client,
+                store,
+                &inbox.folder,
+                prefetch,
+                4 * body::PREFETCH_BATCH,
+            )
+            .await?;
+            if round.missing == 0 || round.fetched == 0 {
+                break;
+            }
         }
     }
     let _ = client.logout().await;
+    // The others were synced; the ones the server refused are named (their errors went
+    // to stderr as they happened) and make the exit status say so.
+    let failed: Vec<String> = store
+        .reader()?
+        .folders()?
+        .into_iter()
+        .filter(|f| f.selectable && f.last_error.is_some())
+        .map(|f| crate::domain::text::sanitize(&f.name))
+        .collect();
+    if !failed.is_empty() {
+        print!("{}", summary(&reports));
+        anyhow::bail!(
+            "{} folder(s) could not be synced: {}",
+            failed.len(),
+            failed.join(", ")
+        );
+    }
     Ok(reports)
 }
 
-fn print_event(event: &EngineEvent) {
+fn print_event(event: &EngineEvent, countdown: &mut Option<u64>) {
+    if let Some(line) = event_line(event, countdown) {
+        let _ = writeln!(std::io::stderr(), "{line}");
+    }
+}
+
+/// The stderr line for an event worth telling, sanitized (reasons and folder names come
+/// from the server); a backoff's countdown (sent every second for the TUI) once per pause.
+/// `countdown` is the last second seen of the current pause.
+fn event_line(event: &EngineEvent, countdown: &mut Option<u64>) -> Option<String> {
+    if let EngineEvent::Conn(state) = event {
+        let last = countdown.take();
+        if let ConnState::Reconnecting { in_secs, .. } = state {
+            *countdown = Some(*in_secs);
+            if last.is_some_and(|last| *in_secs <= last) {
+                return None;
+            }
+        }
+    }
     let line = match event {
         EngineEvent::Conn(ConnState::Syncing {
             folder,
@@ -101,9 +149,9 @@ fn print_event(event: &EngineEvent) {
         EngineEvent::FolderChanged { .. }
         | EngineEvent::FoldersChanged
         | EngineEvent::BodyReady { .. }
-        | EngineEvent::Conn(ConnState::Connecting) => return,
+        | EngineEvent::Conn(ConnState::Connecting) => return None,
     };
-    let _ = writeln!(std::io::stderr(), "{line}");
+    Some(crate::domain::text::sanitize(&line))
 }
 
 pub fn summary(reports: &[FolderReport]) -> String {
@@ -119,4 +167,41 @@ pub fn summary(reports: &[FolderReport]) -> String {
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reconnecting(in_secs: u64) -> EngineEvent {
+        EngineEvent::Conn(ConnState::Reconnecting {
+            in_secs,
+            reason: "connection refused\x1b[2J".into(),
+        })
+    }
+
+    #[test]
+    fn a_backoff_is_told_once_per_pause_and_sanitized() {
+        let mut countdown = None;
+        let mut lines = Vec::new();
+        for event in [
+            reconnecting(2),
+            reconnecting(1),
+            EngineEvent::Conn(ConnState::Connecting),
+            reconnecting(4),
+            reconnecting(3),
+            reconnecting(2),
+            reconnecting(8),
+        ] {
+            lines.extend(event_line(&event, &mut countdown));
+        }
+        assert_eq!(
+            lines,
+            [
+                "connection refused; reconnecting in 2 s",
+                "connection refused; reconnecting in 4 s",
+                "connection refused; reconnecting in 8 s",
+            ]
+        );
+    }
 }

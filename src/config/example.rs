@@ -30,7 +30,8 @@ threads = true
 
 [sync]
 status_interval_secs = 60   # poll other folders with STATUS this often
-prefetch_bodies = 0         # pre-fetch bodies of the newest N messages per folder
+prefetch_bodies = 500       # bodies of INBOX's newest N messages, for offline reading; 0 = off
+prefetch_days = 14          # ...of those, only the last N days' (0 = any age)
 "#;
 
 #[cfg(test)]

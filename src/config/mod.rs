@@ -194,15 +194,41 @@ pub fn no_color_requested() -> bool {
 pub struct SyncConfig {
     /// How often to poll non-selected folders with STATUS; `None` (`0` in the file) disables polling.
     pub status_interval: Option<Duration>,
-    /// Pre-fetch bodies of the newest N messages per folder; 0 fetches bodies only on demand.
-    pub prefetch_bodies: u32,
+    /// Bodies of INBOX's newest messages fetched ahead, for offline reading.
+    pub prefetch_bodies: Prefetch,
 }
 
 impl Default for SyncConfig {
     fn default() -> Self {
         Self {
             status_interval: Some(Duration::from_secs(60)),
-            prefetch_bodies: 0,
+            prefetch_bodies: Prefetch::default(),
+        }
+    }
+}
+
+/// Which bodies of INBOX are fetched ahead: the newest `messages`, of those only the ones
+/// of the last `days` days (whichever is fewer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Prefetch {
+    /// At most this many; 0 disables prefetching (`prefetch_bodies`).
+    pub messages: u32,
+    /// Only messages dated within this many days; 0 means any age (`prefetch_days`).
+    pub days: u32,
+}
+
+impl Prefetch {
+    pub const OFF: Self = Self {
+        messages: 0,
+        days: 0,
+    };
+}
+
+impl Default for Prefetch {
+    fn default() -> Self {
+        Self {
+            messages: 500,
+            days: 14,
         }
     }
 }

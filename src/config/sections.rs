@@ -20,7 +20,7 @@ pub(super) const UI_KEYS: &[&str] = &[
     "download_dir",
     "prefer_html",
 ];
-pub(super) const SYNC_KEYS: &[&str] = &["status_interval_secs", "prefetch_bodies"];
+pub(super) const SYNC_KEYS: &[&str] = &["status_interval_secs", "prefetch_bodies", "prefetch_days"];
 
 pub(super) fn read_ui(
     r: &mut TableReader<'_, '_>,
@@ -140,9 +140,20 @@ pub(super) fn read_sync(r: &mut TableReader<'_, '_>, problems: &mut Problems) ->
             problems,
         )
         .and_then(|f| u32::try_from(f.value).ok());
+    let prefetch_days = r
+        .integer_in(
+            "prefetch_days",
+            0..=i64::from(u32::MAX),
+            "must be 0 (any age) or a number of days",
+            problems,
+        )
+        .and_then(|f| u32::try_from(f.value).ok());
     SyncConfig {
         status_interval: status_interval.unwrap_or(defaults.status_interval),
-        prefetch_bodies: prefetch_bodies.unwrap_or(defaults.prefetch_bodies),
+        prefetch_bodies: super::Prefetch {
+            messages: prefetch_bodies.unwrap_or(defaults.prefetch_bodies.messages),
+            days: prefetch_days.unwrap_or(defaults.prefetch_bodies.days),
+        },
     }
 }
 

@@ -48,6 +48,10 @@ pub struct FolderState {
     pub complete: bool,
     /// Newest-first first sync: lowest UID fetched so far (the resume point).
     pub oldest_uid: Option<u32>,
+    /// False for a `\Noselect` parent: listed, never STATUSed or selected.
+    pub selectable: bool,
+    /// Why the last STATUS/SELECT of this folder failed; None once it works again.
+    pub last_error: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use super::FolderState;
 use crate::domain::message::{Flags, MessageRow};
 
 pub(crate) const FOLDER_COLUMNS: &str = "id, name, role, delimiter, uidvalidity, uidnext, \
-     highestmodseq, messages, unseen, synced_at, complete, oldest_uid";
+     highestmodseq, messages, unseen, synced_at, complete, oldest_uid, selectable, last_error";
 
 pub(crate) fn folder(r: &Row<'_>) -> rusqlite::Result<FolderState> {
     let delimiter: Option<String> = r.get(3)?;
@@ -23,6 +23,8 @@ pub(crate) fn folder(r: &Row<'_>) -> rusqlite::Result<FolderState> {
         synced_at: r.get(9)?,
         complete: r.get(10)?,
         oldest_uid: r.get(11)?,
+        selectable: r.get(12)?,
+        last_error: r.get(13)?,
     })
 }
 

@@ -26,6 +26,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 2,
         sql: include_str!("migrations/0002_unseen_covering.sql"),
     },
+    Migration {
+        version: 3,
+        sql: include_str!("migrations/0003_folder_selectable_and_error.sql"),
+    },
 ];
 
 /// The schema version this build writes.

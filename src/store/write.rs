@@ -68,6 +68,35 @@ impl<'a> WriteTx<'a> {
         Ok(id)
     }
 
+    /// Whether the server lets the folder be selected (false for `\Noselect` parents).
+    pub fn set_folder_selectable(&mut self, id: FolderId, selectable: bool) -> Result<()> {
+        let n = self
+            .tx
+            .prepare_cached("UPDATE folders SET selectable = ?2 WHERE id = ?1")?
+            .execute(params![id, selectable])?;
+        found(n, id)
+    }
+
+    /// Records (or with None clears) the folder's own error. Returns whether the folder
+    /// went from working to failing or back, so the caller tells the user once, not at
+    /// every poll (servers word the same refusal differently from one time to the next).
+    pub fn set_folder_error(&mut self, name: &str, error: Option<&str>) -> Result<bool> {
+        let before: Option<Option<String>> = self
+            .tx
+            .prepare_cached("SELECT last_error FROM folders WHERE name = ?1")?
+            .query_row([name], |r| r.get(0))
+            .optional()?;
+        let Some(before) = before else {
+            return Ok(false);
+        };
+        if before.as_deref() != error {
+            self.tx
+                .prepare_cached("UPDATE folders SET last_error = ?2 WHERE name = ?1")?
+                .execute(params![name, error])?;
+        }
+        Ok(before.is_some() != error.is_some())
+    }
+
     /// Deletes the folder with all its messages, bodies, thread ids and journal entries.
     pub fn delete_folder(&mut self, name: &str) -> Result<()> {
         if let Some(id) = self.folder_id(name)? {

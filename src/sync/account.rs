@@ -12,10 +12,12 @@ pub enum Folders {
     /// Only this folder is synced; the others get STATUS counts.
     One(String),
     All,
+    /// Only this folder, no LIST or STATUS: a second connection that just watches it.
+    Only(String),
 }
 
 /// Mirrors the server's folder list into the cache: new folders added, gone ones dropped
-/// (with their messages), roles and delimiters refreshed.
+/// (with their messages), roles, delimiters and selectability refreshed.
 pub async fn sync_folder_list(client: &mut ImapClient, store: &Store) -> Result<Vec<ListEntry>> {
     let entries = client.list(&mut discard()).await?;
     let listed = entries.clone();
@@ -24,7 +26,12 @@ pub async fn sync_folder_list(client: &mut ImapClient, store: &Store) -> Result<
             let roles = crate::imap::FolderRoles::new(&listed);
             for entry in &listed {
                 let role = roles.role(&entry.name).map(|r| r.as_str());
-                tx.upsert_folder(&entry.name, role, entry.delimiter)?;
+                let id = tx.upsert_folder(&entry.name, role, entry.delimiter)?;
+                tx.set_folder_selectable(id, entry.selectable())?;
+                if !entry.selectable() {
+                    // A parent has nothing to fail on.
+                    tx.set_folder_error(&entry.name, None)?;
+                }
             }
             for cached in tx.folders()? {
                 if !listed.iter().any(|e| e.name == cached.name) {
@@ -56,7 +63,38 @@ pub async fn refresh_status(client: &mut ImapClient, store: &Store, name: &str) 
     Ok(())
 }
 
-/// Syncs the chosen folders and counts the others. The last synced folder stays selected.
+/// What one folder's STATUS or SELECT came to. A folder's own failure (the server refused
+/// it, e.g. deleted by another client since LIST) is recorded on the folder and reported
+/// once, and the pass goes on; anything else (the connection, the cache) is returned.
+pub async fn folder_outcome<T>(
+    store: &Store,
+    events: &EventSender,
+    name: &str,
+    result: Result<T>,
+) -> Result<Option<T>> {
+    let (value, error) = match result {
+        Ok(value) => (Some(value), None),
+        Err(err) if err.is_folder_error() => (None, Some(err.to_string())),
+        Err(err) => return Err(err),
+    };
+    let owned = name.to_string();
+    let recorded = error.clone();
+    let changed = store
+        .write_async(move |tx| tx.set_folder_error(&owned, recorded.as_deref()))
+        .await?;
+    if changed {
+        if let Some(error) = &error {
+            tracing::info!("folder {name}: {error}");
+            let _ = events.send(EngineEvent::Error(format!("{name}: {error}")));
+        }
+        let _ = events.send(EngineEvent::FoldersChanged);
+    }
+    Ok(value)
+}
+
+/// Syncs the chosen folders and counts the others; `\Noselect` parents are skipped. A
+/// folder the server refuses gets its own error (see `folder_outcome`) and the pass goes
+/// on. The last synced folder stays selected.
 pub async fn sync_account(
     client: &mut ImapClient,
     store: &Store,
@@ -64,6 +102,11 @@ pub async fn sync_account(
     events: &EventSender,
 ) -> Result<Vec<FolderReport>> {
     let mut reports = Vec::new();
+    if let Folders::Only(name) = folders {
+        reports.push(sync_one(client, store, name, events).await?);
+        let _ = events.send(EngineEvent::Conn(ConnState::Online));
+        return Ok(reports);
+    }
     // The folder the user waits for goes first, before LIST and STATUS: it is on screen
     // sooner, and Dovecot answers a SELECT after those far slower at 100k messages.
     if let Folders::One(name) = folders {
@@ -92,11 +135,19 @@ pub async fn sync_account(
     selectable.sort_by_key(|e| !e.name.eq_ignore_ascii_case("INBOX"));
     for entry in selectable {
         match folders {
-            Folders::All => reports.push(sync_one(client, store, &entry.name, events).await?),
-            Folders::One(name) if *name != entry.name => {
-                refresh_status(client, store, &entry.name).await?;
+            Folders::All => {
+                let result = sync_one(client, store, &entry.name, events).await;
+                if let Some(report) = folder_outcome(store, events, &entry.name, result).await? {
+                    reports.push(report);
+                }
             }
-            Folders::One(_) => {}
+            Folders::One(name) if *name != entry.name => {
+                let result = refresh_status(client, store, &entry.name).await;
+                folder_outcome(store, events, &entry.name, result).await?;
+            }
+            Folders::One(name) | Folders::Only(name) => {
+                folder_outcome(store, events, name, Ok(())).await?;
+            }
         }
     }
     let _ = events.send(EngineEvent::Conn(ConnState::Online));

@@ -2,6 +2,7 @@
 //! served from it afterwards.
 
 use super::error::Result;
+use crate::config::Prefetch;
 use crate::imap::{FetchItem, ImapClient, ImapError, Update};
 use crate::store::Store;
 
@@ -62,38 +63,58 @@ pub async fn fetch_body(
     Ok(body)
 }
 
-/// Bodies of the newest `count` messages of `folder` that are not cached yet, for offline
-/// reading. The folder must be selected.
+/// Bodies fetched per round: a command from the UI waits for one round at most.
+pub const PREFETCH_BATCH: usize = 25;
+
+/// One prefetch round: how many bodies came in, how many wanted ones are still missing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Prefetched {
+    pub fetched: usize,
+    pub missing: usize,
+}
+
+/// For offline reading: one round (at most `batch`) of the bodies `prefetch` asks for in
+/// `folder` that are not cached yet, newest first. The folder must be selected.
 pub async fn prefetch_bodies(
     client: &mut ImapClient,
     store: &Store,
     folder: &str,
-    count: u32,
-) -> Result<usize> {
-    if count == 0 {
-        return Ok(0);
+    prefetch: Prefetch,
+    batch: usize,
+) -> Result<Prefetched> {
+    if prefetch.messages == 0 {
+        return Ok(Prefetched::default());
     }
     let reader = store.reader()?;
     let Some(state) = reader.folder(folder)? else {
-        return Ok(0);
+        return Ok(Prefetched::default());
     };
     let Some(uidvalidity) = state.uidvalidity else {
-        return Ok(0);
+        return Ok(Prefetched::default());
     };
     let rows = reader.window(
         state.id,
         crate::store::SortOrder::DateDesc,
         crate::store::Window::Offset(0),
-        count,
+        prefetch.messages,
     )?;
+    let since = (prefetch.days > 0).then(|| now() - i64::from(prefetch.days) * 86_400);
+    // The cache would not keep a larger one; fetching it again every round helps nobody.
+    let max_body = crate::store::BodyLimits::default().max_body;
     let mut wanted = Vec::new();
     for row in rows {
-        if !reader.has_body(state.id, uidvalidity, row.uid)? {
+        if since.is_some_and(|since| row.date < since) {
+            break;
+        }
+        if u64::from(row.size) <= max_body && !reader.has_body(state.id, uidvalidity, row.uid)? {
             wanted.push(row.uid);
         }
     }
+    drop(reader);
+    let missing = wanted.len();
+    wanted.truncate(batch);
     if wanted.is_empty() {
-        return Ok(0);
+        return Ok(Prefetched::default());
     }
     let set: crate::domain::uidset::UidSet = wanted.into_iter().collect();
     let mut bodies = Vec::new();
@@ -121,5 +142,14 @@ pub async fn prefetch_bodies(
             Ok(())
         })
         .await?;
-    Ok(fetched)
+    Ok(Prefetched {
+        fetched,
+        missing: missing - fetched.min(missing),
+    })
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }

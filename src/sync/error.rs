@@ -1,6 +1,6 @@
 //! Errors of a sync step: the IMAP side (retry later if transient) or the cache (report).
 
-use crate::imap::ImapError;
+use crate::imap::{ErrorKind, ImapError};
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +30,23 @@ impl SyncError {
             Self::Connect(e) => e.is_transient(),
             Self::Store(_) | Self::Undo(_) | Self::NoTrash => false,
         }
+    }
+
+    /// The server refused something about one folder (NO/BAD to its STATUS or SELECT, or an
+    /// answer we could not use) while the connection stays fine: that folder's error.
+    pub fn is_folder_error(&self) -> bool {
+        matches!(self, Self::Imap(e) if matches!(e.kind, ErrorKind::Command | ErrorKind::Protocol))
+    }
+
+    /// Only the user can fix it (a wrong password, a refused certificate): retrying on a
+    /// timer would only lock the account or hammer the server.
+    pub fn needs_user(&self) -> bool {
+        let kind = match self {
+            Self::Imap(e) => e.kind,
+            Self::Connect(e) => e.kind(),
+            Self::Store(_) | Self::Undo(_) | Self::NoTrash => return false,
+        };
+        matches!(kind, ErrorKind::Auth | ErrorKind::Tls)
     }
 }
 

@@ -69,6 +69,13 @@ impl FolderSync<'_> {
         let reader = self.store.reader()?;
         // A folder the cache does not know yet is added once SELECT proved it exists.
         let known = reader.folder(name)?;
+        if known.as_ref().is_some_and(|f| !f.selectable) {
+            return Err(crate::imap::ImapError::new(
+                crate::imap::ErrorKind::Command,
+                format!("{name} only holds other folders (\\Noselect); it cannot be opened"),
+            )
+            .into());
+        }
         let cached = match &known {
             Some(state) => CachedState {
                 uidvalidity: state.uidvalidity,

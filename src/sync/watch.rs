@@ -7,15 +7,15 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, mpsc, watch};
 
-use super::account::{Folders, refresh_status, sync_account};
+use super::account::{Folders, folder_outcome, refresh_status, sync_account};
 use super::apply::apply_updates;
 use super::backoff::Backoff;
-use super::error::Result;
+use super::error::{Result, SyncError};
 use super::folder::FolderSync;
 use crate::bus::{ConnState, EngineEvent, EventSender};
-use crate::config::AccountConfig;
+use crate::config::{AccountConfig, Prefetch};
 use crate::connect;
-use crate::imap::{ImapClient, Update};
+use crate::imap::{ErrorKind, ImapClient, Update};
 use crate::store::Store;
 
 #[derive(Debug, Clone)]
@@ -26,8 +26,8 @@ pub struct WatchOptions {
     pub idle_refresh: Duration,
     /// STATUS poll of the other folders; None = never.
     pub status_interval: Option<Duration>,
-    /// Bodies of the newest N messages per synced folder, for offline reading.
-    pub prefetch_bodies: u32,
+    /// INBOX bodies fetched ahead for offline reading (by whichever connection IDLEs on it).
+    pub prefetch_bodies: Prefetch,
     /// Send the journal; only one connection of an account may (the INBOX watch does not).
     pub replay_journal: bool,
 }
@@ -45,8 +45,9 @@ pub enum EngineCommand {
     Replay,
 }
 
-/// Runs until `shutdown` turns true. Transient failures reconnect after a jittered backoff;
-/// an authentication or cache failure ends the watch with that error.
+/// Runs until `shutdown` turns true. Every failure becomes a reconnect after a jittered
+/// backoff, except one only the user can fix (a wrong password, a refused certificate):
+/// with no one to press `Ctrl-r`, that ends the watch with the error.
 pub async fn run(
     account: &AccountConfig,
     store: &Store,
@@ -56,17 +57,38 @@ pub async fn run(
 ) -> Result<()> {
     // The CLI sends no commands; keep the sender alive so the channel never closes.
     let (_commands_tx, commands) = mpsc::unbounded_channel();
-    run_engine(account, store, options, events, shutdown, commands).await
+    engine(account, store, options, events, shutdown, commands, false).await
 }
 
-/// The engine: `run` plus commands from the UI.
+/// The engine: `run` plus commands from the UI. It never gives up while the UI runs: a
+/// failure only the user can fix stops the account with a message that says what to fix,
+/// and `SyncNow` (Ctrl-r) retries at once, from a backoff or from such a stop. Returns
+/// when `shutdown` turns true or the command channel closes.
 pub async fn run_engine(
+    account: &AccountConfig,
+    store: &Store,
+    options: &WatchOptions,
+    events: &EventSender,
+    shutdown: watch::Receiver<bool>,
+    commands: mpsc::UnboundedReceiver<EngineCommand>,
+) -> Result<()> {
+    engine(account, store, options, events, shutdown, commands, true).await
+}
+
+/// What a pause between sessions ended with.
+enum Resume {
+    Retry,
+    Stop,
+}
+
+async fn engine(
     account: &AccountConfig,
     store: &Store,
     options: &WatchOptions,
     events: &EventSender,
     mut shutdown: watch::Receiver<bool>,
     mut commands: mpsc::UnboundedReceiver<EngineCommand>,
+    interactive: bool,
 ) -> Result<()> {
     let mut backoff = Backoff::default();
     let mut selected = options.folder.clone();
@@ -86,37 +108,115 @@ pub async fn run_engine(
             &mut backoff,
         )
         .await;
-        match outcome {
+        let err = match outcome {
             Ok(()) => return Ok(()),
-            Err(err) if err.is_transient() => {
-                let delay = backoff.next_delay();
-                let _ = events.send(EngineEvent::Conn(ConnState::Reconnecting {
-                    in_secs: delay.as_secs().max(1),
-                    reason: err.to_string(),
-                }));
-                let sleep = tokio::time::sleep(delay);
-                tokio::pin!(sleep);
-                // Offline, the latest folder choice still counts once we are back.
-                loop {
-                    tokio::select! {
-                        () = &mut sleep => break,
-                        _ = shutdown.changed() => return Ok(()),
-                        command = commands.recv() => match command {
-                            Some(EngineCommand::SelectFolder(name)) => selected = name,
-                            Some(EngineCommand::SyncNow) => break,
-                            Some(EngineCommand::FetchBody { .. } | EngineCommand::Replay) => {}
-                            None => return Ok(()),
-                        },
-                    }
-                }
-            }
-            Err(err) => {
-                let _ = events.send(EngineEvent::Conn(ConnState::Offline {
-                    reason: err.to_string(),
-                }));
+            Err(err) => err,
+        };
+        let resume = if err.needs_user() {
+            let reason = what_to_fix(account, &err);
+            tracing::warn!("{}: stopped: {reason}", account.name);
+            let _ = events.send(EngineEvent::Conn(ConnState::Offline { reason }));
+            if !interactive {
                 return Err(err);
             }
+            wait_for_retry(None, &mut shutdown, &mut commands, &mut selected).await
+        } else {
+            if matches!(err, SyncError::Store(_)) {
+                // The cache is the user's to look at (disk full, permissions): say so.
+                let _ = events.send(EngineEvent::Error(err.to_string()));
+            }
+            let delay = backoff.next_delay();
+            tracing::info!("{}: {err}; reconnecting in {delay:?}", account.name);
+            let countdown = Countdown {
+                deadline: tokio::time::Instant::now() + delay,
+                reason: err.to_string(),
+                events,
+            };
+            wait_for_retry(Some(countdown), &mut shutdown, &mut commands, &mut selected).await
+        };
+        match resume {
+            Resume::Retry => {}
+            Resume::Stop => return Ok(()),
         }
+    }
+}
+
+/// A backoff pause, shown as a countdown that is sent again each time its second changes.
+struct Countdown<'a> {
+    deadline: tokio::time::Instant,
+    reason: String,
+    events: &'a EventSender,
+}
+
+impl Countdown<'_> {
+    /// Sends the seconds left; returns when to send again, None once the pause is over.
+    fn tick(&self) -> Option<tokio::time::Instant> {
+        let left = self
+            .deadline
+            .saturating_duration_since(tokio::time::Instant::now());
+        if left.is_zero() {
+            return None;
+        }
+        let secs = u64::try_from(left.as_millis().div_ceil(1000)).unwrap_or(u64::MAX);
+        let _ = self.events.send(EngineEvent::Conn(ConnState::Reconnecting {
+            in_secs: secs,
+            reason: self.reason.clone(),
+        }));
+        Some(self.deadline - Duration::from_secs(secs - 1).min(left))
+    }
+}
+
+/// Waits out `countdown` (None: until the user asks), keeping the latest folder choice
+/// for when we are back. `SyncNow` cuts it short.
+async fn wait_for_retry(
+    countdown: Option<Countdown<'_>>,
+    shutdown: &mut watch::Receiver<bool>,
+    commands: &mut mpsc::UnboundedReceiver<EngineCommand>,
+    selected: &mut String,
+) -> Resume {
+    loop {
+        let next = match &countdown {
+            Some(countdown) => match countdown.tick() {
+                Some(at) => Some(at),
+                None => return Resume::Retry,
+            },
+            None => None,
+        };
+        let pause = async {
+            match next {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = pause => {}
+            changed = shutdown.changed() => {
+                if changed.is_err() || *shutdown.borrow() {
+                    return Resume::Stop;
+                }
+            }
+            command = commands.recv() => match command {
+                Some(EngineCommand::SelectFolder(name)) => *selected = name,
+                Some(EngineCommand::SyncNow) => return Resume::Retry,
+                Some(EngineCommand::FetchBody { .. } | EngineCommand::Replay) => {}
+                None => return Resume::Stop,
+            },
+        }
+    }
+}
+
+/// The stop message: what failed and what the user can do about it.
+fn what_to_fix(account: &AccountConfig, err: &SyncError) -> String {
+    match err {
+        SyncError::Imap(e) | SyncError::Connect(crate::connect::ConnectError::Imap(e))
+            if e.kind == ErrorKind::Auth =>
+        {
+            format!(
+                "{e}; check the username and password of account \"{}\" in the config",
+                account.name
+            )
+        }
+        _ => err.to_string(),
     }
 }
 
@@ -132,14 +232,16 @@ async fn session(
     backoff: &mut Backoff,
 ) -> Result<()> {
     let mut client = connect::connect(account).await?;
-    backoff.reset();
     // What was done offline reaches the server before the sync reads the server's state.
     if options.replay_journal {
         super::journal::replay(&mut client, store, events).await?;
     }
     sync_account(&mut client, store, &options.folders, events).await?;
-    resync(&mut client, store, selected, events).await?;
-    super::body::prefetch_bodies(&mut client, store, selected, options.prefetch_bodies).await?;
+    resync_selected(&mut client, store, selected, events).await?;
+    // Only a session that got this far resets the backoff: a server that accepts the
+    // login and then fails every time must not be retried every second.
+    backoff.reset();
+    let mut prefetch = Prefetcher::new(options.prefetch_bodies);
     let mut inbox_watch = InboxWatch::start(account, store, options, events, selected);
     let mut next_status = options
         .status_interval
@@ -161,7 +263,11 @@ async fn session(
         while let Ok(command) = commands.try_recv() {
             queued.push(command);
         }
-        if queued.is_empty() {
+        let prefetching = queued.is_empty() && prefetch.due(selected);
+        if prefetching {
+            // One round, then back to the top: commands and pushes come first.
+            prefetch.round(&mut client, store, selected, events).await?;
+        } else if queued.is_empty() {
             let mut shutdown_signal = shutdown.clone();
             let received = &mut queued;
             let commands = &mut *commands;
@@ -193,6 +299,11 @@ async fn session(
         );
         if !updates.is_empty() {
             apply_pushes(&mut client, store, selected, updates, events).await?;
+            prefetch.new_mail();
+        }
+        if queued.contains(&EngineCommand::SyncNow) {
+            // Ctrl-r: the other folders are counted now too.
+            next_status = Some(tokio::time::Instant::now());
         }
         handle_commands(
             &mut client,
@@ -206,6 +317,7 @@ async fn session(
         if inbox_watch.folder_changed(selected) {
             inbox_watch.stop().await;
             inbox_watch = InboxWatch::start(account, store, options, events, selected);
+            prefetch.new_mail();
         }
         if let Some(at) = next_status
             && tokio::time::Instant::now() >= at
@@ -216,6 +328,58 @@ async fn session(
                 .status_interval
                 .map(|i| tokio::time::Instant::now() + i);
         }
+    }
+}
+
+/// Offline reading: INBOX bodies fetched ahead in small rounds between other work, again
+/// after new mail. Its own failures (a message gone meanwhile) only pause it.
+struct Prefetcher {
+    prefetch: Prefetch,
+    pending: bool,
+}
+
+impl Prefetcher {
+    fn new(prefetch: Prefetch) -> Self {
+        Self {
+            prefetch,
+            pending: prefetch.messages > 0,
+        }
+    }
+
+    fn due(&self, selected: &str) -> bool {
+        self.pending && selected.eq_ignore_ascii_case("INBOX")
+    }
+
+    fn new_mail(&mut self) {
+        self.pending = self.prefetch.messages > 0;
+    }
+
+    async fn round(
+        &mut self,
+        client: &mut ImapClient,
+        store: &Store,
+        folder: &str,
+        events: &EventSender,
+    ) -> Result<()> {
+        let result = super::body::prefetch_bodies(
+            client,
+            store,
+            folder,
+            self.prefetch,
+            super::body::PREFETCH_BATCH,
+        )
+        .await;
+        match result {
+            Ok(round) => self.pending = round.missing > 0 && round.fetched > 0,
+            Err(err) if err.is_folder_error() => {
+                self.pending = false;
+                let _ = events.send(EngineEvent::Error(format!(
+                    "fetching bodies ahead stopped: {err}"
+                )));
+            }
+            Err(err) => return Err(err),
+        }
+        Ok(())
     }
 }
 
@@ -261,7 +425,7 @@ async fn handle_commands(
         .selected()
         .map(|(name, read_only)| (name.to_string(), read_only));
     if sync_now || selected_now != Some((selected.clone(), false)) {
-        resync(client, store, selected, events).await?;
+        resync_selected(client, store, selected, events).await?;
     }
     Ok(())
 }
@@ -300,9 +464,9 @@ impl InboxWatch {
         });
         let options = WatchOptions {
             folder: "INBOX".to_string(),
-            folders: Folders::One("INBOX".to_string()),
+            // The main connection keeps the folder list and counts.
+            folders: Folders::Only("INBOX".to_string()),
             status_interval: None,
-            prefetch_bodies: 0,
             replay_journal: false,
             ..options.clone()
         };
@@ -333,16 +497,25 @@ impl InboxWatch {
     }
 }
 
+impl Drop for InboxWatch {
+    /// A session that ends in an error leaves no watch connection running behind it.
+    fn drop(&mut self) {
+        if let Some((stop, _)) = &self.task {
+            let _ = stop.send(true);
+        }
+    }
+}
+
 /// Applies pushes at once; new mail (EXISTS) or an unmapped EXPUNGE asks for a resync of
 /// the folder, which fetches just what changed.
 async fn apply_pushes(
     client: &mut ImapClient,
     store: &Store,
-    folder: &str,
+    folder: &mut String,
     updates: Vec<Update>,
     events: &EventSender,
 ) -> Result<()> {
-    let name = folder.to_string();
+    let name = folder.clone();
     let applied = store
         .write_async(move |tx| {
             let Some(state) = tx.folder(&name)? else {
@@ -360,10 +533,10 @@ async fn apply_pushes(
         .as_ref()
         .is_none_or(|a| a.saw_exists || a.unmapped_expunge);
     if needs_resync {
-        resync(client, store, folder, events).await?;
+        resync_selected(client, store, folder, events).await?;
     } else {
         let _ = events.send(EngineEvent::FolderChanged {
-            folder: folder.to_string(),
+            folder: folder.clone(),
         });
     }
     Ok(())
@@ -392,22 +565,57 @@ async fn resync(
     Ok(())
 }
 
-/// STATUS for every other folder: unsynced ones get fresh counts, synced ones that changed
-/// are brought in step (then the watched folder is selected again for IDLE).
+/// Syncs the folder the user looks at, leaving it selected for IDLE. If the server
+/// refuses it (deleted by another client, say), that is the folder's error and the
+/// connection IDLEs on INBOX instead; choosing the folder again tries it again.
+async fn resync_selected(
+    client: &mut ImapClient,
+    store: &Store,
+    selected: &mut String,
+    events: &EventSender,
+) -> Result<()> {
+    let result = resync(client, store, selected, events).await;
+    if result.is_ok() {
+        // It works again: its old error goes.
+        folder_outcome(store, events, selected, Ok(())).await?;
+        return Ok(());
+    }
+    let refused = matches!(&result, Err(err) if err.is_folder_error());
+    if !refused || selected.eq_ignore_ascii_case("INBOX") {
+        // INBOX refused is no folder's problem: the session retries.
+        return result;
+    }
+    folder_outcome(store, events, selected, result).await?;
+    *selected = "INBOX".to_string();
+    resync(client, store, selected, events).await
+}
+
+/// STATUS for every other selectable folder: unsynced ones get fresh counts, synced ones
+/// that changed are brought in step (then the watched folder is selected again for IDLE).
+/// A folder the server refuses gets its own error; the poll goes on.
 async fn poll_status(
     client: &mut ImapClient,
     store: &Store,
-    watched: &str,
+    watched: &mut String,
     events: &EventSender,
 ) -> Result<()> {
     let folders = store.reader()?.folders()?;
     let mut changed = Vec::new();
-    for folder in folders.iter().filter(|f| f.name != watched) {
+    for folder in folders
+        .iter()
+        .filter(|f| f.selectable && f.name != *watched)
+    {
         if !folder.complete {
-            refresh_status(client, store, &folder.name).await?;
+            let result = refresh_status(client, store, &folder.name).await;
+            folder_outcome(store, events, &folder.name, result).await?;
             continue;
         }
-        let status = client.status(&folder.name, &mut |_| {}).await?;
+        let result = client.status(&folder.name, &mut |_| {}).await;
+        let Some(status) =
+            folder_outcome(store, events, &folder.name, result.map_err(Into::into)).await?
+        else {
+            continue;
+        };
         let moved = status.uid_next != folder.uidnext
             || status.uid_validity != folder.uidvalidity
             || (status.highest_modseq.is_some() && status.highest_modseq != folder.highestmodseq)
@@ -426,10 +634,12 @@ async fn poll_status(
             store,
             progress: &quiet,
         };
-        sync.run(name).await?;
-        let _ = events.send(EngineEvent::FolderChanged {
-            folder: name.clone(),
-        });
+        let result = sync.run(name).await;
+        if folder_outcome(store, events, name, result).await?.is_some() {
+            let _ = events.send(EngineEvent::FolderChanged {
+                folder: name.clone(),
+            });
+        }
     }
-    resync(client, store, watched, events).await
+    resync_selected(client, store, watched, events).await
 }

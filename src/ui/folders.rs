@@ -39,6 +39,12 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
                 } else {
                     String::new()
                 };
+                // The server refused this folder last time; the status line says why.
+                let failed = model
+                    .folders
+                    .state(row.account, &row.name)
+                    .is_some_and(|f| f.selectable && f.last_error.is_some());
+                let mark = if failed { " !" } else { "" };
                 let indent = "  ".repeat(usize::from(row.depth) + 1);
                 // The role, when the name does not already say it (e.g. "Sent Mail").
                 let role = row
@@ -47,7 +53,9 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
                     .filter(|r| !row.label.eq_ignore_ascii_case(r))
                     .map(|r| format!(" {r}"))
                     .unwrap_or_default();
-                let room = width.saturating_sub(display_width(&indent) + display_width(&count));
+                let room = width.saturating_sub(
+                    display_width(&indent) + display_width(&count) + display_width(mark),
+                );
                 let label = safe(&row.label, room);
                 let role_room = room.saturating_sub(display_width(&label));
                 let role = if display_width(&role) <= role_room {
@@ -61,6 +69,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
                     Span::raw(label),
                     Span::styled(role, theme.style(scopes::FOLDERS_ROLE)),
                     Span::raw(" ".repeat(gap)),
+                    Span::styled(mark, theme.style(scopes::STATUS_ERROR)),
                     Span::styled(count, theme.style(scopes::FOLDERS_COUNT)),
                 ]
             }

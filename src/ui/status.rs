@@ -74,7 +74,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
         frame.set_cursor_position(Position::new(x, area.y));
         return;
     }
-    let (conn, conn_scope) = conn_text(model.conn());
+    let (conn, conn_scope) = conn_text(model);
     let folder = model
         .list
         .folder
@@ -126,10 +126,22 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
     }
     let right = hints(model);
     let right_w = display_width(&right);
-    let message = match (&model.status.error, &model.status.note) {
-        (Some(e), _) => Some((e.as_str(), scopes::STATUS_ERROR)),
-        (None, Some(n)) => Some((n.as_str(), scopes::STATUS_BAR)),
-        _ => None,
+    let message = match (&model.status.error, &model.status.note, model.conn()) {
+        (Some(e), _, _) => Some((e.as_str(), scopes::STATUS_ERROR)),
+        (None, Some(n), _) => Some((n.as_str(), scopes::STATUS_BAR)),
+        // Why the account is offline, until something newer takes the place.
+        (None, None, ConnState::Offline { reason }) => {
+            Some((reason.as_str(), scopes::STATUS_ERROR))
+        }
+        (None, None, ConnState::Reconnecting { reason, .. }) => {
+            Some((reason.as_str(), scopes::STATUS_BAR))
+        }
+        // The open folder's own error (the server refused it), as the sidebar marks it.
+        _ => model
+            .folders
+            .state(model.account, folder)
+            .and_then(|f| f.last_error.as_deref())
+            .map(|e| (e, scopes::STATUS_ERROR)),
     };
     let mut spans = left;
     if let Some((text, scope)) = message {
@@ -155,17 +167,34 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
         .set_line(area.x, area.y, &line, area.width);
 }
 
-fn conn_text(state: &ConnState) -> (String, &'static str) {
-    match state {
+fn conn_text(model: &Model) -> (String, &'static str) {
+    // The key that retries now, as the keymap has it (Ctrl-r by default).
+    let retry = || {
+        model
+            .keymap
+            .keys_for(model.context(), Action::SyncNow)
+            .into_iter()
+            .next()
+    };
+    match model.conn() {
         ConnState::Connecting => ("connecting…".into(), scopes::STATUS_SYNCING),
         ConnState::Online => ("online".into(), scopes::STATUS_ONLINE),
         ConnState::Syncing { done, total, .. } => (
             format!("syncing {}/{}", count(*done), count(*total)),
             scopes::STATUS_SYNCING,
         ),
-        ConnState::Offline { .. } => ("offline".into(), scopes::STATUS_OFFLINE),
+        ConnState::Offline { .. } => (
+            match retry() {
+                Some(key) => format!("offline · {key} retries"),
+                None => "offline".into(),
+            },
+            scopes::STATUS_OFFLINE,
+        ),
         ConnState::Reconnecting { in_secs, .. } => (
-            format!("reconnecting in {in_secs} s"),
+            match retry() {
+                Some(key) => format!("reconnecting in {in_secs} s · {key} retries now"),
+                None => format!("reconnecting in {in_secs} s"),
+            },
             scopes::STATUS_OFFLINE,
         ),
     }

@@ -9,6 +9,7 @@ pub mod dovecot;
 pub mod proxy;
 pub mod raw_imap;
 pub mod tmux;
+pub mod world;
 
 pub use corpus::{Corpus, SeedMessage};
 pub use dovecot::{DovecotOptions, TestDovecot};

@@ -53,7 +53,12 @@ fn defaults_apply_when_optional_keys_and_sections_are_absent() {
     assert_eq!(config.ui.mark_read_after, Some(Duration::ZERO));
     assert!(config.ui.threads);
     assert_eq!(config.sync.status_interval, Some(Duration::from_secs(60)));
-    assert_eq!(config.sync.prefetch_bodies, 0);
+    assert_eq!(
+        config.sync.prefetch_bodies,
+        crate::config::Prefetch::default()
+    );
+    assert_eq!(config.sync.prefetch_bodies.messages, 500);
+    assert_eq!(config.sync.prefetch_bodies.days, 14);
 }
 
 #[test]
@@ -89,6 +94,7 @@ threads = false
 [sync]
 status_interval_secs = 0
 prefetch_bodies = 20
+prefetch_days = 0
 "#;
     let config = parse_ok(text);
     let account = &config.accounts[0];
@@ -107,7 +113,13 @@ prefetch_bodies = 20
     assert_eq!(config.ui.mark_read_after, None);
     assert!(!config.ui.threads);
     assert_eq!(config.sync.status_interval, None);
-    assert_eq!(config.sync.prefetch_bodies, 20);
+    assert_eq!(
+        config.sync.prefetch_bodies,
+        crate::config::Prefetch {
+            messages: 20,
+            days: 0
+        }
+    );
 }
 
 #[test]

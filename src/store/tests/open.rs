@@ -198,6 +198,75 @@ fn a_version_1_cache_is_migrated_and_counts_unread_from_the_index_alone() {
 }
 
 #[test]
+fn a_version_2_cache_is_migrated_with_every_folder_selectable_and_no_error() {
+    let f = fixture();
+    drop(f.store);
+    std::fs::remove_file(&f.path).unwrap();
+    let first_two: Vec<Migration> = MIGRATIONS
+        .iter()
+        .take(2)
+        .map(|m| Migration {
+            version: m.version,
+            sql: m.sql,
+        })
+        .collect();
+    let old = Store::open_migrations(&f.path, BodyLimits::default(), &first_two).unwrap();
+    old.write(|tx| {
+        let id = tx.upsert_folder("INBOX", Some("inbox"), Some('/'))?;
+        tx.reset_folder(id, UV)?;
+        tx.upsert_messages(id, UV, &[msg(1, 100, "a", None)])?;
+        tx.upsert_folder("Clients", None, Some('/')).map(drop)
+    })
+    .unwrap();
+    drop(old);
+    let store = Store::open(&f.path).unwrap();
+    let folders = store.reader().unwrap().folders().unwrap();
+    assert_eq!(folders.len(), 2, "folders survive the migration");
+    assert!(
+        folders
+            .iter()
+            .all(|f| f.selectable && f.last_error.is_none())
+    );
+    // The new columns are written and read back.
+    store
+        .write(|tx| {
+            let id = tx.folder("Clients")?.unwrap().id;
+            tx.set_folder_selectable(id, false)?;
+            assert!(tx.set_folder_error("INBOX", Some("NO [NONEXISTENT] gone"))?);
+            assert!(
+                !tx.set_folder_error("INBOX", Some("NO [NONEXISTENT] gone again"))?,
+                "failing again is no news"
+            );
+            assert!(!tx.set_folder_error("Elsewhere", Some("no such folder"))?);
+            Ok(())
+        })
+        .unwrap();
+    let reader = store.reader().unwrap();
+    assert!(!reader.folder("Clients").unwrap().unwrap().selectable);
+    assert_eq!(
+        reader
+            .folder("INBOX")
+            .unwrap()
+            .unwrap()
+            .last_error
+            .as_deref(),
+        Some("NO [NONEXISTENT] gone again"),
+        "the latest wording is kept"
+    );
+    let inbox = reader.folder("INBOX").unwrap().unwrap();
+    assert_eq!(
+        reader.count(inbox.id).unwrap(),
+        1,
+        "rows survive the migration"
+    );
+    let conn = Connection::open(&f.path).unwrap();
+    let version: u32 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 3);
+}
+
+#[test]
 fn reader_needs_an_existing_cache() {
     let dir = tempfile::tempdir().unwrap();
     let err = Reader::open(&dir.path().join("missing.sqlite"))
