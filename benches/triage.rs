@@ -5,8 +5,7 @@
 //! fresh cache (not timed). Each run then does what tern does when the user, in a
 //! 120x40 terminal, tags the newest message (`t`, which moves on a row), goes 998 rows down
 //! (`j`), tags the range (`V`), centres the cursor (so untagged rows are on screen too) and
-//! marks the tagged
-//! messages read (`;` `n`):
+//! marks the tagged messages read (`;` `n`):
 //! - the model's `update` for `n`: it must return exactly one `Effect::Act` of 1,000 UIDs;
 //! - `journal::record` of that act: cache and journal in one transaction;
 //! - the re-read the runtime's replies ask for (`FoldersChanged`, `FolderChanged{INBOX}`)
