@@ -10,9 +10,13 @@ use std::process::{Command, Output};
 use support::{SeedMessage, TestDovecot};
 
 fn tern(config: &Path, args: &[&str]) -> Output {
+    // The cache goes beside the config: never into the user's own data directory.
+    let cache = config.with_file_name("cache");
     Command::new(env!("CARGO_BIN_EXE_tern"))
         .arg("--config")
         .arg(config)
+        .arg("--cache-dir")
+        .arg(cache)
         .args(args)
         .env_remove("TERN_LOG")
         .output()

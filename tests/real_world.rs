@@ -201,6 +201,23 @@ async fn the_engine_outlives_noselect_parents_and_still_brings_new_mail() {
         reader.folder("Clients/acme").unwrap().unwrap().messages == 2
     })
     .await;
+    // A tree another client makes now (a new \Noselect parent with it) is listed on
+    // Ctrl-r, and the parent is never STATUSed either.
+    server
+        .raw_login(server.user())
+        .command_ok("CREATE Later/child")
+        .unwrap();
+    engine.send(EngineCommand::SyncNow);
+    wait_until("a folder made by another client listed", || {
+        reader.folder("Later/child").unwrap().is_some()
+    })
+    .await;
+    assert!(!reader.folder("Later").unwrap().unwrap().selectable);
+    engine
+        .wait_for("the next status poll", |e| {
+            matches!(e, EngineEvent::FoldersChanged)
+        })
+        .await;
     for folder in reader.folders().unwrap() {
         if folder.name != world::NOSELECT_PARENT {
             assert_eq!(folder.last_error, None, "{}", folder.name);

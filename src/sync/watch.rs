@@ -301,8 +301,9 @@ async fn session(
             apply_pushes(&mut client, store, selected, updates, events).await?;
             prefetch.new_mail();
         }
-        if queued.contains(&EngineCommand::SyncNow) {
-            // Ctrl-r: the other folders are counted now too.
+        let relist = queued.contains(&EngineCommand::SyncNow);
+        if relist {
+            // Ctrl-r: the other folders are listed and counted now too.
             next_status = Some(tokio::time::Instant::now());
         }
         handle_commands(
@@ -322,7 +323,7 @@ async fn session(
         if let Some(at) = next_status
             && tokio::time::Instant::now() >= at
         {
-            poll_status(&mut client, store, selected, events).await?;
+            poll_status(&mut client, store, selected, events, relist).await?;
             let _ = events.send(EngineEvent::FoldersChanged);
             next_status = options
                 .status_interval
@@ -598,7 +599,12 @@ async fn poll_status(
     store: &Store,
     watched: &mut String,
     events: &EventSender,
+    relist: bool,
 ) -> Result<()> {
+    if relist {
+        // Ctrl-r: folders another client made, renamed or deleted show up too.
+        super::account::sync_folder_list(client, store).await?;
+    }
     let folders = store.reader()?.folders()?;
     let mut changed = Vec::new();
     for folder in folders
