@@ -62,6 +62,35 @@ impl UidSet {
         self.ranges.iter().flat_map(|&(a, b)| a..=b)
     }
 
+    /// Whether every UID of `self` is in `other`, range by range (never expanded).
+    pub fn is_subset_of(&self, other: &UidSet) -> bool {
+        self.ranges.iter().all(|&(lo, hi)| {
+            let at = other.ranges.partition_point(|&(_, end)| end < lo);
+            other
+                .ranges
+                .get(at)
+                .is_some_and(|&(start, end)| start <= lo && hi <= end)
+        })
+    }
+
+    /// The UIDs in both sets, range by range.
+    pub fn intersection(&self, other: &UidSet) -> UidSet {
+        let mut out = Vec::new();
+        let (mut i, mut j) = (0, 0);
+        while let (Some(&(a, b)), Some(&(c, d))) = (self.ranges.get(i), other.ranges.get(j)) {
+            let (lo, hi) = (a.max(c), b.min(d));
+            if lo <= hi {
+                out.push((lo, hi));
+            }
+            if b < d {
+                i += 1;
+            } else {
+                j += 1;
+            }
+        }
+        UidSet { ranges: out }
+    }
+
     /// The largest UID, if any.
     pub fn max(&self) -> Option<u32> {
         self.ranges.last().map(|&(_, b)| b)
@@ -125,5 +154,19 @@ mod tests {
         assert_eq!(set.to_string(), "1:9,15:30");
         set.insert(u32::MAX);
         assert_eq!(set.iter().last(), Some(u32::MAX));
+    }
+
+    #[test]
+    fn subsets_and_intersections_work_on_ranges() {
+        let sent = UidSet::from_ranges([(1, 10), (20, 30)]);
+        assert!(UidSet::from_ranges([(2, 5), (20, 20)]).is_subset_of(&sent));
+        assert!(UidSet::new().is_subset_of(&sent));
+        assert!(!UidSet::from_ranges([(8, 12)]).is_subset_of(&sent));
+        assert!(!UidSet::from_ranges([(1, u32::MAX)]).is_subset_of(&sent));
+        let huge = UidSet::from_ranges([(1, u32::MAX)]);
+        assert_eq!(huge.intersection(&sent), sent);
+        let some = UidSet::from_ranges([(5, 22), (29, 40)]);
+        assert_eq!(some.intersection(&sent).to_string(), "5:10,20:22,29:30");
+        assert!(sent.intersection(&UidSet::new()).is_empty());
     }
 }

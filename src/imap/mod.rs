@@ -2,6 +2,7 @@
 //! driver ([`driver`]) and a command API ([`client`]) on top.
 
 pub mod auth;
+pub mod budget;
 pub mod cert;
 pub mod client;
 pub mod compress;
