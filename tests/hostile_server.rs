@@ -1,18 +1,23 @@
 //! Hostile servers, scripted: an endless stream of untagged responses, COPYUID and
 //! MODIFIED codes naming four billion UIDs, and a link that drips a byte a second. Each
-//! must end the command (or be ignored) with memory and time bounded.
+//! must end the command (or be ignored) with memory and time bounded. And NUL bytes in
+//! mail, which IMAP forbids and some servers send anyway: the message still shows.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use std::io::{BufRead, BufReader, Write};
+mod support;
+
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::thread;
 use std::time::Duration;
 
+use support::{SeedMessage, TestDovecot};
 use tern::domain::secret::Secret;
 use tern::imap::auth::{AuthMethod, Credentials};
 use tern::imap::{
-    ConnectOptions, ErrorKind, FetchItem, ImapClient, Security, StoreMode, Update, discard,
+    ConnectOptions, ErrorKind, FetchItem, ImapClient, ResponseProblems, Security, StoreMode,
+    Update, discard, unparsed_fetch_uid,
 };
 
 const CAPS: &str = "IMAP4rev1 IDLE UIDPLUS MOVE";
@@ -247,4 +252,168 @@ async fn a_server_dripping_a_byte_a_second_hits_the_command_deadline() {
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::Timeout, "{err}");
     assert!(err.message.contains("did not complete"), "{err}");
+}
+
+#[tokio::test]
+async fn a_nul_in_a_literal_is_read_with_it_replaced_and_counted() {
+    let port = scripted(|tag, _rest, stream| {
+        let body = b"Subject: hi\r\n\r\nbody\0two\r\n";
+        let mut reply = format!("* 1 FETCH (UID 4 BODY[] {{{}}}\r\n", body.len()).into_bytes();
+        reply.extend_from_slice(body);
+        reply.extend_from_slice(format!(")\r\n{tag} OK done\r\n").as_bytes());
+        stream.write_all(&reply).is_ok()
+    });
+    let mut client = connect(port, Duration::from_secs(30)).await;
+    let mut bodies = Vec::new();
+    client
+        .uid_fetch(
+            "4",
+            &[FetchItem::Uid, FetchItem::FullBody],
+            None,
+            &mut |u| {
+                if let Update::Fetch(f) = u {
+                    bodies.extend(f.body);
+                }
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(bodies, vec![b"Subject: hi\r\n\r\nbody\x80two\r\n".to_vec()]);
+    assert_eq!(
+        client.response_problems(),
+        ResponseProblems {
+            unparsed: 0,
+            repaired: 1
+        }
+    );
+}
+
+#[tokio::test]
+async fn an_unreadable_fetch_is_counted_and_names_its_uid() {
+    let port = scripted(|tag, _rest, stream| {
+        // A NUL in a quoted string, where no replacement makes it valid.
+        let reply =
+            format!("* 1 FETCH (UID 4 FLAGS (\\Seen) BODY[] \"a\0b\x01\")\r\n{tag} OK done\r\n");
+        stream.write_all(reply.as_bytes()).is_ok()
+    });
+    let mut client = connect(port, Duration::from_secs(30)).await;
+    let mut named = Vec::new();
+    client
+        .uid_fetch(
+            "4",
+            &[FetchItem::Uid, FetchItem::FullBody],
+            None,
+            &mut |u| {
+                if let Update::Unparsed(preview) = u {
+                    named.push(unparsed_fetch_uid(&preview));
+                }
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(named, vec![Some(4)]);
+    assert_eq!(client.response_problems().unparsed, 1);
+}
+
+/// Forwards to `target`, turning every 0x80 the server sends back into the NUL it stood for
+/// (Dovecot replaces NULs; other servers pass them through).
+fn nul_restoring_proxy(target: u16) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(client) = client else { return };
+            let server = TcpStream::connect(("127.0.0.1", target)).unwrap();
+            let (mut c_read, mut s_write) =
+                (client.try_clone().unwrap(), server.try_clone().unwrap());
+            thread::spawn(move || {
+                let _ = std::io::copy(&mut c_read, &mut s_write);
+                let _ = s_write.shutdown(std::net::Shutdown::Write);
+            });
+            let (mut s_read, mut c_write) = (server, client);
+            thread::spawn(move || {
+                let mut buf = [0u8; 65536];
+                while let Ok(n) = s_read.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    let out: Vec<u8> = buf[..n]
+                        .iter()
+                        .map(|&b| if b == 0x80 { 0 } else { b })
+                        .collect();
+                    if c_write.write_all(&out).is_err() {
+                        break;
+                    }
+                }
+                let _ = c_write.shutdown(std::net::Shutdown::Both);
+            });
+        }
+    });
+    port
+}
+
+fn tern_cli(
+    config: &std::path::Path,
+    cache: &std::path::Path,
+    args: &[&str],
+) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tern"))
+        .arg("--config")
+        .arg(config)
+        .arg("--cache-dir")
+        .arg(cache)
+        .args(args)
+        .env_remove("TERN_LOG")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn nul_bytes_in_a_header_or_a_body_never_make_a_message_vanish() {
+    let server = TestDovecot::start();
+    server.seed_maildir(
+        server.user(),
+        "INBOX",
+        [
+            SeedMessage::new(
+                b"From: a@example.com\nSubject: bad\0header\nMessage-ID: <1@x>\n\nfirst body\n"
+                    .to_vec(),
+            )
+            .with_date(1_700_000_000),
+            SeedMessage::new(
+                b"From: a@example.com\nSubject: fine\nMessage-ID: <2@x>\n\nbody\0two\n".to_vec(),
+            )
+            .with_date(1_700_000_100),
+        ],
+    );
+    let proxy = nul_restoring_proxy(server.imap_port());
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, server.account_toml("t", proxy)).unwrap();
+    let cache = dir.path().join("cache");
+
+    let sync = tern_cli(&config, &cache, &["sync"]);
+    assert!(
+        sync.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sync.stderr)
+    );
+    let list = tern_cli(&config, &cache, &["list", "--json"]);
+    let listed = String::from_utf8_lossy(&list.stdout);
+    assert_eq!(
+        listed.matches("\"uid\"").count(),
+        2,
+        "both messages listed: {listed}"
+    );
+
+    let read = tern_cli(&config, &cache, &["read", "2"]);
+    let stdout = String::from_utf8_lossy(&read.stdout);
+    let stderr = String::from_utf8_lossy(&read.stderr);
+    assert!(read.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("body") && stdout.contains("two"),
+        "{stdout}"
+    );
+    assert!(!stderr.contains("no longer"), "{stderr}");
+    assert!(stderr.contains("NUL"), "the replacement is said: {stderr}");
 }

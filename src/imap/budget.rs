@@ -8,6 +8,9 @@ use crate::domain::uidset::UidSet;
 /// Untagged responses any command may receive beyond what it asked for: pushes about
 /// other messages (EXISTS, EXPUNGE, flag changes by other clients), "Hang in there" lines.
 pub const SLACK: u64 = 10_000;
+/// A mailbox size claimed beyond this buys no more budget: a hostile EXISTS must not
+/// unlock gigabytes.
+pub const MAX_BUDGET_EXISTS: u64 = 1_000_000;
 /// Mailboxes a LIST may name.
 pub const MAX_LIST_ENTRIES: u64 = 100_000;
 
@@ -73,7 +76,8 @@ pub struct Budget {
     delivered_count: u64,
     messages: u64,
     extra: u64,
-    extra_limit: u64,
+    wanted: u64,
+    exists_at_start: u64,
     outside: u64,
     search_ids: u64,
 }
@@ -81,17 +85,25 @@ pub struct Budget {
 impl Budget {
     /// `exists` is the selected mailbox's size when the command starts.
     pub fn new(expect: Expect, exists: Option<u32>) -> Self {
-        let exists = u64::from(exists.unwrap_or(0));
         Self {
             fetch: expect.fetch,
             delivered: UidSet::new(),
             delivered_count: 0,
             messages: expect.messages,
             extra: 0,
-            extra_limit: SLACK + exists + expect.wanted,
+            wanted: expect.wanted,
+            exists_at_start: u64::from(exists.unwrap_or(0)),
             outside: 0,
             search_ids: 0,
         }
+    }
+
+    /// The mailbox size that sizes the budget: a SELECT learns it as it goes, and new
+    /// mail may arrive during a command.
+    fn mailbox_size(&self, exists: Option<u32>) -> u64 {
+        self.exists_at_start
+            .max(u64::from(exists.unwrap_or(0)))
+            .min(MAX_BUDGET_EXISTS)
     }
 
     /// Admits one untagged response (trimming a FETCH push of data nobody asked for), or
@@ -107,7 +119,7 @@ impl Budget {
                     self.delivered.insert(uid);
                     self.delivered_count += 1;
                     // An open range (`1:*`) answers at most once per message there is.
-                    let limit = self.messages.max(u64::from(exists.unwrap_or(0))) + SLACK;
+                    let limit = self.messages.max(self.mailbox_size(exists)) + SLACK;
                     if self.delivered_count > limit {
                         return Err(format!(
                             "the server sent {} messages for a mailbox of {} messages",
@@ -126,8 +138,7 @@ impl Budget {
             }
             Update::Search { ids, .. } => {
                 self.search_ids += ids.len() as u64;
-                let limit = u64::from(exists.unwrap_or(0)) + SLACK;
-                if self.search_ids > limit {
+                if self.search_ids > self.mailbox_size(exists) + SLACK {
                     return Err(format!(
                         "the server returned {} search results for a mailbox of {} messages",
                         self.search_ids,
@@ -138,7 +149,8 @@ impl Budget {
             _ => {}
         }
         self.extra += 1;
-        if self.extra > self.extra_limit {
+        let extra_limit = SLACK + self.wanted + self.mailbox_size(exists);
+        if self.extra > extra_limit {
             let outside = if self.outside > 0 {
                 format!(
                     ", {} of them FETCH responses for messages not asked for",
@@ -148,8 +160,8 @@ impl Budget {
                 String::new()
             };
             return Err(format!(
-                "the server sent more than {} responses the command did not ask for{outside}",
-                self.extra_limit
+                "the server sent more than {extra_limit} responses the command did not ask \
+                 for{outside}"
             ));
         }
         Ok(())
@@ -202,6 +214,27 @@ mod tests {
         };
         assert_eq!(admitted, 1 + SLACK + 3);
         assert!(err.contains("did not ask for"), "{err}");
+    }
+
+    #[test]
+    fn pushes_may_grow_with_the_mailbox_a_select_learns() {
+        // A QRESYNC SELECT: EXISTS first, then a FETCH per changed message.
+        let mut budget = Budget::new(Expect::small(), Some(0));
+        budget
+            .admit(&mut Update::Exists(50_000), Some(50_000))
+            .unwrap();
+        for _ in 0..50_000 {
+            budget.admit(&mut fetch(1, b""), Some(50_000)).unwrap();
+        }
+        let mut huge = Budget::new(Expect::small(), Some(u32::MAX));
+        let admitted = (0..MAX_BUDGET_EXISTS + SLACK + 10)
+            .take_while(|_| huge.admit(&mut Update::Recent(1), Some(u32::MAX)).is_ok())
+            .count() as u64;
+        assert_eq!(
+            admitted,
+            MAX_BUDGET_EXISTS + SLACK,
+            "a hostile EXISTS buys a bounded budget"
+        );
     }
 
     #[test]

@@ -28,7 +28,7 @@ use super::budget::{self, Budget, Expect};
 use super::driver::{Driver, Interrupted};
 use super::error::{ErrorKind, ImapError, Result};
 use super::mutf7;
-use super::session::SessionEvent;
+use super::session::{ResponseProblems, SessionEvent};
 use super::tls::{self, TlsOptions};
 use super::types::{
     Code, CopyResult, FetchItem, ListEntry, QresyncParams, SelectInfo, StatusEntry, StatusInfo,
@@ -187,6 +187,11 @@ impl ImapClient {
         self.selected
             .as_ref()
             .map(|(name, ro)| (name.as_str(), *ro))
+    }
+
+    /// Responses skipped or repaired on this connection so far, for callers to report.
+    pub fn response_problems(&self) -> ResponseProblems {
+        self.driver.session().problems()
     }
 
     /// Messages in the selected mailbox as the server last reported.

@@ -18,4 +18,5 @@ pub mod types;
 pub use client::{ConnectOptions, IdleEnd, ImapClient, SearchQuery, Security, Sink, discard};
 pub use error::{ErrorKind, ImapError};
 pub use roles::{AssignedRole, FolderRoles};
+pub use session::ResponseProblems;
 pub use types::*;
