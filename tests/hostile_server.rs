@@ -315,9 +315,8 @@ async fn an_unreadable_fetch_is_counted_and_names_its_uid() {
     assert_eq!(client.response_problems().unparsed, 1);
 }
 
-/// Forwards to `target`, turning every 0x80 the server sends back into the NUL it stood for
-/// (Dovecot replaces NULs; other servers pass them through).
-fn nul_restoring_proxy(target: u16) -> u16 {
+/// Forwards to `target`, passing what the server sends through `rewrite`.
+fn rewriting_proxy(target: u16, rewrite: fn(&[u8]) -> Vec<u8>) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     thread::spawn(move || {
@@ -334,14 +333,7 @@ fn nul_restoring_proxy(target: u16) -> u16 {
             thread::spawn(move || {
                 let mut buf = [0u8; 65536];
                 while let Ok(n) = s_read.read(&mut buf) {
-                    if n == 0 {
-                        break;
-                    }
-                    let out: Vec<u8> = buf[..n]
-                        .iter()
-                        .map(|&b| if b == 0x80 { 0 } else { b })
-                        .collect();
-                    if c_write.write_all(&out).is_err() {
+                    if n == 0 || c_write.write_all(&rewrite(&buf[..n])).is_err() {
                         break;
                     }
                 }
@@ -350,6 +342,27 @@ fn nul_restoring_proxy(target: u16) -> u16 {
         }
     });
     port
+}
+
+/// Dovecot replaces a NUL of a message with 0x80; other servers pass it through.
+fn restore_nuls(bytes: &[u8]) -> Vec<u8> {
+    bytes
+        .iter()
+        .map(|&b| if b == 0x80 { 0 } else { b })
+        .collect()
+}
+
+/// Breaks the literal of every `BODY[]` answer, so it cannot be parsed.
+fn break_body_literals(bytes: &[u8]) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    let pattern = b"BODY[] {";
+    let mut at = 0;
+    while let Some(found) = out[at..].windows(pattern.len()).position(|w| w == pattern) {
+        let brace = at + found + pattern.len() - 1;
+        out[brace] = b'(';
+        at = brace;
+    }
+    out
 }
 
 fn tern_cli(
@@ -386,7 +399,7 @@ fn nul_bytes_in_a_header_or_a_body_never_make_a_message_vanish() {
             .with_date(1_700_000_100),
         ],
     );
-    let proxy = nul_restoring_proxy(server.imap_port());
+    let proxy = rewriting_proxy(server.imap_port(), restore_nuls);
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
     std::fs::write(&config, server.account_toml("t", proxy)).unwrap();
@@ -416,4 +429,37 @@ fn nul_bytes_in_a_header_or_a_body_never_make_a_message_vanish() {
     );
     assert!(!stderr.contains("no longer"), "{stderr}");
     assert!(stderr.contains("NUL"), "the replacement is said: {stderr}");
+}
+
+#[test]
+fn tern_read_says_an_unreadable_answer_instead_of_no_longer_there() {
+    let server = TestDovecot::start();
+    server.seed_maildir(
+        server.user(),
+        "INBOX",
+        [SeedMessage::text(1, "hello", "some text")],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let good = dir.path().join("good.toml");
+    std::fs::write(&good, server.account_toml("t", server.imap_port())).unwrap();
+    let sync = tern_cli(&good, &cache, &["sync"]);
+    assert!(
+        sync.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sync.stderr)
+    );
+
+    let proxy = rewriting_proxy(server.imap_port(), break_body_literals);
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(&broken, server.account_toml("t", proxy)).unwrap();
+    let read = tern_cli(&broken, &cache, &["read", "1"]);
+    let stderr = String::from_utf8_lossy(&read.stderr);
+    assert!(!read.status.success(), "{stderr}");
+    assert!(!stderr.contains("no longer"), "{stderr}");
+    assert!(stderr.contains("cannot be parsed"), "{stderr}");
+    assert!(
+        stderr.contains("could not be parsed and were skipped"),
+        "{stderr}"
+    );
 }

@@ -43,7 +43,9 @@ pub async fn fetch_body(
                 Update::Fetch(fetch) if fetch.uid == Some(uid) && fetch.body.is_some() => {
                     body = fetch.body;
                 }
-                Update::Unparsed(preview) => unparsed = Some(preview),
+                Update::Unparsed(preview) => {
+                    unparsed.get_or_insert(preview);
+                }
                 _ => {}
             },
         )
