@@ -13,12 +13,22 @@ impl UidSet {
         Self::default()
     }
 
+    /// Sorts, then merges: a server's set of millions of ranges in any order costs
+    /// n log n, never n² insertions.
     pub fn from_ranges(ranges: impl IntoIterator<Item = (u32, u32)>) -> Self {
-        let mut set = Self::new();
-        for (a, b) in ranges {
-            set.insert_range(a.min(b), a.max(b));
+        let mut sorted: Vec<(u32, u32)> = ranges
+            .into_iter()
+            .map(|(a, b)| (a.min(b), a.max(b)))
+            .collect();
+        sorted.sort_unstable();
+        let mut merged: Vec<(u32, u32)> = Vec::with_capacity(sorted.len());
+        for (lo, hi) in sorted {
+            match merged.last_mut() {
+                Some((_, end)) if lo <= end.saturating_add(1) => *end = (*end).max(hi),
+                _ => merged.push((lo, hi)),
+            }
         }
-        set
+        Self { ranges: merged }
     }
 
     pub fn insert(&mut self, uid: u32) {
@@ -154,6 +164,17 @@ mod tests {
         assert_eq!(set.to_string(), "1:9,15:30");
         set.insert(u32::MAX);
         assert_eq!(set.iter().last(), Some(u32::MAX));
+    }
+
+    #[test]
+    fn many_ranges_in_any_order_are_merged_quickly() {
+        let descending = (0..2_000_000u32).rev().map(|i| (i * 2, i * 2));
+        let set = UidSet::from_ranges(descending);
+        assert_eq!(set.ranges().len(), 2_000_000);
+        assert_eq!(set.ranges()[0], (0, 0));
+        let overlapping = UidSet::from_ranges([(5, 9), (1, 3), (4, 4), (8, 12), (20, 20)]);
+        assert_eq!(overlapping.to_string(), "1:12,20");
+        assert_eq!(UidSet::from_ranges([(7, 2)]).to_string(), "2:7");
     }
 
     #[test]
