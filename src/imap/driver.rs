@@ -40,8 +40,9 @@ pub struct Driver {
     clock: Option<CommandClock>,
 }
 
-/// A slow link earns time by what it delivers: every byte received extends the
-/// command's deadline by 1 ms (a floor of 1 KB/s), up to a ceiling.
+/// A slow link earns time by what it carries: every byte received or sent (a big APPEND
+/// on a slow uplink) extends the command's deadline by 1 ms (a floor of 1 KB/s), up to a
+/// ceiling.
 const TIME_PER_BYTE: Duration = Duration::from_millis(1);
 const MAX_EARNED: Duration = Duration::from_secs(6 * 3600);
 /// Servers work silently (or with "Hang in there" lines) on big COPY/STORE/EXPUNGE.
@@ -53,12 +54,12 @@ const TIME_PER_MESSAGE: Duration = Duration::from_millis(5);
 struct CommandClock {
     start: Instant,
     allowance: Duration,
-    received: u64,
+    transferred: u64,
 }
 
 impl CommandClock {
     fn deadline(&self) -> Instant {
-        let earned = u32::try_from(self.received)
+        let earned = u32::try_from(self.transferred)
             .map_or(MAX_EARNED, |bytes| TIME_PER_BYTE.saturating_mul(bytes))
             .min(MAX_EARNED);
         self.start + self.allowance + earned
@@ -191,7 +192,7 @@ impl Driver {
         self.clock = Some(CommandClock {
             start: Instant::now(),
             allowance: self.timeout.saturating_add(per_message),
-            received: 0,
+            transferred: 0,
         });
     }
 
@@ -273,9 +274,7 @@ impl Driver {
                 None => ImapError::network("the server closed the connection"),
             });
         }
-        if let Some(clock) = &mut self.clock {
-            clock.received = clock.received.saturating_add(count as u64);
-        }
+        self.count_transferred(count);
         let bytes = &self.read_buf[..count];
         match &mut self.deflate {
             Some(deflate) => {
@@ -287,7 +286,14 @@ impl Driver {
         Ok(())
     }
 
+    fn count_transferred(&mut self, bytes: usize) {
+        if let Some(clock) = &mut self.clock {
+            clock.transferred = clock.transferred.saturating_add(bytes as u64);
+        }
+    }
+
     async fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.count_transferred(bytes.len());
         let compressed;
         let bytes = match &mut self.deflate {
             Some(deflate) => {
@@ -309,7 +315,11 @@ impl Driver {
                 Stream::Detached => Err(std::io::Error::from(std::io::ErrorKind::NotConnected)),
             }
         };
-        match timeout(self.timeout, write).await {
+        // A big APPEND on a slow uplink takes longer than the timeout to leave.
+        let allowance = u32::try_from(bytes.len())
+            .map_or(MAX_EARNED, |n| TIME_PER_BYTE.saturating_mul(n))
+            .min(MAX_EARNED);
+        match timeout(self.timeout + allowance, write).await {
             Ok(result) => result.map_err(|e| ImapError::network(format!("write failed: {e}"))),
             Err(_) => Err(ImapError::new(
                 ErrorKind::Timeout,
