@@ -463,3 +463,29 @@ fn tern_read_says_an_unreadable_answer_instead_of_no_longer_there() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn a_server_dripping_after_idle_done_hits_the_deadline() {
+    let port = scripted(|tag, rest, stream| {
+        if rest.to_ascii_uppercase().starts_with("IDLE") {
+            return stream.write_all(b"+ idling\r\n").is_ok();
+        }
+        // DONE: the tagged OK never completes.
+        let _ = tag;
+        for byte in b"* OK still here\r\n".iter().cycle() {
+            if stream.write_all(&[*byte]).is_err() {
+                return false;
+            }
+            thread::sleep(Duration::from_secs(1));
+        }
+        false
+    });
+    let mut client = connect(port, Duration::from_secs(3)).await;
+    let mut ignore = discard();
+    let idle = client.idle(&mut ignore, async {}, Duration::from_secs(60));
+    let err = tokio::time::timeout(NO_HANG, idle)
+        .await
+        .expect("leaving IDLE never ended")
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Timeout, "{err}");
+}

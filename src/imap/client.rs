@@ -966,7 +966,9 @@ impl ImapClient {
         }
         loop {
             let tag = self.driver.session.enqueue(CommandBody::Idle)?;
-            // Wait for the server to accept IDLE.
+            // Wait for the server to accept IDLE: bounded like any command, as is the
+            // drain after DONE; only the idling itself has no deadline.
+            self.driver.begin_command(0);
             loop {
                 match self.driver.next_event().await? {
                     SessionEvent::IdleAccepted => break,
@@ -980,6 +982,7 @@ impl ImapClient {
                     _ => {}
                 }
             }
+            self.driver.end_command();
             let deadline = tokio::time::Instant::now() + refresh;
             let interrupted = loop {
                 match self.driver.next_event_until(&mut stop, deadline).await? {
@@ -998,6 +1001,7 @@ impl ImapClient {
             };
             // Drain to the tagged OK of the IDLE (unless it already came).
             if self.driver.session.in_flight() > 0 {
+                self.driver.begin_command(0);
                 loop {
                     match self.driver.next_event().await? {
                         SessionEvent::Update(update) => sink(update),
@@ -1008,6 +1012,7 @@ impl ImapClient {
                         _ => {}
                     }
                 }
+                self.driver.end_command();
             }
             if let Interrupted::Stopped = interrupted {
                 return Ok(IdleEnd::Stopped);
