@@ -2,6 +2,7 @@
 
 use crate::config::AccountConfig;
 use crate::connect;
+use crate::imap::ResponseProblems;
 use crate::store::Store;
 
 /// The raw message: cached, else fetched from the server and cached.
@@ -24,7 +25,25 @@ pub async fn raw_message(
         anyhow::bail!("no message with UID {uid} in {folder} (cache); run `tern sync`");
     }
     let mut client = connect::connect(account).await?;
-    let body = crate::sync::body::fetch_body(&mut client, store, folder, uid).await?;
+    let body = crate::sync::body::fetch_body(&mut client, store, folder, uid).await;
+    warn_about_responses(client.response_problems());
     let _ = client.logout().await;
-    Ok(body)
+    Ok(body?)
+}
+
+/// Says what the server sent that could not be read as sent, so nothing vanishes silently.
+fn warn_about_responses(problems: ResponseProblems) {
+    if problems.repaired > 0 {
+        eprintln!(
+            "warning: {} server response(s) contained NUL bytes, which IMAP forbids; \
+             they are shown as U+FFFD",
+            problems.repaired
+        );
+    }
+    if problems.unparsed > 0 {
+        eprintln!(
+            "warning: {} server response(s) could not be parsed and were skipped",
+            problems.unparsed
+        );
+    }
 }

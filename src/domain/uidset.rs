@@ -13,12 +13,22 @@ impl UidSet {
         Self::default()
     }
 
+    /// Sorts, then merges: a server's set of millions of ranges in any order costs
+    /// n log n, never n² insertions.
     pub fn from_ranges(ranges: impl IntoIterator<Item = (u32, u32)>) -> Self {
-        let mut set = Self::new();
-        for (a, b) in ranges {
-            set.insert_range(a.min(b), a.max(b));
+        let mut sorted: Vec<(u32, u32)> = ranges
+            .into_iter()
+            .map(|(a, b)| (a.min(b), a.max(b)))
+            .collect();
+        sorted.sort_unstable();
+        let mut merged: Vec<(u32, u32)> = Vec::with_capacity(sorted.len());
+        for (lo, hi) in sorted {
+            match merged.last_mut() {
+                Some((_, end)) if lo <= end.saturating_add(1) => *end = (*end).max(hi),
+                _ => merged.push((lo, hi)),
+            }
         }
-        set
+        Self { ranges: merged }
     }
 
     pub fn insert(&mut self, uid: u32) {
@@ -60,6 +70,35 @@ impl UidSet {
 
     pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
         self.ranges.iter().flat_map(|&(a, b)| a..=b)
+    }
+
+    /// Whether every UID of `self` is in `other`, range by range (never expanded).
+    pub fn is_subset_of(&self, other: &UidSet) -> bool {
+        self.ranges.iter().all(|&(lo, hi)| {
+            let at = other.ranges.partition_point(|&(_, end)| end < lo);
+            other
+                .ranges
+                .get(at)
+                .is_some_and(|&(start, end)| start <= lo && hi <= end)
+        })
+    }
+
+    /// The UIDs in both sets, range by range.
+    pub fn intersection(&self, other: &UidSet) -> UidSet {
+        let mut out = Vec::new();
+        let (mut i, mut j) = (0, 0);
+        while let (Some(&(a, b)), Some(&(c, d))) = (self.ranges.get(i), other.ranges.get(j)) {
+            let (lo, hi) = (a.max(c), b.min(d));
+            if lo <= hi {
+                out.push((lo, hi));
+            }
+            if b < d {
+                i += 1;
+            } else {
+                j += 1;
+            }
+        }
+        UidSet { ranges: out }
     }
 
     /// The largest UID, if any.
@@ -125,5 +164,30 @@ mod tests {
         assert_eq!(set.to_string(), "1:9,15:30");
         set.insert(u32::MAX);
         assert_eq!(set.iter().last(), Some(u32::MAX));
+    }
+
+    #[test]
+    fn many_ranges_in_any_order_are_merged_quickly() {
+        let descending = (0..2_000_000u32).rev().map(|i| (i * 2, i * 2));
+        let set = UidSet::from_ranges(descending);
+        assert_eq!(set.ranges().len(), 2_000_000);
+        assert_eq!(set.ranges()[0], (0, 0));
+        let overlapping = UidSet::from_ranges([(5, 9), (1, 3), (4, 4), (8, 12), (20, 20)]);
+        assert_eq!(overlapping.to_string(), "1:12,20");
+        assert_eq!(UidSet::from_ranges([(7, 2)]).to_string(), "2:7");
+    }
+
+    #[test]
+    fn subsets_and_intersections_work_on_ranges() {
+        let sent = UidSet::from_ranges([(1, 10), (20, 30)]);
+        assert!(UidSet::from_ranges([(2, 5), (20, 20)]).is_subset_of(&sent));
+        assert!(UidSet::new().is_subset_of(&sent));
+        assert!(!UidSet::from_ranges([(8, 12)]).is_subset_of(&sent));
+        assert!(!UidSet::from_ranges([(1, u32::MAX)]).is_subset_of(&sent));
+        let huge = UidSet::from_ranges([(1, u32::MAX)]);
+        assert_eq!(huge.intersection(&sent), sent);
+        let some = UidSet::from_ranges([(5, 22), (29, 40)]);
+        assert_eq!(some.intersection(&sent).to_string(), "5:10,20:22,29:30");
+        assert!(sent.intersection(&UidSet::new()).is_empty());
     }
 }

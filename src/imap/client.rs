@@ -24,10 +24,11 @@ use imap_codec::imap_types::{
 };
 
 use super::auth::{self, AuthMethod, Credentials};
+use super::budget::{self, Budget, Expect};
 use super::driver::{Driver, Interrupted};
 use super::error::{ErrorKind, ImapError, Result};
 use super::mutf7;
-use super::session::SessionEvent;
+use super::session::{ResponseProblems, SessionEvent};
 use super::tls::{self, TlsOptions};
 use super::types::{
     Code, CopyResult, FetchItem, ListEntry, QresyncParams, SelectInfo, StatusEntry, StatusInfo,
@@ -188,6 +189,11 @@ impl ImapClient {
             .map(|(name, ro)| (name.as_str(), *ro))
     }
 
+    /// Responses skipped or repaired on this connection so far, for callers to report.
+    pub fn response_problems(&self) -> ResponseProblems {
+        self.driver.session().problems()
+    }
+
     /// Messages in the selected mailbox as the server last reported.
     pub fn exists(&self) -> Option<u32> {
         self.driver.session().exists()
@@ -200,6 +206,17 @@ impl ImapClient {
 
     /// Runs one command to its tagged completion; NO and BAD become errors.
     pub async fn run(&mut self, body: CommandBody<'static>, sink: Sink<'_>) -> Result<StatusInfo> {
+        self.run_expecting(body, Expect::small(), sink).await
+    }
+
+    /// Runs one command within the budget and deadline of what it asked for. A server that
+    /// floods it or drips too slowly ends it; the connection is then given up.
+    async fn run_expecting(
+        &mut self,
+        body: CommandBody<'static>,
+        expect: Expect,
+        sink: Sink<'_>,
+    ) -> Result<StatusInfo> {
         let name = body.name();
         if let Some(reason) = &self.broken {
             return Err(ImapError::network(format!(
@@ -207,16 +224,39 @@ impl ImapClient {
             )));
         }
         let tag = self.driver.session.enqueue(body)?;
-        loop {
-            match self.driver.next_event().await? {
-                SessionEvent::Update(update) => sink(update),
-                SessionEvent::Done { tag: done, status } if done == tag => {
-                    return into_result(name, status);
+        self.driver.begin_command(expect.messages);
+        let mut budget = Budget::new(expect, self.exists());
+        let result = loop {
+            let event = match self.driver.next_event().await {
+                Ok(event) => event,
+                Err(e) => break Err(e),
+            };
+            match event {
+                SessionEvent::Update(mut update) => {
+                    if let Err(why) = budget.admit(&mut update, self.exists()) {
+                        break Err(ImapError::protocol(format!("{name}: {why}")));
+                    }
+                    sink(update);
                 }
-                SessionEvent::AuthContinue { .. } => self.driver.session.cancel_auth()?,
+                SessionEvent::Done { tag: done, status } if done == tag => {
+                    break into_result(name, status);
+                }
+                SessionEvent::AuthContinue { .. } => {
+                    if let Err(e) = self.driver.session.cancel_auth() {
+                        break Err(e);
+                    }
+                }
                 _ => {}
             }
+        };
+        self.driver.end_command();
+        if let Err(e) = &result
+            && matches!(e.kind, ErrorKind::Protocol | ErrorKind::Timeout)
+        {
+            // The command's reply is still on its way: what follows cannot be trusted.
+            self.broken.get_or_insert_with(|| e.message.clone());
         }
+        result
     }
 
     pub async fn capability(&mut self) -> Result<Vec<String>> {
@@ -341,13 +381,32 @@ impl ImapClient {
             mechanism,
             initial_response,
         })?;
-        let mut sent = inline;
         let mut server_error = String::new();
+        self.driver.begin_command(0);
+        let result = self
+            .sasl_exchange(&tag, inline, oauthbearer, payload, &mut server_error)
+            .await;
+        self.driver.end_command();
+        let mut status = result?;
+        if !server_error.is_empty() {
+            status.text = format!("{} ({server_error})", status.text);
+        }
+        into_result("AUTHENTICATE", status)
+    }
+
+    async fn sasl_exchange(
+        &mut self,
+        tag: &str,
+        mut sent: bool,
+        oauthbearer: bool,
+        payload: crate::domain::secret::Secret<Vec<u8>>,
+        server_error: &mut String,
+    ) -> Result<StatusInfo> {
         loop {
             match self.driver.next_event().await? {
                 SessionEvent::AuthContinue { challenge, .. } => {
                     if sent {
-                        server_error = String::from_utf8_lossy(&challenge).into_owned();
+                        *server_error = String::from_utf8_lossy(&challenge).into_owned();
                         // RFC 7628 §3.2.3: OAUTHBEARER acknowledges the error with 0x01;
                         // XOAUTH2 with an empty line.
                         let ack = if oauthbearer { vec![0x01] } else { Vec::new() };
@@ -359,15 +418,7 @@ impl ImapClient {
                             .set_auth_response(payload.expose().clone())?;
                     }
                 }
-                SessionEvent::Done {
-                    tag: done,
-                    mut status,
-                } if done == tag => {
-                    if !server_error.is_empty() {
-                        status.text = format!("{} ({server_error})", status.text);
-                    }
-                    return into_result("AUTHENTICATE", status);
-                }
+                SessionEvent::Done { tag: done, status } if done == tag => return Ok(status),
                 _ => {}
             }
         }
@@ -444,7 +495,7 @@ impl ImapClient {
             mailbox_wildcard: ListMailbox::try_from("*".to_string())
                 .map_err(|e| ImapError::bug(e.to_string()))?,
         };
-        self.run(body, &mut |update| {
+        self.run_expecting(body, Expect::list(), &mut |update| {
             if let Update::List(entry) = &update {
                 entries.push(entry.clone());
             }
@@ -583,13 +634,18 @@ impl ImapClient {
                 modifiers.push(FetchModifier::Vanished);
             }
         }
+        let sequence_set = parse_set(uids)?;
+        let expect = Expect::fetch(
+            &super::convert::sequence_set_to_uids(&sequence_set),
+            self.exists(),
+        );
         let body = CommandBody::Fetch {
-            sequence_set: parse_set(uids)?,
+            sequence_set,
             macro_or_item_names: MacroOrMessageDataItemNames::MessageDataItemNames(names),
             uid: true,
             modifiers,
         };
-        self.run(body, sink).await?;
+        self.run_expecting(body, expect, sink).await?;
         Ok(())
     }
 
@@ -601,7 +657,8 @@ impl ImapClient {
         };
         let mut found = Vec::new();
         let body = CommandBody::search(None, Vec1::from(key), true);
-        self.run(body, &mut |update| {
+        let expect = Expect::messages(u64::from(self.exists().unwrap_or(0)));
+        self.run_expecting(body, expect, &mut |update| {
             if let Update::Search { ids, .. } = &update {
                 found.extend_from_slice(ids);
             }
@@ -635,8 +692,11 @@ impl ImapClient {
             Some(modseq) => vec![StoreModifier::UnchangedSince(modseq)],
             None => Vec::new(),
         };
+        let sequence_set = parse_set(uids)?;
+        let sent = super::convert::sequence_set_to_uids(&sequence_set);
+        let expect = Expect::messages(self.named_count(&sent));
         let body = CommandBody::Store {
-            sequence_set: parse_set(uids)?,
+            sequence_set,
             kind: match mode {
                 StoreMode::Add => StoreType::Add,
                 StoreMode::Remove => StoreType::Remove,
@@ -647,9 +707,10 @@ impl ImapClient {
             uid: true,
             modifiers,
         };
-        let status = self.run(body, sink).await?;
+        let status = self.run_expecting(body, expect, sink).await?;
         Ok(match status.code {
-            Some(Code::Modified(set)) => set,
+            // Only what we sent can have been refused.
+            Some(Code::Modified(set)) => set.intersection(&sent),
             _ => UidSet::new(),
         })
     }
@@ -660,21 +721,29 @@ impl ImapClient {
         destination: &str,
         sink: Sink<'_>,
     ) -> Result<Option<CopyResult>> {
+        let sequence_set = parse_set(uids)?;
+        let sent = super::convert::sequence_set_to_uids(&sequence_set);
         let body = CommandBody::Copy {
-            sequence_set: parse_set(uids)?,
+            sequence_set,
             mailbox: wire_mailbox(destination)?,
             uid: true,
         };
         let mut from_untagged = None;
+        let expect = Expect::messages(self.named_count(&sent));
         let status = self
-            .run(body, &mut |update| {
-                if let Update::Info(info) = &update {
-                    from_untagged = copy_result(info.code.as_ref());
+            .run_expecting(body, expect, &mut |update| {
+                if let Update::Info(info) = &update
+                    && let Some(result) = copy_result(info.code.as_ref())
+                {
+                    from_untagged = Some(result);
                 }
                 sink(update);
             })
             .await?;
-        Ok(copy_result(status.code.as_ref()).or(from_untagged))
+        Ok(checked_copy_result(
+            copy_result(status.code.as_ref()).or(from_untagged),
+            &sent,
+        ))
     }
 
     /// UID MOVE, or COPY + STORE \Deleted + UID EXPUNGE of exactly those UIDs.
@@ -691,15 +760,18 @@ impl ImapClient {
             self.uid_expunge(uids, sink).await?;
             return Ok(copied);
         }
+        let sequence_set = parse_set(uids)?;
+        let sent = super::convert::sequence_set_to_uids(&sequence_set);
         let body = CommandBody::Move {
-            sequence_set: parse_set(uids)?,
+            sequence_set,
             mailbox: wire_mailbox(destination)?,
             uid: true,
         };
         // RFC 6851 sends COPYUID in an untagged OK before the expunges.
         let mut from_untagged = None;
+        let expect = Expect::messages(self.named_count(&sent));
         let status = self
-            .run(body, &mut |update| {
+            .run_expecting(body, expect, &mut |update| {
                 if let Some(result) = match &update {
                     Update::Info(info) => copy_result(info.code.as_ref()),
                     _ => None,
@@ -709,7 +781,19 @@ impl ImapClient {
                 sink(update);
             })
             .await?;
-        Ok(from_untagged.or(copy_result(status.code.as_ref())))
+        Ok(checked_copy_result(
+            from_untagged.or(copy_result(status.code.as_ref())),
+            &sent,
+        ))
+    }
+
+    /// How many messages a UID set names, as far as the mailbox has them (`*` and sparse
+    /// ranges name far more UIDs than there are messages).
+    fn named_count(&self, uids: &UidSet) -> u64 {
+        match self.exists() {
+            Some(n) => uids.len().min(u64::from(n)),
+            None => uids.len().min(budget::SLACK),
+        }
     }
 
     /// Expunges exactly `uids`. Without UIDPLUS, other messages marked \Deleted are
@@ -717,10 +801,11 @@ impl ImapClient {
     /// message the user did not act on is never removed.
     pub async fn uid_expunge(&mut self, uids: &str, sink: Sink<'_>) -> Result<()> {
         if self.has_capability("UIDPLUS") {
-            let body = CommandBody::ExpungeUid {
-                sequence_set: parse_set(uids)?,
-            };
-            self.run(body, sink).await?;
+            let sequence_set = parse_set(uids)?;
+            let named = self.named_count(&super::convert::sequence_set_to_uids(&sequence_set));
+            let body = CommandBody::ExpungeUid { sequence_set };
+            self.run_expecting(body, Expect::messages(named), sink)
+                .await?;
             return Ok(());
         }
         let bystanders = self.deleted_bystanders(uids, sink).await?;
@@ -750,7 +835,10 @@ impl ImapClient {
             )
             .await?;
         }
-        let expunged = self.run(CommandBody::Expunge, sink).await;
+        let everything = Expect::messages(u64::from(self.exists().unwrap_or(0)));
+        let expunged = self
+            .run_expecting(CommandBody::Expunge, everything, sink)
+            .await;
         if !bystanders.is_empty() {
             self.uid_store(
                 &bystanders.to_string(),
@@ -878,7 +966,9 @@ impl ImapClient {
         }
         loop {
             let tag = self.driver.session.enqueue(CommandBody::Idle)?;
-            // Wait for the server to accept IDLE.
+            // Wait for the server to accept IDLE: bounded like any command, as is the
+            // drain after DONE; only the idling itself has no deadline.
+            self.driver.begin_command(0);
             loop {
                 match self.driver.next_event().await? {
                     SessionEvent::IdleAccepted => break,
@@ -892,6 +982,7 @@ impl ImapClient {
                     _ => {}
                 }
             }
+            self.driver.end_command();
             let deadline = tokio::time::Instant::now() + refresh;
             let interrupted = loop {
                 match self.driver.next_event_until(&mut stop, deadline).await? {
@@ -910,6 +1001,7 @@ impl ImapClient {
             };
             // Drain to the tagged OK of the IDLE (unless it already came).
             if self.driver.session.in_flight() > 0 {
+                self.driver.begin_command(0);
                 loop {
                     match self.driver.next_event().await? {
                         SessionEvent::Update(update) => sink(update),
@@ -920,6 +1012,7 @@ impl ImapClient {
                         _ => {}
                     }
                 }
+                self.driver.end_command();
             }
             if let Interrupted::Stopped = interrupted {
                 return Ok(IdleEnd::Stopped);
@@ -972,6 +1065,26 @@ fn copy_result(code: Option<&Code>) -> Option<CopyResult> {
         }),
         _ => None,
     }
+}
+
+/// A COPYUID names only UIDs we sent, each once, one destination per source; anything
+/// else is ignored (a hostile `1:4294967295` must never be expanded).
+fn checked_copy_result(result: Option<CopyResult>, sent: &UidSet) -> Option<CopyResult> {
+    let result = result?;
+    let fits = result.source.is_subset_of(sent)
+        && result.source.len() == result.destination.len()
+        && result.source.len() <= sent.len();
+    if !fits {
+        tracing::warn!(
+            "ignoring a COPYUID that does not match the UIDs sent ({} source, {} destination \
+             UIDs for {} sent)",
+            result.source.len(),
+            result.destination.len(),
+            sent.len()
+        );
+        return None;
+    }
+    Some(result)
 }
 
 fn item_name(item: &FetchItem) -> Result<MessageDataItemName<'static>> {

@@ -35,6 +35,35 @@ pub struct Driver {
     read_buf: Box<[u8]>,
     /// Bound on every wait except IDLE: a silent peer is a dead link.
     pub(crate) timeout: Duration,
+    /// The overall bound of the command running now (none while idling): a server that
+    /// drips a byte now and then must not keep a command alive forever.
+    clock: Option<CommandClock>,
+}
+
+/// A slow link earns time by what it carries: every byte received or sent (a big APPEND
+/// on a slow uplink) extends the command's deadline by 1 ms (a floor of 1 KB/s), up to a
+/// ceiling.
+const TIME_PER_BYTE: Duration = Duration::from_millis(1);
+const MAX_EARNED: Duration = Duration::from_secs(6 * 3600);
+/// Servers work silently (or with "Hang in there" lines) on big COPY/STORE/EXPUNGE.
+const TIME_PER_MESSAGE: Duration = Duration::from_millis(5);
+
+/// The overall deadline of one command: the account timeout, plus an allowance for the
+/// messages it names, plus what the link earned by delivering bytes.
+#[derive(Debug, Clone, Copy)]
+struct CommandClock {
+    start: Instant,
+    allowance: Duration,
+    transferred: u64,
+}
+
+impl CommandClock {
+    fn deadline(&self) -> Instant {
+        let earned = u32::try_from(self.transferred)
+            .map_or(MAX_EARNED, |bytes| TIME_PER_BYTE.saturating_mul(bytes))
+            .min(MAX_EARNED);
+        self.start + self.allowance + earned
+    }
 }
 
 /// How `next_event_until` ended when it did not produce an event.
@@ -73,12 +102,15 @@ impl Driver {
             session: Session::new(),
             read_buf: vec![0; READ_CHUNK].into_boxed_slice(),
             timeout: wait,
+            clock: None,
         };
+        driver.begin_command(0);
         let greeting = if plain {
             driver.plain_greeting(host, port).await?
         } else {
             driver.next_event().await?
         };
+        driver.end_command();
         match greeting {
             SessionEvent::Greeting { .. } => Ok((driver, greeting)),
             other => Err(ImapError::protocol(format!(
@@ -151,18 +183,49 @@ impl Driver {
         self.deflate = Some(Deflate::new());
     }
 
-    /// The next session event, doing whatever I/O it takes, each wait bounded by the timeout.
+    /// Starts the overall clock of a command naming `messages` messages (0 when it names
+    /// none); it runs until [`Driver::end_command`].
+    pub fn begin_command(&mut self, messages: u64) {
+        let per_message = u32::try_from(messages)
+            .map_or(MAX_EARNED, |n| TIME_PER_MESSAGE.saturating_mul(n))
+            .min(MAX_EARNED);
+        self.clock = Some(CommandClock {
+            start: Instant::now(),
+            allowance: self.timeout.saturating_add(per_message),
+            transferred: 0,
+        });
+    }
+
+    pub fn end_command(&mut self) {
+        self.clock = None;
+    }
+
+    /// The next session event, doing whatever I/O it takes, each wait bounded by the timeout
+    /// and, inside a command, by the command's overall deadline.
     pub async fn next_event(&mut self) -> Result<SessionEvent> {
         loop {
             match self.session.step()? {
                 Step::Event(event) => return Ok(event),
                 Step::Write(bytes) => self.write(&bytes).await?,
                 Step::Read => {
-                    let deadline = Instant::now() + self.timeout;
+                    let silence = Instant::now() + self.timeout;
+                    let overall = self.clock.map(|c| c.deadline());
+                    let deadline = overall.map_or(silence, |o| o.min(silence));
                     let read =
                         timeout_at(deadline, read_some(&mut self.stream, &mut self.read_buf));
                     match read.await {
                         Ok(result) => self.received(result?)?,
+                        Err(_) if overall.is_some_and(|o| o < silence) => {
+                            let elapsed = self.clock.map(|c| c.start.elapsed()).unwrap_or_default();
+                            return Err(ImapError::new(
+                                ErrorKind::Timeout,
+                                format!(
+                                    "the server did not complete the command within {}s; \
+                                     it sends too slowly",
+                                    elapsed.as_secs()
+                                ),
+                            ));
+                        }
                         Err(_) => {
                             return Err(ImapError::new(
                                 ErrorKind::Timeout,
@@ -211,6 +274,7 @@ impl Driver {
                 None => ImapError::network("the server closed the connection"),
             });
         }
+        self.count_transferred(count);
         let bytes = &self.read_buf[..count];
         match &mut self.deflate {
             Some(deflate) => {
@@ -222,7 +286,14 @@ impl Driver {
         Ok(())
     }
 
+    fn count_transferred(&mut self, bytes: usize) {
+        if let Some(clock) = &mut self.clock {
+            clock.transferred = clock.transferred.saturating_add(bytes as u64);
+        }
+    }
+
     async fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.count_transferred(bytes.len());
         let compressed;
         let bytes = match &mut self.deflate {
             Some(deflate) => {
@@ -244,7 +315,11 @@ impl Driver {
                 Stream::Detached => Err(std::io::Error::from(std::io::ErrorKind::NotConnected)),
             }
         };
-        match timeout(self.timeout, write).await {
+        // A big APPEND on a slow uplink takes longer than the timeout to leave.
+        let allowance = u32::try_from(bytes.len())
+            .map_or(MAX_EARNED, |n| TIME_PER_BYTE.saturating_mul(n))
+            .min(MAX_EARNED);
+        match timeout(self.timeout + allowance, write).await {
             Ok(result) => result.map_err(|e| ImapError::network(format!("write failed: {e}"))),
             Err(_) => Err(ImapError::new(
                 ErrorKind::Timeout,

@@ -2,6 +2,7 @@
 //! driver ([`driver`]) and a command API ([`client`]) on top.
 
 pub mod auth;
+pub mod budget;
 pub mod cert;
 pub mod client;
 pub mod compress;
@@ -17,4 +18,5 @@ pub mod types;
 pub use client::{ConnectOptions, IdleEnd, ImapClient, SearchQuery, Security, Sink, discard};
 pub use error::{ErrorKind, ImapError};
 pub use roles::{AssignedRole, FolderRoles};
+pub use session::ResponseProblems;
 pub use types::*;

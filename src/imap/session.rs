@@ -74,7 +74,22 @@ pub struct Session {
     bye: Option<String>,
     /// Events produced by our own bookkeeping that must come out before new input.
     queued: VecDeque<SessionEvent>,
+    problems: ResponseProblems,
 }
+
+/// Responses the codec could not take as they came, since the session started: none is
+/// dropped without being counted, so callers can say so.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ResponseProblems {
+    /// Skipped: delivered as [`Update::Unparsed`] (or failing their command).
+    pub unparsed: u64,
+    /// Taken after replacing NUL bytes (not allowed in IMAP strings) with 0x80, as
+    /// Dovecot does for the same mail.
+    pub repaired: u64,
+}
+
+/// What a NUL becomes: not valid UTF-8, so it shows as U+FFFD rather than vanishing.
+const NUL_STANDIN: u8 = 0x80;
 
 impl Session {
     pub fn new() -> Self {
@@ -99,12 +114,18 @@ impl Session {
             in_flight: VecDeque::new(),
             bye: None,
             queued: VecDeque::new(),
+            problems: ResponseProblems::default(),
         }
     }
 
     /// Carries the knowledge over to a fresh session after the transport changed (STARTTLS).
     pub fn continue_from(&mut self, previous: Session) {
         self.next_tag = previous.next_tag;
+        self.problems = previous.problems;
+    }
+
+    pub fn problems(&self) -> ResponseProblems {
+        self.problems
     }
 
     pub fn has_capability(&self, name: &str) -> bool {
@@ -234,6 +255,17 @@ impl Session {
             .next()
             .map(|w| String::from_utf8_lossy(w).into_owned())
             .unwrap_or_default();
+        if bytes.contains(&0)
+            && let Some(update) = self.repair_nul(&bytes)
+        {
+            self.problems.repaired += 1;
+            tracing::warn!(
+                "a server response carried NUL bytes; read with them replaced: {preview}"
+            );
+            return Ok(Step::Event(SessionEvent::Update(update)));
+        }
+        self.problems.unparsed += 1;
+        tracing::warn!("skipped a server response that cannot be parsed ({error}): {preview}");
         if let Some(position) = self.in_flight.iter().position(|t| *t == first_word) {
             self.in_flight.remove(position);
             return Ok(Step::Event(SessionEvent::Done {
@@ -246,6 +278,24 @@ impl Session {
             }));
         }
         Ok(Step::Event(SessionEvent::Update(Update::Unparsed(preview))))
+    }
+
+    /// Some servers pass a NUL of a message through in a literal, which IMAP forbids and
+    /// the codec rejects. The same bytes with each NUL replaced keep every literal's length,
+    /// so an untagged data response (a FETCH, usually) can still be read.
+    fn repair_nul(&mut self, bytes: &[u8]) -> Option<Update> {
+        use imap_codec::{ResponseCodec, decode::Decoder, imap_types::response::Response};
+        let fixed: Vec<u8> = bytes
+            .iter()
+            .map(|&b| if b == 0 { NUL_STANDIN } else { b })
+            .collect();
+        match ResponseCodec::default().decode(&fixed) {
+            Ok((&[], Response::Data(data))) => {
+                use imap_codec::imap_types::IntoStatic;
+                self.data(data.into_static())
+            }
+            _ => None,
+        }
     }
 
     fn handle(&mut self, event: Event) -> Result<Option<SessionEvent>> {

@@ -35,6 +35,27 @@ pub enum Update {
     Id(Vec<(String, Option<String>)>),
 }
 
+/// The message an unparsed response was about, when its first bytes say so
+/// (`* 5 FETCH (UID 17 ...`), so that it can be named instead of vanishing.
+pub fn unparsed_fetch_uid(preview: &str) -> Option<u32> {
+    let mut words = preview.split_whitespace();
+    let is_fetch = words.next() == Some("*")
+        && words.next().is_some_and(|w| w.parse::<u32>().is_ok())
+        && words
+            .next()
+            .is_some_and(|w| w.eq_ignore_ascii_case("FETCH"));
+    if !is_fetch {
+        return None;
+    }
+    let mut words = words.map(|w| w.trim_start_matches('('));
+    while let Some(word) = words.next() {
+        if word.eq_ignore_ascii_case("UID") {
+            return words.next()?.trim_end_matches(')').parse().ok();
+        }
+    }
+    None
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FetchData {
     pub seq: u32,
@@ -263,4 +284,18 @@ pub enum FetchItem {
     HeaderFields(Vec<String>),
     /// `BODY.PEEK[]`: the whole message, never setting \Seen.
     FullBody,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unparsed_fetch_names_its_uid() {
+        assert_eq!(unparsed_fetch_uid("* 5 FETCH (UID 17 BODY[] {3}"), Some(17));
+        assert_eq!(unparsed_fetch_uid("* 5 FETCH (FLAGS () UID 9)"), Some(9));
+        assert_eq!(unparsed_fetch_uid("* 5 FETCH (FLAGS (((garbage"), None);
+        assert_eq!(unparsed_fetch_uid("* FOO UID 3"), None);
+        assert_eq!(unparsed_fetch_uid(""), None);
+    }
 }

@@ -34,26 +34,32 @@ pub async fn fetch_body(
         }
     }
     let mut body = None;
+    let mut unparsed = None;
     client
         .uid_fetch(
             &uid.to_string(),
             &[FetchItem::Uid, FetchItem::FullBody],
             None,
-            &mut |u| {
-                if let Update::Fetch(fetch) = u
-                    && fetch.uid == Some(uid)
-                    && fetch.body.is_some()
-                {
+            &mut |u| match u {
+                Update::Fetch(fetch) if fetch.uid == Some(uid) && fetch.body.is_some() => {
                     body = fetch.body;
                 }
+                Update::Unparsed(preview) => {
+                    unparsed.get_or_insert(preview);
+                }
+                _ => {}
             },
         )
         .await?;
-    let body = body.ok_or_else(|| {
-        ImapError::new(
+    let body = body.ok_or_else(|| match unparsed {
+        // The server did answer, in a form we cannot read: not the same as "gone".
+        Some(preview) => ImapError::protocol(format!(
+            "the server's answer for message {uid} in {folder} cannot be parsed: {preview}"
+        )),
+        None => ImapError::new(
             crate::imap::ErrorKind::Command,
             format!("message {uid} is no longer in {folder}"),
-        )
+        ),
     })?;
     let stored = body.clone();
     let id = state.id;
