@@ -1,7 +1,5 @@
 //! `tern sync`: bring the cache in step (progress on stderr), optionally keep following.
 
-use std::io::Write;
-
 use tokio::sync::{mpsc, watch};
 
 use crate::bus::{ConnState, EngineEvent};
@@ -103,7 +101,7 @@ fn print_event(event: &EngineEvent) {
         | EngineEvent::BodyReady { .. }
         | EngineEvent::Conn(ConnState::Connecting) => return,
     };
-    let _ = writeln!(std::io::stderr(), "{line}");
+    super::say(&line);
 }
 
 pub fn summary(reports: &[FolderReport]) -> String {
