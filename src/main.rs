@@ -16,7 +16,7 @@ const EXIT_FAILED: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
-    init_logging();
+    tern::logging::init();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -258,15 +258,5 @@ fn load_config(cli: &Cli) -> Result<Config, ExitCode> {
             say(&err.to_string());
             Err(ExitCode::from(EXIT_USAGE))
         }
-    }
-}
-
-/// Logs only when asked (TERN_LOG=debug, ...), to stderr: a TUI must never log to stdout.
-fn init_logging() {
-    if let Ok(filter) = std::env::var("TERN_LOG") {
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-            .with_writer(std::io::stderr)
-            .try_init();
     }
 }
