@@ -297,7 +297,10 @@ mod tests {
     fn a_lone_payload_is_hidden_even_without_state() {
         let mut r = Redactor::default();
         assert_eq!(write(&mut r, "AGFsaWNl\\r\\n"), "<redacted>\\r\\n");
-        assert_eq!(r.show(Direction::Write, true, "AGFsaWNl\\r\\n"), "<redacted>");
+        assert_eq!(
+            r.show(Direction::Write, true, "AGFsaWNl\\r\\n"),
+            "<redacted>"
+        );
     }
 
     #[test]

@@ -66,6 +66,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let Some(account) = pick_account(&config, account_name.as_deref()) else {
         return Ok(ExitCode::from(EXIT_USAGE));
     };
+    // `list` reads the cache only; everything else may connect.
+    if !matches!(command, Command::List { .. }) {
+        for warning in config.account_warnings(account) {
+            say(&format!("tern: warning: {warning}"));
+        }
+    }
     let outcome: Result<String> = match command {
         Command::Folders { json, .. } => runtime.block_on(folders(account, cache_dir, json)),
         Command::Sync {
@@ -213,6 +219,10 @@ fn check_config(config: &Config) -> ExitCode {
         Some(&tern::theme::Theme::user_file(&config.path)),
     );
     problems.extend(theme_problems);
+    // Risky but valid: said, and the exit code stays 0.
+    for warning in config.warnings() {
+        say(&format!("warning: {warning}"));
+    }
     if problems.is_empty() {
         println!(
             "{}: ok ({} account(s))",
