@@ -264,11 +264,22 @@ fn hostile_folders_server() -> u16 {
                     }
                 ),
                 "SELECT" | "EXAMINE" => format!(
-                    "* 0 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n* OK [UIDNEXT 1] n\r\n\
+                    "* 1 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n* OK [UIDNEXT 2] n\r\n\
                  {tag} OK [READ-WRITE] selected {EVIL}\r\n"
                 ),
                 "UID" if args.to_ascii_uppercase().starts_with("SEARCH") => {
-                    format!("* SEARCH\r\n{tag} OK searched\r\n")
+                    format!("* SEARCH 1\r\n{tag} OK searched\r\n")
+                }
+                "UID" if args.to_ascii_uppercase().starts_with("FETCH") => {
+                    let header = format!(
+                        "From: {EVIL_8BIT} <m@evil.example>\r\n\
+                         Subject: {EVIL_8BIT}\u{202e}gpj.exe\r\n\r\n"
+                    );
+                    format!(
+                        "* 1 FETCH (UID 1 FLAGS () INTERNALDATE \"01-Jan-2024 00:00:00 +0000\" \
+                         RFC822.SIZE 20 BODY[HEADER] {{{}}}\r\n{header})\r\n{tag} OK fetched\r\n",
+                        header.len()
+                    )
                 }
                 "LOGOUT" => format!("* BYE {EVIL}\r\n{tag} OK bye\r\n"),
                 _ => format!("{tag} OK {EVIL} fine\r\n"),
@@ -278,7 +289,7 @@ fn hostile_folders_server() -> u16 {
 }
 
 #[test]
-fn hostile_folder_names_are_printed_inert() {
+fn hostile_folder_names_and_headers_are_printed_inert() {
     let port = hostile_folders_server();
     let dir = tempfile::tempdir().unwrap();
     let config = config(dir.path(), port, "plain", "password_command = \"echo p\"");
@@ -287,16 +298,21 @@ fn hostile_folder_names_are_printed_inert() {
         &["folders", "--json"],
         &["sync", "--all"],
         &["sync"],
+        &["list"],
+        &["list", "--json"],
     ] {
         let output = tern(dir.path(), &config, args);
-        assert!(
-            !output.stdout.is_empty() || !output.stderr.is_empty(),
-            "{args:?} said nothing"
-        );
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
-        if args != ["sync"] {
-            assert!(stdout.contains("Evil"), "{args:?}: {stdout}");
+        let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), stderr(&output));
+        assert!(output.status.success(), "{args:?}: {stderr}");
+        let shown = match args[0] {
+            "list" => "evilgpj.exe",
+            "sync" => "INBOX",
+            _ => "Evil",
+        };
+        assert!(stdout.contains(shown), "{args:?}: {stdout}");
+        if args == ["sync", "--all"] {
+            // Progress names the folder on stderr.
+            assert!(stderr.contains("Evil"), "{stderr}");
         }
         assert_inert(&output, &format!("{args:?}"));
     }

@@ -18,6 +18,9 @@ pub fn sanitize(text: &str) -> String {
     while let Some(c) = chars.next() {
         match c {
             '\x1b' => skip_escape(&mut chars),
+            // The 8-bit forms of CSI and of OSC/DCS/PM/APC: drop their parameters too.
+            '\u{9b}' => skip_csi(&mut chars),
+            '\u{90}' | '\u{9d}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
             '\t' => out.push(' '),
             // C1 controls include CSI (U+009B), which some terminals honour.
             c if c.is_control() => {}
@@ -110,32 +113,40 @@ fn skip_escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
     match chars.peek() {
         Some('[') => {
             chars.next();
-            // CSI: parameters and intermediates up to a final byte in @..~
-            for c in chars.by_ref() {
-                if ('@'..='~').contains(&c) {
-                    break;
-                }
-            }
+            skip_csi(chars);
         }
         Some(']' | 'P' | '_' | '^') => {
             chars.next();
-            // OSC/DCS/APC/PM: up to BEL or ST (ESC \)
-            while let Some(c) = chars.next() {
-                if c == '\x07' {
-                    break;
-                }
-                if c == '\x1b' {
-                    if chars.peek() == Some(&'\\') {
-                        chars.next();
-                    }
-                    break;
-                }
-            }
+            skip_string(chars);
         }
         Some(_) => {
             chars.next();
         }
         None => {}
+    }
+}
+
+/// CSI: parameters and intermediates up to a final byte in @..~
+fn skip_csi(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    for c in chars.by_ref() {
+        if ('@'..='~').contains(&c) {
+            break;
+        }
+    }
+}
+
+/// OSC/DCS/APC/PM: up to BEL or ST (ESC \ or U+009C).
+fn skip_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    while let Some(c) = chars.next() {
+        if c == '\x07' || c == '\u{9c}' {
+            break;
+        }
+        if c == '\x1b' {
+            if chars.peek() == Some(&'\\') {
+                chars.next();
+            }
+            break;
+        }
     }
 }
 
@@ -152,7 +163,8 @@ mod tests {
         assert_eq!(sanitize("a\x1b[31mred\x1b[0m b"), "ared b");
         assert_eq!(sanitize("x\x1b]0;pwned\x07y"), "xy");
         assert_eq!(sanitize("x\x1b]8;;http://e\x1b\\link"), "xlink");
-        assert_eq!(sanitize("bell\x07\r\nline\u{9b}2J"), "bellline2J");
+        assert_eq!(sanitize("bell\x07\r\nline\u{9b}2J"), "bellline");
+        assert_eq!(sanitize("a\u{9d}0;title\u{9c}b\u{9b}31mc"), "abc");
         assert_eq!(sanitize("tab\there"), "tab here");
         assert_eq!(sanitize("abc\u{202e}def"), "abcdef");
     }
@@ -193,7 +205,7 @@ mod tests {
     fn lines_keep_their_breaks() {
         assert_eq!(
             sanitize_lines("a\x1b]52;c;aGk=\x07b\r\nc\u{9b}31m\n"),
-            "ab\nc31m\n"
+            "ab\nc\n"
         );
     }
 
