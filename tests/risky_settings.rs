@@ -123,3 +123,35 @@ fn folders_with_tls_verify_off_warns_once() {
     );
     assert!(stderr.starts_with("tern: warning: t: "), "{stderr}");
 }
+
+/// The TUI says it in the status line when the account's engine starts.
+#[test]
+fn the_tui_shows_the_warning_in_the_status_line() {
+    let server = TestDovecot::start();
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(
+        dir.path(),
+        &format!(
+            "[[accounts]]\nname = \"t\"\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"tls\"\n\
+             tls_verify = false\nusername = \"{}\"\npassword_command = \"echo {}\"\n",
+            server.imaps_port(),
+            server.user(),
+            server.password()
+        ),
+        0o600,
+    );
+    let tmux = support::tmux::Tmux::start_sized(
+        &format!(
+            "{} --config {} --cache-dir {}",
+            env!("CARGO_BIN_EXE_tern"),
+            path.display(),
+            dir.path().join("cache").display()
+        ),
+        200,
+        30,
+    );
+    let screen = tmux.wait_until("online with the warning", |s| {
+        s.contains("online") && s.contains("warning: t: tls_verify = false")
+    });
+    assert_eq!(screen.matches("tls_verify = false").count(), 1, "{screen}");
+}
