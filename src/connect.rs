@@ -54,16 +54,8 @@ pub fn connect_options(account: &AccountConfig) -> ConnectOptions {
     };
     // Deflate only pays where the link is slower than the CPU; on loopback it made the
     // first sync of 100k messages 0.7 s slower (benches/sync.rs).
-    options.compress = !is_loopback(&account.host);
+    options.compress = !config::is_loopback(&account.host);
     options
-}
-
-fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_matches(|c| c == '[' || c == ']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 pub async fn credentials(account: &AccountConfig) -> Result<Credentials, ConnectError> {

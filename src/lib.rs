@@ -10,6 +10,7 @@ pub mod connect;
 pub mod domain;
 pub mod imap;
 pub mod keymap;
+pub mod logging;
 pub mod store;
 pub mod sync;
 pub mod term;

@@ -7,6 +7,7 @@ use anyhow::Result;
 use clap::Parser;
 use tern::cli::{Cli, Command};
 use tern::cmd::act::Act;
+use tern::cmd::say;
 use tern::config::{self, Config, ConfigError};
 use tern::sync::Folders;
 
@@ -15,12 +16,12 @@ const EXIT_FAILED: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
-    init_logging();
+    tern::logging::init();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("tern: {err:#}");
+            say(&format!("tern: {err:#}"));
             ExitCode::from(EXIT_FAILED)
         }
     }
@@ -43,7 +44,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         return match tern::tui::run(&config, account, cache_dir) {
             Ok(()) => Ok(ExitCode::SUCCESS),
             Err(err) => {
-                eprintln!("tern: {err:#}");
+                say(&format!("tern: {err:#}"));
                 Ok(ExitCode::from(EXIT_FAILED))
             }
         };
@@ -65,6 +66,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let Some(account) = pick_account(&config, account_name.as_deref()) else {
         return Ok(ExitCode::from(EXIT_USAGE));
     };
+    // `list` reads the cache only; everything else may connect.
+    if !matches!(command, Command::List { .. }) {
+        for warning in config.account_warnings(account) {
+            say(&format!("tern: warning: {warning}"));
+        }
+    }
     let outcome: Result<String> = match command {
         Command::Folders { json, .. } => runtime.block_on(folders(account, cache_dir, json)),
         Command::Sync {
@@ -95,8 +102,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let store = tern::cmd::open_store(cache_dir, account)?;
             match runtime.block_on(tern::cmd::read::raw_message(account, &store, &folder, uid)) {
                 Ok(bytes) if raw => {
-                    use std::io::Write;
-                    std::io::stdout().write_all(&bytes)?;
+                    use std::io::{IsTerminal, Write};
+                    let mut stdout = std::io::stdout();
+                    if stdout.is_terminal() {
+                        // Raw is for pipes; a terminal gets the text without its escapes.
+                        tern::cmd::print_result(&String::from_utf8_lossy(&bytes));
+                    } else {
+                        stdout.write_all(&bytes)?;
+                    }
                     Ok(String::new())
                 }
                 Ok(bytes) => Ok(tern::domain::mime::plain_text(&bytes, 80)),
@@ -125,11 +138,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
     };
     match outcome {
         Ok(out) => {
-            print!("{out}");
+            tern::cmd::print_result(&out);
             Ok(ExitCode::SUCCESS)
         }
         Err(err) => {
-            eprintln!("tern: {}: {err:#}", account.name);
+            say(&format!("tern: {}: {err:#}", account.name));
             Ok(ExitCode::from(EXIT_FAILED))
         }
     }
@@ -166,7 +179,10 @@ async fn folders(
             if rows.is_empty() {
                 return Err(err.into());
             }
-            eprintln!("tern: {}: offline ({err}); showing the cache", account.name);
+            say(&format!(
+                "tern: {}: offline ({err}); showing the cache",
+                account.name
+            ));
             Ok(tern::cmd::folders::render(&rows, json))
         }
         Err(err) => Err(err.into()),
@@ -203,6 +219,10 @@ fn check_config(config: &Config) -> ExitCode {
         Some(&tern::theme::Theme::user_file(&config.path)),
     );
     problems.extend(theme_problems);
+    // Risky but valid: said, and the exit code stays 0.
+    for warning in config.warnings() {
+        say(&format!("warning: {warning}"));
+    }
     if problems.is_empty() {
         println!(
             "{}: ok ({} account(s))",
@@ -212,7 +232,7 @@ fn check_config(config: &Config) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         for problem in problems {
-            eprintln!("{problem}");
+            say(&problem.to_string());
         }
         ExitCode::from(EXIT_USAGE)
     }
@@ -222,7 +242,7 @@ fn pick_account<'a>(config: &'a Config, name: Option<&str>) -> Option<&'a config
     match config.account(name) {
         Ok(account) => Some(account),
         Err(err) => {
-            eprintln!("tern: {err}");
+            say(&format!("tern: {err}"));
             None
         }
     }
@@ -245,18 +265,8 @@ fn load_config(cli: &Cli) -> Result<Config, ExitCode> {
             Err(ExitCode::from(EXIT_USAGE))
         }
         Err(err) => {
-            eprintln!("{err}");
+            say(&err.to_string());
             Err(ExitCode::from(EXIT_USAGE))
         }
-    }
-}
-
-/// Logs only when asked (TERN_LOG=debug, ...), to stderr: a TUI must never log to stdout.
-fn init_logging() {
-    if let Ok(filter) = std::env::var("TERN_LOG") {
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-            .with_writer(std::io::stderr)
-            .try_init();
     }
 }

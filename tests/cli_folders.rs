@@ -23,9 +23,12 @@ fn tern(config: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Private (0600), as a config holding a password should be: else tern warns about it.
 fn write_config(dir: &Path, account: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
     let path = dir.join("config.toml");
     std::fs::write(&path, account).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     path
 }
 

@@ -578,3 +578,60 @@ fn jwt_matches_the_jwt_io_example() {
          SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
     );
 }
+
+/// `TERN_LOG=trace` through the real binary: the conversation is traced, the token is not
+/// (neither as is nor inside the base64 SASL payload). See also tests/trace_redaction.rs.
+#[test]
+fn the_wire_trace_never_shows_the_token() {
+    let server = OAuthDovecot::start(BOTH);
+    let token = server.token();
+    let token_file = server.files.path().join("trace-token");
+    std::fs::write(&token_file, format!("{token}\n")).expect("write token file");
+    for (auth, mechanism) in [("xoauth2", "XOAUTH2"), ("oauthbearer", "OAUTHBEARER")] {
+        let config = server.files.path().join(format!("trace-{auth}.toml"));
+        std::fs::write(
+            &config,
+            format!(
+                "[[accounts]]\nname = \"oauth\"\nhost = \"127.0.0.1\"\nport = {}\n\
+                 security = \"starttls\"\nca_file = '{}'\nusername = \"{}\"\n\
+                 oauth_token_command = 'cat \"{}\"'\nauth = \"{auth}\"\n",
+                server.server.imap_port(),
+                server.server.ca_pem_path().display(),
+                server.user(),
+                token_file.display()
+            ),
+        )
+        .expect("write config");
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_tern"))
+            .arg("--config")
+            .arg(&config)
+            .arg("--cache-dir")
+            .arg(server.files.path().join("cache"))
+            .arg("folders")
+            .env("TERN_LOG", "trace")
+            .output()
+            .expect("run tern");
+        let trace = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{auth}: {trace}");
+        assert!(
+            trace.contains(&format!("AUTHENTICATE {mechanism}")) && trace.contains("LIST"),
+            "{auth}: the conversation is traced:\n{trace}"
+        );
+        let signature = token.rsplit('.').next().unwrap_or(&token);
+        let user = server.user();
+        let payloads = [
+            format!("user={user}\x01auth=Bearer {token}\x01\x01"),
+            format!("n,a={user},\x01auth=Bearer {token}\x01\x01"),
+        ];
+        assert!(!trace.contains(&token), "{auth}: token in:\n{trace}");
+        assert!(!trace.contains(signature), "{auth}: signature in:\n{trace}");
+        for payload in payloads {
+            let encoded = base64(payload.as_bytes(), STANDARD, true);
+            // Any long run of the payload's base64 would be a leak.
+            assert!(
+                !trace.contains(&encoded[..40]),
+                "{auth}: SASL payload in:\n{trace}"
+            );
+        }
+    }
+}

@@ -37,6 +37,9 @@ impl<'a> Account<'a> {
             ),
         )
         .unwrap();
+        // Private, as a config holding a password should be: else tern warns about it.
+        let private = std::os::unix::fs::PermissionsExt::from_mode(0o600);
+        std::fs::set_permissions(&config, private).unwrap();
         Command::new(env!("CARGO_BIN_EXE_tern"))
             .arg("--config")
             .arg(&config)

@@ -57,10 +57,10 @@ async fn send_or_queue(
             sent
         }
         Err(err) if err.is_transient() => {
-            eprintln!(
+            super::say(&format!(
                 "tern: {}: offline ({err}); queued, {waiting} action(s) wait for the server",
                 account.name
-            );
+            ));
             return Ok(String::new());
         }
         Err(err) => anyhow::bail!(
@@ -78,10 +78,10 @@ async fn send_or_queue(
         Ok(_) if failures.is_empty() => Ok(String::new()),
         Ok(_) => anyhow::bail!("{}", failures.join("; ")),
         Err(err) if err.is_transient() => {
-            eprintln!(
+            super::say(&format!(
                 "tern: {}: connection lost ({err}); the change stays queued",
                 account.name
-            );
+            ));
             Ok(String::new())
         }
         Err(err) => Err(err.into()),

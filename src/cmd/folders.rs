@@ -110,7 +110,9 @@ fn role_rank(role: Role) -> u8 {
 }
 
 pub fn to_json(rows: &[FolderRow]) -> String {
-    serde_json::to_string_pretty(rows).unwrap_or_else(|_| "[]".to_string())
+    crate::domain::text::json_safe(
+        &serde_json::to_string_pretty(rows).unwrap_or_else(|_| "[]".to_string()),
+    )
 }
 
 fn role_text(row: &FolderRow) -> String {
@@ -124,7 +126,7 @@ fn role_text(row: &FolderRow) -> String {
 pub fn to_table(rows: &[FolderRow]) -> String {
     let width = rows
         .iter()
-        .map(|r| crate::domain::text::display_width(&r.name))
+        .map(|r| crate::domain::text::display_width(&crate::domain::text::sanitize(&r.name)))
         .max()
         .unwrap_or(6)
         .max(6);

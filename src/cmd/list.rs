@@ -49,7 +49,9 @@ pub fn to_listed(row: &MessageRow) -> ListedMessage {
 
 pub fn to_json(rows: &[MessageRow]) -> String {
     let listed: Vec<ListedMessage> = rows.iter().map(to_listed).collect();
-    serde_json::to_string_pretty(&listed).unwrap_or_else(|_| "[]".to_string())
+    crate::domain::text::json_safe(
+        &serde_json::to_string_pretty(&listed).unwrap_or_else(|_| "[]".to_string()),
+    )
 }
 
 pub fn to_text(rows: &[MessageRow], threads: bool) -> String {

@@ -18,6 +18,23 @@ pub fn cache_path(cache_dir: Option<&Path>, account: &AccountConfig) -> anyhow::
     Ok(store::cache_path(&dir, &account.name))
 }
 
+/// One message on stderr. Everything tern says there may carry server or mail text (NO and
+/// BYE text, folder names, error chains), so it is sanitized here, the one way out.
+pub fn say(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "{}",
+        crate::domain::text::sanitize_lines(message)
+    );
+}
+
+/// A command's result on stdout, sanitized line by line (JSON is already inert: `json_safe`).
+pub fn print_result(out: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().write_all(crate::domain::text::sanitize_lines(out).as_bytes());
+}
+
 pub fn open_store(cache_dir: Option<&Path>, account: &AccountConfig) -> anyhow::Result<Store> {
     let path = cache_path(cache_dir, account)?;
     Ok(Store::open(&path)?)

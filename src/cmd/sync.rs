@@ -1,7 +1,5 @@
 //! `tern sync`: bring the cache in step (progress on stderr), optionally keep following.
 
-use std::io::Write;
-
 use tokio::sync::{mpsc, watch};
 
 use crate::bus::{ConnState, EngineEvent};
@@ -105,7 +103,7 @@ async fn once(
         .map(|f| crate::domain::text::sanitize(&f.name))
         .collect();
     if !failed.is_empty() {
-        print!("{}", summary(&reports));
+        super::print_result(&summary(&reports));
         anyhow::bail!(
             "{} folder(s) could not be synced: {}",
             failed.len(),
@@ -117,7 +115,7 @@ async fn once(
 
 fn print_event(event: &EngineEvent, countdown: &mut Option<u64>) {
     if let Some(line) = event_line(event, countdown) {
-        let _ = writeln!(std::io::stderr(), "{line}");
+        super::say(&line);
     }
 }
 

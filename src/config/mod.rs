@@ -11,6 +11,7 @@ mod load;
 mod paths;
 mod reader;
 mod sections;
+mod warnings;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -23,6 +24,7 @@ pub use example::EXAMPLE_CONFIG;
 pub use paths::{
     CONFIG_ENV, config_candidates, data_dir, default_config_paths, find_config, first_existing,
 };
+pub use warnings::is_loopback;
 
 /// Built-in keymap names accepted by `ui.keymap` (anything else must be a path).
 pub const BUILTIN_KEYMAPS: &[&str] = &["default", "vim"];

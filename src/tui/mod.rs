@@ -129,6 +129,10 @@ fn spawn_engine(
             }
         }
     });
+    // Risky settings are said where the user looks: the status line and :messages.
+    for warning in config.account_warnings(account) {
+        let _ = events_tx.send(EngineEvent::Error(format!("warning: {warning}")));
+    }
     let account = account.clone();
     let store = store.clone();
     let options = WatchOptions {

@@ -313,3 +313,40 @@ fn tagged_rows_show_a_plus() {
     assert!(uid_row.contains('+'), "{uid_row}");
     assert_eq!(m.list.tagged.len(), 1);
 }
+
+#[test]
+fn spoofed_subject_and_sender_show_only_visible_text() {
+    use crate::app::testkit::{NOW, row};
+    let mut s = FakeSource::new();
+    let inbox = s.add_folder("INBOX", Some("inbox"), Some('/'));
+    // A right-to-left override turning "gpj.exe" into a harmless-looking "exe.jpg", a
+    // zero-width space inside a brand, and tag characters carrying hidden text.
+    let mut spoof = row(
+        1,
+        0,
+        "Pay\u{200b}Pal\u{200f} Support",
+        "invoice\u{202e}gpj.exe\u{202c} \u{e0069}\u{e0067}\u{e006e}ok\u{2066}x\u{2069}",
+        0,
+        100,
+        false,
+        1,
+        0,
+    );
+    spoof.date = NOW;
+    s.push(inbox, spoof);
+    let m = model(&s, (100, 8));
+    let t = draw(&m);
+    let screen = t.backend().to_string();
+    assert!(screen.contains("PayPal Support"), "{screen}");
+    assert!(screen.contains("invoicegpj.exe okx"), "{screen}");
+    for cell in t.backend().buffer().content() {
+        assert!(
+            !cell.symbol().chars().any(|c| matches!(c,
+                '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+                | '\u{e0000}'..='\u{e007f}')),
+            "invisible character in {:?}",
+            cell.symbol()
+        );
+    }
+    insta::assert_snapshot!(t.backend());
+}
