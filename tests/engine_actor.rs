@@ -261,3 +261,43 @@ async fn a_server_allowing_one_connection_still_works() {
     }
     engine.shut_down().await;
 }
+
+/// Mail that arrives while the engine runs a command (here a body fetch, asked right after
+/// the APPEND) is announced in that command's reply, not in IDLE; it must still show.
+#[tokio::test]
+async fn mail_arriving_during_a_body_fetch_still_shows() {
+    let server = TestDovecot::start();
+    let big =
+        "a fairly long line of text to make the body take a moment to fetch\r\n".repeat(40_000);
+    server.seed_maildir(
+        server.user(),
+        "INBOX",
+        [SeedMessage::text(1, "large", &big)],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
+    let mut engine = start(&server, &store, "INBOX");
+    engine.online().await;
+    let mut other = server.raw_login(server.user());
+    for n in 0..5u64 {
+        other
+            .append(
+                "INBOX",
+                &[],
+                &SeedMessage::text(100 + n, &format!("arrived {n}"), "x").raw,
+            )
+            .unwrap();
+        engine
+            .commands
+            .send(EngineCommand::FetchBody {
+                folder: "INBOX".into(),
+                uid: 1,
+            })
+            .unwrap();
+        wait_until(&format!("\"arrived {n}\" in the cache"), || {
+            has_message(&store, "INBOX", &format!("arrived {n}"))
+        })
+        .await;
+    }
+    engine.shut_down().await;
+}

@@ -246,7 +246,14 @@ async fn session(
     let mut next_status = options
         .status_interval
         .map(|i| tokio::time::Instant::now() + i);
+    let mut seen = SeenExists::of(&client);
     loop {
+        // Mail announced in the reply to some other command (a body fetch, a prefetch
+        // round, a replay) comes with no IDLE push: the count tells.
+        if seen.missed(&client, selected) {
+            resync_selected(&mut client, store, selected, events).await?;
+        }
+        seen = SeenExists::of(&client);
         let woken = Arc::new(Notify::new());
         let pushed: Arc<Mutex<Vec<Update>>> = Arc::new(Mutex::new(Vec::new()));
         let mut sink = {
@@ -299,6 +306,8 @@ async fn session(
         );
         if !updates.is_empty() {
             apply_pushes(&mut client, store, selected, updates, events).await?;
+            // Pushed changes are in the cache now: nothing missed so far.
+            seen = SeenExists::of(&client);
             prefetch.new_mail();
         }
         let relist = queued.contains(&EngineCommand::SyncNow);
@@ -429,6 +438,26 @@ async fn handle_commands(
         resync_selected(client, store, selected, events).await?;
     }
     Ok(())
+}
+
+/// The selected folder's EXISTS when the engine last looked.
+struct SeenExists(Option<(String, u32)>);
+
+impl SeenExists {
+    fn of(client: &ImapClient) -> Self {
+        let selected = client.selected().map(|(name, _)| name.to_string());
+        Self(selected.zip(client.exists()))
+    }
+
+    /// The watched folder is still selected and its count moved since.
+    fn missed(&self, client: &ImapClient, watched: &str) -> bool {
+        match (&self.0, client.selected(), client.exists()) {
+            (Some((name, before)), Some((now, false)), Some(exists)) => {
+                name == watched && now == watched && exists != *before
+            }
+            _ => false,
+        }
+    }
 }
 
 /// A second connection that IDLEs on INBOX while another folder is selected, so new mail
