@@ -442,7 +442,13 @@ fn tern_read_says_an_unreadable_answer_instead_of_no_longer_there() {
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache");
     let good = dir.path().join("good.toml");
-    std::fs::write(&good, server.account_toml("t", server.imap_port())).unwrap();
+    // No prefetch: the body must come from the (broken) server, not the cache.
+    let no_prefetch = "\n[sync]\nprefetch_bodies = 0\n";
+    std::fs::write(
+        &good,
+        server.account_toml("t", server.imap_port()) + no_prefetch,
+    )
+    .unwrap();
     let sync = tern_cli(&good, &cache, &["sync"]);
     assert!(
         sync.status.success(),
