@@ -288,6 +288,11 @@ async fn session(
                 tokio::select! {
                     () = woken.notified() => {}
                     () = status_due => {}
+                    // Ending IDLE waits for the server's answer within a short bound: a
+                    // link that died while the machine slept is replaced now.
+                    () = super::suspend::woke_from_suspend() => {
+                        tracing::info!("{}: woke from a suspend; checking the connection", account.name);
+                    }
                     _ = shutdown_signal.changed() => {}
                     command = commands.recv() => received.extend(command),
                 }
