@@ -967,23 +967,15 @@ impl ImapClient {
         }
         loop {
             let tag = self.driver.session.enqueue(CommandBody::Idle)?;
-            // Wait for the server to accept IDLE: bounded like any command, as is the
-            // drain after DONE; only the idling itself has no deadline.
-            self.driver.begin_command(0);
-            loop {
-                match self.driver.next_event().await? {
-                    SessionEvent::IdleAccepted => break,
-                    SessionEvent::IdleRejected(status) => {
-                        return into_result("IDLE", status).map(|_| IdleEnd::Stopped);
-                    }
-                    SessionEvent::Update(update) => sink(update),
-                    SessionEvent::Done { tag: done, status } if done == tag => {
-                        return into_result("IDLE", status).map(|_| IdleEnd::Stopped);
-                    }
-                    _ => {}
-                }
+            // Servers accept IDLE at once, as they answer DONE: both waits are bounded
+            // short, so a renewal is a liveness check; only the idling has no deadline.
+            let full = self.driver.timeout;
+            self.driver.timeout = idle_answer_bound(refresh).min(full);
+            let accepted = self.await_idle_accepted(&tag, sink).await;
+            self.driver.timeout = full;
+            if let Some(end) = accepted? {
+                return Ok(end);
             }
-            self.driver.end_command();
             let deadline = tokio::time::Instant::now() + refresh;
             let interrupted = loop {
                 match self.driver.next_event_until(&mut stop, deadline).await? {
@@ -1013,6 +1005,27 @@ impl ImapClient {
                 return Ok(IdleEnd::Stopped);
             }
         }
+    }
+
+    /// Waits for the continuation that accepts IDLE; `Some` when the server ended the
+    /// command instead.
+    async fn await_idle_accepted(&mut self, tag: &str, sink: Sink<'_>) -> Result<Option<IdleEnd>> {
+        self.driver.begin_command(0);
+        loop {
+            match self.driver.next_event().await? {
+                SessionEvent::IdleAccepted => break,
+                SessionEvent::IdleRejected(status) => {
+                    return into_result("IDLE", status).map(|_| Some(IdleEnd::Stopped));
+                }
+                SessionEvent::Update(update) => sink(update),
+                SessionEvent::Done { tag: done, status } if done == tag => {
+                    return into_result("IDLE", status).map(|_| Some(IdleEnd::Stopped));
+                }
+                _ => {}
+            }
+        }
+        self.driver.end_command();
+        Ok(None)
     }
 
     /// Reads up to the tagged answer of the IDLE after DONE, forwarding pushes.

@@ -31,11 +31,19 @@ pub enum Mode {
     /// new ones are accepted and swallowed too. Switch back to `Forward` for new
     /// connections to work.
     BlackHole,
+    /// Bytes pass both ways until the client sends this pattern (it still reaches the
+    /// server); from then on that connection is black-holed for life. `wait_seen` reports
+    /// the moment.
+    BlackHoleAfter(Vec<u8>),
 }
 
 impl Mode {
     pub fn hold_replies_after(pattern: &str) -> Self {
         Mode::HoldRepliesAfter(pattern.as_bytes().to_vec())
+    }
+
+    pub fn black_hole_after(pattern: &str) -> Self {
+        Mode::BlackHoleAfter(pattern.as_bytes().to_vec())
     }
 }
 
@@ -293,7 +301,7 @@ fn client_to_server(
         }
         if !holding.load(Ordering::SeqCst) {
             let mut state = shared.lock();
-            if let Mode::HoldRepliesAfter(pattern) = &state.mode {
+            if let Mode::HoldRepliesAfter(pattern) | Mode::BlackHoleAfter(pattern) = &state.mode {
                 window.extend_from_slice(chunk);
                 let found = contains(&window, pattern);
                 let keep = pattern.len().saturating_sub(1);
@@ -302,6 +310,10 @@ fn client_to_server(
                     holding.store(true, Ordering::SeqCst);
                     state.seen = true;
                     shared.seen_changed.notify_all();
+                    // The pattern itself still goes through; nothing after it does.
+                    if matches!(state.mode, Mode::BlackHoleAfter(_)) {
+                        dead.store(true, Ordering::SeqCst);
+                    }
                 }
             } else {
                 window.clear();

@@ -1,0 +1,132 @@
+//! Dead links: a connection that silently swallows everything (no FIN, no RST) is noticed
+//! and replaced by the engine, and what happened on the server meanwhile reaches the cache.
+//! The network is a loopback proxy (tests/support/proxy.rs) in front of a real Dovecot.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+mod support;
+
+use std::time::Duration;
+
+use support::{Proxy, ProxyMode, SeedMessage, TestDovecot};
+use tern::bus::{ConnState, EngineEvent};
+use tern::store::Store;
+use tern::sync::Folders;
+use tern::sync::watch::WatchOptions;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+/// A bound on every wait so a broken test fails instead of hanging; never a claim about speed.
+const DEADLINE: Duration = Duration::from_secs(90);
+
+/// Waits for the first event `wanted` accepts, dropping the others.
+async fn wait_for(
+    received: &mut UnboundedReceiver<EngineEvent>,
+    what: &str,
+    wanted: impl Fn(&EngineEvent) -> bool,
+) -> EngineEvent {
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        match tokio::time::timeout_at(deadline, received.recv()).await {
+            Ok(Some(event)) if wanted(&event) => return event,
+            Ok(Some(_)) => {}
+            other => panic!("never saw {what}: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_black_holed_idle_is_replaced_and_mail_from_meanwhile_shows() {
+    let server = TestDovecot::start();
+    server.seed_maildir(
+        server.user(),
+        "INBOX",
+        [SeedMessage::text(1, "before", "x")],
+    );
+    let proxy = Proxy::start(server.imap_port(), ProxyMode::Forward);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("cache.sqlite")).unwrap();
+    let account = tern::config::Config::parse(
+        &server.account_toml("t", proxy.port()),
+        std::path::Path::new("test.toml"),
+    )
+    .unwrap()
+    .accounts
+    .remove(0);
+    let options = WatchOptions {
+        folder: "INBOX".into(),
+        folders: Folders::One("INBOX".into()),
+        // Short, so the test is quick: each renewal checks the link.
+        idle_refresh: Duration::from_secs(2),
+        status_interval: None,
+        prefetch_bodies: tern::config::Prefetch::OFF,
+        replay_journal: true,
+    };
+    let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let engine_store = store.clone();
+    let engine = tokio::spawn(async move {
+        tern::sync::watch::run(&account, &engine_store, &options, &events, stopped).await
+    });
+    wait_for(&mut received, "the engine online", |e| {
+        matches!(e, EngineEvent::Conn(ConnState::Online))
+    })
+    .await;
+    let connections_before = proxy.accepted();
+
+    // The link dies silently once the engine idles; meanwhile another client (straight
+    // to Dovecot) delivers mail.
+    proxy.set_mode(ProxyMode::black_hole_after("IDLE\r\n"));
+    assert!(
+        tokio::task::block_in_place(|| proxy.wait_seen(DEADLINE)),
+        "the engine went into IDLE"
+    );
+    server
+        .raw_login(server.user())
+        .append("INBOX", &[], &SeedMessage::text(2, "while dead", "x").raw)
+        .unwrap();
+    let reconnecting = wait_for(&mut received, "a reconnect after the black hole", |e| {
+        matches!(e, EngineEvent::Conn(ConnState::Reconnecting { .. }))
+    })
+    .await;
+    eprintln!("dead link noticed: {reconnecting:?}");
+    // Noticed by the short bound on a renewal's answer (idle_refresh 2 s -> 5 s), not by
+    // the 60 s timeout of ordinary commands.
+    assert!(
+        matches!(&reconnecting, EngineEvent::Conn(ConnState::Reconnecting { reason, .. })
+            if reason.contains("within 5s")),
+        "{reconnecting:?}"
+    );
+    proxy.set_mode(ProxyMode::Forward);
+
+    let reader = store.reader().unwrap();
+    let deadline = std::time::Instant::now() + DEADLINE;
+    let folder = loop {
+        let folder = reader.folder("INBOX").unwrap().map(|f| f.id);
+        if let Some(id) = folder
+            && reader.message(id, 2).unwrap().is_some()
+        {
+            break id;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the mail delivered during the black hole never reached the cache"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        reader.message(folder, 2).unwrap().unwrap().subject,
+        "while dead"
+    );
+    assert_eq!(reader.count(folder).unwrap(), 2, "no row doubled or lost");
+    assert!(
+        proxy.accepted() > connections_before,
+        "the engine opened a new connection"
+    );
+
+    stop.send(true).unwrap();
+    tokio::time::timeout(DEADLINE, engine)
+        .await
+        .expect("the engine stops")
+        .unwrap()
+        .unwrap();
+}
