@@ -34,6 +34,79 @@ async fn wait_for(
     }
 }
 
+/// An engine on INBOX through `proxy`, with its cache, events and stop switch.
+struct Engine {
+    _dir: tempfile::TempDir,
+    store: Store,
+    received: UnboundedReceiver<EngineEvent>,
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<tern::sync::Result<()>>,
+}
+
+impl Engine {
+    fn start(server: &TestDovecot, proxy: &Proxy) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("cache.sqlite")).unwrap();
+        let account = tern::config::Config::parse(
+            &server.account_toml("t", proxy.port()),
+            std::path::Path::new("test.toml"),
+        )
+        .unwrap()
+        .accounts
+        .remove(0);
+        let options = WatchOptions {
+            folder: "INBOX".into(),
+            folders: Folders::One("INBOX".into()),
+            // Short, so the test is quick: each renewal checks the link.
+            idle_refresh: Duration::from_secs(2),
+            status_interval: None,
+            prefetch_bodies: tern::config::Prefetch::OFF,
+            replay_journal: true,
+        };
+        let (events, received) = tokio::sync::mpsc::unbounded_channel();
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let engine_store = store.clone();
+        let task = tokio::spawn(async move {
+            tern::sync::watch::run(&account, &engine_store, &options, &events, stopped).await
+        });
+        Self {
+            _dir: dir,
+            store,
+            received,
+            stop,
+            task,
+        }
+    }
+
+    /// Polls the cache until INBOX holds `uid`; returns INBOX's id.
+    async fn wait_for_uid(&self, uid: u32, what: &str) -> tern::store::FolderId {
+        let reader = self.store.reader().unwrap();
+        let deadline = std::time::Instant::now() + DEADLINE;
+        loop {
+            let folder = reader.folder("INBOX").unwrap().map(|f| f.id);
+            if let Some(id) = folder
+                && reader.message(id, uid).unwrap().is_some()
+            {
+                return id;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{what} never reached the cache"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn stop(self) {
+        self.stop.send(true).unwrap();
+        tokio::time::timeout(DEADLINE, self.task)
+            .await
+            .expect("the engine stops")
+            .unwrap()
+            .unwrap();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_black_holed_idle_is_replaced_and_mail_from_meanwhile_shows() {
     let server = TestDovecot::start();
@@ -43,31 +116,8 @@ async fn a_black_holed_idle_is_replaced_and_mail_from_meanwhile_shows() {
         [SeedMessage::text(1, "before", "x")],
     );
     let proxy = Proxy::start(server.imap_port(), ProxyMode::Forward);
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("cache.sqlite")).unwrap();
-    let account = tern::config::Config::parse(
-        &server.account_toml("t", proxy.port()),
-        std::path::Path::new("test.toml"),
-    )
-    .unwrap()
-    .accounts
-    .remove(0);
-    let options = WatchOptions {
-        folder: "INBOX".into(),
-        folders: Folders::One("INBOX".into()),
-        // Short, so the test is quick: each renewal checks the link.
-        idle_refresh: Duration::from_secs(2),
-        status_interval: None,
-        prefetch_bodies: tern::config::Prefetch::OFF,
-        replay_journal: true,
-    };
-    let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let engine_store = store.clone();
-    let engine = tokio::spawn(async move {
-        tern::sync::watch::run(&account, &engine_store, &options, &events, stopped).await
-    });
-    wait_for(&mut received, "the engine online", |e| {
+    let mut engine = Engine::start(&server, &proxy);
+    wait_for(&mut engine.received, "the engine online", |e| {
         matches!(e, EngineEvent::Conn(ConnState::Online))
     })
     .await;
@@ -84,9 +134,11 @@ async fn a_black_holed_idle_is_replaced_and_mail_from_meanwhile_shows() {
         .raw_login(server.user())
         .append("INBOX", &[], &SeedMessage::text(2, "while dead", "x").raw)
         .unwrap();
-    let reconnecting = wait_for(&mut received, "a reconnect after the black hole", |e| {
-        matches!(e, EngineEvent::Conn(ConnState::Reconnecting { .. }))
-    })
+    let reconnecting = wait_for(
+        &mut engine.received,
+        "a reconnect after the black hole",
+        |e| matches!(e, EngineEvent::Conn(ConnState::Reconnecting { .. })),
+    )
     .await;
     eprintln!("dead link noticed: {reconnecting:?}");
     // Noticed by the short bound on a renewal's answer (idle_refresh 2 s -> 5 s), not by
@@ -98,21 +150,10 @@ async fn a_black_holed_idle_is_replaced_and_mail_from_meanwhile_shows() {
     );
     proxy.set_mode(ProxyMode::Forward);
 
-    let reader = store.reader().unwrap();
-    let deadline = std::time::Instant::now() + DEADLINE;
-    let folder = loop {
-        let folder = reader.folder("INBOX").unwrap().map(|f| f.id);
-        if let Some(id) = folder
-            && reader.message(id, 2).unwrap().is_some()
-        {
-            break id;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the mail delivered during the black hole never reached the cache"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let folder = engine
+        .wait_for_uid(2, "the mail delivered during the black hole")
+        .await;
+    let reader = engine.store.reader().unwrap();
     assert_eq!(
         reader.message(folder, 2).unwrap().unwrap().subject,
         "while dead"
@@ -122,11 +163,54 @@ async fn a_black_holed_idle_is_replaced_and_mail_from_meanwhile_shows() {
         proxy.accepted() > connections_before,
         "the engine opened a new connection"
     );
+    engine.stop().await;
+}
 
-    stop.send(true).unwrap();
-    tokio::time::timeout(DEADLINE, engine)
-        .await
-        .expect("the engine stops")
-        .unwrap()
-        .unwrap();
+/// The link dies in the middle of a first sync of 2000 messages: the command's deadline
+/// notices it, the engine reconnects and the cache converges on the server, no row twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_sync_black_holed_midway_reconnects_and_converges() {
+    const MESSAGES: u32 = 2000;
+    let server = TestDovecot::start();
+    server.seed_maildir(
+        server.user(),
+        "INBOX",
+        (1..=u64::from(MESSAGES)).map(|n| SeedMessage::text(n, &format!("message {n}"), "x")),
+    );
+    // The second batch of headers (the first, the newest 200, is in the cache by then).
+    let proxy = Proxy::start(
+        server.imap_port(),
+        ProxyMode::black_hole_after("UID FETCH 901:1800"),
+    );
+    let mut engine = Engine::start(&server, &proxy);
+    assert!(
+        tokio::task::block_in_place(|| proxy.wait_seen(DEADLINE)),
+        "the engine asked for the second batch"
+    );
+    let reconnecting = wait_for(
+        &mut engine.received,
+        "a reconnect after the black hole",
+        |e| matches!(e, EngineEvent::Conn(ConnState::Reconnecting { .. })),
+    )
+    .await;
+    eprintln!("dead link noticed: {reconnecting:?}");
+    proxy.set_mode(ProxyMode::Forward);
+    wait_for(&mut engine.received, "the engine online", |e| {
+        matches!(e, EngineEvent::Conn(ConnState::Online))
+    })
+    .await;
+    let folder = engine.wait_for_uid(1, "the oldest message").await;
+    let reader = engine.store.reader().unwrap();
+    assert_eq!(
+        reader.count(folder).unwrap(),
+        MESSAGES,
+        "no row doubled or lost"
+    );
+    for uid in [1, 900, 901, 1800, MESSAGES] {
+        assert_eq!(
+            reader.message(folder, uid).unwrap().unwrap().subject,
+            format!("message {uid}")
+        );
+    }
+    engine.stop().await;
 }
