@@ -961,7 +961,14 @@ impl ImapClient {
             loop {
                 tokio::select! {
                     () = stop.as_mut() => return Ok(IdleEnd::Stopped),
-                    () = tokio::time::sleep(refresh) => self.noop(sink).await?,
+                    () = tokio::time::sleep(refresh) => {
+                        // The poll is the liveness check: bounded like a renewal of IDLE.
+                        let full = self.driver.timeout;
+                        self.driver.timeout = idle_answer_bound(refresh).min(full);
+                        let polled = self.noop(sink).await;
+                        self.driver.timeout = full;
+                        polled?;
+                    }
                 }
             }
         }
