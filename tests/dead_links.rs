@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use support::{Proxy, ProxyMode, SeedMessage, TestDovecot};
 use tern::bus::{ConnState, EngineEvent};
+use tern::domain::uidset::UidSet;
 use tern::store::Store;
 use tern::sync::Folders;
-use tern::sync::watch::WatchOptions;
+use tern::sync::watch::{EngineCommand, WatchOptions};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// A bound on every wait so a broken test fails instead of hanging; never a claim about speed.
@@ -40,6 +41,7 @@ struct Engine {
     store: Store,
     received: UnboundedReceiver<EngineEvent>,
     stop: tokio::sync::watch::Sender<bool>,
+    commands: tokio::sync::mpsc::UnboundedSender<EngineCommand>,
     task: tokio::task::JoinHandle<tern::sync::Result<()>>,
 }
 
@@ -65,15 +67,25 @@ impl Engine {
         };
         let (events, received) = tokio::sync::mpsc::unbounded_channel();
         let (stop, stopped) = tokio::sync::watch::channel(false);
+        let (commands, commands_rx) = tokio::sync::mpsc::unbounded_channel();
         let engine_store = store.clone();
         let task = tokio::spawn(async move {
-            tern::sync::watch::run(&account, &engine_store, &options, &events, stopped).await
+            tern::sync::watch::run_engine(
+                &account,
+                &engine_store,
+                &options,
+                &events,
+                stopped,
+                commands_rx,
+            )
+            .await
         });
         Self {
             _dir: dir,
             store,
             received,
             stop,
+            commands,
             task,
         }
     }
@@ -212,5 +224,69 @@ async fn a_first_sync_black_holed_midway_reconnects_and_converges() {
             format!("message {uid}")
         );
     }
+    engine.stop().await;
+}
+
+/// A move sent while the link dies: the server ran it, its answer never came. After the
+/// reconnect the replay neither loses nor doubles it, and the cache agrees.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_black_holed_in_flight_is_applied_exactly_once() {
+    let server = TestDovecot::start();
+    server.seed_maildir(
+        server.user(),
+        "INBOX",
+        (1..=3).map(|n| SeedMessage::text(n, &format!("message {n}"), "x")),
+    );
+    let proxy = Proxy::start(server.imap_port(), ProxyMode::Forward);
+    let mut engine = Engine::start(&server, &proxy);
+    wait_for(&mut engine.received, "the engine online", |e| {
+        matches!(e, EngineEvent::Conn(ConnState::Online))
+    })
+    .await;
+    let archive = server.folder("Archive");
+    proxy.set_mode(ProxyMode::black_hole_after("UID MOVE"));
+    let to = archive.clone();
+    engine
+        .store
+        .write(move |tx| {
+            let inbox = tx.folder("INBOX")?.unwrap();
+            let uids: UidSet = [2].into_iter().collect();
+            tx.journal_move(inbox.id, inbox.uidvalidity.unwrap(), &uids, &to, false)
+        })
+        .unwrap();
+    engine.commands.send(EngineCommand::Replay).unwrap();
+    assert!(
+        tokio::task::block_in_place(|| proxy.wait_seen(DEADLINE)),
+        "the engine sent the move"
+    );
+    wait_for(
+        &mut engine.received,
+        "a reconnect after the black hole",
+        |e| matches!(e, EngineEvent::Conn(ConnState::Reconnecting { .. })),
+    )
+    .await;
+    proxy.set_mode(ProxyMode::Forward);
+
+    let reader = engine.store.reader().unwrap();
+    let deadline = std::time::Instant::now() + DEADLINE;
+    while reader.journal_count().unwrap() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the journal never emptied"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut raw = server.raw_login(server.user());
+    raw.examine("INBOX").unwrap();
+    assert_eq!(raw.uid_search_all().unwrap(), vec![1, 3], "moved out once");
+    raw.examine(&archive).unwrap();
+    assert_eq!(
+        raw.uid_search_all().unwrap().len(),
+        1,
+        "moved in once, not twice"
+    );
+    let inbox = engine.wait_for_uid(3, "INBOX").await;
+    assert_eq!(reader.count(inbox).unwrap(), 2, "the cache agrees");
+    assert!(reader.message(inbox, 2).unwrap().is_none());
     engine.stop().await;
 }
