@@ -290,3 +290,39 @@ async fn a_move_black_holed_in_flight_is_applied_exactly_once() {
     assert!(reader.message(inbox, 2).unwrap().is_none());
     engine.stop().await;
 }
+
+/// The proxy's black hole is what the tests above rely on: silence both ways with the
+/// sockets left open (a read times out rather than ending), for live and new connections.
+#[test]
+fn the_black_hole_swallows_both_ways_and_keeps_sockets_open() {
+    let server = TestDovecot::start();
+    let proxy = Proxy::start(server.imap_port(), ProxyMode::Forward);
+    let mut live = support::RawImap::connect_login(proxy.port(), server.user(), "password")
+        .expect("forwarded login");
+    live.command_ok("NOOP").unwrap();
+
+    proxy.set_mode(ProxyMode::BlackHole);
+    live.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+    let err = live.command("NOOP").unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+        "silence, not a closed socket: {err:?}"
+    );
+    assert_eq!(proxy.live(), 1, "the connection stays open");
+    // A new connection is accepted but never greeted, nor closed.
+    let mut fresh = std::net::TcpStream::connect(("127.0.0.1", proxy.port())).unwrap();
+    fresh
+        .set_read_timeout(Some(Duration::from_secs(1)))
+        .unwrap();
+    let mut byte = [0u8; 1];
+    let read = std::io::Read::read(&mut fresh, &mut byte);
+    assert!(read.is_err(), "no greeting and no EOF: {read:?}");
+
+    proxy.set_mode(ProxyMode::Forward);
+    let mut fresh = support::RawImap::connect_login(proxy.port(), server.user(), "password")
+        .expect("new connections work again");
+    fresh.command_ok("NOOP").unwrap();
+}
