@@ -947,7 +947,8 @@ impl ImapClient {
 
     /// IDLE until `stop` completes, forwarding pushes to the sink. The IDLE is renewed
     /// every `refresh` (servers and NATs drop silent connections); each renewal is also a
-    /// liveness check: the OK to DONE must come within [`idle_answer_bound`], so a link
+    /// liveness check: the server must accept IDLE and answer DONE within
+    /// [`idle_answer_bound`] (servers do both at once), so a link
     /// that silently swallows everything surfaces as an error within `refresh` plus that.
     /// Without the IDLE capability this polls with NOOP every `refresh`.
     pub async fn idle<F: Future<Output = ()>>(
