@@ -13,7 +13,7 @@ password_command = "pass show mail/work"   # run through `sh -c`, first line of 
 # cert_fingerprint = "sha256:5E:9B:12:A0:C3:47:8D:F1:5E:9B:12:A0:C3:47:8D:F1:5E:9B:12:A0:C3:47:8D:F1:5E:9B:12:A0:C3:47:8D:F1"
 #                           # trust exactly this server certificate (tern prints the line to add)
 # tls_verify = false        # explicit per-account opt-out of certificate verification (default true)
-# idle_refresh_secs = 540   # re-issue IDLE this often (default 9 min)
+# idle_refresh_secs = 90    # re-issue IDLE this often; also how soon a dead link is noticed (default 90)
 # auth = "auto"             # optional "auto" | "login" | "plain" | "xoauth2" | "oauthbearer"
 # trash = "Deleted Items"   # where d moves mail (default: the server's \Trash folder)
 # archive = "Archive"       # where a moves mail (default: the server's \Archive folder)

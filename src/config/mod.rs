@@ -235,7 +235,9 @@ impl Default for Prefetch {
     }
 }
 
-pub const DEFAULT_IDLE_REFRESH: Duration = Duration::from_secs(9 * 60);
+/// Each renewal of IDLE is also the liveness check of the link: 90 s plus the bound on the
+/// answer to DONE notices a black-holed connection within 2 minutes.
+pub const DEFAULT_IDLE_REFRESH: Duration = Duration::from_secs(90);
 
 impl Config {
     /// Read and validate the file at `path`.

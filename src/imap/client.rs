@@ -946,8 +946,10 @@ impl ImapClient {
     }
 
     /// IDLE until `stop` completes, forwarding pushes to the sink. The IDLE is renewed
-    /// every `refresh` (servers and NATs drop silent connections); each renewal waits for
-    /// the server's OK with the normal timeout, so a dead link surfaces as an error.
+    /// every `refresh` (servers and NATs drop silent connections); each renewal is also a
+    /// liveness check: the server must accept IDLE and answer DONE within
+    /// [`idle_answer_bound`] (servers do both at once), so a link
+    /// that silently swallows everything surfaces as an error within `refresh` plus that.
     /// Without the IDLE capability this polls with NOOP every `refresh`.
     pub async fn idle<F: Future<Output = ()>>(
         &mut self,
@@ -960,29 +962,28 @@ impl ImapClient {
             loop {
                 tokio::select! {
                     () = stop.as_mut() => return Ok(IdleEnd::Stopped),
-                    () = tokio::time::sleep(refresh) => self.noop(sink).await?,
+                    () = tokio::time::sleep(refresh) => {
+                        // The poll is the liveness check: bounded like a renewal of IDLE.
+                        let full = self.driver.timeout;
+                        self.driver.timeout = idle_answer_bound(refresh).min(full);
+                        let polled = self.noop(sink).await;
+                        self.driver.timeout = full;
+                        polled?;
+                    }
                 }
             }
         }
         loop {
             let tag = self.driver.session.enqueue(CommandBody::Idle)?;
-            // Wait for the server to accept IDLE: bounded like any command, as is the
-            // drain after DONE; only the idling itself has no deadline.
-            self.driver.begin_command(0);
-            loop {
-                match self.driver.next_event().await? {
-                    SessionEvent::IdleAccepted => break,
-                    SessionEvent::IdleRejected(status) => {
-                        return into_result("IDLE", status).map(|_| IdleEnd::Stopped);
-                    }
-                    SessionEvent::Update(update) => sink(update),
-                    SessionEvent::Done { tag: done, status } if done == tag => {
-                        return into_result("IDLE", status).map(|_| IdleEnd::Stopped);
-                    }
-                    _ => {}
-                }
+            // Servers accept IDLE at once, as they answer DONE: both waits are bounded
+            // short, so a renewal is a liveness check; only the idling has no deadline.
+            let full = self.driver.timeout;
+            self.driver.timeout = idle_answer_bound(refresh).min(full);
+            let accepted = self.await_idle_accepted(&tag, sink).await;
+            self.driver.timeout = full;
+            if let Some(end) = accepted? {
+                return Ok(end);
             }
-            self.driver.end_command();
             let deadline = tokio::time::Instant::now() + refresh;
             let interrupted = loop {
                 match self.driver.next_event_until(&mut stop, deadline).await? {
@@ -999,26 +1000,64 @@ impl ImapClient {
                     }
                 }
             };
-            // Drain to the tagged OK of the IDLE (unless it already came).
+            // Drain to the tagged OK of the IDLE (unless it already came). Servers answer
+            // DONE at once: a long silence here means the link is dead.
             if self.driver.session.in_flight() > 0 {
-                self.driver.begin_command(0);
-                loop {
-                    match self.driver.next_event().await? {
-                        SessionEvent::Update(update) => sink(update),
-                        SessionEvent::Done { tag: done, status } if done == tag => {
-                            into_result("IDLE", status)?;
-                            break;
-                        }
-                        _ => {}
-                    }
-                }
-                self.driver.end_command();
+                let full = self.driver.timeout;
+                self.driver.timeout = idle_answer_bound(refresh).min(full);
+                let drained = self.drain_idle(&tag, sink).await;
+                self.driver.timeout = full;
+                drained?;
             }
             if let Interrupted::Stopped = interrupted {
                 return Ok(IdleEnd::Stopped);
             }
         }
     }
+
+    /// Waits for the continuation that accepts IDLE; `Some` when the server ended the
+    /// command instead.
+    async fn await_idle_accepted(&mut self, tag: &str, sink: Sink<'_>) -> Result<Option<IdleEnd>> {
+        self.driver.begin_command(0);
+        loop {
+            match self.driver.next_event().await? {
+                SessionEvent::IdleAccepted => break,
+                SessionEvent::IdleRejected(status) => {
+                    return into_result("IDLE", status).map(|_| Some(IdleEnd::Stopped));
+                }
+                SessionEvent::Update(update) => sink(update),
+                SessionEvent::Done { tag: done, status } if done == tag => {
+                    return into_result("IDLE", status).map(|_| Some(IdleEnd::Stopped));
+                }
+                _ => {}
+            }
+        }
+        self.driver.end_command();
+        Ok(None)
+    }
+
+    /// Reads up to the tagged answer of the IDLE after DONE, forwarding pushes.
+    async fn drain_idle(&mut self, tag: &str, sink: Sink<'_>) -> Result<()> {
+        self.driver.begin_command(0);
+        loop {
+            match self.driver.next_event().await? {
+                SessionEvent::Update(update) => sink(update),
+                SessionEvent::Done { tag: done, status } if done == tag => {
+                    into_result("IDLE", status)?;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        self.driver.end_command();
+        Ok(())
+    }
+}
+
+/// How long the server may take to answer DONE: long enough for a slow mobile link, short
+/// enough that the default `refresh` (90 s) plus this notices a dead link within 2 minutes.
+pub fn idle_answer_bound(refresh: Duration) -> Duration {
+    refresh.clamp(Duration::from_secs(5), Duration::from_secs(20))
 }
 
 fn into_result(command: &str, status: StatusInfo) -> Result<StatusInfo> {

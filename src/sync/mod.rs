@@ -10,6 +10,7 @@ pub mod folder;
 pub mod journal;
 pub mod plan;
 mod send;
+mod suspend;
 pub mod undo;
 pub mod watch;
 

@@ -3,7 +3,7 @@
 //! network error.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tokio::sync::{Notify, mpsc, watch};
 
@@ -12,6 +12,7 @@ use super::apply::apply_updates;
 use super::backoff::Backoff;
 use super::error::{Result, SyncError};
 use super::folder::FolderSync;
+use super::suspend::ClockJump;
 use crate::bus::{ConnState, EngineEvent, EventSender};
 use crate::config::{AccountConfig, Prefetch};
 use crate::connect;
@@ -174,7 +175,13 @@ async fn wait_for_retry(
     commands: &mut mpsc::UnboundedReceiver<EngineCommand>,
     selected: &mut String,
 ) -> Resume {
+    let mut clocks = ClockJump::now();
     loop {
+        // The countdown ticks every second: a long backoff slept through ends at the
+        // first tick after waking, as the network is likely back.
+        if countdown.is_some() && clocks.jumped(SystemTime::now(), std::time::Instant::now()) {
+            return Resume::Retry;
+        }
         let next = match &countdown {
             Some(countdown) => match countdown.tick() {
                 Some(at) => Some(at),
@@ -288,6 +295,11 @@ async fn session(
                 tokio::select! {
                     () = woken.notified() => {}
                     () = status_due => {}
+                    // Ending IDLE waits for the server's answer within a short bound: a
+                    // link that died while the machine slept is replaced now.
+                    () = super::suspend::woke_from_suspend() => {
+                        tracing::info!("{}: woke from a suspend; checking the connection", account.name);
+                    }
                     _ = shutdown_signal.changed() => {}
                     command = commands.recv() => received.extend(command),
                 }

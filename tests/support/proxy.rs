@@ -25,11 +25,25 @@ pub enum Mode {
     /// swallows everything the server sends, for the rest of its life: the client never
     /// sees the reply. `wait_seen` reports the moment.
     HoldRepliesAfter(Vec<u8>),
+    /// A link gone silent (a NAT that forgot it, a dead Wi-Fi): both ways every byte is
+    /// swallowed, yet the sockets stay open: no FIN, no RST. Live connections turn into it
+    /// for the rest of their life (the bytes lost would corrupt them if they came back);
+    /// new ones are accepted and swallowed too. Switch back to `Forward` for new
+    /// connections to work.
+    BlackHole,
+    /// Bytes pass both ways until the client sends this pattern (it still reaches the
+    /// server); from then on that connection is black-holed for life. `wait_seen` reports
+    /// the moment.
+    BlackHoleAfter(Vec<u8>),
 }
 
 impl Mode {
     pub fn hold_replies_after(pattern: &str) -> Self {
         Mode::HoldRepliesAfter(pattern.as_bytes().to_vec())
+    }
+
+    pub fn black_hole_after(pattern: &str) -> Self {
+        Mode::BlackHoleAfter(pattern.as_bytes().to_vec())
     }
 }
 
@@ -64,6 +78,8 @@ struct Conn {
     server: TcpStream,
     /// Pumps still running; the entry goes when both are done.
     pumps_left: u8,
+    /// Black-holed: both pumps swallow what they read.
+    dead: Arc<AtomicBool>,
 }
 
 impl Conn {
@@ -119,6 +135,11 @@ impl Proxy {
         state.seen = false;
         if refuse {
             state.conns.iter().for_each(Conn::cut);
+        }
+        if state.mode == Mode::BlackHole {
+            for conn in &state.conns {
+                conn.dead.store(true, Ordering::SeqCst);
+            }
         }
     }
 
@@ -225,20 +246,22 @@ fn start_pumps(shared: &Arc<Shared>, client: TcpStream, server: TcpStream) -> io
     }
     let id = state.next_id;
     state.next_id += 1;
+    let dead = Arc::new(AtomicBool::new(state.mode == Mode::BlackHole));
     state.conns.push(Conn {
         id,
         client: client.try_clone()?,
         server: server.try_clone()?,
         pumps_left: 2,
+        dead: Arc::clone(&dead),
     });
     state.pumps.retain(|p| !p.is_finished());
     let upstream = {
-        let (shared, holding) = (Arc::clone(shared), Arc::clone(&holding));
+        let (shared, holding, dead) = (Arc::clone(shared), Arc::clone(&holding), Arc::clone(&dead));
         let (from, to) = (client.try_clone()?, server.try_clone()?);
         thread::Builder::new()
             .name(format!("proxy-up-{id}"))
             .spawn(move || {
-                client_to_server(&shared, from, to, &holding);
+                client_to_server(&shared, from, to, &holding, &dead);
                 shared.pump_done(id);
             })?
     };
@@ -248,7 +271,7 @@ fn start_pumps(shared: &Arc<Shared>, client: TcpStream, server: TcpStream) -> io
         thread::Builder::new()
             .name(format!("proxy-down-{id}"))
             .spawn(move || {
-                server_to_client(server, client, &holding);
+                server_to_client(server, client, &holding, &dead);
                 shared.pump_done(id);
             })?
     };
@@ -256,8 +279,14 @@ fn start_pumps(shared: &Arc<Shared>, client: TcpStream, server: TcpStream) -> io
     Ok(())
 }
 
-/// Forwards the client's bytes; watches them for the hold pattern.
-fn client_to_server(shared: &Shared, mut from: TcpStream, mut to: TcpStream, holding: &AtomicBool) {
+/// Forwards the client's bytes (unless black-holed); watches them for the hold pattern.
+fn client_to_server(
+    shared: &Shared,
+    mut from: TcpStream,
+    mut to: TcpStream,
+    holding: &AtomicBool,
+    dead: &AtomicBool,
+) {
     let mut buf = [0u8; 16 * 1024];
     // The end of the previous reads, so a pattern split across two reads is still found.
     let mut window: Vec<u8> = Vec::new();
@@ -267,9 +296,12 @@ fn client_to_server(shared: &Shared, mut from: TcpStream, mut to: TcpStream, hol
             Ok(n) => n,
         };
         let chunk = &buf[..n];
+        if dead.load(Ordering::SeqCst) {
+            continue;
+        }
         if !holding.load(Ordering::SeqCst) {
             let mut state = shared.lock();
-            if let Mode::HoldRepliesAfter(pattern) = &state.mode {
+            if let Mode::HoldRepliesAfter(pattern) | Mode::BlackHoleAfter(pattern) = &state.mode {
                 window.extend_from_slice(chunk);
                 let found = contains(&window, pattern);
                 let keep = pattern.len().saturating_sub(1);
@@ -278,6 +310,10 @@ fn client_to_server(shared: &Shared, mut from: TcpStream, mut to: TcpStream, hol
                     holding.store(true, Ordering::SeqCst);
                     state.seen = true;
                     shared.seen_changed.notify_all();
+                    // The pattern itself still goes through; nothing after it does.
+                    if matches!(state.mode, Mode::BlackHoleAfter(_)) {
+                        dead.store(true, Ordering::SeqCst);
+                    }
                 }
             } else {
                 window.clear();
@@ -292,14 +328,19 @@ fn client_to_server(shared: &Shared, mut from: TcpStream, mut to: TcpStream, hol
 }
 
 /// Forwards the server's bytes, or swallows them once the connection holds replies.
-fn server_to_client(mut from: TcpStream, mut to: TcpStream, holding: &AtomicBool) {
+fn server_to_client(
+    mut from: TcpStream,
+    mut to: TcpStream,
+    holding: &AtomicBool,
+    dead: &AtomicBool,
+) {
     let mut buf = [0u8; 16 * 1024];
     loop {
         let n = match from.read(&mut buf) {
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
-        if holding.load(Ordering::SeqCst) {
+        if holding.load(Ordering::SeqCst) || dead.load(Ordering::SeqCst) {
             continue;
         }
         if to.write_all(&buf[..n]).is_err() {

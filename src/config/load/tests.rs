@@ -45,7 +45,7 @@ fn defaults_apply_when_optional_keys_and_sections_are_absent() {
     assert_eq!(account.security, Security::Tls);
     assert_eq!(account.port, 993);
     assert!(account.tls_verify);
-    assert_eq!(account.idle_refresh, Duration::from_secs(540));
+    assert_eq!(account.idle_refresh, Duration::from_secs(90));
     assert_eq!(account.auth, AuthMethod::Auto);
     assert_eq!(account.ca_file, None);
     assert_eq!(config.ui, UiConfig::default());
