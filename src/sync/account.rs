@@ -179,6 +179,14 @@ async fn sync_one(
         progress: &progress,
     };
     let (report, _info) = sync.run(name).await?;
+    if report.unreadable > 0 {
+        // Said, never skipped: the rows are there with what little could be read.
+        let _ = events.send(EngineEvent::Error(format!(
+            "{name}: {} message(s) could not be read and are listed as {}",
+            report.unreadable,
+            super::apply::UNREADABLE_SUBJECT
+        )));
+    }
     let _ = events.send(EngineEvent::FolderChanged {
         folder: name.to_string(),
     });
