@@ -80,8 +80,8 @@ fn tern_cli(
         .unwrap()
 }
 
-/// (uid, subject) of every listed message, by UID.
-fn listed(config: &std::path::Path, cache: &std::path::Path) -> Vec<(u64, String)> {
+/// (uid, subject, date, flags) of every listed message, by UID.
+fn listed(config: &std::path::Path, cache: &std::path::Path) -> Vec<(u64, String, String, String)> {
     let list = tern_cli(config, cache, &["list", "--json"]);
     assert!(
         list.status.success(),
@@ -89,7 +89,7 @@ fn listed(config: &std::path::Path, cache: &std::path::Path) -> Vec<(u64, String
         String::from_utf8_lossy(&list.stderr)
     );
     let rows: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
-    let mut out: Vec<(u64, String)> = rows
+    let mut out: Vec<_> = rows
         .as_array()
         .unwrap()
         .iter()
@@ -97,6 +97,8 @@ fn listed(config: &std::path::Path, cache: &std::path::Path) -> Vec<(u64, String
             (
                 r["uid"].as_u64().unwrap(),
                 r["subject"].as_str().unwrap_or_default().to_string(),
+                r["date"].as_str().unwrap_or_default().to_string(),
+                r["flags"].to_string(),
             )
         })
         .collect();
@@ -112,7 +114,9 @@ fn an_unparsable_fetch_is_a_placeholder_row_said_once_and_never_doubled() {
         "INBOX",
         [
             SeedMessage::text(1, "one", "first"),
-            SeedMessage::text(2, "two", "second"),
+            SeedMessage::text(2, "two", "second")
+                .with_flags(&["\\Seen"])
+                .with_date(1_700_000_000),
             SeedMessage::text(3, "three", "third"),
         ],
     );
@@ -138,17 +142,23 @@ fn an_unparsable_fetch_is_a_placeholder_row_said_once_and_never_doubled() {
         "{}",
         String::from_utf8_lossy(&sync.stdout)
     );
-    let expected = vec![
-        (1, "one".to_string()),
-        (2, "(unreadable message)".to_string()),
-        (3, "three".to_string()),
-    ];
-    assert_eq!(listed(&config, &cache), expected);
+    let rows = listed(&config, &cache);
+    let subjects: Vec<_> = rows.iter().map(|r| (r.0, r.1.as_str())).collect();
+    assert_eq!(
+        subjects,
+        [(1, "one"), (2, "(unreadable message)"), (3, "three")]
+    );
+    // What the broken answer still said before its literal is kept.
+    assert!(
+        rows[1].2.starts_with("2023-11-14"),
+        "INTERNALDATE: {rows:?}"
+    );
+    assert!(rows[1].3.contains("Seen"), "FLAGS: {rows:?}");
 
     // The next sync finds the UID cached: no second row, nothing to say again.
     let again = tern_cli(&config, &cache, &["sync"]);
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert!(again.status.success(), "{stderr}");
     assert!(!stderr.contains("could not be read"), "{stderr}");
-    assert_eq!(listed(&config, &cache), expected);
+    assert_eq!(listed(&config, &cache), rows);
 }

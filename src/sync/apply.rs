@@ -39,17 +39,18 @@ impl RawMessage {
         })
     }
 
-    /// A UID the server answered with a FETCH tern could not parse.
-    pub fn unreadable(uid: u32) -> Self {
-        Self {
-            uid,
-            flags: Vec::new(),
+    /// A message whose FETCH tern could not parse, from what could be salvaged of it
+    /// (see `imap::convert::salvage_fetch`).
+    pub fn unreadable(salvaged: FetchData) -> Option<Self> {
+        Some(Self {
+            uid: salvaged.uid?,
+            flags: salvaged.flags.unwrap_or_default(),
             modseq: None,
-            internal_date: None,
+            internal_date: salvaged.internal_date,
             size: None,
             header: Vec::new(),
             unreadable: true,
-        }
+        })
     }
 
     pub fn parse(self) -> NewMessage {
@@ -205,7 +206,11 @@ mod tests {
     fn an_unparsed_fetch_becomes_a_placeholder_and_is_counted() {
         let (messages, unreadable) = parse_all(vec![
             raw(1, b"Subject: fine\r\n"),
-            RawMessage::unreadable(2),
+            RawMessage::unreadable(FetchData {
+                uid: Some(2),
+                ..FetchData::default()
+            })
+            .unwrap(),
         ]);
         assert_eq!(unreadable, 1);
         assert_eq!(messages[0].headers.subject, "fine");

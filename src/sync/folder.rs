@@ -9,7 +9,7 @@ use super::plan::{CachedState, Plan, ServerCaps, plan};
 use crate::domain::headers::HEADER_FIELDS;
 use crate::domain::uidset::UidSet;
 use crate::imap::{
-    FetchItem, ImapClient, QresyncParams, SearchQuery, SelectInfo, Update, unparsed_fetch_uid,
+    FetchItem, ImapClient, QresyncParams, SearchQuery, SelectInfo, Update, convert::salvage_fetch,
 };
 use crate::store::{FolderId, PLACEHOLDER_BASE, Store};
 
@@ -286,10 +286,8 @@ impl Step<'_> {
                         }
                     }
                     Update::Unparsed(preview) => {
-                        if let Some(uid) = unparsed_fetch_uid(&preview).filter(|&u| set.contains(u))
-                        {
-                            messages.push(RawMessage::unreadable(uid));
-                        }
+                        let salvaged = salvage_fetch(&preview).and_then(RawMessage::unreadable);
+                        messages.extend(salvaged.filter(|m| set.contains(m.uid)));
                     }
                     other => others.push(other),
                 })
@@ -340,9 +338,8 @@ impl Step<'_> {
                     }
                 }
                 Update::Unparsed(preview) => {
-                    if let Some(uid) = unparsed_fetch_uid(&preview).filter(|&u| u >= from) {
-                        messages.push(RawMessage::unreadable(uid));
-                    }
+                    let salvaged = salvage_fetch(&preview).and_then(RawMessage::unreadable);
+                    messages.extend(salvaged.filter(|m| m.uid >= from));
                 }
                 other => others.push(other),
             })
