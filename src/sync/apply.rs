@@ -1,5 +1,6 @@
 //! Turns server updates into cache changes. Runs inside one store transaction.
 
+use crate::domain::contain::contained;
 use crate::domain::headers::parse_header_fields;
 use crate::domain::message::{Flags, HeaderFields, NewMessage};
 use crate::domain::uidset::UidSet;
@@ -68,7 +69,11 @@ impl RawMessage {
         let headers = if self.unreadable {
             None
         } else {
-            std::panic::catch_unwind(|| parser(&self.header)).ok()
+            contained(|| parser(&self.header))
+                .map_err(|panic| {
+                    tracing::warn!("UID {}: header parser panicked: {panic}", self.uid)
+                })
+                .ok()
         };
         let placeholder = headers.is_none();
         let headers = headers.unwrap_or_else(|| HeaderFields {
