@@ -35,7 +35,7 @@ mod tests {
     #[test]
     fn a_panic_becomes_its_message_and_the_flag_is_scoped() {
         assert!(!is_contained());
-        assert_eq!(contained(|| is_contained()), Ok(true));
+        assert_eq!(contained(is_contained), Ok(true));
         let caught = contained(|| -> u8 { std::panic::panic_any("parser bug".to_string()) });
         assert_eq!(caught, Err("parser bug".to_string()));
         assert!(!is_contained(), "the flag is cleared after a panic too");
