@@ -1,6 +1,6 @@
 //! A message whose FETCH tern cannot parse still shows: a placeholder row with its real
 //! UID, said on stderr, never silently skipped, and never doubled by the next sync. Real
-//! Dovecot behind a proxy that breaks one message's header literal.
+//! Dovecot behind a proxy that breaks one message's header literal; the CLI and the TUI.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
@@ -10,7 +10,7 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::thread;
 
-use support::{SeedMessage, TestDovecot};
+use support::{SeedMessage, TestDovecot, Tmux};
 
 /// Forwards to `target`, passing what the server sends through `rewrite`.
 fn rewriting_proxy(target: u16, rewrite: fn(&[u8]) -> Vec<u8>) -> u16 {
@@ -161,4 +161,41 @@ fn an_unparsable_fetch_is_a_placeholder_row_said_once_and_never_doubled() {
     assert!(again.status.success(), "{stderr}");
     assert!(!stderr.contains("could not be read"), "{stderr}");
     assert_eq!(listed(&config, &cache), rows);
+}
+
+#[test]
+fn the_tui_lists_the_placeholder_row_and_says_why() {
+    let server = TestDovecot::start();
+    server.seed_maildir(
+        server.user(),
+        "INBOX",
+        [
+            SeedMessage::text(1, "Readable one", "first"),
+            SeedMessage::text(2, "Hidden two", "second"),
+        ],
+    );
+    let proxy = rewriting_proxy(server.imap_port(), break_uid_2_header);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, server.account_toml("t", proxy)).unwrap();
+    let tmux = Tmux::start(&format!(
+        "{} --config {} --cache-dir {}",
+        env!("CARGO_BIN_EXE_tern"),
+        config.display(),
+        dir.path().join("cache").display()
+    ));
+    let screen = tmux.wait_until("both rows and the report", |s| {
+        s.contains("Readable one")
+            && s.contains("(unreadable message)")
+            && s.contains("could not be read")
+    });
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.starts_with('│') && l.contains("(unreadable message)")),
+        "a row of the list, not only the status line: {screen}"
+    );
+    assert!(!screen.contains("Hidden two"), "{screen}");
+    tmux.keys(&["q"]);
+    assert!(tmux.exited(), "{}", tmux.screen());
 }
