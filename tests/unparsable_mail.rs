@@ -64,6 +64,21 @@ fn break_uid_2_header(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Misspells the UID item of UID 2's FETCH: the response cannot be parsed and does not
+/// say which message it was.
+fn hide_uid_2(bytes: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(bytes);
+    if !text.contains("HEADER.FIELDS") {
+        return bytes.to_vec();
+    }
+    let mut out = bytes.to_vec();
+    let pattern = b"FETCH (UID 2 ";
+    if let Some(at) = out.windows(pattern.len()).position(|w| w == pattern) {
+        out[at + 9] = b'X';
+    }
+    out
+}
+
 fn tern_cli(
     config: &std::path::Path,
     cache: &std::path::Path,
@@ -198,4 +213,32 @@ fn the_tui_lists_the_placeholder_row_and_says_why() {
     assert!(!screen.contains("Hidden two"), "{screen}");
     tmux.keys(&["q"]);
     assert!(tmux.exited(), "{}", tmux.screen());
+}
+
+#[test]
+fn a_fetch_without_a_readable_uid_is_said_per_folder() {
+    let server = TestDovecot::start();
+    server.seed_maildir(
+        server.user(),
+        "INBOX",
+        [
+            SeedMessage::text(1, "one", "first"),
+            SeedMessage::text(2, "two", "second"),
+        ],
+    );
+    let proxy = rewriting_proxy(server.imap_port(), hide_uid_2);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, server.account_toml("t", proxy)).unwrap();
+    let cache = dir.path().join("cache");
+
+    let sync = tern_cli(&config, &cache, &["sync"]);
+    let stderr = String::from_utf8_lossy(&sync.stderr);
+    assert!(sync.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("error: INBOX: 1 server response(s) could not be parsed and were skipped"),
+        "{stderr}"
+    );
+    let rows = listed(&config, &cache);
+    assert_eq!(rows.len(), 1, "{rows:?}");
 }
