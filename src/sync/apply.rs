@@ -92,11 +92,18 @@ impl RawMessage {
     }
 }
 
-/// Parses a batch; also says how many became placeholder rows.
+/// Parses a batch; also says how many became placeholder rows. A broken answer for a UID
+/// that also came readable (a broken flag push, say) is dropped, whatever the order.
 pub fn parse_all(raw: Vec<RawMessage>) -> (Vec<NewMessage>, usize) {
+    let readable: UidSet = raw
+        .iter()
+        .filter(|m| !m.unreadable)
+        .map(|m| m.uid)
+        .collect();
     let mut unreadable = 0;
     let messages = raw
         .into_iter()
+        .filter(|m| !(m.unreadable && readable.contains(m.uid)))
         .map(|m| {
             let (message, placeholder) = m.parse_checked();
             unreadable += usize::from(placeholder);
@@ -222,5 +229,25 @@ mod tests {
         assert_eq!(messages[1].uid, 2);
         assert_eq!(messages[1].headers.subject, UNREADABLE_SUBJECT);
         assert_eq!(messages[1].internal_date, None);
+    }
+
+    #[test]
+    fn a_broken_answer_never_replaces_a_readable_one() {
+        let broken = || {
+            RawMessage::unreadable(FetchData {
+                uid: Some(5),
+                ..FetchData::default()
+            })
+            .unwrap()
+        };
+        for batch in [
+            vec![broken(), raw(5, b"Subject: real\r\n")],
+            vec![raw(5, b"Subject: real\r\n"), broken()],
+        ] {
+            let (messages, unreadable) = parse_all(batch);
+            assert_eq!(unreadable, 0);
+            assert_eq!(messages.len(), 1);
+            assert_eq!(messages[0].headers.subject, "real");
+        }
     }
 }
