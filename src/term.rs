@@ -55,6 +55,11 @@ pub fn restore() {
 fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        // A parser's panic caught by `contained` is reported by its caller; the TUI runs on.
+        if crate::domain::contain::is_contained() {
+            tracing::warn!("a parser panicked (contained): {info}");
+            return;
+        }
         restore();
         previous(info);
     }));

@@ -32,7 +32,7 @@ pub async fn raw_message(
 }
 
 /// Says what the server sent that could not be read as sent, so nothing vanishes silently.
-fn warn_about_responses(problems: ResponseProblems) {
+pub(super) fn warn_about_responses(problems: ResponseProblems) {
     if problems.repaired > 0 {
         eprintln!(
             "warning: {} server response(s) contained NUL bytes, which IMAP forbids; \

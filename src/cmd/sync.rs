@@ -92,6 +92,7 @@ async fn once(
             }
         }
     }
+    super::read::warn_about_responses(client.response_problems());
     let _ = client.logout().await;
     // The others were synced; the ones the server refused are named (their errors went
     // to stderr as they happened) and make the exit status say so.
@@ -156,8 +157,12 @@ pub fn summary(reports: &[FolderReport]) -> String {
     reports
         .iter()
         .map(|r| {
+            let unreadable = match r.unreadable {
+                0 => String::new(),
+                n => format!(" ({n} unreadable)"),
+            };
             format!(
-                "{}: {} new, {} flag changes, {} removed\n",
+                "{}: {} new{unreadable}, {} flag changes, {} removed\n",
                 crate::domain::text::sanitize(&r.folder),
                 r.fetched,
                 r.flags_changed,

@@ -1,5 +1,6 @@
 //! Pure types shared by every layer: no I/O here.
 
+pub mod contain;
 pub mod flag_word;
 pub mod headers;
 pub mod message;

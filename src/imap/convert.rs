@@ -13,6 +13,7 @@ use imap_codec::imap_types::{
 use super::mutf7;
 use super::types::{
     Address, Code, Envelope, FetchData, ListEntry, StatusEntry, StatusInfo, StatusKind, Update,
+    unparsed_fetch_uid,
 };
 use crate::domain::rfc2047::{bytes_to_text, decode_header_text};
 use crate::domain::uidset::UidSet;
@@ -154,6 +155,43 @@ fn fetch_data(
     out
 }
 
+/// What can still be read from the first bytes of a FETCH the codec rejected: its UID, and
+/// FLAGS and INTERNALDATE when they come before any literal (whose text is the sender's).
+pub fn salvage_fetch(preview: &str) -> Option<FetchData> {
+    let uid = unparsed_fetch_uid(preview)?;
+    let head = preview.split('{').next().unwrap_or_default();
+    let flags = item_value(head, "FLAGS (").and_then(|rest| {
+        let inner = rest.split(')').next().filter(|_| rest.contains(')'))?;
+        Some(inner.split_whitespace().map(str::to_string).collect())
+    });
+    let internal_date = item_value(head, "INTERNALDATE \"").and_then(|rest| {
+        let date = rest.split('"').next()?.trim();
+        chrono::DateTime::parse_from_str(date, "%d-%b-%Y %H:%M:%S %z")
+            .ok()
+            .map(|d| d.timestamp())
+    });
+    Some(FetchData {
+        uid: Some(uid),
+        flags,
+        internal_date,
+        ..FetchData::default()
+    })
+}
+
+/// The text after `name` where it starts an item (after a space or a parenthesis).
+fn item_value<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    let upper = head.to_ascii_uppercase();
+    let mut from = 0;
+    while let Some(found) = upper[from..].find(name) {
+        let at = from + found;
+        if at > 0 && matches!(upper.as_bytes()[at - 1], b' ' | b'(') {
+            return head.get(at + name.len()..);
+        }
+        from = at + name.len();
+    }
+    None
+}
+
 fn addresses(list: &[imap_codec::imap_types::envelope::Address<'_>]) -> Vec<Address> {
     list.iter()
         .filter_map(|a| {
@@ -262,5 +300,39 @@ pub fn code(code: &WireCode<'_>) -> Code {
         },
         WireCode::Modified(set) => Code::Modified(sequence_set_to_uids(set)),
         other => Code::Other(format!("{other:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rejected_fetch_still_gives_its_uid_flags_and_internal_date() {
+        let preview = "* 2 FETCH (UID 2 FLAGS (\\Seen \\Flagged) \
+                       INTERNALDATE \" 2-Dec-2026 08:56:18 +0100\" RFC822.SIZE 40 \
+                       BODY[HEADER.FIELDS (FROM SUBJECT)] (40}..Subject: x FLAGS (\\Deleted)";
+        let fetch = salvage_fetch(preview).unwrap();
+        assert_eq!(fetch.uid, Some(2));
+        assert_eq!(
+            fetch.flags,
+            Some(vec!["\\Seen".to_string(), "\\Flagged".to_string()])
+        );
+        assert_eq!(fetch.internal_date, Some(1_796_198_178));
+    }
+
+    #[test]
+    fn only_what_precedes_a_literal_is_trusted() {
+        let fetch =
+            salvage_fetch("* 9 FETCH (UID 9 BODY[] {5}..FLAGS (\\Seen) INTERNALDATE").unwrap();
+        assert_eq!(fetch.uid, Some(9));
+        assert_eq!(fetch.flags, None);
+        assert_eq!(fetch.internal_date, None);
+        assert!(salvage_fetch("* 9 FETCH (FLAGS (\\Seen))").is_none());
+        // A cut-off list is not guessed at.
+        assert_eq!(
+            salvage_fetch("* 1 FETCH (UID 1 FLAGS (\\Se").unwrap().flags,
+            None
+        );
     }
 }

@@ -173,12 +173,34 @@ async fn sync_one(
             folder: progress_name.clone(),
         });
     };
+    let unparsed_before = client.response_problems().unparsed;
     let mut sync = FolderSync {
         client,
         store,
         progress: &progress,
     };
     let (report, _info) = sync.run(name).await?;
+    let unparsed = client
+        .response_problems()
+        .unparsed
+        .saturating_sub(unparsed_before);
+    // Said, never skipped: unreadable messages are rows with what little could be read.
+    let problem = if report.unreadable > 0 {
+        Some(format!(
+            "{name}: {} message(s) could not be read and are listed as {}",
+            report.unreadable,
+            super::apply::UNREADABLE_SUBJECT
+        ))
+    } else if unparsed > 0 {
+        Some(format!(
+            "{name}: {unparsed} server response(s) could not be parsed and were skipped"
+        ))
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        let _ = events.send(EngineEvent::Error(problem));
+    }
     let _ = events.send(EngineEvent::FolderChanged {
         folder: name.to_string(),
     });

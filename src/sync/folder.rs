@@ -3,12 +3,14 @@
 
 use tokio::task::JoinHandle;
 
-use super::apply::{Applied, RawMessage, apply_updates};
+use super::apply::{Applied, RawMessage, apply_updates, parse_all};
 use super::error::Result;
 use super::plan::{CachedState, Plan, ServerCaps, plan};
 use crate::domain::headers::HEADER_FIELDS;
 use crate::domain::uidset::UidSet;
-use crate::imap::{FetchItem, ImapClient, QresyncParams, SearchQuery, SelectInfo, Update};
+use crate::imap::{
+    FetchItem, ImapClient, QresyncParams, SearchQuery, SelectInfo, Update, convert::salvage_fetch,
+};
 use crate::store::{FolderId, PLACEHOLDER_BASE, Store};
 
 /// The first batch is small so the newest page lands in the cache at once.
@@ -35,6 +37,8 @@ pub struct FolderReport {
     pub fetched: usize,
     pub flags_changed: usize,
     pub removed: usize,
+    /// Messages listed as placeholder rows: their FETCH or headers could not be read.
+    pub unreadable: usize,
 }
 
 /// Progress callback: (messages fetched so far, messages to fetch).
@@ -262,7 +266,7 @@ impl Step<'_> {
     async fn fetch_batches(&mut self, newest_first: &[u32]) -> Result<()> {
         let total = newest_first.len();
         let items = with_modseq(header_items(), self.client);
-        let mut pending: Vec<JoinHandle<Result<(), crate::store::StoreError>>> = Vec::new();
+        let mut pending: Vec<JoinHandle<Result<usize, crate::store::StoreError>>> = Vec::new();
         let mut done = 0;
         let mut rest = newest_first;
         let mut first = true;
@@ -281,6 +285,10 @@ impl Step<'_> {
                             messages.push(raw);
                         }
                     }
+                    Update::Unparsed(preview) => {
+                        let salvaged = salvage_fetch(&preview).and_then(RawMessage::unreadable);
+                        messages.extend(salvaged.filter(|m| set.contains(m.uid)));
+                    }
                     other => others.push(other),
                 })
                 .await?;
@@ -291,28 +299,26 @@ impl Step<'_> {
             let (folder, uidvalidity) = (self.folder, self.uidvalidity);
             pending.push(tokio::spawn(async move {
                 // Header parsing runs beside both the network and the cache writer.
-                let parsed = tokio::task::spawn_blocking(move || {
-                    messages
-                        .into_iter()
-                        .map(RawMessage::parse)
-                        .collect::<Vec<_>>()
-                })
-                .await
-                .map_err(|e| crate::store::StoreError::Bug(format!("header parser failed: {e}")))?;
+                let (parsed, unreadable) = tokio::task::spawn_blocking(move || parse_all(messages))
+                    .await
+                    .map_err(|e| {
+                        crate::store::StoreError::Bug(format!("header parser failed: {e}"))
+                    })?;
                 store
                     .write_async(move |tx| tx.upsert_messages(folder, uidvalidity, &parsed))
-                    .await
+                    .await?;
+                Ok(unreadable)
             }));
             // Up to three batches in flight (one parsing, one writing, one waiting) keeps the
             // network, the parser and the writer busy at once; memory stays bounded.
             if pending.len() > 2 {
                 let oldest = pending.remove(0);
-                join(oldest).await?;
+                self.report.unreadable += join(oldest).await?;
             }
             (self.progress)(done, total);
         }
         for handle in pending {
-            join(handle).await?;
+            self.report.unreadable += join(handle).await?;
         }
         Ok(())
     }
@@ -331,6 +337,10 @@ impl Step<'_> {
                         messages.push(raw);
                     }
                 }
+                Update::Unparsed(preview) => {
+                    let salvaged = salvage_fetch(&preview).and_then(RawMessage::unreadable);
+                    messages.extend(salvaged.filter(|m| m.uid >= from));
+                }
                 other => others.push(other),
             })
             .await?;
@@ -340,10 +350,12 @@ impl Step<'_> {
         }
         self.report.fetched += messages.len();
         let (folder, uidvalidity) = (self.folder, self.uidvalidity);
-        self.store
+        self.report.unreadable += self
+            .store
             .write_async(move |tx| {
-                let parsed: Vec<_> = messages.into_iter().map(RawMessage::parse).collect();
-                tx.upsert_messages(folder, uidvalidity, &parsed)
+                let (parsed, unreadable) = parse_all(messages);
+                tx.upsert_messages(folder, uidvalidity, &parsed)?;
+                Ok(unreadable)
             })
             .await?;
         Ok(())
@@ -422,7 +434,8 @@ impl Step<'_> {
     }
 }
 
-async fn join(handle: JoinHandle<Result<(), crate::store::StoreError>>) -> Result<()> {
+/// Waits for a batch's parse and write; its count of placeholder rows.
+async fn join(handle: JoinHandle<Result<usize, crate::store::StoreError>>) -> Result<usize> {
     match handle.await {
         Ok(result) => Ok(result?),
         Err(e) => Err(crate::imap::ImapError::bug(format!("cache writer task failed: {e}")).into()),

@@ -1,0 +1,244 @@
+//! A message whose FETCH tern cannot parse still shows: a placeholder row with its real
+//! UID, said on stderr, never silently skipped, and never doubled by the next sync. Real
+//! Dovecot behind a proxy that breaks one message's header literal; the CLI and the TUI.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::thread;
+
+use support::{SeedMessage, TestDovecot, Tmux};
+
+/// Forwards to `target`, passing what the server sends through `rewrite`.
+fn rewriting_proxy(target: u16, rewrite: fn(&[u8]) -> Vec<u8>) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(client) = client else { return };
+            let server = TcpStream::connect(("127.0.0.1", target)).unwrap();
+            let (mut c_read, mut s_write) =
+                (client.try_clone().unwrap(), server.try_clone().unwrap());
+            thread::spawn(move || {
+                let _ = std::io::copy(&mut c_read, &mut s_write);
+                let _ = s_write.shutdown(std::net::Shutdown::Write);
+            });
+            let (mut s_read, mut c_write) = (server, client);
+            thread::spawn(move || {
+                let mut buf = [0u8; 65536];
+                while let Ok(n) = s_read.read(&mut buf) {
+                    if n == 0 || c_write.write_all(&rewrite(&buf[..n])).is_err() {
+                        break;
+                    }
+                }
+                let _ = c_write.shutdown(std::net::Shutdown::Both);
+            });
+        }
+    });
+    port
+}
+
+/// Breaks the header literal of UID 2's FETCH (`{n}` becomes `(n}`), so that response
+/// cannot be parsed while its UID is still readable.
+fn break_uid_2_header(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    for line in bytes.split_inclusive(|&b| b == b'\n') {
+        let text = String::from_utf8_lossy(line);
+        let is_target = text.starts_with("* ")
+            && text.contains(" FETCH (")
+            && text.contains("UID 2 ")
+            && text.contains("HEADER.FIELDS");
+        let brace = line.iter().rposition(|&b| b == b'{');
+        match brace.filter(|_| is_target) {
+            Some(at) => {
+                out.extend_from_slice(&line[..at]);
+                out.push(b'(');
+                out.extend_from_slice(&line[at + 1..]);
+            }
+            None => out.extend_from_slice(line),
+        }
+    }
+    out
+}
+
+/// Misspells the UID item of UID 2's FETCH: the response cannot be parsed and does not
+/// say which message it was.
+fn hide_uid_2(bytes: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(bytes);
+    if !text.contains("HEADER.FIELDS") {
+        return bytes.to_vec();
+    }
+    let mut out = bytes.to_vec();
+    let pattern = b"FETCH (UID 2 ";
+    if let Some(at) = out.windows(pattern.len()).position(|w| w == pattern) {
+        out[at + 9] = b'X';
+    }
+    out
+}
+
+fn tern_cli(
+    config: &std::path::Path,
+    cache: &std::path::Path,
+    args: &[&str],
+) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tern"))
+        .arg("--config")
+        .arg(config)
+        .arg("--cache-dir")
+        .arg(cache)
+        .args(args)
+        .env_remove("TERN_LOG")
+        .output()
+        .unwrap()
+}
+
+/// (uid, subject, date, flags) of every listed message, by UID.
+fn listed(config: &std::path::Path, cache: &std::path::Path) -> Vec<(u64, String, String, String)> {
+    let list = tern_cli(config, cache, &["list", "--json"]);
+    assert!(
+        list.status.success(),
+        "{}",
+        String::from_utf8_lossy(&list.stderr)
+    );
+    let rows: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let mut out: Vec<_> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["uid"].as_u64().unwrap(),
+                r["subject"].as_str().unwrap_or_default().to_string(),
+                r["date"].as_str().unwrap_or_default().to_string(),
+                r["flags"].to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn an_unparsable_fetch_is_a_placeholder_row_said_once_and_never_doubled() {
+    let server = TestDovecot::start();
+    server.seed_maildir(
+        server.user(),
+        "INBOX",
+        [
+            SeedMessage::text(1, "one", "first"),
+            SeedMessage::text(2, "two", "second")
+                .with_flags(&["\\Seen"])
+                .with_date(1_700_000_000),
+            SeedMessage::text(3, "three", "third"),
+        ],
+    );
+    let proxy = rewriting_proxy(server.imap_port(), break_uid_2_header);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, server.account_toml("t", proxy)).unwrap();
+    let cache = dir.path().join("cache");
+
+    let sync = tern_cli(&config, &cache, &["sync"]);
+    let stderr = String::from_utf8_lossy(&sync.stderr);
+    assert!(sync.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("INBOX: 1 message(s) could not be read"),
+        "the placeholder is said: {stderr}"
+    );
+    assert!(
+        stderr.contains("could not be parsed"),
+        "unparsed responses are counted: {stderr}"
+    );
+    assert!(
+        String::from_utf8_lossy(&sync.stdout).contains("(1 unreadable)"),
+        "{}",
+        String::from_utf8_lossy(&sync.stdout)
+    );
+    let rows = listed(&config, &cache);
+    let subjects: Vec<_> = rows.iter().map(|r| (r.0, r.1.as_str())).collect();
+    assert_eq!(
+        subjects,
+        [(1, "one"), (2, "(unreadable message)"), (3, "three")]
+    );
+    // What the broken answer still said before its literal is kept.
+    assert!(
+        rows[1].2.starts_with("2023-11-14"),
+        "INTERNALDATE: {rows:?}"
+    );
+    assert!(rows[1].3.contains("Seen"), "FLAGS: {rows:?}");
+
+    // The next sync finds the UID cached: no second row, nothing to say again.
+    let again = tern_cli(&config, &cache, &["sync"]);
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(again.status.success(), "{stderr}");
+    assert!(!stderr.contains("could not be read"), "{stderr}");
+    assert_eq!(listed(&config, &cache), rows);
+}
+
+#[test]
+fn the_tui_lists_the_placeholder_row_and_says_why() {
+    let server = TestDovecot::start();
+    server.seed_maildir(
+        server.user(),
+        "INBOX",
+        [
+            SeedMessage::text(1, "Readable one", "first"),
+            SeedMessage::text(2, "Hidden two", "second"),
+        ],
+    );
+    let proxy = rewriting_proxy(server.imap_port(), break_uid_2_header);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, server.account_toml("t", proxy)).unwrap();
+    let tmux = Tmux::start(&format!(
+        "{} --config {} --cache-dir {}",
+        env!("CARGO_BIN_EXE_tern"),
+        config.display(),
+        dir.path().join("cache").display()
+    ));
+    let screen = tmux.wait_until("both rows and the report", |s| {
+        s.contains("Readable one")
+            && s.contains("(unreadable message)")
+            && s.contains("could not be read")
+    });
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.starts_with('│') && l.contains("(unreadable message)")),
+        "a row of the list, not only the status line: {screen}"
+    );
+    assert!(!screen.contains("Hidden two"), "{screen}");
+    tmux.keys(&["q"]);
+    assert!(tmux.exited(), "{}", tmux.screen());
+}
+
+#[test]
+fn a_fetch_without_a_readable_uid_is_said_per_folder() {
+    let server = TestDovecot::start();
+    server.seed_maildir(
+        server.user(),
+        "INBOX",
+        [
+            SeedMessage::text(1, "one", "first"),
+            SeedMessage::text(2, "two", "second"),
+        ],
+    );
+    let proxy = rewriting_proxy(server.imap_port(), hide_uid_2);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, server.account_toml("t", proxy)).unwrap();
+    let cache = dir.path().join("cache");
+
+    let sync = tern_cli(&config, &cache, &["sync"]);
+    let stderr = String::from_utf8_lossy(&sync.stderr);
+    assert!(sync.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("error: INBOX: 1 server response(s) could not be parsed and were skipped"),
+        "{stderr}"
+    );
+    let rows = listed(&config, &cache);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+}
