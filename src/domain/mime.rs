@@ -87,8 +87,9 @@ pub fn render(raw: &[u8], width: usize) -> RenderedMessage {
 pub fn render_with(raw: &[u8], width: usize, prefer_html: bool) -> RenderedMessage {
     let width = width.clamp(MIN_WIDTH, MAX_WIDTH);
     // mail-parser and html2text are third-party parsers fed hostile bytes: if either ever
-    // panics, show the raw text rather than take the reader down.
-    std::panic::catch_unwind(|| render_inner(raw, width, prefer_html))
+    // panics, show the raw text rather than take the reader down (`contained` also keeps
+    // the TUI's panic hook from leaving the screen).
+    super::contain::contained(|| render_inner(raw, width, prefer_html))
         .unwrap_or_else(|_| fallback(raw, width))
 }
 
@@ -133,7 +134,7 @@ pub fn plain_text(raw: &[u8], width: usize) -> String {
 
 /// The decoded content of attachment `index` (as listed by `render`), for saving.
 pub fn attachment_bytes(raw: &[u8], index: usize) -> Option<(String, Vec<u8>)> {
-    std::panic::catch_unwind(|| {
+    super::contain::contained(|| {
         let buf = prepare(raw);
         let msg = MessageParser::new().parse(buf.as_ref())?;
         let part = msg.attachments.get(index).and_then(|&id| msg.part(id))?;
