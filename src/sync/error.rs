@@ -5,11 +5,12 @@ use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
-    #[error("{0}")]
+    // transparent: "{0}" plus #[from] made `{:#}` print the message twice ("X: X").
+    #[error(transparent)]
     Imap(#[from] ImapError),
     #[error("cache: {0}")]
     Store(#[from] StoreError),
-    #[error("{0}")]
+    #[error(transparent)]
     Connect(#[from] crate::connect::ConnectError),
     /// An undo that cannot be done, and why.
     #[error("cannot undo: {0}")]
@@ -51,3 +52,14 @@ impl SyncError {
 }
 
 pub type Result<T, E = SyncError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wrapped_imap_error_is_said_once() {
+        let err = anyhow::Error::from(SyncError::from(ImapError::protocol("boom")));
+        assert_eq!(format!("{err:#}"), "boom");
+    }
+}
