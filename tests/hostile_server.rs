@@ -7,12 +7,12 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::thread;
 use std::time::Duration;
 
-use support::{SeedMessage, TestDovecot};
+use support::{SeedMessage, TestDovecot, rewriting_proxy};
 use tern::domain::secret::Secret;
 use tern::imap::auth::{AuthMethod, Credentials};
 use tern::imap::{
@@ -313,35 +313,6 @@ async fn an_unreadable_fetch_is_counted_and_names_its_uid() {
         .unwrap();
     assert_eq!(named, vec![Some(4)]);
     assert_eq!(client.response_problems().unparsed, 1);
-}
-
-/// Forwards to `target`, passing what the server sends through `rewrite`.
-fn rewriting_proxy(target: u16, rewrite: fn(&[u8]) -> Vec<u8>) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    thread::spawn(move || {
-        for client in listener.incoming() {
-            let Ok(client) = client else { return };
-            let server = TcpStream::connect(("127.0.0.1", target)).unwrap();
-            let (mut c_read, mut s_write) =
-                (client.try_clone().unwrap(), server.try_clone().unwrap());
-            thread::spawn(move || {
-                let _ = std::io::copy(&mut c_read, &mut s_write);
-                let _ = s_write.shutdown(std::net::Shutdown::Write);
-            });
-            let (mut s_read, mut c_write) = (server, client);
-            thread::spawn(move || {
-                let mut buf = [0u8; 65536];
-                while let Ok(n) = s_read.read(&mut buf) {
-                    if n == 0 || c_write.write_all(&rewrite(&buf[..n])).is_err() {
-                        break;
-                    }
-                }
-                let _ = c_write.shutdown(std::net::Shutdown::Both);
-            });
-        }
-    });
-    port
 }
 
 /// Dovecot replaces a NUL of a message with 0x80; other servers pass it through.

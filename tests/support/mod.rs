@@ -13,6 +13,6 @@ pub mod world;
 
 pub use corpus::{Corpus, SeedMessage};
 pub use dovecot::{DovecotOptions, TestDovecot};
-pub use proxy::{Mode as ProxyMode, Proxy};
+pub use proxy::{Mode as ProxyMode, Proxy, rewriting_proxy};
 pub use raw_imap::RawImap;
 pub use tmux::Tmux;
