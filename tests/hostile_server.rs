@@ -12,7 +12,7 @@ use std::net::{TcpListener, TcpStream};
 use std::thread;
 use std::time::Duration;
 
-use support::{SeedMessage, TestDovecot, rewriting_proxy};
+use support::{SeedMessage, TestDovecot, rewriting_proxy, tern_cli};
 use tern::domain::secret::Secret;
 use tern::imap::auth::{AuthMethod, Credentials};
 use tern::imap::{
@@ -334,22 +334,6 @@ fn break_body_literals(bytes: &[u8]) -> Vec<u8> {
         at = brace;
     }
     out
-}
-
-fn tern_cli(
-    config: &std::path::Path,
-    cache: &std::path::Path,
-    args: &[&str],
-) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_tern"))
-        .arg("--config")
-        .arg(config)
-        .arg("--cache-dir")
-        .arg(cache)
-        .args(args)
-        .env_remove("TERN_LOG")
-        .output()
-        .unwrap()
 }
 
 #[test]

@@ -6,7 +6,7 @@
 
 mod support;
 
-use support::{SeedMessage, TestDovecot, Tmux, rewriting_proxy};
+use support::{SeedMessage, TestDovecot, Tmux, rewriting_proxy, tern_cli};
 
 /// Breaks the header literal of UID 2's FETCH (`{n}` becomes `(n}`), so that response
 /// cannot be parsed while its UID is still readable.
@@ -44,22 +44,6 @@ fn hide_uid_2(bytes: &[u8]) -> Vec<u8> {
         out[at + 9] = b'X';
     }
     out
-}
-
-fn tern_cli(
-    config: &std::path::Path,
-    cache: &std::path::Path,
-    args: &[&str],
-) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_tern"))
-        .arg("--config")
-        .arg(config)
-        .arg("--cache-dir")
-        .arg(cache)
-        .args(args)
-        .env_remove("TERN_LOG")
-        .output()
-        .unwrap()
 }
 
 /// (uid, subject, date, flags) of every listed message, by UID.

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod certs;
+pub mod cli;
 pub mod corpus;
 pub mod dovecot;
 pub mod proxy;
@@ -11,6 +12,7 @@ pub mod raw_imap;
 pub mod tmux;
 pub mod world;
 
+pub use cli::tern_cli;
 pub use corpus::{Corpus, SeedMessage};
 pub use dovecot::{DovecotOptions, TestDovecot};
 pub use proxy::{Mode as ProxyMode, Proxy, rewriting_proxy};
