@@ -279,25 +279,23 @@ async fn mail_arriving_during_a_body_fetch_still_shows() {
     let mut engine = start(&server, &store, "INBOX");
     engine.online().await;
     let mut other = server.raw_login(server.user());
-    for n in 0..5u64 {
-        other
-            .append(
-                "INBOX",
-                &[],
-                &SeedMessage::text(100 + n, &format!("arrived {n}"), "x").raw,
-            )
-            .unwrap();
-        engine
-            .commands
-            .send(EngineCommand::FetchBody {
-                folder: "INBOX".into(),
-                uid: 1,
-            })
-            .unwrap();
-        wait_until(&format!("\"arrived {n}\" in the cache"), || {
-            has_message(&store, "INBOX", &format!("arrived {n}"))
+    other
+        .append(
+            "INBOX",
+            &[],
+            &SeedMessage::text(100, "arrived meanwhile", "x").raw,
+        )
+        .unwrap();
+    engine
+        .commands
+        .send(EngineCommand::FetchBody {
+            folder: "INBOX".into(),
+            uid: 1,
         })
-        .await;
-    }
+        .unwrap();
+    wait_until("the new mail in the cache", || {
+        has_message(&store, "INBOX", "arrived meanwhile")
+    })
+    .await;
     engine.shut_down().await;
 }
