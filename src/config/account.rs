@@ -28,6 +28,7 @@ const KEYS: &[&str] = &[
     "auth",
     "trash",
     "archive",
+    "junk",
     "delete",
 ];
 
@@ -103,6 +104,7 @@ pub(super) fn read_account(
     let filing = Filing {
         trash: r.text("trash", problems).map(|f| f.value.to_string()),
         archive: r.text("archive", problems).map(|f| f.value.to_string()),
+        junk: r.text("junk", problems).map(|f| f.value.to_string()),
         delete_expunges: r
             .choice("delete", DELETE, problems)
             .is_some_and(|f| f.value),

@@ -17,6 +17,7 @@ password_command = "pass show mail/work"   # run through `sh -c`, first line of 
 # auth = "auto"             # optional "auto" | "login" | "plain" | "xoauth2" | "oauthbearer"
 # trash = "Deleted Items"   # where d moves mail (default: the server's \Trash folder)
 # archive = "Archive"       # where a moves mail (default: the server's \Archive folder)
+# junk = "Spam"             # where ! moves mail (default: the server's \Junk folder)
 # delete = "expunge"        # d removes for good instead of moving to the Trash (default "trash")
 
 [ui]
@@ -65,12 +66,13 @@ mod tests {
     fn filing_keys_name_the_folders_and_reject_unknown_words() {
         let base = EXAMPLE_CONFIG.replace(
             "# auth = ",
-            "trash = \"Bin\"\narchive = \"Old\"\ndelete = \"expunge\"\n# auth = ",
+            "trash = \"Bin\"\narchive = \"Old\"\njunk = \"Spam\"\ndelete = \"expunge\"\n# auth = ",
         );
         let config = Config::parse(&base, Path::new("/c/config.toml")).unwrap();
         let filing = &config.accounts[0].filing;
         assert_eq!(filing.trash.as_deref(), Some("Bin"));
         assert_eq!(filing.archive.as_deref(), Some("Old"));
+        assert_eq!(filing.junk.as_deref(), Some("Spam"));
         assert!(filing.delete_expunges);
         let bad = base.replace("delete = \"expunge\"", "delete = \"shred\"");
         let err = Config::parse(&bad, Path::new("/c/config.toml")).unwrap_err();
@@ -88,6 +90,7 @@ mod tests {
             "auth",
             "trash",
             "archive",
+            "junk",
             "delete",
         ] {
             let commented = format!("\n# {key} = ");

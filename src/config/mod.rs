@@ -61,12 +61,13 @@ pub struct AccountConfig {
     pub filing: Filing,
 }
 
-/// Where delete and archive put messages. Unset names fall back to the folder with the
-/// special-use role (\Trash, \Archive).
+/// Where delete, archive and junk put messages. Unset names fall back to the folder with
+/// the special-use role (\Trash, \Archive, \Junk), or one with its usual name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filing {
     pub trash: Option<String>,
     pub archive: Option<String>,
+    pub junk: Option<String>,
     /// `delete = "expunge"`: delete removes for good instead of moving to the Trash.
     pub delete_expunges: bool,
 }
