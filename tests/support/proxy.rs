@@ -35,6 +35,9 @@ pub enum Mode {
     /// server); from then on that connection is black-holed for life. `wait_seen` reports
     /// the moment.
     BlackHoleAfter(Vec<u8>),
+    /// Like `HoldRepliesAfter`, but the server's replies are kept, not swallowed, and
+    /// delivered by `release`: a command that is slow for as long as the test wants.
+    DelayRepliesAfter(Vec<u8>),
 }
 
 impl Mode {
@@ -44,6 +47,10 @@ impl Mode {
 
     pub fn black_hole_after(pattern: &str) -> Self {
         Mode::BlackHoleAfter(pattern.as_bytes().to_vec())
+    }
+
+    pub fn delay_replies_after(pattern: &str) -> Self {
+        Mode::DelayRepliesAfter(pattern.as_bytes().to_vec())
     }
 }
 
@@ -59,6 +66,8 @@ struct Shared {
     accepted: AtomicU64,
     state: Mutex<State>,
     seen_changed: Condvar,
+    /// Every byte clients sent, all connections, in arrival order (to count commands).
+    sent: Mutex<Vec<u8>>,
 }
 
 struct State {
@@ -80,6 +89,15 @@ struct Conn {
     pumps_left: u8,
     /// Black-holed: both pumps swallow what they read.
     dead: Arc<AtomicBool>,
+    /// Replies kept back by `DelayRepliesAfter`, and whether they still are.
+    delayed: Arc<Mutex<Delayed>>,
+}
+
+/// Replies of a `DelayRepliesAfter` connection kept until `release`.
+#[derive(Default)]
+struct Delayed {
+    on: bool,
+    bytes: Vec<u8>,
 }
 
 impl Conn {
@@ -106,6 +124,7 @@ impl Proxy {
                 pumps: Vec::new(),
             }),
             seen_changed: Condvar::new(),
+            sent: Mutex::new(Vec::new()),
         });
         let acceptor = {
             let shared = Arc::clone(&shared);
@@ -141,6 +160,36 @@ impl Proxy {
                 conn.dead.store(true, Ordering::SeqCst);
             }
         }
+    }
+
+    /// Delivers the replies `DelayRepliesAfter` kept back, and forwards from then on.
+    pub fn release(&self) {
+        let state = self.shared.lock();
+        for conn in &state.conns {
+            let mut delayed = conn
+                .delayed
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if delayed.on {
+                let _ = (&conn.client).write_all(&delayed.bytes);
+                delayed.bytes.clear();
+                delayed.on = false;
+            }
+        }
+    }
+
+    /// How many times clients sent `pattern` so far (over every connection).
+    pub fn count_sent(&self, pattern: &str) -> usize {
+        let sent = self
+            .shared
+            .sent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let needle = pattern.as_bytes();
+        if needle.is_empty() {
+            return 0;
+        }
+        sent.windows(needle.len()).filter(|w| *w == needle).count()
     }
 
     /// Drops every live connection (both sides see the socket shut down).
@@ -247,21 +296,24 @@ fn start_pumps(shared: &Arc<Shared>, client: TcpStream, server: TcpStream) -> io
     let id = state.next_id;
     state.next_id += 1;
     let dead = Arc::new(AtomicBool::new(state.mode == Mode::BlackHole));
+    let delayed = Arc::new(Mutex::new(Delayed::default()));
     state.conns.push(Conn {
         id,
         client: client.try_clone()?,
         server: server.try_clone()?,
         pumps_left: 2,
         dead: Arc::clone(&dead),
+        delayed: Arc::clone(&delayed),
     });
     state.pumps.retain(|p| !p.is_finished());
     let upstream = {
         let (shared, holding, dead) = (Arc::clone(shared), Arc::clone(&holding), Arc::clone(&dead));
+        let delayed = Arc::clone(&delayed);
         let (from, to) = (client.try_clone()?, server.try_clone()?);
         thread::Builder::new()
             .name(format!("proxy-up-{id}"))
             .spawn(move || {
-                client_to_server(&shared, from, to, &holding, &dead);
+                client_to_server(&shared, from, to, (&holding, &dead, &delayed));
                 shared.pump_done(id);
             })?
     };
@@ -271,7 +323,7 @@ fn start_pumps(shared: &Arc<Shared>, client: TcpStream, server: TcpStream) -> io
         thread::Builder::new()
             .name(format!("proxy-down-{id}"))
             .spawn(move || {
-                server_to_client(server, client, &holding, &dead);
+                server_to_client(server, client, &holding, &dead, &delayed);
                 shared.pump_done(id);
             })?
     };
@@ -284,8 +336,7 @@ fn client_to_server(
     shared: &Shared,
     mut from: TcpStream,
     mut to: TcpStream,
-    holding: &AtomicBool,
-    dead: &AtomicBool,
+    (holding, dead, delayed): (&AtomicBool, &AtomicBool, &Mutex<Delayed>),
 ) {
     let mut buf = [0u8; 16 * 1024];
     // The end of the previous reads, so a pattern split across two reads is still found.
@@ -299,14 +350,29 @@ fn client_to_server(
         if dead.load(Ordering::SeqCst) {
             continue;
         }
+        shared
+            .sent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend_from_slice(chunk);
         if !holding.load(Ordering::SeqCst) {
             let mut state = shared.lock();
-            if let Mode::HoldRepliesAfter(pattern) | Mode::BlackHoleAfter(pattern) = &state.mode {
+            if let Mode::HoldRepliesAfter(pattern)
+            | Mode::BlackHoleAfter(pattern)
+            | Mode::DelayRepliesAfter(pattern) = &state.mode
+            {
                 window.extend_from_slice(chunk);
                 let found = contains(&window, pattern);
                 let keep = pattern.len().saturating_sub(1);
                 window.drain(..window.len().saturating_sub(keep));
-                if found {
+                if found && matches!(state.mode, Mode::DelayRepliesAfter(_)) {
+                    delayed
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .on = true;
+                    state.seen = true;
+                    shared.seen_changed.notify_all();
+                } else if found {
                     holding.store(true, Ordering::SeqCst);
                     state.seen = true;
                     shared.seen_changed.notify_all();
@@ -333,6 +399,7 @@ fn server_to_client(
     mut to: TcpStream,
     holding: &AtomicBool,
     dead: &AtomicBool,
+    delayed: &Mutex<Delayed>,
 ) {
     let mut buf = [0u8; 16 * 1024];
     loop {
@@ -342,6 +409,16 @@ fn server_to_client(
         };
         if holding.load(Ordering::SeqCst) || dead.load(Ordering::SeqCst) {
             continue;
+        }
+        {
+            // Kept under the lock `release` takes, so no byte overtakes the kept ones.
+            let mut kept = delayed
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if kept.on {
+                kept.bytes.extend_from_slice(&buf[..n]);
+                continue;
+            }
         }
         if to.write_all(&buf[..n]).is_err() {
             break;

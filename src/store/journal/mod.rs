@@ -384,6 +384,15 @@ impl Reader {
             .prepare_cached("SELECT count(*) FROM journal WHERE state IN ('pending', 'sending')")?
             .query_row([], |r| r.get(0))?)
     }
+
+    /// Why the entry `id` failed, as the user was told; None if it has not failed.
+    pub fn journal_failure(&self, id: i64) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT failure FROM journal WHERE id = ?1 AND state = 'failed'")?
+            .query_row([id], |r| r.get(0))
+            .optional()?)
+    }
 }
 
 #[cfg(test)]
