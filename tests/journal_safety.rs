@@ -341,30 +341,35 @@ fn subjects(server: &TestDovecot, folder: &str) -> Vec<String> {
     found
 }
 
-/// The replay waits on entry 1's slow COPY while the user undoes entry 2: entry 2 never
-/// reaches the server.
+/// The replay waits on entry 1's slow COPY while the user undoes entry 2 (a move): entry 2
+/// never reaches the server.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_action_undone_while_the_replay_waits_is_never_sent() {
     let server = TestDovecot::start();
     let proxy = std::sync::Arc::new(Proxy::start(server.imap_port(), ProxyMode::Forward));
     let (_dir, store, archive) = inbox_rig(&server, &proxy).await;
-    let copy = |uid: u32| {
+    // Entry 2 is a move: with MOVE it is one command that needs no note written first.
+    let act = |uid: u32| {
         let (store, archive) = (store.clone(), archive.clone());
         async move {
             let seen = shown(&store, "INBOX");
-            let act = Act::Copy { to: archive };
+            let act = if uid == 1 {
+                Act::Copy { to: archive }
+            } else {
+                Act::Move { to: archive }
+            };
             match journal::record(&store, "INBOX", seen, uids(&[uid]), act, &Filing::default())
                 .await
                 .unwrap()
                 .undo
             {
                 Some(Undo::Entry { id }) => id,
-                other => panic!("a copy is undone by its entry: {other:?}"),
+                other => panic!("a copy or move is undone by its entry: {other:?}"),
             }
         }
     };
-    copy(1).await;
-    let second = copy(2).await;
+    act(1).await;
+    let second = act(2).await;
 
     proxy.set_mode(ProxyMode::delay_replies_after("UID COPY"));
     let mut client = tern::connect::connect(&account(&server, proxy.port()))
@@ -392,9 +397,14 @@ async fn an_action_undone_while_the_replay_waits_is_never_sent() {
         .unwrap()
         .unwrap();
     assert_eq!(sent, 1, "only entry 1 was sent");
+    assert_eq!(proxy.count_sent("UID MOVE 2 "), 0, "entry 2 never went out");
     assert_eq!(proxy.count_sent("UID COPY 2 "), 0, "entry 2 never went out");
     assert_eq!(proxy.count_sent("UID COPY 1 "), 1);
     assert_eq!(subjects(&server, &archive), vec!["one".to_string()]);
+    assert_eq!(
+        subjects(&server, "INBOX"),
+        vec!["one".to_string(), "three".to_string(), "two".to_string()]
+    );
     assert_eq!(store.reader().unwrap().journal_count().unwrap(), 0);
 }
 
@@ -467,7 +477,8 @@ async fn the_engine_and_two_cli_actions_send_each_copy_once() {
         }
     }
 
-    proxy.set_mode(ProxyMode::delay_replies_after("UID COPY"));
+    // The server has not even run the first COPY when the others look at the journal.
+    proxy.set_mode(ProxyMode::slow_command_after("UID COPY"));
     let first = tern_spawn(&config, &cache, &["copy", "1", "--to", &archive]);
     let seen = {
         let proxy = std::sync::Arc::clone(&proxy);

@@ -38,6 +38,9 @@ pub enum Mode {
     /// Like `HoldRepliesAfter`, but the server's replies are kept, not swallowed, and
     /// delivered by `release`: a command that is slow for as long as the test wants.
     DelayRepliesAfter(Vec<u8>),
+    /// The client's bytes from this pattern on reach the server only at `release`: a
+    /// command the server is slow to even start.
+    SlowCommandAfter(Vec<u8>),
 }
 
 impl Mode {
@@ -51,6 +54,10 @@ impl Mode {
 
     pub fn delay_replies_after(pattern: &str) -> Self {
         Mode::DelayRepliesAfter(pattern.as_bytes().to_vec())
+    }
+
+    pub fn slow_command_after(pattern: &str) -> Self {
+        Mode::SlowCommandAfter(pattern.as_bytes().to_vec())
     }
 }
 
@@ -93,11 +100,14 @@ struct Conn {
     delayed: Arc<Mutex<Delayed>>,
 }
 
-/// Replies of a `DelayRepliesAfter` connection kept until `release`.
+/// Bytes a `DelayRepliesAfter` (replies) or `SlowCommandAfter` (commands) connection
+/// keeps until `release`.
 #[derive(Default)]
 struct Delayed {
     on: bool,
     bytes: Vec<u8>,
+    commands_on: bool,
+    commands: Vec<u8>,
 }
 
 impl Conn {
@@ -170,6 +180,11 @@ impl Proxy {
                 .delayed
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if delayed.commands_on {
+                let _ = (&conn.server).write_all(&delayed.commands);
+                delayed.commands.clear();
+                delayed.commands_on = false;
+            }
             if delayed.on {
                 let _ = (&conn.client).write_all(&delayed.bytes);
                 delayed.bytes.clear();
@@ -359,17 +374,23 @@ fn client_to_server(
             let mut state = shared.lock();
             if let Mode::HoldRepliesAfter(pattern)
             | Mode::BlackHoleAfter(pattern)
-            | Mode::DelayRepliesAfter(pattern) = &state.mode
+            | Mode::DelayRepliesAfter(pattern)
+            | Mode::SlowCommandAfter(pattern) = &state.mode
             {
                 window.extend_from_slice(chunk);
                 let found = contains(&window, pattern);
                 let keep = pattern.len().saturating_sub(1);
                 window.drain(..window.len().saturating_sub(keep));
-                if found && matches!(state.mode, Mode::DelayRepliesAfter(_)) {
-                    delayed
+                let slow = matches!(state.mode, Mode::SlowCommandAfter(_));
+                if found && (slow || matches!(state.mode, Mode::DelayRepliesAfter(_))) {
+                    let mut kept = delayed
                         .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .on = true;
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    if slow {
+                        kept.commands_on = true;
+                    } else {
+                        kept.on = true;
+                    }
                     state.seen = true;
                     shared.seen_changed.notify_all();
                 } else if found {
@@ -383,6 +404,16 @@ fn client_to_server(
                 }
             } else {
                 window.clear();
+            }
+        }
+        {
+            // Kept under the lock `release` takes, so no byte overtakes the kept ones.
+            let mut kept = delayed
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if kept.commands_on {
+                kept.commands.extend_from_slice(chunk);
+                continue;
             }
         }
         if to.write_all(chunk).is_err() {
