@@ -523,3 +523,103 @@ async fn the_engine_and_two_cli_actions_send_each_copy_once() {
         vec!["one".to_string(), "two".to_string()]
     );
 }
+
+/// Turns a current cache back into schema 3 with these journal rows in the old text
+/// encoding (uids, action, argument, state), as an older tern left it.
+fn downgrade_to_v3(path: &Path, rows: &[(&str, &str, &str, &str)], folder_id: i64, uv: u32) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(
+        "DROP TABLE journal_pairs;
+         DROP TABLE journal;
+         CREATE TABLE journal (
+             id          INTEGER PRIMARY KEY,
+             folder_id   INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+             uidvalidity INTEGER NOT NULL,
+             uids        TEXT NOT NULL,
+             action      TEXT NOT NULL,
+             argument    TEXT,
+             created_at  INTEGER NOT NULL,
+             state       TEXT NOT NULL DEFAULT 'pending'
+         );
+         CREATE INDEX journal_by_folder ON journal (folder_id, state);
+         PRAGMA user_version = 3;",
+    )
+    .unwrap();
+    for (uids, action, argument, state) in rows {
+        conn.execute(
+            "INSERT INTO journal (folder_id, uidvalidity, uids, action, argument, created_at, state)
+             VALUES (?1, ?2, ?3, ?4, ?5, 1000, ?6)",
+            rusqlite::params![folder_id, uv, uids, action, argument, state],
+        )
+        .unwrap();
+    }
+}
+
+/// Actions an older tern queued (schema 3, text encoding) are read after the migration
+/// and sent as they were meant; one it cannot read is failed and reported, not lost.
+#[tokio::test]
+async fn actions_queued_by_an_older_tern_are_still_sent_after_the_migration() {
+    let server = TestDovecot::start();
+    let proxy = Proxy::start(server.imap_port(), ProxyMode::Forward);
+    let (dir, store, archive) = inbox_rig(&server, &proxy).await;
+    server.seed_maildir(server.user(), "INBOX", [SeedMessage::text(4, "four", "x")]);
+    let (events, mut rx) = mpsc::unbounded_channel();
+    let mut client = server.tern_client().await;
+    sync_account(&mut client, &store, &Folders::All, &events)
+        .await
+        .unwrap();
+    let inbox = store.reader().unwrap().folder("INBOX").unwrap().unwrap();
+    let uv = inbox.uidvalidity.unwrap();
+    drop(store);
+    let path = tern::store::cache_path(&dir.path().join("cache"), "t");
+    let first = tern::store::PLACEHOLDER_BASE;
+    downgrade_to_v3(
+        &path,
+        &[
+            ("1", "flags", "+\\Flagged -\\Seen", "pending"),
+            ("2", "move", &format!("{archive}\n2={first}"), "pending"),
+            (
+                "3",
+                "copy",
+                &format!("{archive}\n3={}", first + 1),
+                "sending",
+            ),
+            ("4", "expunge", "", "pending"),
+            ("1", "frobnicate", "x", "pending"),
+        ],
+        inbox.id,
+        uv,
+    );
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.reader().unwrap().journal_count().unwrap(), 4);
+    assert_eq!(
+        journal::replay(&mut client, &store, &events).await.unwrap(),
+        4
+    );
+    let inbox_now = on_server(&server, "INBOX");
+    let subjects_flags: Vec<(String, Vec<String>)> = inbox_now
+        .into_iter()
+        .map(|(_, subject, mut flags)| {
+            flags.sort();
+            (subject, flags)
+        })
+        .collect();
+    assert_eq!(
+        subjects_flags,
+        vec![
+            ("one".to_string(), vec!["\\Flagged".to_string()]),
+            ("three".to_string(), vec![]),
+        ],
+        "flagged, moved away, copied (stays) and expunged"
+    );
+    assert_eq!(
+        subjects(&server, &archive),
+        vec!["three".to_string(), "two".to_string()]
+    );
+    let reported = errors(&mut rx);
+    assert!(
+        reported.iter().any(|e| e.contains("frobnicate")),
+        "the unreadable one is reported: {reported:?}"
+    );
+    assert_eq!(store.reader().unwrap().journal_count().unwrap(), 0);
+}
