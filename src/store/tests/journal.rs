@@ -231,6 +231,14 @@ fn old_cache(version: u32) -> (tempfile::TempDir, std::path::PathBuf) {
     }
     insert("1", "frobnicate", "x", "pending");
     insert("1:x", "flags", "+\\Seen", "pending");
+    // A hand-edited file: a row of a folder that is gone (keys were not enforced here).
+    conn.pragma_update(None, "foreign_keys", false).unwrap();
+    conn.execute(
+        "INSERT INTO journal (folder_id, uidvalidity, uids, action, argument, created_at)
+         VALUES (99, 1, '1', 'expunge', '', 1000)",
+        [],
+    )
+    .unwrap();
     (dir, path)
 }
 
