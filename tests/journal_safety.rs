@@ -264,14 +264,34 @@ async fn a_sync_that_resets_the_folder_fails_its_older_actions() {
 }
 
 /// An action picked on a view from before the reset names old UIDs: refused, nothing
-/// recorded, nothing sent.
+/// recorded, nothing sent; so is the undo of a flag change made before it.
 #[tokio::test]
 async fn an_action_on_a_view_older_than_the_cache_is_refused() {
     let server = TestDovecot::start();
     let (_dir, store, projects, archive) = projects_rig(&server).await;
     let seen_before = shown(&store, &projects);
-    recreate(&server, &projects);
     let (events, _rx) = mpsc::unbounded_channel();
+    let mut client = server.tern_client().await;
+    // A flag change sent before the folder was recreated: its undo must not flip the flag
+    // of the new message that now has the same UID.
+    let flagged = journal::record(
+        &store,
+        &projects,
+        seen_before,
+        uids(&[1]),
+        Act::Flags {
+            add: vec!["\\Flagged".into()],
+            remove: vec![],
+        },
+        &Filing::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        journal::replay(&mut client, &store, &events).await.unwrap(),
+        1
+    );
+    recreate(&server, &projects);
     let mut client = server.tern_client().await;
     sync_account(&mut client, &store, &Folders::All, &events)
         .await
@@ -293,6 +313,11 @@ async fn an_action_on_a_view_older_than_the_cache_is_refused() {
     assert_eq!(
         err.to_string(),
         format!("{projects} changed on the server since it was shown; nothing done")
+    );
+    let undone = undo(&store, flagged.undo.unwrap()).await.unwrap_err();
+    assert!(
+        matches!(undone, SyncError::FolderChanged { .. }),
+        "{undone:?}"
     );
     assert_eq!(store.reader().unwrap().journal_count().unwrap(), 0);
     assert_eq!(

@@ -128,6 +128,7 @@ pub async fn record_flags(
         .ok_or_else(|| changed(folder))?;
     Ok((!changes.is_empty()).then(|| Undo::Flags {
         folder: folder.to_string(),
+        uidvalidity,
         changes,
     }))
 }
@@ -175,7 +176,7 @@ pub async fn record_expunge(
 }
 
 /// The folder's id when its cached UIDVALIDITY is still `shown` (None: it changed).
-fn shown(
+pub(super) fn shown(
     tx: &mut crate::store::WriteTx<'_>,
     name: &str,
     shown: u32,
@@ -184,7 +185,7 @@ fn shown(
     Ok((cached == shown).then_some(id))
 }
 
-fn changed(folder: &str) -> SyncError {
+pub(super) fn changed(folder: &str) -> SyncError {
     SyncError::FolderChanged {
         folder: folder.to_string(),
     }
