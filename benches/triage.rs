@@ -353,10 +353,16 @@ impl Bench<'_> {
             "the Act is {act:?}, not +\\Seen"
         );
         let set: UidSet = uids.iter().copied().collect();
+        let shown = self
+            .store
+            .reader()?
+            .folder(FOLDER)?
+            .and_then(|f| f.uidvalidity);
         let t = Instant::now();
         let recorded = runtime.block_on(journal::record(
             self.store,
             FOLDER,
+            shown.unwrap_or(0),
             set,
             act,
             &Filing::default(),

@@ -166,6 +166,7 @@ async fn pending_changes_survive_sync_and_merge_with_a_concurrent_change() {
     journal::record_flags(
         &store,
         "INBOX",
+        shown(&store, "INBOX"),
         [1].into_iter().collect(),
         vec!["\\Flagged".into()],
         vec![],
@@ -225,6 +226,7 @@ async fn an_action_on_a_recreated_folder_fails_softly() {
     journal::record_flags(
         &store,
         &projects,
+        shown(&store, &projects),
         one.clone(),
         vec!["\\Flagged".into()],
         vec![],
@@ -234,6 +236,7 @@ async fn an_action_on_a_recreated_folder_fails_softly() {
     journal::record_flags(
         &store,
         "INBOX",
+        shown(&store, "INBOX"),
         [1].into_iter().collect(),
         vec!["\\Seen".into()],
         vec![],
@@ -382,4 +385,16 @@ fn an_offline_move_shows_in_the_target_at_once_and_lands_once() {
         .map(|(uid, _)| uid)
         .collect();
     assert_eq!(cached, archived);
+}
+
+/// The folder's UIDVALIDITY as cached: what a view of it shows.
+fn shown(store: &tern::store::Store, folder: &str) -> u32 {
+    store
+        .reader()
+        .unwrap()
+        .folder(folder)
+        .unwrap()
+        .unwrap()
+        .uidvalidity
+        .unwrap()
 }

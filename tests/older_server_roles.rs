@@ -197,17 +197,44 @@ async fn a_confirmed_delete_for_good_without_a_trash_removes_just_that_message()
         .unwrap();
     let filing = tern::config::Filing::default();
     let one: tern::domain::uidset::UidSet = [1].into_iter().collect();
-    let refused = journal::record(&store, "INBOX", one.clone(), Act::Delete, &filing).await;
+    let refused = journal::record(
+        &store,
+        "INBOX",
+        shown(&store, "INBOX"),
+        one.clone(),
+        Act::Delete,
+        &filing,
+    )
+    .await;
     assert!(
         matches!(refused, Err(tern::sync::SyncError::NoTrash)),
         "{refused:?}"
     );
-    journal::record(&store, "INBOX", one, Act::Expunge, &filing)
-        .await
-        .unwrap();
+    journal::record(
+        &store,
+        "INBOX",
+        shown(&store, "INBOX"),
+        one,
+        Act::Expunge,
+        &filing,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         journal::replay(&mut client, &store, &events).await.unwrap(),
         1
     );
     assert_eq!(uids_on_server(&server, "INBOX"), vec![2]);
+}
+
+/// The folder's UIDVALIDITY as cached: what a view of it shows.
+fn shown(store: &tern::store::Store, folder: &str) -> u32 {
+    store
+        .reader()
+        .unwrap()
+        .folder(folder)
+        .unwrap()
+        .unwrap()
+        .uidvalidity
+        .unwrap()
 }

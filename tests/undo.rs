@@ -64,10 +64,17 @@ impl Rig {
 
     async fn act(&self, uids: &[u32], act: Act, filing: &Filing) -> Option<Undo> {
         let set: UidSet = uids.iter().copied().collect();
-        journal::record(&self.store, "INBOX", set, act, filing)
-            .await
-            .unwrap()
-            .undo
+        journal::record(
+            &self.store,
+            "INBOX",
+            shown(&self.store, "INBOX"),
+            set,
+            act,
+            filing,
+        )
+        .await
+        .unwrap()
+        .undo
     }
 
     async fn replay(&mut self) -> usize {
@@ -313,4 +320,16 @@ async fn configured_folders_take_delete_and_archive() {
     assert!(rig.server_subjects("Trash").is_empty());
     assert!(rig.server_subjects("Archive").is_empty());
     assert_eq!(rig.server_subjects("INBOX"), ["one"]);
+}
+
+/// The folder's UIDVALIDITY as cached: what a view of it shows.
+fn shown(store: &tern::store::Store, folder: &str) -> u32 {
+    store
+        .reader()
+        .unwrap()
+        .folder(folder)
+        .unwrap()
+        .unwrap()
+        .uidvalidity
+        .unwrap()
 }

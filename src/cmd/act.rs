@@ -39,7 +39,11 @@ pub async fn run(
         }
         other => other,
     };
-    let recorded = journal::record(store, folder, set, act, &account.filing).await?;
+    // The UIDs were picked from the cache as it is now: its UIDVALIDITY is the one shown.
+    let uidvalidity = state
+        .uidvalidity
+        .ok_or_else(|| anyhow::anyhow!("{folder} has not been synced; run `tern sync`"))?;
+    let recorded = journal::record(store, folder, uidvalidity, set, act, &account.filing).await?;
     send_or_queue(account, store, recorded.pending).await
 }
 
@@ -73,6 +77,14 @@ async fn send_or_queue(
         if let EngineEvent::Error(message) = event {
             failures.push(message);
         }
+    }
+    let still_waiting = store.reader()?.journal_count()?;
+    if sent.is_ok() && failures.is_empty() && still_waiting > 0 {
+        // Another tern held the send lock and is still sending: it (or the next) will.
+        super::say(&format!(
+            "tern: {}: {still_waiting} action(s) wait for the server (another tern is sending)",
+            account.name
+        ));
     }
     match sent {
         Ok(_) if failures.is_empty() => Ok(String::new()),

@@ -108,6 +108,9 @@ pub struct ImapClient {
     broken: Option<String>,
     /// The mailbox selected now, and whether read-only (EXAMINE).
     selected: Option<(String, bool)>,
+    /// UIDVALIDITY of the selected mailbox as its SELECT/EXAMINE reported it: what a UID
+    /// sent now refers to.
+    selected_uid_validity: Option<u32>,
 }
 
 impl ImapClient {
@@ -128,6 +131,7 @@ impl ImapClient {
             options: options.clone(),
             broken: None,
             selected: None,
+            selected_uid_validity: None,
         };
         if client.capabilities().is_empty() {
             client.capability().await?;
@@ -187,6 +191,11 @@ impl ImapClient {
         self.selected
             .as_ref()
             .map(|(name, ro)| (name.as_str(), *ro))
+    }
+
+    /// UIDVALIDITY of the selected mailbox (from its SELECT/EXAMINE), if it gave one.
+    pub fn selected_uid_validity(&self) -> Option<u32> {
+        self.selected.as_ref().and(self.selected_uid_validity)
     }
 
     /// Responses skipped or repaired on this connection so far, for callers to report.
@@ -578,6 +587,7 @@ impl ImapClient {
         };
         self.driver.session.begin_select();
         self.selected = None;
+        self.selected_uid_validity = None;
         let mut info = SelectInfo::default();
         let result = self
             .run(body, &mut |update| {
@@ -595,6 +605,7 @@ impl ImapClient {
                 apply_select_code(&mut info, status.code.as_ref());
                 info.read_only = read_only || status.code == Some(Code::ReadOnly);
                 self.selected = Some((mailbox.to_string(), info.read_only));
+                self.selected_uid_validity = info.uid_validity;
                 Ok(info)
             }
             Err(e) => {

@@ -19,7 +19,7 @@ mod tests;
 
 pub use error::{ErrorKind, Result, StoreError};
 pub use filter::RowFilter;
-pub use journal::{FlagChange, JournalEntry, JournalOp, PLACEHOLDER_BASE};
+pub use journal::{FlagChange, JournalEntry, JournalOp, PLACEHOLDER_BASE, recreated_reason};
 pub use open::cache_path;
 pub use read::Reader;
 pub use schema::schema_version;

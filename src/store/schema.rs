@@ -3,17 +3,22 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use super::error::{Result, StoreError};
 
 /// `application_id` set by migration 1 ("tern" in ASCII).
 pub(crate) const APPLICATION_ID: i32 = 0x7465_726e;
 
-/// One schema step: the version it produces and its SQL.
+/// A migration's Rust part, for what SQL alone cannot do (decoding old text columns).
+/// Runs after the step's SQL, in the same transaction.
+pub(crate) type RustStep = fn(&Transaction<'_>) -> Result<()>;
+
+/// One schema step: the version it produces, its SQL and, if needed, a Rust part.
 pub(crate) struct Migration {
     pub version: u32,
     pub sql: &'static str,
+    pub rust: Option<RustStep>,
 }
 
 /// In order, versions 1..=N without gaps.
@@ -21,14 +26,22 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
         sql: include_str!("migrations/0001_init.sql"),
+        rust: None,
     },
     Migration {
         version: 2,
         sql: include_str!("migrations/0002_unseen_covering.sql"),
+        rust: None,
     },
     Migration {
         version: 3,
         sql: include_str!("migrations/0003_folder_selectable_and_error.sql"),
+        rust: None,
+    },
+    Migration {
+        version: 4,
+        sql: include_str!("migrations/0004_journal_columns.sql"),
+        rust: Some(super::journal::legacy::migrate_v3_journal),
     },
 ];
 
@@ -78,6 +91,9 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path, migrations: &[Migratio
     for m in migrations.iter().filter(|m| m.version > current) {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(m.sql)?;
+        if let Some(rust) = m.rust {
+            rust(&tx)?;
+        }
         // user_version lives in the header page, so it commits atomically with the SQL.
         tx.pragma_update(None, "user_version", m.version)?;
         tx.commit()?;

@@ -12,6 +12,17 @@ impl WriteTx<'_> {
     /// Returns false when some rows could not be rebuilt from the cache: the source folder
     /// is then marked incomplete, so the next sync fetches them back.
     pub fn journal_cancel(&mut self, entry: &JournalEntry) -> Result<bool> {
+        // First, and only if nobody has claimed it for sending: a sent action is reversed
+        // by a new one, never by rewriting the cache (the error rolls everything back).
+        let dropped = self
+            .sql()
+            .prepare_cached("DELETE FROM journal WHERE id = ?1 AND state = 'pending'")?
+            .execute(params![entry.id])?;
+        if dropped == 0 {
+            return Err(StoreError::Invalid(
+                "the action is already on its way to the server".into(),
+            ));
+        }
         let mut restored_all = true;
         match &entry.op {
             JournalOp::Flags { .. } => {
@@ -56,9 +67,6 @@ impl WriteTx<'_> {
                 .execute([entry.folder_id])?;
         }
         self.refresh_counts(entry.folder_id)?;
-        self.sql()
-            .prepare_cached("DELETE FROM journal WHERE id = ?1 AND state = 'pending'")?
-            .execute(params![entry.id])?;
         Ok(restored_all)
     }
 }

@@ -147,8 +147,18 @@ impl<'a> WriteTx<'a> {
     }
 
     /// UIDVALIDITY changed (or first seen): drops every message and body of the folder,
-    /// records the new value and forgets the sync position.
+    /// records the new value and forgets the sync position. Actions still waiting that
+    /// were made under the old UIDVALIDITY are failed with the reason, in this same
+    /// transaction: their UIDs would name other messages now.
     pub fn reset_folder(&mut self, id: FolderId, uidvalidity: u32) -> Result<()> {
+        let dropped = self.journal_drop_stale(id, uidvalidity)?;
+        if dropped > 0 {
+            tracing::warn!(
+                folder = id,
+                dropped,
+                "folder recreated; waiting actions dropped"
+            );
+        }
         self.forget_threads_of(id);
         self.tx
             .prepare_cached("DELETE FROM messages WHERE folder_id = ?1")?

@@ -1,5 +1,6 @@
 //! Errors of a sync step: the IMAP side (retry later if transient) or the cache (report).
 
+use crate::domain::text::sanitize;
 use crate::imap::{ErrorKind, ImapError};
 use crate::store::StoreError;
 
@@ -21,6 +22,17 @@ pub enum SyncError {
          or delete = \"expunge\" to delete for good"
     )]
     NoTrash,
+    /// The folder's UIDVALIDITY is not the one its waiting actions were made under: their
+    /// UIDs name other messages now, so they were dropped (failed), never sent.
+    #[error("{}", crate::store::recreated_reason(folder, *dropped))]
+    FolderRecreated { folder: String, dropped: usize },
+    /// An action on a folder view older than the cache: the UIDs the user picked may name
+    /// other messages now.
+    #[error(
+        "{} changed on the server since it was shown; nothing done",
+        sanitize(folder)
+    )]
+    FolderChanged { folder: String },
 }
 
 impl SyncError {
@@ -29,7 +41,11 @@ impl SyncError {
         match self {
             Self::Imap(e) => e.kind.is_transient(),
             Self::Connect(e) => e.is_transient(),
-            Self::Store(_) | Self::Undo(_) | Self::NoTrash => false,
+            Self::Store(_)
+            | Self::Undo(_)
+            | Self::NoTrash
+            | Self::FolderRecreated { .. }
+            | Self::FolderChanged { .. } => false,
         }
     }
 
@@ -45,7 +61,11 @@ impl SyncError {
         let kind = match self {
             Self::Imap(e) => e.kind,
             Self::Connect(e) => e.kind(),
-            Self::Store(_) | Self::Undo(_) | Self::NoTrash => return false,
+            Self::Store(_)
+            | Self::Undo(_)
+            | Self::NoTrash
+            | Self::FolderRecreated { .. }
+            | Self::FolderChanged { .. } => return false,
         };
         matches!(kind, ErrorKind::Auth | ErrorKind::Tls)
     }

@@ -1,7 +1,8 @@
 //! User actions: recorded locally (cache + journal, one transaction) so they show at once
 //! and survive being offline or killed, then replayed to the server in order.
 
-use super::error::Result;
+use super::error::{Result, SyncError};
+use super::lock::{SendLock, WAIT_FOR_OTHER_SENDER};
 use super::undo::Undo;
 use crate::bus::{EngineEvent, EventSender};
 use crate::config::Filing;
@@ -38,10 +39,12 @@ pub struct Recorded {
 }
 
 /// Records `act` on cached messages of `folder`: local change and journal entry in one
-/// transaction.
+/// transaction. `uidvalidity` is the folder's as the user saw it when picking `uids`: when
+/// the cache has moved on (the folder was recreated), nothing is done.
 pub async fn record(
     store: &Store,
     folder: &str,
+    uidvalidity: u32,
     uids: UidSet,
     act: Act,
     filing: &Filing,
@@ -67,21 +70,23 @@ pub async fn record(
         .into());
     }
     let undo = match act {
-        Act::Flags { add, remove } => record_flags(store, folder, uids, add, remove).await?,
-        Act::Move { to } => record_move(store, folder, uids, &to, false).await?,
-        Act::Copy { to } => record_move(store, folder, uids, &to, true).await?,
+        Act::Flags { add, remove } => {
+            record_flags(store, folder, uidvalidity, uids, add, remove).await?
+        }
+        Act::Move { to } => record_move(store, folder, uidvalidity, uids, &to, false).await?,
+        Act::Copy { to } => record_move(store, folder, uidvalidity, uids, &to, true).await?,
         Act::Delete => match special(&filing.trash, crate::imap::Role::Trash)? {
             Some(trash) if trash != folder && !filing.delete_expunges => {
-                record_move(store, folder, uids, &trash, false).await?
+                record_move(store, folder, uidvalidity, uids, &trash, false).await?
             }
             // Without a Trash, "delete" must not quietly become "destroy".
             None if !filing.delete_expunges => return Err(super::SyncError::NoTrash),
-            _ => record_expunge(store, folder, uids).await?,
+            _ => record_expunge(store, folder, uidvalidity, uids).await?,
         },
-        Act::Expunge => record_expunge(store, folder, uids).await?,
+        Act::Expunge => record_expunge(store, folder, uidvalidity, uids).await?,
         Act::Archive => match special(&filing.archive, crate::imap::Role::Archive)? {
             Some(archive) if archive != folder => {
-                record_move(store, folder, uids, &archive, false).await?
+                record_move(store, folder, uidvalidity, uids, &archive, false).await?
             }
             Some(_) => None,
             None => {
@@ -104,6 +109,7 @@ pub async fn record(
 pub async fn record_flags(
     store: &Store,
     folder: &str,
+    uidvalidity: u32,
     uids: UidSet,
     add: Vec<String>,
     remove: Vec<String>,
@@ -111,12 +117,18 @@ pub async fn record_flags(
     let name = folder.to_string();
     let changes = store
         .write_async(move |tx| {
-            let (id, uidvalidity) = synced(tx, &name)?;
-            Ok(tx.journal_flags(id, uidvalidity, &uids, &add, &remove)?.1)
+            let Some(id) = shown(tx, &name, uidvalidity)? else {
+                return Ok(None);
+            };
+            Ok(Some(
+                tx.journal_flags(id, uidvalidity, &uids, &add, &remove)?.1,
+            ))
         })
-        .await?;
+        .await?
+        .ok_or_else(|| changed(folder))?;
     Ok((!changes.is_empty()).then(|| Undo::Flags {
         folder: folder.to_string(),
+        uidvalidity,
         changes,
     }))
 }
@@ -125,6 +137,7 @@ pub async fn record_flags(
 pub async fn record_move(
     store: &Store,
     folder: &str,
+    uidvalidity: u32,
     uids: UidSet,
     to: &str,
     copy: bool,
@@ -132,23 +145,50 @@ pub async fn record_move(
     let (name, to) = (folder.to_string(), to.to_string());
     let id = store
         .write_async(move |tx| {
-            let (id, uidvalidity) = synced(tx, &name)?;
-            tx.journal_move(id, uidvalidity, &uids, &to, copy)
+            let Some(id) = shown(tx, &name, uidvalidity)? else {
+                return Ok(None);
+            };
+            tx.journal_move(id, uidvalidity, &uids, &to, copy).map(Some)
         })
-        .await?;
+        .await?
+        .ok_or_else(|| changed(folder))?;
     Ok(Some(Undo::Entry { id }))
 }
 
 /// Records a permanent removal (`\Deleted` + UID EXPUNGE of exactly these messages).
-pub async fn record_expunge(store: &Store, folder: &str, uids: UidSet) -> Result<Option<Undo>> {
+pub async fn record_expunge(
+    store: &Store,
+    folder: &str,
+    uidvalidity: u32,
+    uids: UidSet,
+) -> Result<Option<Undo>> {
     let name = folder.to_string();
     let id = store
         .write_async(move |tx| {
-            let (id, uidvalidity) = synced(tx, &name)?;
-            tx.journal_expunge(id, uidvalidity, &uids)
+            let Some(id) = shown(tx, &name, uidvalidity)? else {
+                return Ok(None);
+            };
+            tx.journal_expunge(id, uidvalidity, &uids).map(Some)
         })
-        .await?;
+        .await?
+        .ok_or_else(|| changed(folder))?;
     Ok(Some(Undo::Entry { id }))
+}
+
+/// The folder's id when its cached UIDVALIDITY is still `shown` (None: it changed).
+pub(super) fn shown(
+    tx: &mut crate::store::WriteTx<'_>,
+    name: &str,
+    shown: u32,
+) -> Result<Option<i64>, StoreError> {
+    let (id, cached) = synced(tx, name)?;
+    Ok((cached == shown).then_some(id))
+}
+
+pub(super) fn changed(folder: &str) -> SyncError {
+    SyncError::FolderChanged {
+        folder: folder.to_string(),
+    }
 }
 
 pub(super) fn synced(
@@ -164,16 +204,44 @@ pub(super) fn synced(
     Ok((state.id, uidvalidity))
 }
 
-/// Sends every pending action, oldest first. OK clears an entry; NO or BAD drops it, asks
+/// Sends every pending action, oldest first. OK clears an entry; NO or BAD fails it, asks
 /// the next sync to read the truth back, and tells the user; a network error stops the
 /// replay with the rest kept for later. Returns how many entries were sent.
+///
+/// Only one replay per account runs at a time, across processes (the send lock): another
+/// one is waited for (bounded), then what is still pending is sent. Each entry is claimed
+/// just before it is sent, so one undone or sent meanwhile is skipped.
 pub async fn replay(client: &mut ImapClient, store: &Store, events: &EventSender) -> Result<usize> {
+    let Some(_lock) = SendLock::acquire(store.path(), WAIT_FOR_OTHER_SENDER).await? else {
+        tracing::info!("another tern is sending this account's actions; left to it");
+        return Ok(0);
+    };
+    let result = send_pending(client, store, events).await;
+    // Failures (also those a sync's folder reset made) reach the user once.
+    let failures = store.write_async(|tx| tx.journal_take_failures()).await?;
+    for failure in failures {
+        let _ = events.send(EngineEvent::Error(failure));
+    }
+    result
+}
+
+async fn send_pending(
+    client: &mut ImapClient,
+    store: &Store,
+    events: &EventSender,
+) -> Result<usize> {
     let pending = store.write_async(|tx| tx.journal_pending()).await?;
     let mut sent = 0;
-    for entry in pending {
-        let id = entry.id;
-        // From here on an undo reverses the action instead of cancelling it.
-        store.write_async(move |tx| tx.journal_sending(id)).await?;
+    for snapshot in pending {
+        let id = snapshot.id;
+        // From here on an undo reverses the action instead of cancelling it. The send
+        // lock is held, so a 'sending' leftover is a dead sender's: sent again.
+        let Some(entry) = store
+            .write_async(move |tx| tx.journal_claim(id, true))
+            .await?
+        else {
+            continue;
+        };
         match super::send::send(client, store, &entry).await {
             Ok(landed) => {
                 let done = entry.clone();
@@ -186,13 +254,17 @@ pub async fn replay(client: &mut ImapClient, store: &Store, events: &EventSender
                 sent += 1;
             }
             Err(err) if err.is_transient() => return Err(err),
+            // Failed with the folder's other entries, the reason already written.
+            Err(SyncError::FolderRecreated { .. }) => {}
             Err(err) => {
-                let id = entry.id;
-                store.write_async(move |tx| tx.journal_failed(id)).await?;
-                let _ = events.send(EngineEvent::Error(format!(
+                let reason = format!(
                     "{}: action on {} not applied: {err}",
-                    entry.folder, entry.uids
-                )));
+                    crate::domain::text::sanitize(&entry.folder),
+                    entry.uids
+                );
+                store
+                    .write_async(move |tx| tx.journal_failed(id, &reason))
+                    .await?;
             }
         }
         let _ = events.send(EngineEvent::FolderChanged {

@@ -8,6 +8,7 @@ pub mod body;
 pub mod error;
 pub mod folder;
 pub mod journal;
+pub mod lock;
 pub mod plan;
 mod send;
 mod suspend;

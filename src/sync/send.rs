@@ -7,9 +7,12 @@
 //!   Message-ID) and copies only the rest;
 //! - a plain EXPUNGE (no UIDPLUS) writes down the other `\Deleted` messages it unmarks
 //!   before unmarking them, so a crash cannot make them lose that mark for good.
+//!
+//! And never to the wrong messages: before anything is sent, the UIDVALIDITY of the
+//! selected folder (whoever selected it) must be the one the entry was made under.
 
 use super::apply::apply_updates;
-use super::error::Result;
+use super::error::{Result, SyncError};
 use crate::domain::uidset::UidSet;
 use crate::imap::{ErrorKind, FetchItem, ImapClient, ImapError, StoreMode, Update};
 use crate::store::{JournalEntry, JournalOp, Store};
@@ -28,7 +31,10 @@ pub(super) async fn send(
     store: &Store,
     entry: &JournalEntry,
 ) -> Result<Option<Landed>> {
-    if client.selected() != Some((entry.folder.as_str(), false)) {
+    if client.selected() == Some((entry.folder.as_str(), false)) {
+        // Selected by someone else (a sync): its UIDVALIDITY is checked all the same.
+        same_folder(client, store, entry).await?;
+    } else {
         select_source(client, store, entry).await?;
     }
     // Notes taken while sending accumulate here as they are written to the journal.
@@ -76,20 +82,37 @@ pub(super) async fn send(
     Ok(landed)
 }
 
+/// Refuses unless the selected folder still has the entry's UIDVALIDITY. When it changed,
+/// every waiting entry of that folder is failed (their UIDs name other messages now).
+async fn same_folder(client: &ImapClient, store: &Store, entry: &JournalEntry) -> Result<()> {
+    match client.selected_uid_validity() {
+        Some(now) if now == entry.uidvalidity => Ok(()),
+        Some(now) => {
+            let folder_id = entry.folder_id;
+            let dropped = store
+                .write_async(move |tx| tx.journal_drop_stale(folder_id, now))
+                .await?;
+            Err(SyncError::FolderRecreated {
+                folder: entry.folder.clone(),
+                dropped,
+            })
+        }
+        None => Err(ImapError::new(
+            ErrorKind::Command,
+            format!("the server gave no UIDVALIDITY for {}", entry.folder),
+        )
+        .into()),
+    }
+}
+
 /// SELECTs the entry's folder, refusing when it is no longer the same folder.
 async fn select_source(client: &mut ImapClient, store: &Store, entry: &JournalEntry) -> Result<()> {
     let mut updates = Vec::new();
-    let info = client
+    client
         .select(&entry.folder, false, None, &mut |u| updates.push(u))
         .await?;
-    if info.uid_validity != Some(entry.uidvalidity) {
-        // The UIDs name other messages now: never apply the action to them.
-        return Err(ImapError::new(
-            ErrorKind::Command,
-            "the folder was recreated on the server (UIDVALIDITY changed)",
-        )
-        .into());
-    }
+    // The UIDs name other messages after a change: never apply the action to them.
+    same_folder(client, store, entry).await?;
     let (folder, uidvalidity) = (entry.folder_id, entry.uidvalidity);
     store
         .write_async(move |tx| apply_updates(tx, folder, uidvalidity, &updates).map(drop))

@@ -3,16 +3,18 @@
 //! change flips back, a move or delete-to-Trash moves back, a copy is removed).
 
 use super::error::{Result, SyncError};
-use super::journal::synced;
+use super::journal::{changed, shown};
 use crate::domain::uidset::UidSet;
 use crate::store::{FlagChange, JournalOp, PLACEHOLDER_BASE, Store, WriteTx};
 
 /// How to take back one recorded action.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Undo {
-    /// Flip back exactly these flag changes in `folder`.
+    /// Flip back exactly these flag changes in `folder`, as long as it still has the
+    /// UIDVALIDITY they were made under (else the UIDs name other messages).
     Flags {
         folder: String,
+        uidvalidity: u32,
         changes: Vec<FlagChange>,
     },
     /// The journal entry of a move, copy or expunge.
@@ -37,13 +39,24 @@ pub async fn undo(store: &Store, undo: Undo) -> Result<Undone> {
 
 fn undo_in(tx: &mut WriteTx<'_>, undo: Undo) -> Result<Undone> {
     match undo {
-        Undo::Flags { folder, changes } => flip_back(tx, folder, &changes),
+        Undo::Flags {
+            folder,
+            uidvalidity,
+            changes,
+        } => flip_back(tx, folder, uidvalidity, &changes),
         Undo::Entry { id } => undo_entry(tx, id),
     }
 }
 
-fn flip_back(tx: &mut WriteTx<'_>, folder: String, changes: &[FlagChange]) -> Result<Undone> {
-    let (id, uidvalidity) = synced(tx, &folder)?;
+fn flip_back(
+    tx: &mut WriteTx<'_>,
+    folder: String,
+    uidvalidity: u32,
+    changes: &[FlagChange],
+) -> Result<Undone> {
+    let Some(id) = shown(tx, &folder, uidvalidity)? else {
+        return Err(changed(&folder));
+    };
     let mut redo = Vec::new();
     for change in changes {
         let flag = [change.flag.clone()];
@@ -62,6 +75,7 @@ fn flip_back(tx: &mut WriteTx<'_>, folder: String, changes: &[FlagChange]) -> Re
         summary: format!("undone: flags of {count} message(s) restored"),
         redo: (!redo.is_empty()).then(|| Undo::Flags {
             folder: folder.clone(),
+            uidvalidity,
             changes: redo,
         }),
         folders: vec![folder],

@@ -34,7 +34,17 @@ impl Triage {
         act: Act,
     ) -> Vec<Msg> {
         let account = to.account;
-        let mut replies = match journal::record(to.store, &folder, uids, act, to.filing).await {
+        // The folder's UIDVALIDITY as cached now (the rows shown came from it).
+        let shown = to
+            .store
+            .reader()
+            .and_then(|r| r.folder(&folder))
+            .ok()
+            .flatten()
+            .and_then(|f| f.uidvalidity)
+            .unwrap_or(0);
+        let recorded = journal::record(to.store, &folder, shown, uids, act, to.filing).await;
+        let mut replies = match recorded {
             Ok(recorded) => {
                 if let Some(undo) = recorded.undo {
                     self.last = Some((account, undo));

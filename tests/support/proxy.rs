@@ -35,6 +35,12 @@ pub enum Mode {
     /// server); from then on that connection is black-holed for life. `wait_seen` reports
     /// the moment.
     BlackHoleAfter(Vec<u8>),
+    /// Like `HoldRepliesAfter`, but the server's replies are kept, not swallowed, and
+    /// delivered by `release`: a command that is slow for as long as the test wants.
+    DelayRepliesAfter(Vec<u8>),
+    /// The client's bytes from this pattern on reach the server only at `release`: a
+    /// command the server is slow to even start.
+    SlowCommandAfter(Vec<u8>),
 }
 
 impl Mode {
@@ -44,6 +50,14 @@ impl Mode {
 
     pub fn black_hole_after(pattern: &str) -> Self {
         Mode::BlackHoleAfter(pattern.as_bytes().to_vec())
+    }
+
+    pub fn delay_replies_after(pattern: &str) -> Self {
+        Mode::DelayRepliesAfter(pattern.as_bytes().to_vec())
+    }
+
+    pub fn slow_command_after(pattern: &str) -> Self {
+        Mode::SlowCommandAfter(pattern.as_bytes().to_vec())
     }
 }
 
@@ -59,6 +73,8 @@ struct Shared {
     accepted: AtomicU64,
     state: Mutex<State>,
     seen_changed: Condvar,
+    /// Every byte clients sent, all connections, in arrival order (to count commands).
+    sent: Mutex<Vec<u8>>,
 }
 
 struct State {
@@ -80,6 +96,18 @@ struct Conn {
     pumps_left: u8,
     /// Black-holed: both pumps swallow what they read.
     dead: Arc<AtomicBool>,
+    /// Replies kept back by `DelayRepliesAfter`, and whether they still are.
+    delayed: Arc<Mutex<Delayed>>,
+}
+
+/// Bytes a `DelayRepliesAfter` (replies) or `SlowCommandAfter` (commands) connection
+/// keeps until `release`.
+#[derive(Default)]
+struct Delayed {
+    on: bool,
+    bytes: Vec<u8>,
+    commands_on: bool,
+    commands: Vec<u8>,
 }
 
 impl Conn {
@@ -106,6 +134,7 @@ impl Proxy {
                 pumps: Vec::new(),
             }),
             seen_changed: Condvar::new(),
+            sent: Mutex::new(Vec::new()),
         });
         let acceptor = {
             let shared = Arc::clone(&shared);
@@ -141,6 +170,41 @@ impl Proxy {
                 conn.dead.store(true, Ordering::SeqCst);
             }
         }
+    }
+
+    /// Delivers the replies `DelayRepliesAfter` kept back, and forwards from then on.
+    pub fn release(&self) {
+        let state = self.shared.lock();
+        for conn in &state.conns {
+            let mut delayed = conn
+                .delayed
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if delayed.commands_on {
+                let _ = (&conn.server).write_all(&delayed.commands);
+                delayed.commands.clear();
+                delayed.commands_on = false;
+            }
+            if delayed.on {
+                let _ = (&conn.client).write_all(&delayed.bytes);
+                delayed.bytes.clear();
+                delayed.on = false;
+            }
+        }
+    }
+
+    /// How many times clients sent `pattern` so far (over every connection).
+    pub fn count_sent(&self, pattern: &str) -> usize {
+        let sent = self
+            .shared
+            .sent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let needle = pattern.as_bytes();
+        if needle.is_empty() {
+            return 0;
+        }
+        sent.windows(needle.len()).filter(|w| *w == needle).count()
     }
 
     /// Drops every live connection (both sides see the socket shut down).
@@ -247,21 +311,24 @@ fn start_pumps(shared: &Arc<Shared>, client: TcpStream, server: TcpStream) -> io
     let id = state.next_id;
     state.next_id += 1;
     let dead = Arc::new(AtomicBool::new(state.mode == Mode::BlackHole));
+    let delayed = Arc::new(Mutex::new(Delayed::default()));
     state.conns.push(Conn {
         id,
         client: client.try_clone()?,
         server: server.try_clone()?,
         pumps_left: 2,
         dead: Arc::clone(&dead),
+        delayed: Arc::clone(&delayed),
     });
     state.pumps.retain(|p| !p.is_finished());
     let upstream = {
         let (shared, holding, dead) = (Arc::clone(shared), Arc::clone(&holding), Arc::clone(&dead));
+        let delayed = Arc::clone(&delayed);
         let (from, to) = (client.try_clone()?, server.try_clone()?);
         thread::Builder::new()
             .name(format!("proxy-up-{id}"))
             .spawn(move || {
-                client_to_server(&shared, from, to, &holding, &dead);
+                client_to_server(&shared, from, to, (&holding, &dead, &delayed));
                 shared.pump_done(id);
             })?
     };
@@ -271,7 +338,7 @@ fn start_pumps(shared: &Arc<Shared>, client: TcpStream, server: TcpStream) -> io
         thread::Builder::new()
             .name(format!("proxy-down-{id}"))
             .spawn(move || {
-                server_to_client(server, client, &holding, &dead);
+                server_to_client(server, client, &holding, &dead, &delayed);
                 shared.pump_done(id);
             })?
     };
@@ -284,8 +351,7 @@ fn client_to_server(
     shared: &Shared,
     mut from: TcpStream,
     mut to: TcpStream,
-    holding: &AtomicBool,
-    dead: &AtomicBool,
+    (holding, dead, delayed): (&AtomicBool, &AtomicBool, &Mutex<Delayed>),
 ) {
     let mut buf = [0u8; 16 * 1024];
     // The end of the previous reads, so a pattern split across two reads is still found.
@@ -299,14 +365,35 @@ fn client_to_server(
         if dead.load(Ordering::SeqCst) {
             continue;
         }
+        shared
+            .sent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend_from_slice(chunk);
         if !holding.load(Ordering::SeqCst) {
             let mut state = shared.lock();
-            if let Mode::HoldRepliesAfter(pattern) | Mode::BlackHoleAfter(pattern) = &state.mode {
+            if let Mode::HoldRepliesAfter(pattern)
+            | Mode::BlackHoleAfter(pattern)
+            | Mode::DelayRepliesAfter(pattern)
+            | Mode::SlowCommandAfter(pattern) = &state.mode
+            {
                 window.extend_from_slice(chunk);
                 let found = contains(&window, pattern);
                 let keep = pattern.len().saturating_sub(1);
                 window.drain(..window.len().saturating_sub(keep));
-                if found {
+                let slow = matches!(state.mode, Mode::SlowCommandAfter(_));
+                if found && (slow || matches!(state.mode, Mode::DelayRepliesAfter(_))) {
+                    let mut kept = delayed
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    if slow {
+                        kept.commands_on = true;
+                    } else {
+                        kept.on = true;
+                    }
+                    state.seen = true;
+                    shared.seen_changed.notify_all();
+                } else if found {
                     holding.store(true, Ordering::SeqCst);
                     state.seen = true;
                     shared.seen_changed.notify_all();
@@ -317,6 +404,16 @@ fn client_to_server(
                 }
             } else {
                 window.clear();
+            }
+        }
+        {
+            // Kept under the lock `release` takes, so no byte overtakes the kept ones.
+            let mut kept = delayed
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if kept.commands_on {
+                kept.commands.extend_from_slice(chunk);
+                continue;
             }
         }
         if to.write_all(chunk).is_err() {
@@ -333,6 +430,7 @@ fn server_to_client(
     mut to: TcpStream,
     holding: &AtomicBool,
     dead: &AtomicBool,
+    delayed: &Mutex<Delayed>,
 ) {
     let mut buf = [0u8; 16 * 1024];
     loop {
@@ -342,6 +440,16 @@ fn server_to_client(
         };
         if holding.load(Ordering::SeqCst) || dead.load(Ordering::SeqCst) {
             continue;
+        }
+        {
+            // Kept under the lock `release` takes, so no byte overtakes the kept ones.
+            let mut kept = delayed
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if kept.on {
+                kept.bytes.extend_from_slice(&buf[..n]);
+                continue;
+            }
         }
         if to.write_all(&buf[..n]).is_err() {
             break;

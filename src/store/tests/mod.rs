@@ -2,6 +2,7 @@
 
 mod bodies;
 mod folds;
+mod journal;
 mod messages;
 mod open;
 mod threads;

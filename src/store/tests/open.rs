@@ -126,12 +126,14 @@ fn later_migration_keeps_rows() {
         .map(|m| Migration {
             version: m.version,
             sql: m.sql,
+            rust: m.rust,
         })
         .collect();
     let v2 = schema_version() + 1;
     next.push(Migration {
         version: v2,
         sql: "ALTER TABLE messages ADD COLUMN test_only INTEGER NOT NULL DEFAULT 42;",
+        rust: None,
     });
     let store = Store::open_migrations(&f.path, BodyLimits::default(), &next).unwrap();
     let n = store.write(|tx| Ok(tx.uids(1, UV)?.len())).unwrap();
@@ -165,6 +167,7 @@ fn a_version_1_cache_is_migrated_and_counts_unread_from_the_index_alone() {
         .map(|m| Migration {
             version: m.version,
             sql: m.sql,
+            rust: m.rust,
         })
         .collect();
     let old = Store::open_migrations(&f.path, BodyLimits::default(), &first).unwrap();
@@ -208,6 +211,7 @@ fn a_version_2_cache_is_migrated_with_every_folder_selectable_and_no_error() {
         .map(|m| Migration {
             version: m.version,
             sql: m.sql,
+            rust: m.rust,
         })
         .collect();
     let old = Store::open_migrations(&f.path, BodyLimits::default(), &first_two).unwrap();
@@ -263,7 +267,7 @@ fn a_version_2_cache_is_migrated_with_every_folder_selectable_and_no_error() {
     let version: u32 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, schema_version());
 }
 
 #[test]

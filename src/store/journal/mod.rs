@@ -1,21 +1,25 @@
 //! The journal of user actions: written in the same transaction as their local effect,
 //! replayed to the server in order, cleared on OK. Sync never overwrites what waits here.
 
+pub(crate) mod legacy;
+mod states;
+mod table;
+
 use rusqlite::{OptionalExtension, params};
 
 use super::error::{Result, StoreError};
 use super::read::Reader;
 use super::write::{WriteTx, unix_now};
 use super::{FolderId, rows};
+use table::NewRow;
+
 use crate::domain::message::{Flags, HeaderFields, MessageRow, NewMessage};
 use crate::domain::uidset::UidSet;
+pub use states::recreated_reason;
 
 /// UIDs from here up name placeholder rows: a moved or copied message shown in its target
 /// folder before the server has told us its real UID. Real UIDs this large do not occur.
 pub const PLACEHOLDER_BASE: u32 = 0xF000_0000;
-
-/// Done entries kept for undo (older ones are pruned).
-const KEEP_DONE: i64 = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JournalOp {
@@ -67,105 +71,7 @@ pub struct JournalEntry {
     pub created_at: i64,
 }
 
-/// A journal row as stored: id, folder id, folder name, UIDVALIDITY, UIDs, action,
-/// argument, creation time.
-type RawEntry = (i64, i64, String, u32, String, String, String, i64);
-
-fn encode(op: &JournalOp) -> (&'static str, String) {
-    match op {
-        JournalOp::Move {
-            to,
-            copy,
-            placeholders,
-            landed_in,
-            sent_uidnext,
-            spare,
-        } => {
-            let pairs: Vec<String> = placeholders
-                .iter()
-                .map(|(a, b)| format!("{a}={b}"))
-                .collect();
-            let mut notes: Vec<String> = [("landed", landed_in), ("uidnext", sent_uidnext)]
-                .into_iter()
-                .filter_map(|(key, value)| value.map(|v| format!("{key}={v}")))
-                .collect();
-            if !spare.is_empty() {
-                notes.push(format!("spare={spare}"));
-            }
-            let mut argument = format!("{to}\n{}", pairs.join(" "));
-            if !notes.is_empty() {
-                argument.push_str(&format!("\n{}", notes.join(" ")));
-            }
-            (if *copy { "copy" } else { "move" }, argument)
-        }
-        JournalOp::Expunge { spare } if spare.is_empty() => ("expunge", String::new()),
-        JournalOp::Expunge { spare } => ("expunge", format!("spare={spare}")),
-        JournalOp::Flags { add, remove } => {
-            let words: Vec<String> = add
-                .iter()
-                .map(|f| format!("+{f}"))
-                .chain(remove.iter().map(|f| format!("-{f}")))
-                .collect();
-            ("flags", words.join(" "))
-        }
-    }
-}
-
-fn decode(action: &str, argument: &str) -> Option<JournalOp> {
-    match action {
-        "move" | "copy" => {
-            let (to, rest) = argument.split_once('\n')?;
-            let (pairs, notes) = rest.split_once('\n').unwrap_or((rest, ""));
-            let placeholders = pairs
-                .split_whitespace()
-                .map(|pair| {
-                    let (a, b) = pair.split_once('=')?;
-                    Some((a.parse().ok()?, b.parse().ok()?))
-                })
-                .collect::<Option<Vec<(u32, u32)>>>()?;
-            let (mut landed_in, mut sent_uidnext, mut spare) = (None, None, UidSet::new());
-            for note in notes.split_whitespace() {
-                match note.split_once('=')? {
-                    ("landed", v) => landed_in = Some(v.parse().ok()?),
-                    ("uidnext", v) => sent_uidnext = Some(v.parse().ok()?),
-                    ("spare", v) => spare = parse_uids(v)?,
-                    _ => return None,
-                }
-            }
-            Some(JournalOp::Move {
-                to: to.to_string(),
-                copy: action == "copy",
-                placeholders,
-                landed_in,
-                sent_uidnext,
-                spare,
-            })
-        }
-        "expunge" => {
-            let spare = match argument.strip_prefix("spare=") {
-                Some(set) => parse_uids(set)?,
-                None if argument.is_empty() => UidSet::new(),
-                None => return None,
-            };
-            Some(JournalOp::Expunge { spare })
-        }
-        "flags" => {
-            let mut add = Vec::new();
-            let mut remove = Vec::new();
-            for word in argument.split_whitespace() {
-                match word.split_at_checked(1) {
-                    Some(("+", flag)) => add.push(flag.to_string()),
-                    Some(("-", flag)) => remove.push(flag.to_string()),
-                    _ => return None,
-                }
-            }
-            Some(JournalOp::Flags { add, remove })
-        }
-        _ => None,
-    }
-}
-
-fn parse_uids(text: &str) -> Option<UidSet> {
+pub(super) fn parse_uids(text: &str) -> Option<UidSet> {
     let mut set = UidSet::new();
     for part in text.split(',').filter(|p| !p.is_empty()) {
         let (lo, hi) = match part.split_once(':') {
@@ -382,20 +288,7 @@ impl WriteTx<'_> {
 
     /// UIDs with any action still waiting: a sync must not fetch back what was moved away.
     pub fn pending_uids(&mut self, folder: FolderId, uidvalidity: u32) -> Result<UidSet> {
-        let mut stmt = self.sql().prepare_cached(
-            "SELECT uids FROM journal
-             WHERE folder_id = ?1 AND uidvalidity = ?2 AND state IN ('pending', 'sending')",
-        )?;
-        let texts: Vec<String> = stmt
-            .query_map(params![folder, uidvalidity], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut set = UidSet::new();
-        for text in texts {
-            for &(lo, hi) in parse_uids(&text).unwrap_or_default().ranges() {
-                set.insert_range(lo, hi);
-            }
-        }
-        Ok(set)
+        table::waiting_uids(self.sql(), folder, uidvalidity, false)
     }
 
     pub(super) fn message_row(
@@ -422,28 +315,23 @@ impl WriteTx<'_> {
         uids: &UidSet,
         op: &JournalOp,
     ) -> Result<i64> {
-        let (action, argument) = encode(op);
-        self.sql()
-            .prepare_cached(
-                "INSERT INTO journal (folder_id, uidvalidity, uids, action, argument, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![
-                folder,
-                uidvalidity,
-                uids.to_string(),
-                action,
-                argument,
-                unix_now()
-            ])?;
-        Ok(self.sql().last_insert_rowid())
+        let row = NewRow {
+            id: None,
+            folder_id: folder,
+            uidvalidity,
+            uids: &uids.to_string(),
+            state: "pending",
+            failure: None,
+            reported: false,
+            created_at: unix_now(),
+        };
+        table::insert(self.sql(), &row, Some(op))
     }
 
     /// Pending entries, oldest first. Entries this build cannot read are reported, not
     /// silently dropped.
     pub fn journal_pending(&mut self) -> Result<Vec<JournalEntry>> {
-        Ok(self
-            .entries(None)?
+        Ok(table::entries(self.sql(), None)?
             .into_iter()
             .map(|(entry, _)| entry)
             .collect())
@@ -451,144 +339,17 @@ impl WriteTx<'_> {
 
     /// One entry, in any state ("pending", "sending", "done", "failed").
     pub fn journal_entry(&mut self, id: i64) -> Result<Option<(JournalEntry, String)>> {
-        Ok(self.entries(Some(id))?.pop())
-    }
-
-    /// The entry `id`, or (None) every entry still waiting for the server.
-    fn entries(&mut self, id: Option<i64>) -> Result<Vec<(JournalEntry, String)>> {
-        let mut stmt = self.sql().prepare_cached(
-            "SELECT j.id, j.folder_id, f.name, j.uidvalidity, j.uids, j.action,
-                    coalesce(j.argument, ''), j.created_at, j.state
-             FROM journal AS j JOIN folders AS f ON f.id = j.folder_id
-             WHERE (?1 IS NULL AND j.state IN ('pending', 'sending')) OR j.id = ?1
-             ORDER BY j.id",
-        )?;
-        let rows: Vec<(RawEntry, String)> = stmt
-            .query_map([id], |r| {
-                Ok((
-                    (
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                    ),
-                    r.get(8)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        rows.into_iter()
-            .map(
-                |(
-                    (id, folder_id, folder, uidvalidity, uids, action, argument, created_at),
-                    state,
-                )| {
-                    let (Some(uids), Some(op)) = (parse_uids(&uids), decode(&action, &argument))
-                    else {
-                        return Err(StoreError::Corrupt {
-                            path: std::path::PathBuf::from("journal"),
-                            reason: format!("unreadable journal entry {id}: {action} {argument}"),
-                        });
-                    };
-                    let entry = JournalEntry {
-                        id,
-                        folder_id,
-                        folder,
-                        uidvalidity,
-                        uids,
-                        op,
-                        created_at,
-                    };
-                    Ok((entry, state))
-                },
-            )
-            .collect()
+        Ok(table::entries(self.sql(), Some(id))?.pop())
     }
 
     /// Rewrites what the entry remembers (its kind stays): notes taken while sending it.
     pub fn journal_note(&mut self, id: i64, op: &JournalOp) -> Result<()> {
-        self.sql()
-            .prepare_cached("UPDATE journal SET argument = ?2 WHERE id = ?1")?
-            .execute(params![id, encode(op).1])?;
-        Ok(())
-    }
-
-    /// The entry is on its way to the server: from now on it can no longer be cancelled,
-    /// only reversed (undo).
-    pub fn journal_sending(&mut self, id: i64) -> Result<()> {
-        self.set_state(id, "sending")
-    }
-
-    /// The server said OK: the entry is done. The last few done entries are kept so an
-    /// undo can find where a move went.
-    pub fn journal_done(&mut self, id: i64) -> Result<()> {
-        self.set_state(id, "done")?;
-        self.sql()
-            .prepare_cached(
-                "DELETE FROM journal WHERE state IN ('done', 'failed')
-                 AND id <= (SELECT max(id) FROM journal) - ?1",
-            )?
-            .execute([KEEP_DONE])?;
-        Ok(())
-    }
-
-    /// The server refused: drop the entry and forget the folder's MODSEQ, so the next sync
-    /// reads every flag back from the server (the local change is reverted).
-    pub fn journal_failed(&mut self, id: i64) -> Result<()> {
-        if let Some(entry) = self.journal_pending()?.into_iter().find(|e| e.id == id)
-            && matches!(entry.op, JournalOp::Move { .. })
-        {
-            // Placeholders go; the source rows come back with the next sync's UID check.
-            self.journal_moved(&entry, &[], None)?;
-            self.forget_modseq(entry.folder_id)?;
-            return self.set_state(id, "failed");
-        }
-        let folder: Option<i64> = self
-            .sql()
-            .prepare_cached("SELECT folder_id FROM journal WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))
-            .optional()?;
-        self.journal_done(id)?;
-        self.set_state(id, "failed")?;
-        match folder {
-            Some(folder) => self.forget_modseq(folder),
-            None => Ok(()),
-        }
-    }
-
-    pub(super) fn set_state(&mut self, id: i64, state: &str) -> Result<()> {
-        self.sql()
-            .prepare_cached("UPDATE journal SET state = ?2 WHERE id = ?1")?
-            .execute(params![id, state])?;
-        Ok(())
-    }
-
-    pub(super) fn forget_modseq(&mut self, folder: FolderId) -> Result<()> {
-        self.sql()
-            .prepare_cached("UPDATE folders SET highestmodseq = NULL WHERE id = ?1")?
-            .execute([folder])?;
-        Ok(())
+        table::update_notes(self.sql(), id, op)
     }
 
     /// UIDs with a flag change still waiting for the server: sync must not overwrite them.
     pub fn pending_flag_uids(&mut self, folder: FolderId, uidvalidity: u32) -> Result<UidSet> {
-        let mut stmt = self.sql().prepare_cached(
-            "SELECT uids FROM journal
-             WHERE folder_id = ?1 AND uidvalidity = ?2 AND action = 'flags' AND state IN ('pending', 'sending')",
-        )?;
-        let texts: Vec<String> = stmt
-            .query_map(params![folder, uidvalidity], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut set = UidSet::new();
-        for text in texts {
-            for &(lo, hi) in parse_uids(&text).unwrap_or_default().ranges() {
-                set.insert_range(lo, hi);
-            }
-        }
-        Ok(set)
+        table::waiting_uids(self.sql(), folder, uidvalidity, true)
     }
 }
 
@@ -622,6 +383,15 @@ impl Reader {
             .conn()
             .prepare_cached("SELECT count(*) FROM journal WHERE state IN ('pending', 'sending')")?
             .query_row([], |r| r.get(0))?)
+    }
+
+    /// Why the entry `id` failed, as the user was told; None if it has not failed.
+    pub fn journal_failure(&self, id: i64) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT failure FROM journal WHERE id = ?1 AND state = 'failed'")?
+            .query_row([id], |r| r.get(0))
+            .optional()?)
     }
 }
 
@@ -706,16 +476,16 @@ mod tests {
                 sent_uidnext,
                 spare,
             };
-            let (action, argument) = encode(&op);
-            assert_eq!(decode(action, &argument), Some(op));
+            let (action, argument) = legacy::encode(&op);
+            assert_eq!(legacy::decode(action, &argument), Some(op));
         }
         for spare in [UidSet::new(), spared] {
             let op = JournalOp::Expunge { spare };
-            let (action, argument) = encode(&op);
-            assert_eq!(decode(action, &argument), Some(op));
+            let (action, argument) = legacy::encode(&op);
+            assert_eq!(legacy::decode(action, &argument), Some(op));
         }
         assert!(matches!(
-            decode("move", "Archive\n4=9"),
+            legacy::decode("move", "Archive\n4=9"),
             Some(JournalOp::Move {
                 landed_in: None,
                 sent_uidnext: None,
@@ -723,9 +493,9 @@ mod tests {
             })
         ));
         // Anything this build does not know is refused, not guessed.
-        assert_eq!(decode("move", "Archive\n4=9\nlanded=x"), None);
-        assert_eq!(decode("move", "Archive\n4=9\nwhat=1"), None);
-        assert_eq!(decode("expunge", "junk"), None);
+        assert_eq!(legacy::decode("move", "Archive\n4=9\nlanded=x"), None);
+        assert_eq!(legacy::decode("move", "Archive\n4=9\nwhat=1"), None);
+        assert_eq!(legacy::decode("expunge", "junk"), None);
     }
 
     #[test]
@@ -741,7 +511,9 @@ mod tests {
                     .map(|(id, _)| id)
             })
             .unwrap();
-        store.write(move |tx| tx.journal_failed(id)).unwrap();
+        store
+            .write(move |tx| tx.journal_failed(id, "refused"))
+            .unwrap();
         let reader = store.reader().unwrap();
         assert_eq!(reader.journal_count().unwrap(), 0);
         assert_eq!(reader.folder("INBOX").unwrap().unwrap().highestmodseq, None);
