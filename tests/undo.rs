@@ -310,7 +310,7 @@ async fn configured_folders_take_delete_and_archive() {
     let filing = Filing {
         trash: Some(rig.server.folder("Bin")),
         archive: Some(rig.server.folder("Old")),
-        delete_expunges: false,
+        ..Filing::default()
     };
     rig.act(&[2], Act::Delete, &filing).await.unwrap();
     rig.act(&[3], Act::Archive, &filing).await.unwrap();
