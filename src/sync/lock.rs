@@ -31,10 +31,12 @@ impl SendLock {
     /// is still held then: that process is sending, and what stays pending is left to it.
     pub async fn acquire(cache: &Path, wait: Duration) -> Result<Option<SendLock>, StoreError> {
         let path = lock_path(cache);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
+        let mut options = OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        // Private like the cache beside it, though it holds no data.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options
             .open(&path)
             .map_err(|e| StoreError::io(&path, e))?;
         let deadline = tokio::time::Instant::now() + wait;
@@ -67,5 +69,11 @@ mod tests {
         let third = SendLock::acquire(&cache, Duration::ZERO).await.unwrap();
         assert!(third.is_some(), "free again");
         assert!(lock_path(&cache).ends_with("acct.sqlite.lock"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(lock_path(&cache)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "{mode:o}");
+        }
     }
 }
