@@ -8,7 +8,8 @@ use super::fake::{generated, generated_row};
 use super::testkit::*;
 use super::*;
 use crate::bus::{ConnState, EngineEvent};
-use crate::store::SortOrder;
+use crate::domain::folder::SortOrder;
+use crate::domain::ids::UidValidity;
 
 fn cursor_uid(m: &Model) -> Option<u32> {
     m.list.current().map(|r| r.uid)
@@ -77,16 +78,7 @@ fn open_message_fetches_after_debounce_then_reads_the_cache() {
         },
         &s,
     );
-    assert_eq!(
-        fx,
-        [Effect::Engine(
-            0,
-            EngineCommand::FetchBody {
-                folder: "INBOX".into(),
-                uid: 4
-            }
-        )]
-    );
+    assert_eq!(fetches_of(&fx), [Some((0, "INBOX".to_string(), 1, 4))]);
     // The engine stored it: rendered from the cache.
     let id = inbox(&s);
     s.set_body(id, 4, QUOTED_BODY);
@@ -164,14 +156,8 @@ fn latest_wins_only_the_last_message_is_fetched() {
     }
     assert_ne!(uid0, last);
     assert_eq!(
-        fetches,
-        [Effect::Engine(
-            0,
-            EngineCommand::FetchBody {
-                folder: "INBOX".into(),
-                uid: last
-            }
-        )]
+        fetches_of(&fetches),
+        [Some((0, "INBOX".to_string(), 1, last))]
     );
 }
 
@@ -343,7 +329,7 @@ fn mouse(kind: MouseEventKind, column: u16, row: u16) -> Msg {
 fn mouse_wheel_scrolls_and_click_selects() {
     let s = generated(500, NOW - 1000 * 60);
     let mut m = Model::new(options((100, 30)), crate::keymap::Keymap::default(), &s);
-    let list = crate::ui::layout::areas(&m.view()).list_inner.unwrap();
+    let list = super::layout::areas(&m.view()).list_inner.unwrap();
     m.update(
         mouse(MouseEventKind::ScrollDown, list.x + 5, list.y + 2),
         &s,
@@ -364,7 +350,7 @@ fn mouse_wheel_scrolls_and_click_selects() {
     // A click on a folder opens it.
     let s = source();
     let mut m = model(&s, (100, 30));
-    let folders = crate::ui::layout::areas(&m.view()).folders_inner.unwrap();
+    let folders = super::layout::areas(&m.view()).folders_inner.unwrap();
     let fx = m.update(
         mouse(
             MouseEventKind::Down(ratatui::crossterm::event::MouseButton::Left),
@@ -401,7 +387,7 @@ fn resize_refits_the_list_and_rewraps_the_reader() {
     let body = &m.reader.as_ref().unwrap().rendered().unwrap().body;
     assert!(
         body.iter()
-            .all(|l| crate::ui::text::display_width(&l.text) <= 48)
+            .all(|l| crate::domain::width::display_width(&l.text) <= 48)
     );
     // Tiny terminals do not panic.
     m.update(Msg::Resize(1, 1), &s);
@@ -684,16 +670,7 @@ fn opening_a_folder_of_the_second_account_reads_its_cache_and_tells_its_engine()
         },
         &s,
     );
-    assert_eq!(
-        fx,
-        [Effect::Engine(
-            1,
-            EngineCommand::FetchBody {
-                folder: "INBOX".into(),
-                uid: 2
-            }
-        )]
-    );
+    assert_eq!(fetches_of(&fx), [Some((1, "INBOX".to_string(), 1, 2))]);
     // The same folder name and uid of the other account is another message.
     let fx = m.update(
         Msg::BodyDue {
@@ -899,7 +876,7 @@ fn n_and_s_toggle_read_and_flagged_on_the_cursor_row() {
             Effect::Act {
                 uids,
                 folder,
-                act: crate::sync::journal::Act::Flags { add, remove },
+                act: crate::bus::Act::Flags { add, remove },
                 ..
             },
         ] => {
@@ -929,9 +906,10 @@ fn opening_an_unread_message_marks_it_read_when_shown() {
     s.set_body(folder, uid, "Subject: x\r\n\r\nbody\r\n");
     let fx = keys(&mut m, &s, "Enter");
     assert!(
-        fx.iter()
-            .any(|e| matches!(e, Effect::Act { act: crate::sync::journal::Act::Flags { add, .. }, uids, .. }
-            if add == &vec!["\\Seen".to_string()] && uids == &vec![uid])),
+        fx.iter().any(
+            |e| matches!(e, Effect::Act { act: crate::bus::Act::Flags { add, .. }, uids, .. }
+            if add == &vec!["\\Seen".to_string()] && uids == &vec![uid])
+        ),
         "{fx:?}"
     );
     assert!(
@@ -982,7 +960,7 @@ fn d_and_a_file_the_message_away_and_close_its_reader() {
     let fx = keys(&mut m, &s, "d");
     assert!(
         fx.iter().any(
-            |e| matches!(e, Effect::Act { act: crate::sync::journal::Act::Delete, uids, .. }
+            |e| matches!(e, Effect::Act { act: crate::bus::Act::Delete, uids, .. }
             if uids == &vec![uid])
         ),
         "{fx:?}"
@@ -993,7 +971,7 @@ fn d_and_a_file_the_message_away_and_close_its_reader() {
         fx.iter().any(|e| matches!(
             e,
             Effect::Act {
-                act: crate::sync::journal::Act::Archive,
+                act: crate::bus::Act::Archive,
                 ..
             }
         )),
@@ -1020,7 +998,7 @@ fn tagged_messages_take_the_next_action_together() {
         [
             Effect::Act {
                 uids,
-                act: crate::sync::journal::Act::Delete,
+                act: crate::bus::Act::Delete,
                 ..
             },
         ] => {
@@ -1036,7 +1014,7 @@ fn tagged_messages_take_the_next_action_together() {
     assert!(m.status.error.is_some());
 }
 
-fn only_act(fx: &[Effect]) -> (&Vec<u32>, &str, &crate::sync::journal::Act) {
+fn only_act(fx: &[Effect]) -> (&Vec<u32>, &str, &crate::bus::Act) {
     match fx {
         [
             Effect::Act {
@@ -1049,7 +1027,7 @@ fn only_act(fx: &[Effect]) -> (&Vec<u32>, &str, &crate::sync::journal::Act) {
 
 #[test]
 fn m_and_c_pick_the_target_folder_by_fuzzy_match() {
-    use crate::sync::journal::Act;
+    use crate::bus::Act;
     let s = source();
     let mut m = model(&s, (100, 30));
     let uid = cursor_uid(&m).unwrap();
@@ -1089,7 +1067,7 @@ fn m_and_c_pick_the_target_folder_by_fuzzy_match() {
 
 #[test]
 fn keywords_are_added_and_removed_through_a_prompt() {
-    use crate::sync::journal::Act;
+    use crate::bus::Act;
     let s = source();
     let mut m = model(&s, (100, 30));
     keys(&mut m, &s, "+");
@@ -1154,7 +1132,7 @@ fn ranges_and_everything_the_filter_shows_can_be_tagged() {
 
 #[test]
 fn a_thread_is_tagged_and_marked_read_beyond_the_loaded_rows() {
-    use crate::sync::journal::Act;
+    use crate::bus::Act;
     let mut s = generated(3000, NOW - 400 * DAY);
     let folder = inbox(&s);
     let mut m = model(&s, (100, 20));
@@ -1203,7 +1181,7 @@ fn alt_r_marks_every_unread_message_of_the_folder_in_one_action() {
 
 #[test]
 fn colon_commands_move_copy_and_change_keywords() {
-    use crate::sync::journal::Act;
+    use crate::bus::Act;
     let s = source();
     let mut m = model(&s, (100, 30));
     keys(&mut m, &s, ":");
@@ -1232,18 +1210,105 @@ fn colon_commands_move_copy_and_change_keywords() {
 }
 
 #[test]
-fn u_asks_the_runtime_to_undo() {
+fn u_with_nothing_done_says_so() {
     let s = source();
     let mut m = model(&s, (100, 30));
-    assert_eq!(keys(&mut m, &s, "u"), vec![Effect::Undo]);
-    m.update(
-        Msg::Note("undone: flags of 1 message(s) restored".into()),
-        &s,
-    );
+    assert!(keys(&mut m, &s, "u").is_empty());
+    assert_eq!(m.status.error.as_deref(), Some("nothing to undo"));
+}
+
+#[test]
+fn u_goes_to_the_account_whose_action_was_done_and_shows_the_summary() {
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    let fx = keys(&mut m, &s, "s");
+    let [Effect::Act { op, account, .. }] = &fx[..] else {
+        panic!("want one Act: {fx:?}");
+    };
+    let done = EngineEvent::OpDone {
+        op: *op,
+        summary: String::new(),
+        folders: vec!["INBOX".into()],
+    };
+    m.update(Msg::Engine(*account, done), &s);
+    // An empty summary keeps what the app said when it acted.
+    assert_eq!(m.status.note.as_deref(), Some("1 flagged · u undo"));
+    let fx = keys(&mut m, &s, "u");
+    let [
+        Effect::Undo {
+            op: undo,
+            account: 0,
+        },
+    ] = fx[..]
+    else {
+        panic!("want one Undo on account 0: {fx:?}");
+    };
+    assert_ne!(undo, *op, "every request has its own id");
+    let summary = "undone: flags of 1 message(s) restored";
+    let done = EngineEvent::OpDone {
+        op: undo,
+        summary: summary.into(),
+        folders: vec!["INBOX".into()],
+    };
+    m.update(Msg::Engine(0, done), &s);
+    assert_eq!(m.status.note.as_deref(), Some(summary));
+}
+
+#[test]
+fn a_failed_request_shows_its_message_in_the_status_line() {
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    let fx = keys(&mut m, &s, "s");
+    let [Effect::Act { op, .. }] = &fx[..] else {
+        panic!("want one Act: {fx:?}");
+    };
+    let failed = EngineEvent::OpFailed {
+        op: *op,
+        kind: crate::bus::ErrorKind::Refused,
+        message: "not done: the server said no".into(),
+    };
+    m.update(Msg::Engine(0, failed), &s);
     assert_eq!(
-        m.status.note.as_deref(),
-        Some("undone: flags of 1 message(s) restored")
+        m.status.error.as_deref(),
+        Some("not done: the server said no")
     );
+    // Nothing was done, so there is nothing to take back.
+    assert!(keys(&mut m, &s, "u").is_empty());
+    assert_eq!(m.status.error.as_deref(), Some("nothing to undo"));
+}
+
+#[test]
+fn an_act_carries_the_uidvalidity_the_list_showed() {
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    let shown = m.list.current().unwrap().clone();
+    let fx = keys(&mut m, &s, "d");
+    let [
+        Effect::Act {
+            folder,
+            uidvalidity,
+            uids,
+            ..
+        },
+    ] = &fx[..]
+    else {
+        panic!("want one Act: {fx:?}");
+    };
+    assert_eq!(folder, "INBOX");
+    assert_eq!(*uidvalidity, UidValidity(shown.uidvalidity));
+    assert_eq!(uids, &vec![shown.uid]);
+}
+
+/// Each effect as the body fetch it is (account, folder, UIDVALIDITY, UID), None if another.
+fn fetches_of(fx: &[Effect]) -> Vec<Option<(usize, String, u32, u32)>> {
+    fx.iter()
+        .map(|e| match e {
+            Effect::Engine(account, EngineCommand::FetchBody { key, .. }) => {
+                Some((*account, key.folder.clone(), key.uidvalidity.0, key.uid.0))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 fn folder_changed(m: &mut Model, s: &dyn Sources) -> Vec<Effect> {
@@ -1397,7 +1462,7 @@ fn deleting_for_good_inside_the_trash_asks_first_with_the_count() {
     assert_eq!(question(&m), Some("Delete 1 message for good? y/n"));
     let fx = keys(&mut m, &s, "y");
     assert!(
-        matches!(&fx[..], [Effect::Act { folder, act: crate::sync::journal::Act::Expunge, .. }] if folder == "Trash"),
+        matches!(&fx[..], [Effect::Act { folder, act: crate::bus::Act::Expunge, .. }] if folder == "Trash"),
         "{fx:?}"
     );
     assert_eq!(m.status.note.as_deref(), Some("1 deleted for good"));
@@ -1442,7 +1507,7 @@ fn delete_expunge_and_a_missing_trash_ask_before_removing_for_good() {
         matches!(
             &fx[..],
             [Effect::Act {
-                act: crate::sync::journal::Act::Expunge,
+                act: crate::bus::Act::Expunge,
                 ..
             }]
         ),
