@@ -57,6 +57,7 @@ use tern::app::{Clock, Effect, Model, Msg, Options};
 use tern::bus::Act;
 use tern::bus::{EngineEvent, EventSender};
 use tern::config::{AccountConfig, Config, Filing};
+use tern::domain::ids::AccountId;
 use tern::domain::message::Flags;
 use tern::domain::uidset::UidSet;
 use tern::imap::{ImapClient, StoreMode, discard};
@@ -330,7 +331,7 @@ impl Bench<'_> {
         );
         let Some(Effect::Act {
             op,
-            account: 0,
+            account: AccountId(0),
             folder,
             uidvalidity,
             uids,
@@ -378,7 +379,7 @@ impl Bench<'_> {
         let t = Instant::now();
         let mut fx = Vec::new();
         for event in answers {
-            fx.extend(model.update(Msg::Engine(0, event), &source));
+            fx.extend(model.update(Msg::Engine(AccountId(0), event), &source));
         }
         let reread = t.elapsed();
         let t = Instant::now();

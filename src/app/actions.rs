@@ -7,6 +7,7 @@ use super::reader::ReaderState;
 use super::{BODY_DEBOUNCE, Effect, Focus, Model, OpenFolder, Sources, source_of};
 use crate::bus::{Act, EngineCommand};
 use crate::domain::folder::SortOrder;
+use crate::domain::ids::AccountId;
 use crate::keymap::action::Action;
 
 impl Model {
@@ -46,7 +47,10 @@ impl Model {
                 ),
                 previous: self.list.filter.clone(),
             }),
-            Action::SyncNow => fx.push(Effect::Engine(self.account, EngineCommand::SyncNow)),
+            Action::SyncNow => fx.push(Effect::Engine(
+                AccountId(self.account),
+                EngineCommand::SyncNow,
+            )),
             Action::ToggleRead => self.toggle_flag("\\Seen", fx),
             Action::ToggleFlagged => self.toggle_flag("\\Flagged", fx),
             Action::Delete => self.file_away(Act::Delete, fx),
@@ -139,7 +143,7 @@ impl Model {
             self.focus = Focus::List;
             self.layout(sources);
             fx.push(Effect::Engine(
-                account,
+                AccountId(account),
                 EngineCommand::SelectFolder(name.to_string()),
             ));
         }

@@ -6,7 +6,7 @@ use super::{Effect, Model, NewMail, Sources, source_of};
 use crate::bus::EngineCommand;
 use crate::bus::EngineEvent;
 use crate::domain::folder::SortOrder;
-use crate::domain::ids::{MsgKey, Uid, UidValidity};
+use crate::domain::ids::{AccountId, MsgKey, Uid, UidValidity};
 
 impl Model {
     pub(super) fn engine_event(
@@ -79,7 +79,7 @@ impl Model {
                 uid: Uid(uid),
             };
             fx.push(Effect::Engine(
-                account,
+                AccountId(account),
                 EngineCommand::FetchBody { op, key },
             ));
         }

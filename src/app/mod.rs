@@ -28,7 +28,7 @@ use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::bus::{Act, ConnState, EngineCommand, EngineEvent, OpId};
 use crate::domain::folder::SortOrder;
-use crate::domain::ids::UidValidity;
+use crate::domain::ids::{AccountId, UidValidity};
 use crate::keymap::{Context, KeySequence, Keymap};
 pub use action::Action;
 pub use fake::FakeSource;
@@ -52,7 +52,7 @@ pub enum Msg {
     Mouse(MouseEvent),
     Resize(u16, u16),
     /// What the engine of account `.0` (an index into `Model::accounts`) reports.
-    Engine(usize, EngineEvent),
+    Engine(AccountId, EngineEvent),
     /// A failure of the runtime itself (not of an account), for the status line.
     Error(String),
     /// Something done, for the status line (e.g. what an undo did).
@@ -84,14 +84,14 @@ pub enum Msg {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     /// A command for the engine of account `.0` only.
-    Engine(usize, EngineCommand),
+    Engine(AccountId, EngineCommand),
     /// Apply `act` in the account's cache and journal at once, then have its engine send
     /// it. `uids` are of `folder` as shown, numbered under `uidvalidity`. Answered by
     /// `EngineEvent::OpDone` / `OpFailed` naming `op`, after `FolderChanged` so the list
     /// re-reads.
     Act {
         op: OpId,
-        account: usize,
+        account: AccountId,
         folder: String,
         uidvalidity: UidValidity,
         uids: Vec<u32>,
@@ -100,7 +100,7 @@ pub enum Effect {
     /// Take back the last `Act` of `account` (its engine side keeps it); answered like `Act`.
     Undo {
         op: OpId,
-        account: usize,
+        account: AccountId,
     },
     /// Send `Msg::MarkReadDue` back after `delay`.
     MarkReadAfter {
@@ -372,7 +372,9 @@ impl Model {
                 self.size = (w, h);
                 self.layout(sources);
             }
-            Msg::Engine(account, event) => self.engine_event(account, event, sources, &mut fx),
+            Msg::Engine(AccountId(account), event) => {
+                self.engine_event(account, event, sources, &mut fx)
+            }
             Msg::Error(message) => self.status.error(message),
             Msg::Note(message) => self.status.note(message),
             Msg::BodyDue {
@@ -450,6 +452,7 @@ impl Model {
         match self.undo_account {
             Some(account) => {
                 let op = self.next_op();
+                let account = AccountId(account);
                 fx.push(Effect::Undo { op, account });
             }
             None => self.status.error("nothing to undo"),

@@ -9,7 +9,7 @@ use super::testkit::*;
 use super::*;
 use crate::bus::{ConnState, EngineEvent};
 use crate::domain::folder::SortOrder;
-use crate::domain::ids::UidValidity;
+use crate::domain::ids::{AccountId, UidValidity};
 
 fn cursor_uid(m: &Model) -> Option<u32> {
     m.list.current().map(|r| r.uid)
@@ -84,7 +84,7 @@ fn open_message_fetches_after_debounce_then_reads_the_cache() {
     s.set_body(id, 4, QUOTED_BODY);
     let fx = m.update(
         Msg::Engine(
-            0,
+            AccountId(0),
             EngineEvent::BodyReady {
                 folder: "INBOX".into(),
                 uid: 4,
@@ -171,7 +171,7 @@ fn cursor_stays_on_its_message_when_mail_arrives_or_vanishes() {
     s.push(id, row(50, 60, "New Sender", "fresh", 0, 100, false, 50, 0));
     let fx = m.update(
         Msg::Engine(
-            0,
+            AccountId(0),
             EngineEvent::FolderChanged {
                 folder: "INBOX".into(),
             },
@@ -190,7 +190,7 @@ fn cursor_stays_on_its_message_when_mail_arrives_or_vanishes() {
     s.remove(id, 5);
     m.update(
         Msg::Engine(
-            0,
+            AccountId(0),
             EngineEvent::FolderChanged {
                 folder: "INBOX".into(),
             },
@@ -204,7 +204,7 @@ fn cursor_stays_on_its_message_when_mail_arrives_or_vanishes() {
     }
     m.update(
         Msg::Engine(
-            0,
+            AccountId(0),
             EngineEvent::FolderChanged {
                 folder: "INBOX".into(),
             },
@@ -278,7 +278,7 @@ fn folders_focus_and_select() {
     assert_eq!(
         fx,
         [Effect::Engine(
-            0,
+            AccountId(0),
             EngineCommand::SelectFolder("Drafts".into())
         )]
     );
@@ -288,7 +288,7 @@ fn folders_focus_and_select() {
     assert_eq!(
         fx,
         [Effect::Engine(
-            0,
+            AccountId(0),
             EngineCommand::SelectFolder("Lists/rust".into())
         )]
     );
@@ -296,7 +296,7 @@ fn folders_focus_and_select() {
     assert_eq!(
         fx,
         [Effect::Engine(
-            0,
+            AccountId(0),
             EngineCommand::SelectFolder("Lists/dev".into())
         )]
     );
@@ -309,7 +309,7 @@ fn folders_focus_and_select() {
     assert_eq!(
         fx,
         [Effect::Engine(
-            0,
+            AccountId(0),
             EngineCommand::SelectFolder("Archive".into())
         )]
     );
@@ -362,7 +362,7 @@ fn mouse_wheel_scrolls_and_click_selects() {
     assert_eq!(
         fx,
         [Effect::Engine(
-            0,
+            AccountId(0),
             EngineCommand::SelectFolder("Archive".into())
         )]
     );
@@ -472,7 +472,7 @@ fn command_line_runs_actions_and_errors_last_until_a_key() {
     type_text(&mut m, &s, "sync_now");
     assert_eq!(
         keys(&mut m, &s, "Enter"),
-        [Effect::Engine(0, EngineCommand::SyncNow)]
+        [Effect::Engine(AccountId(0), EngineCommand::SyncNow)]
     );
     keys(&mut m, &s, ":");
     type_text(&mut m, &s, "bogus");
@@ -497,7 +497,7 @@ fn engine_events_update_status_and_errors_are_sanitized() {
     let mut m = model(&s, (100, 30));
     m.update(
         Msg::Engine(
-            0,
+            AccountId(0),
             EngineEvent::Conn(ConnState::Reconnecting {
                 in_secs: 8,
                 reason: "reset".into(),
@@ -510,7 +510,7 @@ fn engine_events_update_status_and_errors_are_sanitized() {
         ConnState::Reconnecting { in_secs: 8, .. }
     ));
     m.update(
-        Msg::Engine(0, EngineEvent::Error("bad\x1b[2Jthing".into())),
+        Msg::Engine(AccountId(0), EngineEvent::Error("bad\x1b[2Jthing".into())),
         &s,
     );
     assert_eq!(m.status.error.as_deref(), Some("badthing"));
@@ -535,7 +535,7 @@ fn a_broken_cache_is_reported_not_fatal() {
     keys(&mut m, &s, "j J G Enter / a Esc Tab j Enter Z");
     m.update(
         Msg::Engine(
-            0,
+            AccountId(0),
             EngineEvent::FolderChanged {
                 folder: "INBOX".into(),
             },
@@ -553,7 +553,7 @@ fn a_cold_cache_opens_the_folder_once_the_first_sync_brings_it() {
     assert!(m.status.error.is_none(), "an empty cache is not an error");
     let inbox = s.add_folder("INBOX", Some("inbox"), Some('/'));
     s.push(inbox, super::fake::generated_row(1, NOW));
-    m.update(Msg::Engine(0, EngineEvent::FoldersChanged), &s);
+    m.update(Msg::Engine(AccountId(0), EngineEvent::FoldersChanged), &s);
     assert_eq!(
         m.list.folder.as_ref().map(|f| f.name.as_str()),
         Some("INBOX")
@@ -630,7 +630,7 @@ fn opening_a_folder_of_the_second_account_reads_its_cache_and_tells_its_engine()
     assert_eq!(
         fx,
         [Effect::Engine(
-            1,
+            AccountId(1),
             EngineCommand::SelectFolder("INBOX".into())
         )]
     );
@@ -648,7 +648,7 @@ fn opening_a_folder_of_the_second_account_reads_its_cache_and_tells_its_engine()
     type_text(&mut m, &s, "sync_now");
     assert_eq!(
         keys(&mut m, &s, "Enter"),
-        [Effect::Engine(1, EngineCommand::SyncNow)]
+        [Effect::Engine(AccountId(1), EngineCommand::SyncNow)]
     );
     assert!(keys(&mut m, &s, "Enter").is_empty(), "uid 1 is cached");
     assert!(m.reader.as_ref().unwrap().rendered().is_some());
@@ -683,7 +683,7 @@ fn opening_a_folder_of_the_second_account_reads_its_cache_and_tells_its_engine()
     assert!(fx.is_empty());
     m.update(
         Msg::Engine(
-            0,
+            AccountId(0),
             EngineEvent::BodyReady {
                 folder: "INBOX".into(),
                 uid: 2,
@@ -697,7 +697,7 @@ fn opening_a_folder_of_the_second_account_reads_its_cache_and_tells_its_engine()
     assert_eq!(
         fx,
         [Effect::Engine(
-            0,
+            AccountId(0),
             EngineCommand::SelectFolder("Drafts".into())
         )]
     );
@@ -708,7 +708,7 @@ fn opening_a_folder_of_the_second_account_reads_its_cache_and_tells_its_engine()
     assert_eq!(
         keys(&mut m, &s, "Enter"),
         [Effect::Engine(
-            0,
+            AccountId(0),
             EngineCommand::SelectFolder("Archive".into())
         )]
     );
@@ -740,7 +740,7 @@ fn events_of_one_account_do_not_touch_the_other() {
     let s = both(&work, &home);
     let fx = m.update(
         Msg::Engine(
-            0,
+            AccountId(0),
             EngineEvent::FolderChanged {
                 folder: "INBOX".into(),
             },
@@ -773,7 +773,7 @@ fn events_of_one_account_do_not_touch_the_other() {
     let s = both(&work, &home);
     m.update(
         Msg::Engine(
-            1,
+            AccountId(1),
             EngineEvent::FolderChanged {
                 folder: "INBOX".into(),
             },
@@ -792,10 +792,13 @@ fn connection_state_and_errors_are_per_account() {
         crate::keymap::Keymap::default(),
         &s,
     );
-    m.update(Msg::Engine(0, EngineEvent::Conn(ConnState::Online)), &s);
+    m.update(
+        Msg::Engine(AccountId(0), EngineEvent::Conn(ConnState::Online)),
+        &s,
+    );
     m.update(
         Msg::Engine(
-            1,
+            AccountId(1),
             EngineEvent::Conn(ConnState::Offline {
                 reason: "no route".into(),
             }),
@@ -805,18 +808,24 @@ fn connection_state_and_errors_are_per_account() {
     assert_eq!(*m.conn(), ConnState::Online, "the status shows work's");
     // Another account's error names it; the open account's does not need to.
     m.update(
-        Msg::Engine(1, EngineEvent::Error("LOGIN failed".into())),
+        Msg::Engine(AccountId(1), EngineEvent::Error("LOGIN failed".into())),
         &s,
     );
     assert_eq!(m.status.error.as_deref(), Some("home: LOGIN failed"));
-    m.update(Msg::Engine(0, EngineEvent::Error("boom".into())), &s);
+    m.update(
+        Msg::Engine(AccountId(0), EngineEvent::Error("boom".into())),
+        &s,
+    );
     assert_eq!(m.status.error.as_deref(), Some("boom"));
     keys(&mut m, &s, "Tab");
     keys(&mut m, &s, WORK_TO_HOME);
     keys(&mut m, &s, "Enter");
     assert_eq!(m.account_name(), "home");
     assert!(matches!(m.conn(), ConnState::Offline { .. }));
-    m.update(Msg::Engine(0, EngineEvent::Error("boom".into())), &s);
+    m.update(
+        Msg::Engine(AccountId(0), EngineEvent::Error("boom".into())),
+        &s,
+    );
     assert_eq!(m.status.error.as_deref(), Some("work: boom"));
 }
 
@@ -838,7 +847,7 @@ fn a_second_account_with_a_cold_cache_fills_in_when_its_sync_lists_folders() {
     let inbox = home.add_folder("INBOX", Some("inbox"), Some('/'));
     home.push(inbox, super::fake::generated_row(1, NOW));
     let s = both(&work, &home);
-    m.update(Msg::Engine(1, EngineEvent::FoldersChanged), &s);
+    m.update(Msg::Engine(AccountId(1), EngineEvent::FoldersChanged), &s);
     assert_eq!(sidebar(&m).last(), Some(&(1, "INBOX".to_string())));
     // The open folder and its cursor stay where they were.
     assert_eq!((m.account, m.list.cursor), (0, 1));
@@ -1147,7 +1156,7 @@ fn a_thread_is_tagged_and_marked_read_beyond_the_loaded_rows() {
     }
     m.update(
         Msg::Engine(
-            0,
+            AccountId(0),
             EngineEvent::FolderChanged {
                 folder: "INBOX".into(),
             },
@@ -1237,7 +1246,7 @@ fn u_goes_to_the_account_whose_action_was_done_and_shows_the_summary() {
     let [
         Effect::Undo {
             op: undo,
-            account: 0,
+            account: AccountId(0),
         },
     ] = fx[..]
     else {
@@ -1250,7 +1259,7 @@ fn u_goes_to_the_account_whose_action_was_done_and_shows_the_summary() {
         summary: summary.into(),
         folders: vec!["INBOX".into()],
     };
-    m.update(Msg::Engine(0, done), &s);
+    m.update(Msg::Engine(AccountId(0), done), &s);
     assert_eq!(m.status.note.as_deref(), Some(summary));
 }
 
@@ -1267,7 +1276,7 @@ fn a_failed_request_shows_its_message_in_the_status_line() {
         kind: crate::bus::ErrorKind::Refused,
         message: "not done: the server said no".into(),
     };
-    m.update(Msg::Engine(0, failed), &s);
+    m.update(Msg::Engine(AccountId(0), failed), &s);
     assert_eq!(
         m.status.error.as_deref(),
         Some("not done: the server said no")
@@ -1304,7 +1313,7 @@ fn fetches_of(fx: &[Effect]) -> Vec<Option<(usize, String, u32, u32)>> {
     fx.iter()
         .map(|e| match e {
             Effect::Engine(account, EngineCommand::FetchBody { key, .. }) => {
-                Some((*account, key.folder.clone(), key.uidvalidity.0, key.uid.0))
+                Some((account.0, key.folder.clone(), key.uidvalidity.0, key.uid.0))
             }
             _ => None,
         })
@@ -1314,7 +1323,7 @@ fn fetches_of(fx: &[Effect]) -> Vec<Option<(usize, String, u32, u32)>> {
 fn folder_changed(m: &mut Model, s: &dyn Sources) -> Vec<Effect> {
     m.update(
         Msg::Engine(
-            0,
+            AccountId(0),
             EngineEvent::FolderChanged {
                 folder: "INBOX".into(),
             },

@@ -8,7 +8,7 @@ use super::picker::FolderPicker;
 use super::source::Filter;
 use super::{Effect, Focus, Model, Sources, source_of};
 use crate::bus::Act;
-use crate::domain::ids::UidValidity;
+use crate::domain::ids::{AccountId, UidValidity};
 use crate::domain::message::MessageRow;
 
 impl Model {
@@ -282,7 +282,7 @@ impl Model {
         let op = self.next_op();
         fx.push(Effect::Act {
             op,
-            account,
+            account: AccountId(account),
             folder,
             uidvalidity,
             uids,
@@ -436,7 +436,7 @@ impl Model {
         let op = self.next_op();
         fx.push(Effect::Act {
             op,
-            account,
+            account: AccountId(account),
             folder,
             uidvalidity,
             uids,

@@ -23,6 +23,7 @@ use crate::app::{
 };
 use crate::bus::EngineEvent;
 use crate::config::{self, AccountConfig, Config};
+use crate::domain::ids::AccountId;
 use crate::keymap::Keymap;
 use crate::store::Store;
 use crate::sync::Folders;
@@ -94,11 +95,11 @@ struct Running {
 
 /// Starts `account`'s engine and its handle; their events come back tagged with `index`.
 fn start_account(
-    index: usize,
+    index: AccountId,
     account: &AccountConfig,
     store: &Store,
     config: &Config,
-    events: &mpsc::UnboundedSender<(usize, EngineEvent)>,
+    events: &mpsc::UnboundedSender<(AccountId, EngineEvent)>,
 ) -> Running {
     let (commands, commands_rx) = mpsc::unbounded_channel();
     let (stop, stopped) = watch::channel(false);
@@ -213,7 +214,7 @@ async fn run_async(
         .map(|(i, a)| {
             a.store
                 .as_ref()
-                .map(|store| start_account(i, a.config, store, config, &events_tx))
+                .map(|store| start_account(AccountId(i), a.config, store, config, &events_tx))
         })
         .collect();
     drop(events_tx);
@@ -247,7 +248,7 @@ async fn run_async(
                 match effect {
                     Effect::Engine(account, command) => {
                         // An account without a cache has no engine: nothing to tell.
-                        if let Some(account) = running.get(account).and_then(Option::as_ref) {
+                        if let Some(account) = running.get(account.0).and_then(Option::as_ref) {
                             account.handle.command(command);
                         }
                     }
@@ -284,7 +285,7 @@ async fn run_async(
                         uids,
                         act,
                     } => {
-                        if let Some(account) = running.get_mut(account).and_then(Option::as_mut) {
+                        if let Some(account) = running.get_mut(account.0).and_then(Option::as_mut) {
                             let uids = uids.into_iter().collect();
                             account
                                 .handle
@@ -293,7 +294,7 @@ async fn run_async(
                         }
                     }
                     Effect::Undo { op, account } => {
-                        if let Some(account) = running.get_mut(account).and_then(Option::as_mut) {
+                        if let Some(account) = running.get_mut(account.0).and_then(Option::as_mut) {
                             account.handle.undo(op).await;
                         }
                     }

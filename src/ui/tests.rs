@@ -9,6 +9,7 @@ use crate::app::testkit::{
 };
 use crate::app::{FakeSource, Model, Msg};
 use crate::bus::{ConnState, EngineEvent};
+use crate::domain::ids::AccountId;
 use crate::theme::{Theme, scopes};
 
 fn theme() -> Theme {
@@ -161,12 +162,12 @@ fn status_bar_states() {
             reason: "reset".into(),
         },
     ] {
-        m.update(Msg::Engine(0, EngineEvent::Conn(state)), &s);
+        m.update(Msg::Engine(AccountId(0), EngineEvent::Conn(state)), &s);
         lines.push(status_line(&m));
     }
     m.update(
         Msg::Engine(
-            0,
+            AccountId(0),
             EngineEvent::Error("LOGIN failed: \x1b[31mauthentication\x1b[0m rejected".into()),
         ),
         &s,
@@ -176,7 +177,10 @@ fn status_bar_states() {
     lines.push(status_line(&m));
     insta::assert_snapshot!(lines.join("\n"));
     // The error is drawn in the error style.
-    m.update(Msg::Engine(0, EngineEvent::Error("boom".into())), &s);
+    m.update(
+        Msg::Engine(AccountId(0), EngineEvent::Error("boom".into())),
+        &s,
+    );
     let t = draw(&m);
     let buf = t.backend().buffer();
     let y = buf.area.height - 1;
@@ -233,8 +237,14 @@ fn hostile_escapes_and_wide_text() {
 #[test]
 fn messages_log() {
     let (s, mut m) = at((80, 14), "");
-    m.update(Msg::Engine(0, EngineEvent::Error("first".into())), &s);
-    m.update(Msg::Engine(0, EngineEvent::Error("second".into())), &s);
+    m.update(
+        Msg::Engine(AccountId(0), EngineEvent::Error("first".into())),
+        &s,
+    );
+    m.update(
+        Msg::Engine(AccountId(0), EngineEvent::Error("second".into())),
+        &s,
+    );
     keys(&mut m, &s, ":");
     type_text(&mut m, &s, "messages");
     keys(&mut m, &s, "Enter");
@@ -282,12 +292,15 @@ fn two_accounts_sidebar() {
         crate::keymap::Keymap::default(),
         &s,
     );
-    m.update(Msg::Engine(0, EngineEvent::Conn(ConnState::Online)), &s);
+    m.update(
+        Msg::Engine(AccountId(0), EngineEvent::Conn(ConnState::Online)),
+        &s,
+    );
     // Home's INBOX open: its list, its name and state in the status line.
     keys(&mut m, &s, "Tab j j j j j j j Enter");
     m.update(
         Msg::Engine(
-            1,
+            AccountId(1),
             EngineEvent::Conn(ConnState::Reconnecting {
                 in_secs: 8,
                 reason: "reset".into(),
@@ -296,7 +309,7 @@ fn two_accounts_sidebar() {
         &s,
     );
     m.update(
-        Msg::Engine(0, EngineEvent::Error("quota warning".into())),
+        Msg::Engine(AccountId(0), EngineEvent::Error("quota warning".into())),
         &s,
     );
     insta::assert_snapshot!(draw(&m).backend());
