@@ -170,6 +170,35 @@ async fn switching_folders_and_fetching_bodies() {
         .unwrap()
         .unwrap();
     assert!(String::from_utf8_lossy(&body).contains("the archived body"));
+
+    // A body asked for under a UIDVALIDITY the folder no longer has names another
+    // message: refused, never fetched.
+    let EngineCommand::FetchBody { key, .. } = fetch_body(&store, &archive, 1) else {
+        unreachable!()
+    };
+    let stale = MsgKey {
+        uidvalidity: UidValidity(key.uidvalidity.0.wrapping_add(1)),
+        ..key
+    };
+    engine
+        .commands
+        .send(EngineCommand::FetchBody {
+            op: tern::bus::OpId(9),
+            key: stale,
+        })
+        .unwrap();
+    engine
+        .wait_for("the stale fetch refused as stale", |e| {
+            matches!(
+                e,
+                EngineEvent::OpFailed {
+                    op: tern::bus::OpId(9),
+                    kind: tern::bus::ErrorKind::StaleUidValidity,
+                    ..
+                }
+            )
+        })
+        .await;
     let mut other = server.raw_login(server.user());
     other.examine(&archive).unwrap();
     assert!(
