@@ -1,6 +1,7 @@
 //! UI state and `update`: synchronous, no I/O; effects are returned for the runtime to do.
 //! Cache reads go through `MailSource` (local, bounded), one per account (`Sources`); each
-//! account's engine is reached only through `Effect::Engine(account, ..)`.
+//! account's engine side is reached only through `Effect::Engine`, `Effect::Act` and
+//! `Effect::Undo`, and answers with `Msg::Engine` (the types of src/bus.rs).
 
 pub use crate::keymap::action;
 mod actions;
@@ -55,7 +56,7 @@ pub enum Msg {
     Engine(AccountId, EngineEvent),
     /// A failure of the runtime itself (not of an account), for the status line.
     Error(String),
-    /// Something done, for the status line (e.g. what an undo did).
+    /// Something the runtime did, for the status line (e.g. where a file was saved).
     Note(String),
     /// The debounce of a body fetch ran out (sent back by the runtime after
     /// `Effect::FetchBodyAfter`); ignored unless the reader still waits for that message.

@@ -1,5 +1,6 @@
 //! Acting on messages: flag and read toggles, and marking read on open. The change shows at
-//! once: the runtime writes it to the cache and the journal, the engine sends it.
+//! once: the account's handle writes it to the cache and the journal, its engine sends it.
+//! Each action carries the UIDVALIDITY its messages were shown under.
 
 use std::time::Duration;
 
