@@ -2,6 +2,7 @@
 //! announce new mail, and finish latest-wins body fetches. Every event names its account;
 //! an event of one account never re-reads another's cache.
 
+use super::reader::Body;
 use super::{Effect, Model, NewMail, Sources, source_of};
 use crate::bus::EngineCommand;
 use crate::bus::EngineEvent;
@@ -53,7 +54,16 @@ impl Model {
                     self.status.note(summary);
                 }
             }
-            EngineEvent::OpFailed { message, .. } => self.account_error(account, &message),
+            EngineEvent::OpFailed { op, message, .. } => {
+                if let Some(reader) = &mut self.reader
+                    && reader.account == account
+                    && reader.fetch == Some(op)
+                    && reader.is_loading()
+                {
+                    reader.body = Body::Error(message.clone());
+                }
+                self.account_error(account, &message);
+            }
         }
     }
 
@@ -73,6 +83,9 @@ impl Model {
             self.body_shown(fx);
         } else if let Some(uidvalidity) = self.reader.as_ref().map(|r| r.row.uidvalidity) {
             let op = self.next_op();
+            if let Some(reader) = &mut self.reader {
+                reader.fetch = Some(op);
+            }
             let key = MsgKey {
                 folder: folder.to_string(),
                 uidvalidity: UidValidity(uidvalidity),

@@ -1,6 +1,7 @@
 //! The reader: one message, its body rendered from the cache once it is there. Fetches are
 //! requested through the model (debounced, latest wins); this state only holds what to show.
 
+use crate::bus::OpId;
 use crate::domain::folder::FolderId;
 use crate::domain::message::MessageRow;
 use crate::domain::mime::{self, RenderedMessage};
@@ -64,6 +65,8 @@ pub struct ReaderState {
     pub fullscreen: bool,
     /// Width the body is wrapped to.
     pub width: u16,
+    /// The body fetch asked for this message: its failure is shown in place of the body.
+    pub fetch: Option<OpId>,
 }
 
 impl ReaderState {
@@ -90,6 +93,7 @@ impl ReaderState {
             find: None,
             fullscreen: false,
             width,
+            fetch: None,
         }
     }
 
@@ -106,6 +110,7 @@ impl ReaderState {
         self.source.clear();
         self.find = None;
         self.scroll = 0;
+        self.fetch = None;
     }
 
     pub fn is_loading(&self) -> bool {

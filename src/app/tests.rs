@@ -7,7 +7,7 @@ use ratatui::crossterm::event::{KeyModifiers, MouseEvent, MouseEventKind};
 use super::fake::{generated, generated_row};
 use super::testkit::*;
 use super::*;
-use crate::bus::{ConnState, EngineEvent};
+use crate::bus::{ConnState, EngineEvent, OpId};
 use crate::domain::folder::SortOrder;
 use crate::domain::ids::{AccountId, UidValidity};
 
@@ -92,6 +92,41 @@ fn open_message_fetches_after_debounce_then_reads_the_cache() {
     assert!(fx.is_empty(), "{fx:?}");
     assert_eq!(m.reader.as_ref().unwrap().uid, 2);
     assert!(m.reader.as_ref().unwrap().rendered().is_some());
+}
+
+#[test]
+fn a_refused_body_fetch_shows_why_in_the_reader_and_the_status_line() {
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    keys(&mut m, &s, "Enter");
+    let due = Msg::BodyDue {
+        account: 0,
+        folder: "INBOX".into(),
+        uid: 4,
+    };
+    let fx = m.update(due, &s);
+    let [Effect::Engine(_, EngineCommand::FetchBody { op, .. })] = fx[..] else {
+        panic!("want one fetch: {fx:?}");
+    };
+    let failed = |op, message: &str| {
+        Msg::Engine(
+            AccountId(0),
+            EngineEvent::OpFailed {
+                op,
+                kind: crate::bus::ErrorKind::StaleUidValidity,
+                message: message.into(),
+            },
+        )
+    };
+    // Another request's failure leaves the reader waiting.
+    m.update(failed(OpId(op.0 + 100), "other"), &s);
+    assert!(m.reader.as_ref().unwrap().is_loading());
+    m.update(failed(op, "INBOX was renumbered"), &s);
+    assert_eq!(
+        m.reader.as_ref().unwrap().body,
+        Body::Error("INBOX was renumbered".into())
+    );
+    assert_eq!(m.status.error.as_deref(), Some("INBOX was renumbered"));
 }
 
 #[test]

@@ -1,7 +1,5 @@
 //! Typed ids, so an account index, a UID and a UIDVALIDITY cannot be swapped by mistake.
 
-use std::fmt;
-
 /// An account: its position in the config (and its sidebar section).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AccountId(pub usize);
@@ -21,24 +19,4 @@ pub struct MsgKey {
     pub folder: String,
     pub uidvalidity: UidValidity,
     pub uid: Uid,
-}
-
-/// Messages of one folder as the user saw them (what an action applies to).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MsgSet {
-    pub folder: String,
-    pub uidvalidity: UidValidity,
-    pub uids: Vec<u32>,
-}
-
-impl fmt::Display for Uid {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl fmt::Display for UidValidity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
 }
