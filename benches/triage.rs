@@ -54,14 +54,16 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 use support::{Corpus, RawImap, TestDovecot};
 use tern::app::{Clock, Effect, Model, Msg, Options};
+use tern::bus::Act;
 use tern::bus::{EngineEvent, EventSender};
 use tern::config::{AccountConfig, Config, Filing};
+use tern::domain::ids::AccountId;
 use tern::domain::message::Flags;
 use tern::domain::uidset::UidSet;
 use tern::imap::{ImapClient, StoreMode, discard};
 use tern::keymap::Keymap;
 use tern::store::Store;
-use tern::sync::journal::{self, Act};
+use tern::sync::handle::AccountHandle;
 use tern::sync::{Folders, sync_account};
 use tern::theme::Theme;
 use tern::tui::source::StoreSource;
@@ -328,8 +330,10 @@ impl Bench<'_> {
             fx.iter().map(effect_name).collect::<Vec<_>>()
         );
         let Some(Effect::Act {
-            account: 0,
+            op,
+            account: AccountId(0),
             folder,
+            uidvalidity,
             uids,
             act,
         }) = fx.pop()
@@ -353,38 +357,30 @@ impl Bench<'_> {
             "the Act is {act:?}, not +\\Seen"
         );
         let set: UidSet = uids.iter().copied().collect();
-        let shown = self
-            .store
-            .reader()?
-            .folder(FOLDER)?
-            .and_then(|f| f.uidvalidity);
+        // The runtime's part: the account handle records it and answers on its events.
+        let (events_tx, mut events_rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut handle = AccountHandle::new(self.store.clone(), Filing::default(), None, events_tx);
         let t = Instant::now();
-        let recorded = runtime.block_on(journal::record(
-            self.store,
-            FOLDER,
-            shown.unwrap_or(0),
-            set,
-            act,
-            &Filing::default(),
-        ))?;
+        runtime.block_on(handle.record(op, &folder, uidvalidity, set, act));
         let record = t.elapsed();
+        let pending = self.store.reader()?.journal_count()?;
         ensure!(
-            recorded.pending == 1,
-            "{} journal entries after recording one act",
-            recorded.pending
+            pending == 1,
+            "{pending} journal entries after recording one act"
         );
-        // What tui::triage::Triage::act answers, in its order.
+        let mut answers = Vec::new();
+        while let Ok(event) = events_rx.try_recv() {
+            answers.push(event);
+        }
+        ensure!(
+            matches!(answers.last(), Some(EngineEvent::OpDone { op: done, .. }) if *done == op),
+            "the handle answered {answers:?}"
+        );
         let t = Instant::now();
-        let mut fx = model.update(Msg::Engine(0, EngineEvent::FoldersChanged), &source);
-        fx.extend(model.update(
-            Msg::Engine(
-                0,
-                EngineEvent::FolderChanged {
-                    folder: FOLDER.into(),
-                },
-            ),
-            &source,
-        ));
+        let mut fx = Vec::new();
+        for event in answers {
+            fx.extend(model.update(Msg::Engine(AccountId(0), event), &source));
+        }
         let reread = t.elapsed();
         let t = Instant::now();
         terminal.draw(|frame| tern::ui::render(&model, &self.theme, frame))?;
@@ -410,7 +406,11 @@ impl Bench<'_> {
         );
         let mark = self.proxy.mark();
         let t = Instant::now();
-        let sent = runtime.block_on(journal::replay(&mut client, self.store, self.events))?;
+        let sent = runtime.block_on(tern::sync::journal::replay(
+            &mut client,
+            self.store,
+            self.events,
+        ))?;
         let replay = t.elapsed();
         let wire = self.proxy.since(mark);
         ensure!(sent == 1, "replay sent {sent} entries (want 1)");
@@ -744,7 +744,7 @@ fn check_frame(
     shown: Shown,
     n: usize,
 ) -> Result<(usize, usize)> {
-    let areas = tern::ui::layout::areas(&model.view());
+    let areas = tern::app::layout::areas(&model.view());
     let list = areas.list_inner.context("no list on screen")?;
     let (mut mine, mut others) = (0, 0);
     for (index, row, _) in model.list.visible() {

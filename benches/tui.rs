@@ -155,7 +155,7 @@ fn main() -> Result<()> {
     let frames = if full { 500 } else { 20 };
     let mut model = Model::new(options(false), Keymap::default(), &source);
     let top = frame_time(&model, &theme, frames)?;
-    model.update(Msg::Action(tern::app::action::Action::Last), &source);
+    model.update(Msg::Action(tern::keymap::action::Action::Last), &source);
     ensure!(
         model.list.cursor + 1 == n,
         "G reaches the last of {n} rows (cursor {})",
@@ -163,10 +163,10 @@ fn main() -> Result<()> {
     );
     let bottom = frame_time(&model, &theme, frames)?;
     let scroll = time(frames, || {
-        model.update(Msg::Action(tern::app::action::Action::PageUp), &source)
+        model.update(Msg::Action(tern::keymap::action::Action::PageUp), &source)
     });
     let mut threads = Model::new(options(true), Keymap::default(), &source);
-    threads.update(Msg::Action(tern::app::action::Action::Open), &source);
+    threads.update(Msg::Action(tern::keymap::action::Action::Open), &source);
     let split = frame_time(&threads, &theme, frames)?;
 
     println!("tui at {n} messages, {WIDTH}x{HEIGHT}");

@@ -1,4 +1,8 @@
-//! The only types the UI and the engine share: commands in, events out.
+//! The only types the UI and the engine share: commands in, events out. A request with an
+//! outcome (an action, an undo, a body fetch) carries an `OpId`; its answer names it.
+//! Adding an action is one `Act` variant here, one `Action`, one key, one handle branch.
+
+use crate::domain::ids::MsgKey;
 
 /// Connection state as the status bar shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +39,77 @@ pub enum EngineEvent {
     },
     /// Something failed that the user should hear about; the engine goes on.
     Error(String),
+    /// Request `op` is done; `summary` is for the status line (empty: nothing to add to what
+    /// the app said when it asked), `folders` are the folders whose rows changed.
+    OpDone {
+        op: OpId,
+        summary: String,
+        folders: Vec<String>,
+    },
+    /// Request `op` failed; nothing was changed by it. `message` is for the status line.
+    OpFailed {
+        op: OpId,
+        kind: ErrorKind,
+        message: String,
+    },
+}
+
+/// Names one request that has an outcome; the app hands them out, unique per run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct OpId(pub u64);
+
+/// What kind of failure an `OpFailed` (or a stopped engine) is: what the user can do about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The folder was renumbered (new UIDVALIDITY) since the user saw it: the UIDs are void.
+    StaleUidValidity,
+    /// Wrong credentials or a refused certificate: only the user can fix it.
+    Auth,
+    /// The link failed; retrying later may work.
+    Network,
+    /// The server (or the undo rules) said no; nothing changed.
+    Refused,
+    /// Delete asked for with no Trash known.
+    NoTrash,
+    /// The local cache failed (disk full, permissions).
+    Store,
+    /// A bug of tern or a server answer it cannot use.
+    Bug,
+}
+
+/// What the UI (or the CLI) asks of a running engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EngineCommand {
+    /// Make this the folder the command connection syncs and IDLEs on.
+    SelectFolder(String),
+    /// Fetch a body into the cache (latest wins: older queued requests are dropped).
+    /// Answered by `BodyReady`, or `OpFailed` when the server cannot give it.
+    FetchBody { op: OpId, key: MsgKey },
+    /// Sync the selected folder and count the others now.
+    SyncNow,
+    /// New actions are in the journal: send them.
+    Replay,
+}
+
+/// A user action on messages, as the CLI and the UI ask for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Act {
+    Flags {
+        add: Vec<String>,
+        remove: Vec<String>,
+    },
+    Move {
+        to: String,
+    },
+    Copy {
+        to: String,
+    },
+    /// To the Trash; in the Trash (or with `delete = "expunge"`), removed for good.
+    Delete,
+    /// Removed for good, as the user confirmed (no Trash, or asked inside it).
+    Expunge,
+    /// To the Archive folder.
+    Archive,
 }
 
 /// Where the engine reports. Unbounded on purpose: the engine must never block on a slow

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use support::{DovecotOptions, SeedMessage, TestDovecot};
 use tern::bus::{ConnState, EngineEvent};
+use tern::domain::ids::{MsgKey, Uid, UidValidity};
 use tern::store::Store;
 use tern::sync::Folders;
 use tern::sync::watch::{EngineCommand, WatchOptions, run_engine};
@@ -19,6 +20,19 @@ struct Running {
     events: mpsc::UnboundedReceiver<EngineEvent>,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<tern::sync::Result<()>>,
+}
+
+/// Asks for a body as the UI does: the message as the cache shows it now.
+fn fetch_body(store: &Store, folder: &str, uid: u32) -> EngineCommand {
+    let state = store.reader().unwrap().folder(folder).unwrap().unwrap();
+    EngineCommand::FetchBody {
+        op: tern::bus::OpId(1),
+        key: MsgKey {
+            folder: folder.to_string(),
+            uidvalidity: UidValidity(state.uidvalidity.unwrap()),
+            uid: Uid(uid),
+        },
+    }
 }
 
 fn account(server: &TestDovecot) -> tern::config::AccountConfig {
@@ -142,10 +156,7 @@ async fn switching_folders_and_fetching_bodies() {
 
     engine
         .commands
-        .send(EngineCommand::FetchBody {
-            folder: archive.clone(),
-            uid: 1,
-        })
+        .send(fetch_body(&store, &archive, 1))
         .unwrap();
     engine
         .wait_for("body", |e| {
@@ -159,6 +170,35 @@ async fn switching_folders_and_fetching_bodies() {
         .unwrap()
         .unwrap();
     assert!(String::from_utf8_lossy(&body).contains("the archived body"));
+
+    // A body asked for under a UIDVALIDITY the folder no longer has names another
+    // message: refused, never fetched.
+    let EngineCommand::FetchBody { key, .. } = fetch_body(&store, &archive, 1) else {
+        unreachable!()
+    };
+    let stale = MsgKey {
+        uidvalidity: UidValidity(key.uidvalidity.0.wrapping_add(1)),
+        ..key
+    };
+    engine
+        .commands
+        .send(EngineCommand::FetchBody {
+            op: tern::bus::OpId(9),
+            key: stale,
+        })
+        .unwrap();
+    engine
+        .wait_for("the stale fetch refused as stale", |e| {
+            matches!(
+                e,
+                EngineEvent::OpFailed {
+                    op: tern::bus::OpId(9),
+                    kind: tern::bus::ErrorKind::StaleUidValidity,
+                    ..
+                }
+            )
+        })
+        .await;
     let mut other = server.raw_login(server.user());
     other.examine(&archive).unwrap();
     assert!(
@@ -288,10 +328,7 @@ async fn mail_arriving_during_a_body_fetch_still_shows() {
         .unwrap();
     engine
         .commands
-        .send(EngineCommand::FetchBody {
-            folder: "INBOX".into(),
-            uid: 1,
-        })
+        .send(fetch_body(&store, "INBOX", 1))
         .unwrap();
     wait_until("the new mail in the cache", || {
         has_message(&store, "INBOX", "arrived meanwhile")

@@ -5,9 +5,10 @@ use std::time::Duration;
 use super::overlay::{Overlay, TextInput};
 use super::reader::ReaderState;
 use super::{BODY_DEBOUNCE, Effect, Focus, Model, OpenFolder, Sources, source_of};
-use crate::app::action::Action;
-use crate::store::SortOrder;
-use crate::sync::watch::EngineCommand;
+use crate::bus::{Act, EngineCommand};
+use crate::domain::folder::SortOrder;
+use crate::domain::ids::AccountId;
+use crate::keymap::action::Action;
 
 impl Model {
     pub(super) fn action(&mut self, action: Action, sources: &dyn Sources, fx: &mut Vec<Effect>) {
@@ -46,11 +47,14 @@ impl Model {
                 ),
                 previous: self.list.filter.clone(),
             }),
-            Action::SyncNow => fx.push(Effect::Engine(self.account, EngineCommand::SyncNow)),
+            Action::SyncNow => fx.push(Effect::Engine(
+                AccountId(self.account),
+                EngineCommand::SyncNow,
+            )),
             Action::ToggleRead => self.toggle_flag("\\Seen", fx),
             Action::ToggleFlagged => self.toggle_flag("\\Flagged", fx),
-            Action::Delete => self.file_away(crate::sync::journal::Act::Delete, fx),
-            Action::Archive => self.file_away(crate::sync::journal::Act::Archive, fx),
+            Action::Delete => self.file_away(Act::Delete, fx),
+            Action::Archive => self.file_away(Act::Archive, fx),
             Action::Tag => {
                 self.tag(false, sources);
                 self.follow_cursor(sources, fx);
@@ -69,7 +73,7 @@ impl Model {
             }
             Action::MarkThreadRead => self.mark_thread_read(sources, fx),
             Action::MarkFolderRead => self.mark_folder_read(sources, fx),
-            Action::Undo => fx.push(Effect::Undo),
+            Action::Undo => self.undo(fx),
             Action::Redraw => fx.push(Effect::Redraw),
             Action::FocusNext => self.focus_next(sources),
             Action::ToggleThreads => {
@@ -139,7 +143,7 @@ impl Model {
             self.focus = Focus::List;
             self.layout(sources);
             fx.push(Effect::Engine(
-                account,
+                AccountId(account),
                 EngineCommand::SelectFolder(name.to_string()),
             ));
         }
@@ -229,17 +233,17 @@ impl Model {
 
     /// Lines in the reader and its height, for scrolling.
     pub(super) fn reader_extent(&self) -> (u32, u32) {
-        let areas = crate::ui::layout::areas(&self.view());
+        let areas = super::layout::areas(&self.view());
         let height = areas.reader_inner.map_or(1, |r| u32::from(r.height));
         let total = self
             .reader
             .as_ref()
-            .map_or(0, |r| crate::ui::reader::line_count(r) as u32);
+            .map_or(0, |r| super::reader_lines::line_count(r) as u32);
         (total, height)
     }
 
     fn folders_height(&self) -> u16 {
-        crate::ui::layout::areas(&self.view())
+        super::layout::areas(&self.view())
             .folders_inner
             .map_or(1, |r| r.height.max(1))
     }

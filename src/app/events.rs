@@ -2,10 +2,12 @@
 //! announce new mail, and finish latest-wins body fetches. Every event names its account;
 //! an event of one account never re-reads another's cache.
 
+use super::reader::Body;
 use super::{Effect, Model, NewMail, Sources, source_of};
+use crate::bus::EngineCommand;
 use crate::bus::EngineEvent;
-use crate::store::SortOrder;
-use crate::sync::watch::EngineCommand;
+use crate::domain::folder::SortOrder;
+use crate::domain::ids::{AccountId, MsgKey, Uid, UidValidity};
 
 impl Model {
     pub(super) fn engine_event(
@@ -45,6 +47,23 @@ impl Model {
                 }
             }
             EngineEvent::Error(message) => self.account_error(account, &message),
+            EngineEvent::OpDone { summary, .. } => {
+                // Only actions and undos are answered with OpDone: `u` goes to this account.
+                self.undo_account = Some(account);
+                if !summary.is_empty() {
+                    self.status.note(summary);
+                }
+            }
+            EngineEvent::OpFailed { op, message, .. } => {
+                if let Some(reader) = &mut self.reader
+                    && reader.account == account
+                    && reader.fetch == Some(op)
+                    && reader.is_loading()
+                {
+                    reader.body = Body::Error(message.clone());
+                }
+                self.account_error(account, &message);
+            }
         }
     }
 
@@ -62,13 +81,19 @@ impl Model {
         }
         if self.load_body(sources) {
             self.body_shown(fx);
-        } else {
+        } else if let Some(uidvalidity) = self.reader.as_ref().map(|r| r.row.uidvalidity) {
+            let op = self.next_op();
+            if let Some(reader) = &mut self.reader {
+                reader.fetch = Some(op);
+            }
+            let key = MsgKey {
+                folder: folder.to_string(),
+                uidvalidity: UidValidity(uidvalidity),
+                uid: Uid(uid),
+            };
             fx.push(Effect::Engine(
-                account,
-                EngineCommand::FetchBody {
-                    folder: folder.to_string(),
-                    uid,
-                },
+                AccountId(account),
+                EngineCommand::FetchBody { op, key },
             ));
         }
     }

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::source::{Filter, MailSource, SourceError, SourceResult};
+use crate::domain::folder::{FolderId, FolderState, SortOrder};
 use crate::domain::message::{Flags, MessageRow, SystemFlags};
-use crate::store::{FolderId, FolderState, SortOrder};
 
 /// What the UI asked of the source since the last `reset_stats`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

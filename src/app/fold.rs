@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use super::{Model, Sources};
-use crate::store::SortOrder;
+use crate::domain::folder::SortOrder;
 
 /// Which threads are folded: all but `except`, or only `except`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::store::{FolderId, FolderState};
+use crate::domain::folder::{FolderId, FolderState};
 
 /// Special-use roles in the order the sidebar lists them.
 const ROLE_ORDER: &[&str] = &[

@@ -12,8 +12,8 @@ use super::overlay::{InputOutcome, Overlay, TextInput};
 use super::picker::PickerOutcome;
 use super::source::Filter;
 use super::{Effect, Focus, Model, Sources};
-use crate::app::action::Action;
 use crate::domain::mime::attachment_bytes;
+use crate::keymap::action::Action;
 use crate::keymap::{Context, KeyOutcome};
 
 /// Lines per wheel notch.
@@ -219,7 +219,7 @@ impl Model {
 
     pub(super) fn mouse(&mut self, mouse: MouseEvent, sources: &dyn Sources, fx: &mut Vec<Effect>) {
         let at = Position::new(mouse.column, mouse.row);
-        let areas = crate::ui::layout::areas(&self.view());
+        let areas = super::layout::areas(&self.view());
         let inside = |r: Option<Rect>| r.is_some_and(|r| r.contains(at));
         let wheel = match mouse.kind {
             MouseEventKind::ScrollDown => WHEEL_LINES,

@@ -2,8 +2,8 @@
 //! held; the cursor is anchored by UID so it stays on its message when rows come and go.
 
 use super::source::{Filter, MailSource, SourceResult};
+use crate::domain::folder::{FolderId, SortOrder};
 use crate::domain::message::MessageRow;
-use crate::store::{FolderId, SortOrder};
 
 /// Rows kept above and below the visible ones, so small moves need no query.
 pub const MARGIN: u32 = 16;

@@ -1,8 +1,9 @@
 //! UI state and `update`: synchronous, no I/O; effects are returned for the runtime to do.
 //! Cache reads go through `MailSource` (local, bounded), one per account (`Sources`); each
-//! account's engine is reached only through `Effect::Engine(account, ..)`.
+//! account's engine side is reached only through `Effect::Engine`, `Effect::Act` and
+//! `Effect::Undo`, and answers with `Msg::Engine` (the types of src/bus.rs).
 
-pub mod action;
+pub use crate::keymap::action;
 mod actions;
 mod events;
 pub mod fake;
@@ -10,11 +11,13 @@ pub mod find;
 mod fold;
 pub mod folders;
 mod input;
+pub mod layout;
 pub mod list;
 pub mod overlay;
 pub mod picker;
 pub mod pipe;
 pub mod reader;
+pub mod reader_lines;
 pub mod source;
 pub mod status;
 mod triage;
@@ -24,10 +27,10 @@ use std::time::Duration;
 
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
-use crate::bus::{ConnState, EngineEvent};
+use crate::bus::{Act, ConnState, EngineCommand, EngineEvent, OpId};
+use crate::domain::folder::SortOrder;
+use crate::domain::ids::{AccountId, UidValidity};
 use crate::keymap::{Context, KeySequence, Keymap};
-use crate::store::SortOrder;
-use crate::sync::watch::EngineCommand;
 pub use action::Action;
 pub use fake::FakeSource;
 pub use folders::FoldersPane;
@@ -50,10 +53,10 @@ pub enum Msg {
     Mouse(MouseEvent),
     Resize(u16, u16),
     /// What the engine of account `.0` (an index into `Model::accounts`) reports.
-    Engine(usize, EngineEvent),
+    Engine(AccountId, EngineEvent),
     /// A failure of the runtime itself (not of an account), for the status line.
     Error(String),
-    /// Something done, for the status line (e.g. what an undo did).
+    /// Something the runtime did, for the status line (e.g. where a file was saved).
     Note(String),
     /// The debounce of a body fetch ran out (sent back by the runtime after
     /// `Effect::FetchBodyAfter`); ignored unless the reader still waits for that message.
@@ -82,17 +85,24 @@ pub enum Msg {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     /// A command for the engine of account `.0` only.
-    Engine(usize, EngineCommand),
+    Engine(AccountId, EngineCommand),
     /// Apply `act` in the account's cache and journal at once, then have its engine send
-    /// it; report `Msg::Engine(account, FolderChanged)` back so the list re-reads.
+    /// it. `uids` are of `folder` as shown, numbered under `uidvalidity`. Answered by
+    /// `EngineEvent::OpDone` / `OpFailed` naming `op`, after `FolderChanged` so the list
+    /// re-reads.
     Act {
-        account: usize,
+        op: OpId,
+        account: AccountId,
         folder: String,
+        uidvalidity: UidValidity,
         uids: Vec<u32>,
-        act: crate::sync::journal::Act,
+        act: Act,
     },
-    /// Take back the last `Act` (the runtime keeps it); report what happened back.
-    Undo,
+    /// Take back the last `Act` of `account` (its engine side keeps it); answered like `Act`.
+    Undo {
+        op: OpId,
+        account: AccountId,
+    },
     /// Send `Msg::MarkReadDue` back after `delay`.
     MarkReadAfter {
         delay: Duration,
@@ -261,6 +271,10 @@ pub struct Model {
     newest_uid: std::collections::HashMap<(usize, String), u32>,
     /// Which part of a multipart/alternative to show.
     pub parts: reader::PartPreference,
+    /// The last `OpId` handed out.
+    last_op: OpId,
+    /// The account whose last action was done: where `u` goes.
+    undo_account: Option<usize>,
 }
 
 /// Stands in for an account the runtime gave no source for.
@@ -325,6 +339,8 @@ impl Model {
             announce_folders: options.announce_folders,
             newest_uid: std::collections::HashMap::new(),
             parts: options.parts,
+            last_op: OpId::default(),
+            undo_account: None,
         };
         for account in 0..model.accounts.len() {
             model.refresh_folders(account, sources);
@@ -357,7 +373,9 @@ impl Model {
                 self.size = (w, h);
                 self.layout(sources);
             }
-            Msg::Engine(account, event) => self.engine_event(account, event, sources, &mut fx),
+            Msg::Engine(AccountId(account), event) => {
+                self.engine_event(account, event, sources, &mut fx)
+            }
             Msg::Error(message) => self.status.error(message),
             Msg::Note(message) => self.status.note(message),
             Msg::BodyDue {
@@ -409,18 +427,36 @@ impl Model {
     pub fn reader_fullscreen(&self) -> bool {
         self.reader
             .as_ref()
-            .is_some_and(|r| r.fullscreen || crate::ui::layout::split_too_small(self.size))
+            .is_some_and(|r| r.fullscreen || layout::split_too_small(self.size))
     }
 
-    pub fn view(&self) -> crate::ui::layout::View {
-        crate::ui::layout::View {
+    pub fn view(&self) -> layout::View {
+        layout::View {
             size: self.size,
             reader: match &self.reader {
-                None => crate::ui::layout::ReaderView::Closed,
-                Some(_) if self.reader_fullscreen() => crate::ui::layout::ReaderView::Full,
-                Some(_) => crate::ui::layout::ReaderView::Split,
+                None => layout::ReaderView::Closed,
+                Some(_) if self.reader_fullscreen() => layout::ReaderView::Full,
+                Some(_) => layout::ReaderView::Split,
             },
             folders_focused: self.focus == Focus::Folders,
+        }
+    }
+
+    /// A new id for a request whose outcome the engine reports.
+    fn next_op(&mut self) -> OpId {
+        self.last_op = OpId(self.last_op.0 + 1);
+        self.last_op
+    }
+
+    /// `u`: the account acted on last takes back its last action.
+    fn undo(&mut self, fx: &mut Vec<Effect>) {
+        match self.undo_account {
+            Some(account) => {
+                let op = self.next_op();
+                let account = AccountId(account);
+                fx.push(Effect::Undo { op, account });
+            }
+            None => self.status.error("nothing to undo"),
         }
     }
 
@@ -431,7 +467,7 @@ impl Model {
 
     /// Fits list, folders and reader to the current terminal size.
     fn layout(&mut self, sources: &dyn Sources) {
-        let areas = crate::ui::layout::areas(&self.view());
+        let areas = layout::areas(&self.view());
         if let Some(folders) = areas.folders_inner {
             self.folders.fit(usize::from(folders.height));
         }

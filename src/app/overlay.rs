@@ -57,8 +57,9 @@ pub enum Overlay {
 pub struct PendingAct {
     pub account: usize,
     pub folder: String,
+    pub uidvalidity: crate::domain::ids::UidValidity,
     pub uids: Vec<u32>,
-    pub act: crate::sync::journal::Act,
+    pub act: crate::bus::Act,
 }
 
 impl Overlay {

@@ -1,10 +1,11 @@
 //! The reader: one message, its body rendered from the cache once it is there. Fetches are
 //! requested through the model (debounced, latest wins); this state only holds what to show.
 
+use crate::bus::OpId;
+use crate::domain::folder::FolderId;
 use crate::domain::message::MessageRow;
 use crate::domain::mime::{self, RenderedMessage};
 use crate::domain::source_view;
-use crate::store::FolderId;
 
 pub use super::find::Find;
 
@@ -64,6 +65,8 @@ pub struct ReaderState {
     pub fullscreen: bool,
     /// Width the body is wrapped to.
     pub width: u16,
+    /// The body fetch asked for this message: its failure is shown in place of the body.
+    pub fetch: Option<OpId>,
 }
 
 impl ReaderState {
@@ -90,6 +93,7 @@ impl ReaderState {
             find: None,
             fullscreen: false,
             width,
+            fetch: None,
         }
     }
 
@@ -106,6 +110,7 @@ impl ReaderState {
         self.source.clear();
         self.find = None;
         self.scroll = 0;
+        self.fetch = None;
     }
 
     pub fn is_loading(&self) -> bool {
@@ -277,7 +282,7 @@ impl super::Model {
             r.find = None;
             return;
         }
-        let head = crate::ui::reader::head_len(r);
+        let head = super::reader_lines::head_len(r);
         let mut find = Find::new(query, &r.content_lines());
         find.start_at((r.scroll as usize).saturating_sub(head));
         let found = find.matches.len();
@@ -324,7 +329,7 @@ impl super::Model {
         let Some(m) = r.find.as_ref().and_then(Find::current) else {
             return;
         };
-        let line = (crate::ui::reader::head_len(r) + m.line) as u32;
+        let line = (super::reader_lines::head_len(r) + m.line) as u32;
         if line < r.scroll || line >= r.scroll + height {
             r.scroll = line.saturating_sub(height / 3);
             r.scroll_by(0, total, height);

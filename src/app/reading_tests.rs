@@ -114,7 +114,7 @@ fn slash_finds_in_the_message_and_n_shift_n_step_until_esc() {
     let find = reader(&m).find.clone().unwrap();
     assert_eq!(find.current, 3);
     // The current match is on screen.
-    let head = crate::ui::reader::head_len(reader(&m)) as u32;
+    let head = super::reader_lines::head_len(reader(&m)) as u32;
     let line = head + find.matches[3].line as u32;
     let (_, height) = m.reader_extent();
     assert!(line >= reader(&m).scroll && line < reader(&m).scroll + height);

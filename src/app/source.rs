@@ -1,8 +1,8 @@
 //! What the UI reads: the cache, through bounded, synchronous queries. The runtime implements
 //! `MailSource` over the store's read-only connection; tests use `FakeSource`.
 
+use crate::domain::folder::{FolderId, FolderState, SortOrder};
 use crate::domain::message::MessageRow;
-use crate::store::{FolderId, FolderState, SortOrder};
 
 /// A cache read that failed; the UI shows it in the status line and carries on.
 #[derive(Debug, Clone, PartialEq, Eq)]

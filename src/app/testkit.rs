@@ -4,7 +4,10 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::fake::FakeSource;
+use super::overlay::Overlay;
 use super::{AccountSources, Clock, Effect, MailSource, Model, Msg, Options, Sources};
+use crate::bus::EngineEvent;
+use crate::domain::ids::AccountId;
 use crate::domain::message::{Flags, MessageRow, SystemFlags};
 use crate::keymap::Keymap;
 
@@ -426,5 +429,38 @@ pub fn two_options(start: &str, size: (u16, u16)) -> Options {
         account: start.into(),
         accounts: vec!["work".into(), "home".into()],
         ..options(size)
+    }
+}
+
+pub fn cursor_uid(m: &Model) -> Option<u32> {
+    m.list.current().map(|r| r.uid)
+}
+
+pub fn inbox(s: &FakeSource) -> i64 {
+    s.folders().unwrap()[0].id
+}
+
+pub fn folder_changed(m: &mut Model, s: &dyn Sources) -> Vec<Effect> {
+    m.update(
+        Msg::Engine(
+            AccountId(0),
+            EngineEvent::FolderChanged {
+                folder: "INBOX".into(),
+            },
+        ),
+        s,
+    )
+}
+
+pub fn acts(fx: &[Effect]) -> usize {
+    fx.iter()
+        .filter(|e| matches!(e, Effect::Act { .. }))
+        .count()
+}
+
+pub fn question(m: &Model) -> Option<&str> {
+    match m.overlays.last() {
+        Some(Overlay::Confirm { question, .. }) => Some(question),
+        _ => None,
     }
 }

@@ -7,16 +7,9 @@ use ratatui::crossterm::event::{KeyModifiers, MouseEvent, MouseEventKind};
 use super::fake::{generated, generated_row};
 use super::testkit::*;
 use super::*;
-use crate::bus::{ConnState, EngineEvent};
-use crate::store::SortOrder;
-
-fn cursor_uid(m: &Model) -> Option<u32> {
-    m.list.current().map(|r| r.uid)
-}
-
-fn inbox(s: &FakeSource) -> i64 {
-    s.folders().unwrap()[0].id
-}
+use crate::bus::{ConnState, EngineEvent, OpId};
+use crate::domain::folder::SortOrder;
+use crate::domain::ids::{AccountId, UidValidity};
 
 #[test]
 fn first_paint_comes_from_the_cache() {
@@ -77,22 +70,13 @@ fn open_message_fetches_after_debounce_then_reads_the_cache() {
         },
         &s,
     );
-    assert_eq!(
-        fx,
-        [Effect::Engine(
-            0,
-            EngineCommand::FetchBody {
-                folder: "INBOX".into(),
-                uid: 4
-            }
-        )]
-    );
+    assert_eq!(fetches_of(&fx), [Some((0, "INBOX".to_string(), 1, 4))]);
     // The engine stored it: rendered from the cache.
     let id = inbox(&s);
     s.set_body(id, 4, QUOTED_BODY);
     let fx = m.update(
         Msg::Engine(
-            0,
+            AccountId(0),
             EngineEvent::BodyReady {
                 folder: "INBOX".into(),
                 uid: 4,
@@ -108,6 +92,41 @@ fn open_message_fetches_after_debounce_then_reads_the_cache() {
     assert!(fx.is_empty(), "{fx:?}");
     assert_eq!(m.reader.as_ref().unwrap().uid, 2);
     assert!(m.reader.as_ref().unwrap().rendered().is_some());
+}
+
+#[test]
+fn a_refused_body_fetch_shows_why_in_the_reader_and_the_status_line() {
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    keys(&mut m, &s, "Enter");
+    let due = Msg::BodyDue {
+        account: 0,
+        folder: "INBOX".into(),
+        uid: 4,
+    };
+    let fx = m.update(due, &s);
+    let [Effect::Engine(_, EngineCommand::FetchBody { op, .. })] = fx[..] else {
+        panic!("want one fetch: {fx:?}");
+    };
+    let failed = |op, message: &str| {
+        Msg::Engine(
+            AccountId(0),
+            EngineEvent::OpFailed {
+                op,
+                kind: crate::bus::ErrorKind::StaleUidValidity,
+                message: message.into(),
+            },
+        )
+    };
+    // Another request's failure leaves the reader waiting.
+    m.update(failed(OpId(op.0 + 100), "other"), &s);
+    assert!(m.reader.as_ref().unwrap().is_loading());
+    m.update(failed(op, "INBOX was renumbered"), &s);
+    assert_eq!(
+        m.reader.as_ref().unwrap().body,
+        Body::Error("INBOX was renumbered".into())
+    );
+    assert_eq!(m.status.error.as_deref(), Some("INBOX was renumbered"));
 }
 
 #[test]
@@ -164,14 +183,8 @@ fn latest_wins_only_the_last_message_is_fetched() {
     }
     assert_ne!(uid0, last);
     assert_eq!(
-        fetches,
-        [Effect::Engine(
-            0,
-            EngineCommand::FetchBody {
-                folder: "INBOX".into(),
-                uid: last
-            }
-        )]
+        fetches_of(&fetches),
+        [Some((0, "INBOX".to_string(), 1, last))]
     );
 }
 
@@ -185,7 +198,7 @@ fn cursor_stays_on_its_message_when_mail_arrives_or_vanishes() {
     s.push(id, row(50, 60, "New Sender", "fresh", 0, 100, false, 50, 0));
     let fx = m.update(
         Msg::Engine(
-            0,
+            AccountId(0),
             EngineEvent::FolderChanged {
                 folder: "INBOX".into(),
             },
@@ -204,7 +217,7 @@ fn cursor_stays_on_its_message_when_mail_arrives_or_vanishes() {
     s.remove(id, 5);
     m.update(
         Msg::Engine(
-            0,
+            AccountId(0),
             EngineEvent::FolderChanged {
                 folder: "INBOX".into(),
             },
@@ -218,7 +231,7 @@ fn cursor_stays_on_its_message_when_mail_arrives_or_vanishes() {
     }
     m.update(
         Msg::Engine(
-            0,
+            AccountId(0),
             EngineEvent::FolderChanged {
                 folder: "INBOX".into(),
             },
@@ -292,7 +305,7 @@ fn folders_focus_and_select() {
     assert_eq!(
         fx,
         [Effect::Engine(
-            0,
+            AccountId(0),
             EngineCommand::SelectFolder("Drafts".into())
         )]
     );
@@ -302,7 +315,7 @@ fn folders_focus_and_select() {
     assert_eq!(
         fx,
         [Effect::Engine(
-            0,
+            AccountId(0),
             EngineCommand::SelectFolder("Lists/rust".into())
         )]
     );
@@ -310,7 +323,7 @@ fn folders_focus_and_select() {
     assert_eq!(
         fx,
         [Effect::Engine(
-            0,
+            AccountId(0),
             EngineCommand::SelectFolder("Lists/dev".into())
         )]
     );
@@ -323,7 +336,7 @@ fn folders_focus_and_select() {
     assert_eq!(
         fx,
         [Effect::Engine(
-            0,
+            AccountId(0),
             EngineCommand::SelectFolder("Archive".into())
         )]
     );
@@ -343,7 +356,7 @@ fn mouse(kind: MouseEventKind, column: u16, row: u16) -> Msg {
 fn mouse_wheel_scrolls_and_click_selects() {
     let s = generated(500, NOW - 1000 * 60);
     let mut m = Model::new(options((100, 30)), crate::keymap::Keymap::default(), &s);
-    let list = crate::ui::layout::areas(&m.view()).list_inner.unwrap();
+    let list = super::layout::areas(&m.view()).list_inner.unwrap();
     m.update(
         mouse(MouseEventKind::ScrollDown, list.x + 5, list.y + 2),
         &s,
@@ -364,7 +377,7 @@ fn mouse_wheel_scrolls_and_click_selects() {
     // A click on a folder opens it.
     let s = source();
     let mut m = model(&s, (100, 30));
-    let folders = crate::ui::layout::areas(&m.view()).folders_inner.unwrap();
+    let folders = super::layout::areas(&m.view()).folders_inner.unwrap();
     let fx = m.update(
         mouse(
             MouseEventKind::Down(ratatui::crossterm::event::MouseButton::Left),
@@ -376,7 +389,7 @@ fn mouse_wheel_scrolls_and_click_selects() {
     assert_eq!(
         fx,
         [Effect::Engine(
-            0,
+            AccountId(0),
             EngineCommand::SelectFolder("Archive".into())
         )]
     );
@@ -401,37 +414,12 @@ fn resize_refits_the_list_and_rewraps_the_reader() {
     let body = &m.reader.as_ref().unwrap().rendered().unwrap().body;
     assert!(
         body.iter()
-            .all(|l| crate::ui::text::display_width(&l.text) <= 48)
+            .all(|l| crate::domain::width::display_width(&l.text) <= 48)
     );
     // Tiny terminals do not panic.
     m.update(Msg::Resize(1, 1), &s);
     m.update(Msg::Resize(0, 0), &s);
     keys(&mut m, &s, "j k q");
-}
-
-#[test]
-fn hundred_thousand_rows_are_read_a_window_at_a_time() {
-    let s = generated(100_000, NOW - 100_000 * 60);
-    s.reset_stats();
-    let mut m = Model::new(options((160, 40)), crate::keymap::Keymap::default(), &s);
-    keys(&mut m, &s, "G");
-    assert_eq!(m.list.cursor, 99_999);
-    keys(&mut m, &s, "k k k g j j PageDown Ctrl-d");
-    let theme = crate::theme::Theme::builtin("default").unwrap();
-    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 40)).unwrap();
-    t.draw(|f| crate::ui::render(&m, &theme, f)).unwrap();
-    let stats = s.stats();
-    let page = m.list.height as usize;
-    assert!(
-        stats.max_window_rows <= page + 2 * list::MARGIN as usize,
-        "{stats:?}"
-    );
-    assert!(stats.window_calls <= 6, "{stats:?}");
-    assert!(m.list.window.rows.len() <= page + 2 * list::MARGIN as usize);
-    // Next unread is a binary search, not a scan.
-    s.reset_stats();
-    keys(&mut m, &s, "J");
-    assert!(s.stats().window_calls < 40, "{:?}", s.stats());
 }
 
 #[test]
@@ -486,7 +474,7 @@ fn command_line_runs_actions_and_errors_last_until_a_key() {
     type_text(&mut m, &s, "sync_now");
     assert_eq!(
         keys(&mut m, &s, "Enter"),
-        [Effect::Engine(0, EngineCommand::SyncNow)]
+        [Effect::Engine(AccountId(0), EngineCommand::SyncNow)]
     );
     keys(&mut m, &s, ":");
     type_text(&mut m, &s, "bogus");
@@ -511,7 +499,7 @@ fn engine_events_update_status_and_errors_are_sanitized() {
     let mut m = model(&s, (100, 30));
     m.update(
         Msg::Engine(
-            0,
+            AccountId(0),
             EngineEvent::Conn(ConnState::Reconnecting {
                 in_secs: 8,
                 reason: "reset".into(),
@@ -524,7 +512,7 @@ fn engine_events_update_status_and_errors_are_sanitized() {
         ConnState::Reconnecting { in_secs: 8, .. }
     ));
     m.update(
-        Msg::Engine(0, EngineEvent::Error("bad\x1b[2Jthing".into())),
+        Msg::Engine(AccountId(0), EngineEvent::Error("bad\x1b[2Jthing".into())),
         &s,
     );
     assert_eq!(m.status.error.as_deref(), Some("badthing"));
@@ -549,7 +537,7 @@ fn a_broken_cache_is_reported_not_fatal() {
     keys(&mut m, &s, "j J G Enter / a Esc Tab j Enter Z");
     m.update(
         Msg::Engine(
-            0,
+            AccountId(0),
             EngineEvent::FolderChanged {
                 folder: "INBOX".into(),
             },
@@ -567,7 +555,7 @@ fn a_cold_cache_opens_the_folder_once_the_first_sync_brings_it() {
     assert!(m.status.error.is_none(), "an empty cache is not an error");
     let inbox = s.add_folder("INBOX", Some("inbox"), Some('/'));
     s.push(inbox, super::fake::generated_row(1, NOW));
-    m.update(Msg::Engine(0, EngineEvent::FoldersChanged), &s);
+    m.update(Msg::Engine(AccountId(0), EngineEvent::FoldersChanged), &s);
     assert_eq!(
         m.list.folder.as_ref().map(|f| f.name.as_str()),
         Some("INBOX")
@@ -644,7 +632,7 @@ fn opening_a_folder_of_the_second_account_reads_its_cache_and_tells_its_engine()
     assert_eq!(
         fx,
         [Effect::Engine(
-            1,
+            AccountId(1),
             EngineCommand::SelectFolder("INBOX".into())
         )]
     );
@@ -662,7 +650,7 @@ fn opening_a_folder_of_the_second_account_reads_its_cache_and_tells_its_engine()
     type_text(&mut m, &s, "sync_now");
     assert_eq!(
         keys(&mut m, &s, "Enter"),
-        [Effect::Engine(1, EngineCommand::SyncNow)]
+        [Effect::Engine(AccountId(1), EngineCommand::SyncNow)]
     );
     assert!(keys(&mut m, &s, "Enter").is_empty(), "uid 1 is cached");
     assert!(m.reader.as_ref().unwrap().rendered().is_some());
@@ -684,16 +672,7 @@ fn opening_a_folder_of_the_second_account_reads_its_cache_and_tells_its_engine()
         },
         &s,
     );
-    assert_eq!(
-        fx,
-        [Effect::Engine(
-            1,
-            EngineCommand::FetchBody {
-                folder: "INBOX".into(),
-                uid: 2
-            }
-        )]
-    );
+    assert_eq!(fetches_of(&fx), [Some((1, "INBOX".to_string(), 1, 2))]);
     // The same folder name and uid of the other account is another message.
     let fx = m.update(
         Msg::BodyDue {
@@ -706,7 +685,7 @@ fn opening_a_folder_of_the_second_account_reads_its_cache_and_tells_its_engine()
     assert!(fx.is_empty());
     m.update(
         Msg::Engine(
-            0,
+            AccountId(0),
             EngineEvent::BodyReady {
                 folder: "INBOX".into(),
                 uid: 2,
@@ -720,7 +699,7 @@ fn opening_a_folder_of_the_second_account_reads_its_cache_and_tells_its_engine()
     assert_eq!(
         fx,
         [Effect::Engine(
-            0,
+            AccountId(0),
             EngineCommand::SelectFolder("Drafts".into())
         )]
     );
@@ -731,7 +710,7 @@ fn opening_a_folder_of_the_second_account_reads_its_cache_and_tells_its_engine()
     assert_eq!(
         keys(&mut m, &s, "Enter"),
         [Effect::Engine(
-            0,
+            AccountId(0),
             EngineCommand::SelectFolder("Archive".into())
         )]
     );
@@ -763,7 +742,7 @@ fn events_of_one_account_do_not_touch_the_other() {
     let s = both(&work, &home);
     let fx = m.update(
         Msg::Engine(
-            0,
+            AccountId(0),
             EngineEvent::FolderChanged {
                 folder: "INBOX".into(),
             },
@@ -796,7 +775,7 @@ fn events_of_one_account_do_not_touch_the_other() {
     let s = both(&work, &home);
     m.update(
         Msg::Engine(
-            1,
+            AccountId(1),
             EngineEvent::FolderChanged {
                 folder: "INBOX".into(),
             },
@@ -815,10 +794,13 @@ fn connection_state_and_errors_are_per_account() {
         crate::keymap::Keymap::default(),
         &s,
     );
-    m.update(Msg::Engine(0, EngineEvent::Conn(ConnState::Online)), &s);
+    m.update(
+        Msg::Engine(AccountId(0), EngineEvent::Conn(ConnState::Online)),
+        &s,
+    );
     m.update(
         Msg::Engine(
-            1,
+            AccountId(1),
             EngineEvent::Conn(ConnState::Offline {
                 reason: "no route".into(),
             }),
@@ -828,18 +810,24 @@ fn connection_state_and_errors_are_per_account() {
     assert_eq!(*m.conn(), ConnState::Online, "the status shows work's");
     // Another account's error names it; the open account's does not need to.
     m.update(
-        Msg::Engine(1, EngineEvent::Error("LOGIN failed".into())),
+        Msg::Engine(AccountId(1), EngineEvent::Error("LOGIN failed".into())),
         &s,
     );
     assert_eq!(m.status.error.as_deref(), Some("home: LOGIN failed"));
-    m.update(Msg::Engine(0, EngineEvent::Error("boom".into())), &s);
+    m.update(
+        Msg::Engine(AccountId(0), EngineEvent::Error("boom".into())),
+        &s,
+    );
     assert_eq!(m.status.error.as_deref(), Some("boom"));
     keys(&mut m, &s, "Tab");
     keys(&mut m, &s, WORK_TO_HOME);
     keys(&mut m, &s, "Enter");
     assert_eq!(m.account_name(), "home");
     assert!(matches!(m.conn(), ConnState::Offline { .. }));
-    m.update(Msg::Engine(0, EngineEvent::Error("boom".into())), &s);
+    m.update(
+        Msg::Engine(AccountId(0), EngineEvent::Error("boom".into())),
+        &s,
+    );
     assert_eq!(m.status.error.as_deref(), Some("work: boom"));
 }
 
@@ -861,7 +849,7 @@ fn a_second_account_with_a_cold_cache_fills_in_when_its_sync_lists_folders() {
     let inbox = home.add_folder("INBOX", Some("inbox"), Some('/'));
     home.push(inbox, super::fake::generated_row(1, NOW));
     let s = both(&work, &home);
-    m.update(Msg::Engine(1, EngineEvent::FoldersChanged), &s);
+    m.update(Msg::Engine(AccountId(1), EngineEvent::FoldersChanged), &s);
     assert_eq!(sidebar(&m).last(), Some(&(1, "INBOX".to_string())));
     // The open folder and its cursor stay where they were.
     assert_eq!((m.account, m.list.cursor), (0, 1));
@@ -899,7 +887,7 @@ fn n_and_s_toggle_read_and_flagged_on_the_cursor_row() {
             Effect::Act {
                 uids,
                 folder,
-                act: crate::sync::journal::Act::Flags { add, remove },
+                act: crate::bus::Act::Flags { add, remove },
                 ..
             },
         ] => {
@@ -929,9 +917,10 @@ fn opening_an_unread_message_marks_it_read_when_shown() {
     s.set_body(folder, uid, "Subject: x\r\n\r\nbody\r\n");
     let fx = keys(&mut m, &s, "Enter");
     assert!(
-        fx.iter()
-            .any(|e| matches!(e, Effect::Act { act: crate::sync::journal::Act::Flags { add, .. }, uids, .. }
-            if add == &vec!["\\Seen".to_string()] && uids == &vec![uid])),
+        fx.iter().any(
+            |e| matches!(e, Effect::Act { act: crate::bus::Act::Flags { add, .. }, uids, .. }
+            if add == &vec!["\\Seen".to_string()] && uids == &vec![uid])
+        ),
         "{fx:?}"
     );
     assert!(
@@ -982,7 +971,7 @@ fn d_and_a_file_the_message_away_and_close_its_reader() {
     let fx = keys(&mut m, &s, "d");
     assert!(
         fx.iter().any(
-            |e| matches!(e, Effect::Act { act: crate::sync::journal::Act::Delete, uids, .. }
+            |e| matches!(e, Effect::Act { act: crate::bus::Act::Delete, uids, .. }
             if uids == &vec![uid])
         ),
         "{fx:?}"
@@ -993,7 +982,7 @@ fn d_and_a_file_the_message_away_and_close_its_reader() {
         fx.iter().any(|e| matches!(
             e,
             Effect::Act {
-                act: crate::sync::journal::Act::Archive,
+                act: crate::bus::Act::Archive,
                 ..
             }
         )),
@@ -1020,7 +1009,7 @@ fn tagged_messages_take_the_next_action_together() {
         [
             Effect::Act {
                 uids,
-                act: crate::sync::journal::Act::Delete,
+                act: crate::bus::Act::Delete,
                 ..
             },
         ] => {
@@ -1036,7 +1025,7 @@ fn tagged_messages_take_the_next_action_together() {
     assert!(m.status.error.is_some());
 }
 
-fn only_act(fx: &[Effect]) -> (&Vec<u32>, &str, &crate::sync::journal::Act) {
+fn only_act(fx: &[Effect]) -> (&Vec<u32>, &str, &crate::bus::Act) {
     match fx {
         [
             Effect::Act {
@@ -1049,7 +1038,7 @@ fn only_act(fx: &[Effect]) -> (&Vec<u32>, &str, &crate::sync::journal::Act) {
 
 #[test]
 fn m_and_c_pick_the_target_folder_by_fuzzy_match() {
-    use crate::sync::journal::Act;
+    use crate::bus::Act;
     let s = source();
     let mut m = model(&s, (100, 30));
     let uid = cursor_uid(&m).unwrap();
@@ -1089,7 +1078,7 @@ fn m_and_c_pick_the_target_folder_by_fuzzy_match() {
 
 #[test]
 fn keywords_are_added_and_removed_through_a_prompt() {
-    use crate::sync::journal::Act;
+    use crate::bus::Act;
     let s = source();
     let mut m = model(&s, (100, 30));
     keys(&mut m, &s, "+");
@@ -1154,7 +1143,7 @@ fn ranges_and_everything_the_filter_shows_can_be_tagged() {
 
 #[test]
 fn a_thread_is_tagged_and_marked_read_beyond_the_loaded_rows() {
-    use crate::sync::journal::Act;
+    use crate::bus::Act;
     let mut s = generated(3000, NOW - 400 * DAY);
     let folder = inbox(&s);
     let mut m = model(&s, (100, 20));
@@ -1169,7 +1158,7 @@ fn a_thread_is_tagged_and_marked_read_beyond_the_loaded_rows() {
     }
     m.update(
         Msg::Engine(
-            0,
+            AccountId(0),
             EngineEvent::FolderChanged {
                 folder: "INBOX".into(),
             },
@@ -1203,7 +1192,7 @@ fn alt_r_marks_every_unread_message_of_the_folder_in_one_action() {
 
 #[test]
 fn colon_commands_move_copy_and_change_keywords() {
-    use crate::sync::journal::Act;
+    use crate::bus::Act;
     let s = source();
     let mut m = model(&s, (100, 30));
     keys(&mut m, &s, ":");
@@ -1232,30 +1221,105 @@ fn colon_commands_move_copy_and_change_keywords() {
 }
 
 #[test]
-fn u_asks_the_runtime_to_undo() {
+fn u_with_nothing_done_says_so() {
     let s = source();
     let mut m = model(&s, (100, 30));
-    assert_eq!(keys(&mut m, &s, "u"), vec![Effect::Undo]);
-    m.update(
-        Msg::Note("undone: flags of 1 message(s) restored".into()),
-        &s,
-    );
-    assert_eq!(
-        m.status.note.as_deref(),
-        Some("undone: flags of 1 message(s) restored")
-    );
+    assert!(keys(&mut m, &s, "u").is_empty());
+    assert_eq!(m.status.error.as_deref(), Some("nothing to undo"));
 }
 
-fn folder_changed(m: &mut Model, s: &dyn Sources) -> Vec<Effect> {
-    m.update(
-        Msg::Engine(
-            0,
-            EngineEvent::FolderChanged {
-                folder: "INBOX".into(),
-            },
-        ),
-        s,
-    )
+#[test]
+fn u_goes_to_the_account_whose_action_was_done_and_shows_the_summary() {
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    let fx = keys(&mut m, &s, "s");
+    let [Effect::Act { op, account, .. }] = &fx[..] else {
+        panic!("want one Act: {fx:?}");
+    };
+    let done = EngineEvent::OpDone {
+        op: *op,
+        summary: String::new(),
+        folders: vec!["INBOX".into()],
+    };
+    m.update(Msg::Engine(*account, done), &s);
+    // An empty summary keeps what the app said when it acted.
+    assert_eq!(m.status.note.as_deref(), Some("1 flagged · u undo"));
+    let fx = keys(&mut m, &s, "u");
+    let [
+        Effect::Undo {
+            op: undo,
+            account: AccountId(0),
+        },
+    ] = fx[..]
+    else {
+        panic!("want one Undo on account 0: {fx:?}");
+    };
+    assert_ne!(undo, *op, "every request has its own id");
+    let summary = "undone: flags of 1 message(s) restored";
+    let done = EngineEvent::OpDone {
+        op: undo,
+        summary: summary.into(),
+        folders: vec!["INBOX".into()],
+    };
+    m.update(Msg::Engine(AccountId(0), done), &s);
+    assert_eq!(m.status.note.as_deref(), Some(summary));
+}
+
+#[test]
+fn a_failed_request_shows_its_message_in_the_status_line() {
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    let fx = keys(&mut m, &s, "s");
+    let [Effect::Act { op, .. }] = &fx[..] else {
+        panic!("want one Act: {fx:?}");
+    };
+    let failed = EngineEvent::OpFailed {
+        op: *op,
+        kind: crate::bus::ErrorKind::Refused,
+        message: "not done: the server said no".into(),
+    };
+    m.update(Msg::Engine(AccountId(0), failed), &s);
+    assert_eq!(
+        m.status.error.as_deref(),
+        Some("not done: the server said no")
+    );
+    // Nothing was done, so there is nothing to take back.
+    assert!(keys(&mut m, &s, "u").is_empty());
+    assert_eq!(m.status.error.as_deref(), Some("nothing to undo"));
+}
+
+#[test]
+fn an_act_carries_the_uidvalidity_the_list_showed() {
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    let shown = m.list.current().unwrap().clone();
+    let fx = keys(&mut m, &s, "d");
+    let [
+        Effect::Act {
+            folder,
+            uidvalidity,
+            uids,
+            ..
+        },
+    ] = &fx[..]
+    else {
+        panic!("want one Act: {fx:?}");
+    };
+    assert_eq!(folder, "INBOX");
+    assert_eq!(*uidvalidity, UidValidity(shown.uidvalidity));
+    assert_eq!(uids, &vec![shown.uid]);
+}
+
+/// Each effect as the body fetch it is (account, folder, UIDVALIDITY, UID), None if another.
+fn fetches_of(fx: &[Effect]) -> Vec<Option<(usize, String, u32, u32)>> {
+    fx.iter()
+        .map(|e| match e {
+            Effect::Engine(account, EngineCommand::FetchBody { key, .. }) => {
+                Some((account.0, key.folder.clone(), key.uidvalidity.0, key.uid.0))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 #[test]
@@ -1274,42 +1338,6 @@ fn new_mail_shows_at_the_top_of_a_list_at_its_top() {
     assert_eq!(m.list.visible().next().map(|(_, r, _)| r.uid), Some(501));
     assert_eq!(cursor_uid(&m), kept, "the cursor stays on its message");
     assert_eq!(m.list.new_above, 0);
-}
-
-#[test]
-fn new_mail_above_a_scrolled_list_is_counted_not_scrolled_in() {
-    let mut s = generated(100, NOW - 100 * 60);
-    let mut m = Model::new(options((100, 20)), crate::keymap::Keymap::default(), &s);
-    let id = inbox(&s);
-    keys(&mut m, &s, "PageDown PageDown");
-    let (scroll, line, kept) = (m.list.scroll, m.list.cursor - m.list.scroll, cursor_uid(&m));
-    assert!(scroll > 0);
-    for n in 500..503 {
-        s.push(id, generated_row(n, NOW));
-    }
-    folder_changed(&mut m, &s);
-    assert_eq!(cursor_uid(&m), kept, "the cursor stays on its message");
-    assert_eq!(
-        m.list.cursor - m.list.scroll,
-        line,
-        "and on its screen line"
-    );
-    assert_eq!(m.list.new_above, 3);
-    let theme = crate::theme::Theme::builtin("default").unwrap();
-    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 20)).unwrap();
-    t.draw(|f| crate::ui::render(&m, &theme, f)).unwrap();
-    let screen: String = t
-        .backend()
-        .buffer()
-        .content()
-        .iter()
-        .map(|c| c.symbol())
-        .collect();
-    assert!(screen.contains("↑ 3 new"), "{screen}");
-    // Going to the top shows them and clears the count.
-    keys(&mut m, &s, "g");
-    assert_eq!(m.list.new_above, 0);
-    assert_eq!(cursor_uid(&m), Some(503));
 }
 
 #[test]
@@ -1339,19 +1367,6 @@ fn esc_never_quits_q_quits_the_list_and_capital_q_quits_anywhere() {
     assert!(keys(&mut m, &s, "Tab Esc").is_empty());
     assert_eq!(m.focus, Focus::List);
     assert_eq!(keys(&mut m, &s, "q"), [Effect::Quit]);
-}
-
-fn acts(fx: &[Effect]) -> usize {
-    fx.iter()
-        .filter(|e| matches!(e, Effect::Act { .. }))
-        .count()
-}
-
-fn question(m: &Model) -> Option<&str> {
-    match m.overlays.last() {
-        Some(Overlay::Confirm { question, .. }) => Some(question),
-        _ => None,
-    }
 }
 
 #[test]
@@ -1397,66 +1412,10 @@ fn deleting_for_good_inside_the_trash_asks_first_with_the_count() {
     assert_eq!(question(&m), Some("Delete 1 message for good? y/n"));
     let fx = keys(&mut m, &s, "y");
     assert!(
-        matches!(&fx[..], [Effect::Act { folder, act: crate::sync::journal::Act::Expunge, .. }] if folder == "Trash"),
+        matches!(&fx[..], [Effect::Act { folder, act: crate::bus::Act::Expunge, .. }] if folder == "Trash"),
         "{fx:?}"
     );
     assert_eq!(m.status.note.as_deref(), Some("1 deleted for good"));
-}
-
-#[test]
-fn delete_expunge_and_a_missing_trash_ask_before_removing_for_good() {
-    let s = source();
-    let mut o = options((100, 30));
-    o.filing = vec![crate::config::Filing {
-        delete_expunges: true,
-        ..Default::default()
-    }];
-    let mut m = Model::new(o, crate::keymap::Keymap::default(), &s);
-    assert_eq!(acts(&keys(&mut m, &s, "d")), 0);
-    assert_eq!(question(&m), Some("Delete 1 message for good? y/n"));
-    keys(&mut m, &s, "n");
-    // No folder with the Trash role and no `trash` set.
-    let mut s = FakeSource::new();
-    let inbox = s.add_folder("INBOX", Some("inbox"), Some('/'));
-    s.push(inbox, row(1, HOUR, "A", "only", 0, 100, false, 1, 0));
-    let mut m = model(&s, (100, 30));
-    assert_eq!(acts(&keys(&mut m, &s, "d")), 0);
-    assert_eq!(
-        question(&m),
-        Some(
-            "No Trash folder: delete 1 message for good? y/n (set trash = \"...\" to move instead)"
-        )
-    );
-    let theme = crate::theme::Theme::builtin("default").unwrap();
-    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
-    t.draw(|f| crate::ui::render(&m, &theme, f)).unwrap();
-    let bottom: String = (0..100)
-        .map(|x| t.backend().buffer()[(x, 29)].symbol().to_string())
-        .collect();
-    assert!(
-        bottom.starts_with("No Trash folder: delete 1 message"),
-        "{bottom}"
-    );
-    let fx = keys(&mut m, &s, "y");
-    assert!(
-        matches!(
-            &fx[..],
-            [Effect::Act {
-                act: crate::sync::journal::Act::Expunge,
-                ..
-            }]
-        ),
-        "a yes removes for good, which the engine would refuse as a plain delete: {fx:?}"
-    );
-    // A configured trash name moves without asking.
-    let mut o = options((100, 30));
-    o.filing = vec![crate::config::Filing {
-        trash: Some("Deleted".into()),
-        ..Default::default()
-    }];
-    let mut m = Model::new(o, crate::keymap::Keymap::default(), &s);
-    assert_eq!(acts(&keys(&mut m, &s, "d")), 1);
-    assert!(m.overlays.is_empty());
 }
 
 #[test]

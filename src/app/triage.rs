@@ -1,5 +1,6 @@
 //! Acting on messages: flag and read toggles, and marking read on open. The change shows at
-//! once: the runtime writes it to the cache and the journal, the engine sends it.
+//! once: the account's handle writes it to the cache and the journal, its engine sends it.
+//! Each action carries the UIDVALIDITY its messages were shown under.
 
 use std::time::Duration;
 
@@ -7,8 +8,9 @@ use super::overlay::{Overlay, PendingAct};
 use super::picker::FolderPicker;
 use super::source::Filter;
 use super::{Effect, Focus, Model, Sources, source_of};
+use crate::bus::Act;
+use crate::domain::ids::{AccountId, UidValidity};
 use crate::domain::message::MessageRow;
-use crate::sync::journal::Act;
 
 impl Model {
     /// The message an action applies to: the one in the reader when it has the focus or
@@ -155,7 +157,8 @@ impl Model {
             (_, true) => "unflagged",
         };
         self.status.note(format!("{} {what} · u undo", uids.len()));
-        self.change_flags(account, folder, uids, add, remove, fx);
+        let uidvalidity = UidValidity(row.uidvalidity);
+        self.change_flags(account, folder, uidvalidity, uids, add, remove, fx);
     }
 
     /// Delete, archive, move or copy the target; the list re-reads once it is done.
@@ -170,6 +173,7 @@ impl Model {
         let pending = PendingAct {
             account,
             folder,
+            uidvalidity: UidValidity(row.uidvalidity),
             uids,
             act,
         };
@@ -251,6 +255,7 @@ impl Model {
         let PendingAct {
             account,
             folder,
+            uidvalidity,
             uids,
             act,
         } = pending;
@@ -275,9 +280,12 @@ impl Model {
         if !done.is_empty() {
             self.status.note(done);
         }
+        let op = self.next_op();
         fx.push(Effect::Act {
-            account,
+            op,
+            account: AccountId(account),
             folder,
+            uidvalidity,
             uids,
             act,
         });
@@ -337,7 +345,8 @@ impl Model {
             return;
         };
         let uids = self.target_uids(&row);
-        self.change_flags(account, folder, uids, add, remove, fx);
+        let uidvalidity = UidValidity(row.uidvalidity);
+        self.change_flags(account, folder, uidvalidity, uids, add, remove, fx);
     }
 
     /// Marks every cached message of the target's thread read.
@@ -351,7 +360,8 @@ impl Model {
         };
         let found = source_of(sources, account).thread_uids(id, row.thread_id);
         if let Some(uids) = self.report_for(account, found) {
-            self.mark_read(account, folder, uids, fx);
+            let uidvalidity = UidValidity(row.uidvalidity);
+            self.mark_read(account, folder, uidvalidity, uids, fx);
         }
     }
 
@@ -370,26 +380,52 @@ impl Model {
         let found = source
             .count(folder.id, Some(&unread))
             .and_then(|n| source.uids(folder.id, self.list.sort, Some(&unread), 0, n));
-        if let Some(uids) = self.report_for(folder.account, found) {
-            self.mark_read(folder.account, folder.name, uids, fx);
+        let Some(uids) = self.report_for(folder.account, found) else {
+            return;
+        };
+        // The folder as the list shows it; one never synced has no messages to mark.
+        let shown = self.folders.state(folder.account, &folder.name);
+        match shown.and_then(|f| f.uidvalidity) {
+            Some(uidvalidity) => {
+                let uidvalidity = UidValidity(uidvalidity);
+                self.mark_read(folder.account, folder.name, uidvalidity, uids, fx);
+            }
+            None => self.status.note = Some("nothing unread".into()),
         }
     }
 
-    fn mark_read(&mut self, account: usize, folder: String, uids: Vec<u32>, fx: &mut Vec<Effect>) {
+    fn mark_read(
+        &mut self,
+        account: usize,
+        folder: String,
+        uidvalidity: UidValidity,
+        uids: Vec<u32>,
+        fx: &mut Vec<Effect>,
+    ) {
         if uids.is_empty() {
             self.status.note = Some("nothing unread".into());
             return;
         }
         self.status
             .note(format!("{} marked read · u undo", uids.len()));
-        self.change_flags(account, folder, uids, seen_flag(), Vec::new(), fx);
+        self.change_flags(
+            account,
+            folder,
+            uidvalidity,
+            uids,
+            seen_flag(),
+            Vec::new(),
+            fx,
+        );
     }
 
     /// Shows a flag change at once and has the runtime record and send it.
+    #[allow(clippy::too_many_arguments)]
     fn change_flags(
         &mut self,
         account: usize,
         folder: String,
+        uidvalidity: UidValidity,
         uids: Vec<u32>,
         add: Vec<String>,
         remove: Vec<String>,
@@ -398,9 +434,12 @@ impl Model {
         for &uid in &uids {
             self.note_flags(uid, &add, &remove);
         }
+        let op = self.next_op();
         fx.push(Effect::Act {
-            account,
+            op,
+            account: AccountId(account),
             folder,
+            uidvalidity,
             uids,
             act: Act::Flags { add, remove },
         });
@@ -429,7 +468,17 @@ impl Model {
         }
         let (account, folder, uid) = (reader.account, reader.folder.clone(), reader.uid);
         if delay == Duration::ZERO {
-            self.change_flags(account, folder, vec![uid], seen_flag(), Vec::new(), fx);
+            let uidvalidity = UidValidity(reader.row.uidvalidity);
+            let uids = vec![uid];
+            self.change_flags(
+                account,
+                folder,
+                uidvalidity,
+                uids,
+                seen_flag(),
+                Vec::new(),
+                fx,
+            );
         } else {
             fx.push(Effect::MarkReadAfter {
                 delay,
@@ -454,8 +503,17 @@ impl Model {
             && reader.uid == uid
             && !reader.row.flags.seen()
         {
-            let folder = folder.to_string();
-            self.change_flags(account, folder, vec![uid], seen_flag(), Vec::new(), fx);
+            let (folder, uids) = (folder.to_string(), vec![uid]);
+            let uidvalidity = UidValidity(reader.row.uidvalidity);
+            self.change_flags(
+                account,
+                folder,
+                uidvalidity,
+                uids,
+                seen_flag(),
+                Vec::new(),
+                fx,
+            );
         }
     }
 }

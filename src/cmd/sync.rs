@@ -148,6 +148,8 @@ fn event_line(event: &EngineEvent, countdown: &mut Option<u64>) -> Option<String
         EngineEvent::FolderChanged { .. }
         | EngineEvent::FoldersChanged
         | EngineEvent::BodyReady { .. }
+        | EngineEvent::OpDone { .. }
+        | EngineEvent::OpFailed { .. }
         | EngineEvent::Conn(ConnState::Connecting) => return None,
     };
     Some(crate::domain::text::sanitize(&line))

@@ -2,7 +2,9 @@
 
 pub mod contain;
 pub mod flag_word;
+pub mod folder;
 pub mod headers;
+pub mod ids;
 pub mod message;
 pub mod mime;
 pub mod rfc2047;
@@ -10,3 +12,5 @@ pub mod secret;
 pub mod source_view;
 pub mod text;
 pub mod uidset;
+pub mod units;
+pub mod width;

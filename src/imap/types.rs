@@ -90,61 +90,7 @@ pub struct Address {
     pub email: String,
 }
 
-/// Special-use role of a mailbox (RFC 6154), plus INBOX.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Role {
-    Inbox,
-    Drafts,
-    Sent,
-    Archive,
-    Junk,
-    Trash,
-    All,
-    Flagged,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Inbox => "inbox",
-            Self::Drafts => "drafts",
-            Self::Sent => "sent",
-            Self::Archive => "archive",
-            Self::Junk => "junk",
-            Self::Trash => "trash",
-            Self::All => "all",
-            Self::Flagged => "flagged",
-        }
-    }
-
-    pub fn from_attribute(attribute: &str) -> Option<Self> {
-        match attribute.to_ascii_lowercase().as_str() {
-            "\\drafts" => Some(Self::Drafts),
-            "\\sent" => Some(Self::Sent),
-            "\\archive" => Some(Self::Archive),
-            "\\junk" => Some(Self::Junk),
-            "\\trash" => Some(Self::Trash),
-            "\\all" => Some(Self::All),
-            "\\flagged" => Some(Self::Flagged),
-            _ => None,
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<Self> {
-        [
-            Self::Inbox,
-            Self::Drafts,
-            Self::Sent,
-            Self::Archive,
-            Self::Junk,
-            Self::Trash,
-            Self::All,
-            Self::Flagged,
-        ]
-        .into_iter()
-        .find(|role| role.as_str() == name)
-    }
-}
+pub use crate::domain::folder::Role;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListEntry {

@@ -3,6 +3,7 @@
 //! `"key" = "none"` unbinds (DESIGN rules 2 and 14). The file format is documented at the top of
 //! `keymaps/default.toml`.
 
+pub mod action;
 pub(crate) mod datafile;
 mod key;
 mod sequence;
@@ -12,8 +13,8 @@ use std::path::{Path, PathBuf};
 
 use toml::de::DeValue;
 
-use crate::app::action::Action;
 use crate::config::BuiltinOrFile;
+use crate::keymap::action::Action;
 use datafile::Report;
 
 pub use key::{Key, KeyChord, format_key, parse_key};

@@ -5,7 +5,7 @@ use crossterm::event::KeyEvent;
 
 use super::key::{Key, KeyChord, format_key};
 use super::{Context, Keymap, Lookup};
-use crate::app::action::Action;
+use crate::keymap::action::Action;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyOutcome {

@@ -26,41 +26,7 @@ pub use schema::schema_version;
 pub use write::WriteTx;
 pub use writer::Store;
 
-/// Row id of a folder in the cache (not an IMAP concept).
-pub type FolderId = i64;
-
-/// A folder and its sync state as cached.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FolderState {
-    pub id: FolderId,
-    pub name: String,
-    pub role: Option<String>,
-    pub delimiter: Option<char>,
-    pub uidvalidity: Option<u32>,
-    pub uidnext: Option<u32>,
-    pub highestmodseq: Option<u64>,
-    /// From cached rows once synced (`refresh_counts`), else from STATUS.
-    pub messages: u32,
-    pub unseen: u32,
-    /// Unix seconds of the last completed sync step.
-    pub synced_at: Option<i64>,
-    /// The first full sync finished.
-    pub complete: bool,
-    /// Newest-first first sync: lowest UID fetched so far (the resume point).
-    pub oldest_uid: Option<u32>,
-    /// False for a `\Noselect` parent: listed, never STATUSed or selected.
-    pub selectable: bool,
-    /// Why the last STATUS/SELECT of this folder failed; None once it works again.
-    pub last_error: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortOrder {
-    /// Newest first (Date header, else INTERNALDATE), ties by UID.
-    DateDesc,
-    /// Threads by latest activity, newest first; messages of a thread in tree (DFS) order.
-    Threaded,
-}
+pub use crate::domain::folder::{FolderId, FolderState, SortOrder};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Window {

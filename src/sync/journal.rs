@@ -10,26 +10,7 @@ use crate::domain::uidset::UidSet;
 use crate::imap::ImapClient;
 use crate::store::{JournalOp, PLACEHOLDER_BASE, Store, StoreError};
 
-/// A user action on messages, as the CLI and the UI ask for it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Act {
-    Flags {
-        add: Vec<String>,
-        remove: Vec<String>,
-    },
-    Move {
-        to: String,
-    },
-    Copy {
-        to: String,
-    },
-    /// To the Trash; in the Trash (or with `delete = "expunge"`), removed for good.
-    Delete,
-    /// Removed for good, as the user confirmed (no Trash, or asked inside it).
-    Expunge,
-    /// To the Archive folder.
-    Archive,
-}
+pub use crate::bus::Act;
 
 /// What recording an action gives back: how many actions wait, and how to take it back.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -36,9 +36,7 @@ impl SendLock {
         // Private like the cache beside it, though it holds no data.
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let file = options
-            .open(&path)
-            .map_err(|e| StoreError::io(&path, e))?;
+        let file = options.open(&path).map_err(|e| StoreError::io(&path, e))?;
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             match file.try_lock() {
@@ -72,7 +70,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(lock_path(&cache)).unwrap().permissions().mode();
+            let mode = std::fs::metadata(lock_path(&cache))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o077, 0, "{mode:o}");
         }
     }

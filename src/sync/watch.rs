@@ -1,22 +1,19 @@
 //! Staying in step while running: IDLE on the watched folder, pushes applied as they come,
-//! other folders counted with STATUS on an interval, and reconnects with backoff after any
-//! network error.
+//! other folders counted with STATUS on an interval, body fetches and replays as asked. The
+//! session loop and reconnects are the `Engine`'s (src/sync/engine.rs).
 
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use tokio::sync::{mpsc, watch};
 
-use tokio::sync::{Notify, mpsc, watch};
-
-use super::account::{Folders, folder_outcome, refresh_status, sync_account};
+use super::account::{Folders, folder_outcome, refresh_status};
 use super::apply::apply_updates;
-use super::backoff::Backoff;
-use super::error::{Result, SyncError};
+use super::engine::Engine;
+use super::error::Result;
 use super::folder::FolderSync;
-use super::suspend::ClockJump;
-use crate::bus::{ConnState, EngineEvent, EventSender};
+use super::kind::error_kind;
+use crate::bus::{EngineEvent, ErrorKind, EventSender, OpId};
 use crate::config::{AccountConfig, Prefetch};
-use crate::connect;
-use crate::imap::{ErrorKind, ImapClient, Update};
+use crate::domain::ids::MsgKey;
+use crate::imap::{ImapClient, Update};
 use crate::store::Store;
 
 #[derive(Debug, Clone)]
@@ -24,27 +21,16 @@ pub struct WatchOptions {
     /// The folder the command connection IDLEs on.
     pub folder: String,
     pub folders: Folders,
-    pub idle_refresh: Duration,
+    pub idle_refresh: std::time::Duration,
     /// STATUS poll of the other folders; None = never.
-    pub status_interval: Option<Duration>,
+    pub status_interval: Option<std::time::Duration>,
     /// INBOX bodies fetched ahead for offline reading (by whichever connection IDLEs on it).
     pub prefetch_bodies: Prefetch,
     /// Send the journal; only one connection of an account may (the INBOX watch does not).
     pub replay_journal: bool,
 }
 
-/// What the UI (or the CLI) asks of a running engine.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EngineCommand {
-    /// Make this the folder the command connection syncs and IDLEs on.
-    SelectFolder(String),
-    /// Fetch a body into the cache (latest wins: older queued requests are dropped).
-    FetchBody { folder: String, uid: u32 },
-    /// Sync the selected folder and count the others now.
-    SyncNow,
-    /// New actions are in the journal: send them.
-    Replay,
-}
+pub use crate::bus::EngineCommand;
 
 /// Runs until `shutdown` turns true. Every failure becomes a reconnect after a jittered
 /// backoff, except one only the user can fix (a wrong password, a refused certificate):
@@ -58,13 +44,12 @@ pub async fn run(
 ) -> Result<()> {
     // The CLI sends no commands; keep the sender alive so the channel never closes.
     let (_commands_tx, commands) = mpsc::unbounded_channel();
-    engine(account, store, options, events, shutdown, commands, false).await
+    engine(account, store, options, events)
+        .run_unattended(shutdown, commands)
+        .await
 }
 
-/// The engine: `run` plus commands from the UI. It never gives up while the UI runs: a
-/// failure only the user can fix stops the account with a message that says what to fix,
-/// and `SyncNow` (Ctrl-r) retries at once, from a backoff or from such a stop. Returns
-/// when `shutdown` turns true or the command channel closes.
+/// The engine for the UI: see `Engine::run`.
 pub async fn run_engine(
     account: &AccountConfig,
     store: &Store,
@@ -73,310 +58,49 @@ pub async fn run_engine(
     shutdown: watch::Receiver<bool>,
     commands: mpsc::UnboundedReceiver<EngineCommand>,
 ) -> Result<()> {
-    engine(account, store, options, events, shutdown, commands, true).await
+    engine(account, store, options, events)
+        .run(shutdown, commands)
+        .await
 }
 
-/// What a pause between sessions ended with.
-enum Resume {
-    Retry,
-    Stop,
-}
-
-async fn engine(
+fn engine(
     account: &AccountConfig,
     store: &Store,
     options: &WatchOptions,
     events: &EventSender,
-    mut shutdown: watch::Receiver<bool>,
-    mut commands: mpsc::UnboundedReceiver<EngineCommand>,
-    interactive: bool,
-) -> Result<()> {
-    let mut backoff = Backoff::default();
-    let mut selected = options.folder.clone();
-    loop {
-        if *shutdown.borrow() {
-            return Ok(());
-        }
-        let _ = events.send(EngineEvent::Conn(ConnState::Connecting));
-        let outcome = session(
-            account,
-            store,
-            options,
-            events,
-            &mut shutdown,
-            &mut commands,
-            &mut selected,
-            &mut backoff,
-        )
-        .await;
-        let err = match outcome {
-            Ok(()) => return Ok(()),
-            Err(err) => err,
-        };
-        let resume = if err.needs_user() {
-            let reason = what_to_fix(account, &err);
-            tracing::warn!("{}: stopped: {reason}", account.name);
-            let _ = events.send(EngineEvent::Conn(ConnState::Offline { reason }));
-            if !interactive {
-                return Err(err);
-            }
-            wait_for_retry(None, &mut shutdown, &mut commands, &mut selected).await
-        } else {
-            if matches!(err, SyncError::Store(_)) {
-                // The cache is the user's to look at (disk full, permissions): say so.
-                let _ = events.send(EngineEvent::Error(err.to_string()));
-            }
-            let delay = backoff.next_delay();
-            tracing::info!("{}: {err}; reconnecting in {delay:?}", account.name);
-            let countdown = Countdown {
-                deadline: tokio::time::Instant::now() + delay,
-                reason: err.to_string(),
-                events,
-            };
-            wait_for_retry(Some(countdown), &mut shutdown, &mut commands, &mut selected).await
-        };
-        match resume {
-            Resume::Retry => {}
-            Resume::Stop => return Ok(()),
-        }
-    }
-}
-
-/// A backoff pause, shown as a countdown that is sent again each time its second changes.
-struct Countdown<'a> {
-    deadline: tokio::time::Instant,
-    reason: String,
-    events: &'a EventSender,
-}
-
-impl Countdown<'_> {
-    /// Sends the seconds left; returns when to send again, None once the pause is over.
-    fn tick(&self) -> Option<tokio::time::Instant> {
-        let left = self
-            .deadline
-            .saturating_duration_since(tokio::time::Instant::now());
-        if left.is_zero() {
-            return None;
-        }
-        let secs = u64::try_from(left.as_millis().div_ceil(1000)).unwrap_or(u64::MAX);
-        let _ = self.events.send(EngineEvent::Conn(ConnState::Reconnecting {
-            in_secs: secs,
-            reason: self.reason.clone(),
-        }));
-        Some(self.deadline - Duration::from_secs(secs - 1).min(left))
-    }
-}
-
-/// Waits out `countdown` (None: until the user asks), keeping the latest folder choice
-/// for when we are back. `SyncNow` cuts it short.
-async fn wait_for_retry(
-    countdown: Option<Countdown<'_>>,
-    shutdown: &mut watch::Receiver<bool>,
-    commands: &mut mpsc::UnboundedReceiver<EngineCommand>,
-    selected: &mut String,
-) -> Resume {
-    let mut clocks = ClockJump::now();
-    loop {
-        // The countdown ticks every second: a long backoff slept through ends at the
-        // first tick after waking, as the network is likely back.
-        if countdown.is_some() && clocks.jumped(SystemTime::now(), std::time::Instant::now()) {
-            return Resume::Retry;
-        }
-        let next = match &countdown {
-            Some(countdown) => match countdown.tick() {
-                Some(at) => Some(at),
-                None => return Resume::Retry,
-            },
-            None => None,
-        };
-        let pause = async {
-            match next {
-                Some(at) => tokio::time::sleep_until(at).await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            () = pause => {}
-            changed = shutdown.changed() => {
-                if changed.is_err() || *shutdown.borrow() {
-                    return Resume::Stop;
-                }
-            }
-            command = commands.recv() => match command {
-                Some(EngineCommand::SelectFolder(name)) => *selected = name,
-                Some(EngineCommand::SyncNow) => return Resume::Retry,
-                Some(EngineCommand::FetchBody { .. } | EngineCommand::Replay) => {}
-                None => return Resume::Stop,
-            },
-        }
-    }
-}
-
-/// The stop message: what failed and what the user can do about it.
-fn what_to_fix(account: &AccountConfig, err: &SyncError) -> String {
-    match err {
-        SyncError::Imap(e) | SyncError::Connect(crate::connect::ConnectError::Imap(e))
-            if e.kind == ErrorKind::Auth =>
-        {
-            format!(
-                "{e}; check the username and password of account \"{}\" in the config",
-                account.name
-            )
-        }
-        _ => err.to_string(),
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn session(
-    account: &AccountConfig,
-    store: &Store,
-    options: &WatchOptions,
-    events: &EventSender,
-    shutdown: &mut watch::Receiver<bool>,
-    commands: &mut mpsc::UnboundedReceiver<EngineCommand>,
-    selected: &mut String,
-    backoff: &mut Backoff,
-) -> Result<()> {
-    let mut client = connect::connect(account).await?;
-    // What was done offline reaches the server before the sync reads the server's state.
-    if options.replay_journal {
-        super::journal::replay(&mut client, store, events).await?;
-    }
-    sync_account(&mut client, store, &options.folders, events).await?;
-    resync_selected(&mut client, store, selected, events).await?;
-    // Only a session that got this far resets the backoff: a server that accepts the
-    // login and then fails every time must not be retried every second.
-    backoff.reset();
-    let mut prefetch = Prefetcher::new(options.prefetch_bodies);
-    let mut inbox_watch = InboxWatch::start(account, store, options, events, selected);
-    let mut next_status = options
-        .status_interval
-        .map(|i| tokio::time::Instant::now() + i);
-    let mut seen = SeenExists::of(&client);
-    loop {
-        // Mail announced in the reply to some other command (a body fetch, a prefetch
-        // round, a replay) comes with no IDLE push: the count tells.
-        if seen.missed(&client, selected) {
-            resync_selected(&mut client, store, selected, events).await?;
-        }
-        seen = SeenExists::of(&client);
-        let woken = Arc::new(Notify::new());
-        let pushed: Arc<Mutex<Vec<Update>>> = Arc::new(Mutex::new(Vec::new()));
-        let mut sink = {
-            let woken = woken.clone();
-            let pushed = pushed.clone();
-            move |update: Update| {
-                if let Ok(mut list) = pushed.lock() {
-                    list.push(update);
-                }
-                woken.notify_one();
-            }
-        };
-        let mut queued: Vec<EngineCommand> = Vec::new();
-        while let Ok(command) = commands.try_recv() {
-            queued.push(command);
-        }
-        let prefetching = queued.is_empty() && prefetch.due(selected);
-        if prefetching {
-            // One round, then back to the top: commands and pushes come first.
-            prefetch.round(&mut client, store, selected, events).await?;
-        } else if queued.is_empty() {
-            let mut shutdown_signal = shutdown.clone();
-            let received = &mut queued;
-            let commands = &mut *commands;
-            let stop = async {
-                let status_due = async {
-                    match next_status {
-                        Some(at) => tokio::time::sleep_until(at).await,
-                        None => std::future::pending().await,
-                    }
-                };
-                tokio::select! {
-                    () = woken.notified() => {}
-                    () = status_due => {}
-                    // Ending IDLE waits for the server's answer within a short bound: a
-                    // link that died while the machine slept is replaced now.
-                    () = super::suspend::woke_from_suspend() => {
-                        tracing::info!("{}: woke from a suspend; checking the connection", account.name);
-                    }
-                    _ = shutdown_signal.changed() => {}
-                    command = commands.recv() => received.extend(command),
-                }
-            };
-            client.idle(&mut sink, stop, options.idle_refresh).await?;
-        }
-        if *shutdown.borrow() {
-            inbox_watch.stop().await;
-            let _ = client.logout().await;
-            return Ok(());
-        }
-        let updates = std::mem::take(
-            &mut *pushed
-                .lock()
-                .map_err(|_| crate::imap::ImapError::bug("push buffer poisoned"))?,
-        );
-        if !updates.is_empty() {
-            apply_pushes(&mut client, store, selected, updates, events).await?;
-            // Pushed changes are in the cache now: nothing missed so far.
-            seen = SeenExists::of(&client);
-            prefetch.new_mail();
-        }
-        let relist = queued.contains(&EngineCommand::SyncNow);
-        if relist {
-            // Ctrl-r: the other folders are listed and counted now too.
-            next_status = Some(tokio::time::Instant::now());
-        }
-        handle_commands(
-            &mut client,
-            store,
-            events,
-            queued,
-            selected,
-            options.replay_journal,
-        )
-        .await?;
-        if inbox_watch.folder_changed(selected) {
-            inbox_watch.stop().await;
-            inbox_watch = InboxWatch::start(account, store, options, events, selected);
-            prefetch.new_mail();
-        }
-        if let Some(at) = next_status
-            && tokio::time::Instant::now() >= at
-        {
-            poll_status(&mut client, store, selected, events, relist).await?;
-            let _ = events.send(EngineEvent::FoldersChanged);
-            next_status = options
-                .status_interval
-                .map(|i| tokio::time::Instant::now() + i);
-        }
+) -> Engine {
+    Engine {
+        account: account.clone(),
+        store: store.clone(),
+        options: options.clone(),
+        events: events.clone(),
     }
 }
 
 /// Offline reading: INBOX bodies fetched ahead in small rounds between other work, again
 /// after new mail. Its own failures (a message gone meanwhile) only pause it.
-struct Prefetcher {
+pub(super) struct Prefetcher {
     prefetch: Prefetch,
     pending: bool,
 }
 
 impl Prefetcher {
-    fn new(prefetch: Prefetch) -> Self {
+    pub(super) fn new(prefetch: Prefetch) -> Self {
         Self {
             prefetch,
             pending: prefetch.messages > 0,
         }
     }
 
-    fn due(&self, selected: &str) -> bool {
+    pub(super) fn due(&self, selected: &str) -> bool {
         self.pending && selected.eq_ignore_ascii_case("INBOX")
     }
 
-    fn new_mail(&mut self) {
+    pub(super) fn new_mail(&mut self) {
         self.pending = self.prefetch.messages > 0;
     }
 
-    async fn round(
+    pub(super) async fn round(
         &mut self,
         client: &mut ImapClient,
         store: &Store,
@@ -405,7 +129,7 @@ impl Prefetcher {
     }
 }
 
-async fn handle_commands(
+pub(super) async fn handle_commands(
     client: &mut ImapClient,
     store: &Store,
     events: &EventSender,
@@ -415,7 +139,7 @@ async fn handle_commands(
 ) -> Result<()> {
     // Latest wins: scrolling past fifty messages asks for one body, not fifty.
     let latest_body = queued.iter().rev().find_map(|c| match c {
-        EngineCommand::FetchBody { folder, uid } => Some((folder.clone(), *uid)),
+        EngineCommand::FetchBody { op, key } => Some((*op, key.clone())),
         _ => None,
     });
     let mut sync_now = false;
@@ -432,16 +156,8 @@ async fn handle_commands(
             _ => {}
         }
     }
-    if let Some((folder, uid)) = latest_body {
-        match super::body::fetch_body(client, store, &folder, uid).await {
-            Ok(_) => {
-                let _ = events.send(EngineEvent::BodyReady { folder, uid });
-            }
-            Err(err) if err.is_transient() => return Err(err),
-            Err(err) => {
-                let _ = events.send(EngineEvent::Error(err.to_string()));
-            }
-        }
+    if let Some((op, key)) = latest_body {
+        fetch_asked_body(client, store, events, op, key).await?;
     }
     let selected_now = client
         .selected()
@@ -452,17 +168,64 @@ async fn handle_commands(
     Ok(())
 }
 
+/// Fetches the body the user waits for; a failure only the connection's is the session's,
+/// any other answers `op`.
+async fn fetch_asked_body(
+    client: &mut ImapClient,
+    store: &Store,
+    events: &EventSender,
+    op: OpId,
+    key: MsgKey,
+) -> Result<()> {
+    if let Some(message) = renumbered(store, &key)? {
+        let kind = ErrorKind::StaleUidValidity;
+        let _ = events.send(EngineEvent::OpFailed { op, kind, message });
+        return Ok(());
+    }
+    let (folder, uid) = (key.folder, key.uid.0);
+    match super::body::fetch_body(client, store, &folder, uid).await {
+        Ok(_) => {
+            let _ = events.send(EngineEvent::BodyReady { folder, uid });
+        }
+        Err(err) if err.is_transient() => return Err(err),
+        Err(err) => {
+            let _ = events.send(EngineEvent::OpFailed {
+                op,
+                kind: error_kind(&err),
+                message: err.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Why `key`'s UID no longer names the message the user saw (its folder was renumbered
+/// since), if it does not.
+fn renumbered(store: &Store, key: &MsgKey) -> Result<Option<String>> {
+    let now = store
+        .reader()?
+        .folder(&key.folder)?
+        .and_then(|f| f.uidvalidity);
+    Ok(match now {
+        Some(now) if now != key.uidvalidity.0 => Some(format!(
+            "{} was renumbered on the server since it was shown; open the message again",
+            key.folder
+        )),
+        _ => None,
+    })
+}
+
 /// The selected folder's EXISTS when the engine last looked.
-struct SeenExists(Option<(String, u32)>);
+pub(super) struct SeenExists(Option<(String, u32)>);
 
 impl SeenExists {
-    fn of(client: &ImapClient) -> Self {
+    pub(super) fn of(client: &ImapClient) -> Self {
         let selected = client.selected().map(|(name, _)| name.to_string());
         Self(selected.zip(client.exists()))
     }
 
     /// The watched folder is still selected and its count moved since.
-    fn missed(&self, client: &ImapClient, watched: &str) -> bool {
+    pub(super) fn missed(&self, client: &ImapClient, watched: &str) -> bool {
         match (&self.0, client.selected(), client.exists()) {
             (Some((name, before)), Some((now, false)), Some(exists)) => {
                 name == watched && now == watched && exists != *before
@@ -474,13 +237,13 @@ impl SeenExists {
 
 /// A second connection that IDLEs on INBOX while another folder is selected, so new mail
 /// is never missed. If the server refuses a second connection, tern works with one.
-struct InboxWatch {
+pub(super) struct InboxWatch {
     folder: String,
     task: Option<(watch::Sender<bool>, tokio::task::JoinHandle<()>)>,
 }
 
 impl InboxWatch {
-    fn start(
+    pub(super) fn start(
         account: &AccountConfig,
         store: &Store,
         options: &WatchOptions,
@@ -527,11 +290,11 @@ impl InboxWatch {
         }
     }
 
-    fn folder_changed(&self, selected: &str) -> bool {
+    pub(super) fn folder_changed(&self, selected: &str) -> bool {
         self.folder != selected
     }
 
-    async fn stop(&mut self) {
+    pub(super) async fn stop(&mut self) {
         if let Some((stop, task)) = self.task.take() {
             let _ = stop.send(true);
             let _ = task.await;
@@ -550,7 +313,7 @@ impl Drop for InboxWatch {
 
 /// Applies pushes at once; new mail (EXISTS) or an unmapped EXPUNGE asks for a resync of
 /// the folder, which fetches just what changed.
-async fn apply_pushes(
+pub(super) async fn apply_pushes(
     client: &mut ImapClient,
     store: &Store,
     folder: &mut String,
@@ -610,7 +373,7 @@ async fn resync(
 /// Syncs the folder the user looks at, leaving it selected for IDLE. If the server
 /// refuses it (deleted by another client, say), that is the folder's error and the
 /// connection IDLEs on INBOX instead; choosing the folder again tries it again.
-async fn resync_selected(
+pub(super) async fn resync_selected(
     client: &mut ImapClient,
     store: &Store,
     selected: &mut String,
@@ -635,7 +398,7 @@ async fn resync_selected(
 /// STATUS for every other selectable folder: unsynced ones get fresh counts, synced ones
 /// that changed are brought in step (then the watched folder is selected again for IDLE).
 /// A folder the server refuses gets its own error; the poll goes on.
-async fn poll_status(
+pub(super) async fn poll_status(
     client: &mut ImapClient,
     store: &Store,
     watched: &mut String,

@@ -7,7 +7,6 @@ mod notify;
 mod pipe;
 mod save;
 pub mod source;
-mod triage;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -24,10 +23,12 @@ use crate::app::{
 };
 use crate::bus::EngineEvent;
 use crate::config::{self, AccountConfig, Config};
+use crate::domain::ids::AccountId;
 use crate::keymap::Keymap;
 use crate::store::Store;
 use crate::sync::Folders;
-use crate::sync::watch::{EngineCommand, WatchOptions, run_engine};
+use crate::sync::handle::AccountHandle;
+use crate::sync::watch::{WatchOptions, run_engine};
 use crate::term::TerminalGuard;
 use crate::theme::Theme;
 use source::StoreSource;
@@ -85,39 +86,21 @@ fn open_accounts<'a>(
     Ok(accounts)
 }
 
-/// What acting on `account` needs; None for an account whose cache did not open.
-fn target<'a>(
-    accounts: &'a [Account<'_>],
-    engines: &'a [Option<Engine>],
-    account: usize,
-) -> Option<triage::Target<'a>> {
-    let entry = accounts.get(account)?;
-    Some(triage::Target {
-        account,
-        store: entry.store.as_ref()?,
-        filing: &entry.config.filing,
-        engine: engines
-            .get(account)
-            .and_then(Option::as_ref)
-            .map(|e| &e.commands),
-    })
-}
-
-/// A running engine of one account.
-struct Engine {
-    commands: mpsc::UnboundedSender<EngineCommand>,
+/// A running account: what the runtime acts through, and the engine behind it.
+struct Running {
+    handle: AccountHandle,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
 
-/// Starts `account`'s engine; its events come back tagged with `index`.
-fn spawn_engine(
-    index: usize,
+/// Starts `account`'s engine and its handle; their events come back tagged with `index`.
+fn start_account(
+    index: AccountId,
     account: &AccountConfig,
     store: &Store,
     config: &Config,
-    events: &mpsc::UnboundedSender<(usize, EngineEvent)>,
-) -> Engine {
+    events: &mpsc::UnboundedSender<(AccountId, EngineEvent)>,
+) -> Running {
     let (commands, commands_rx) = mpsc::unbounded_channel();
     let (stop, stopped) = watch::channel(false);
     let (events_tx, mut events_rx) = mpsc::unbounded_channel::<EngineEvent>();
@@ -129,9 +112,15 @@ fn spawn_engine(
             }
         }
     });
+    let handle = AccountHandle::new(
+        store.clone(),
+        account.filing.clone(),
+        Some(commands),
+        events_tx.clone(),
+    );
     // Risky settings are said where the user looks: the status line and :messages.
     for warning in config.account_warnings(account) {
-        let _ = events_tx.send(EngineEvent::Error(format!("warning: {warning}")));
+        handle.warn(&warning);
     }
     let account = account.clone();
     let store = store.clone();
@@ -145,17 +134,10 @@ fn spawn_engine(
         replay_journal: true,
     };
     let task = tokio::spawn(async move {
-        if let Err(err) =
-            run_engine(&account, &store, &options, &events_tx, stopped, commands_rx).await
-        {
-            let _ = events_tx.send(EngineEvent::Error(err.to_string()));
-        }
+        // It stops only when asked: failures are reported on its channel as they happen.
+        let _ = run_engine(&account, &store, &options, &events_tx, stopped, commands_rx).await;
     });
-    Engine {
-        commands,
-        stop,
-        task,
-    }
+    Running { handle, stop, task }
 }
 
 async fn run_async(
@@ -226,13 +208,13 @@ async fn run_async(
     }
 
     let (events_tx, mut events) = mpsc::unbounded_channel();
-    let engines: Vec<Option<Engine>> = accounts
+    let mut running: Vec<Option<Running>> = accounts
         .iter()
         .enumerate()
         .map(|(i, a)| {
             a.store
                 .as_ref()
-                .map(|store| spawn_engine(i, a.config, store, config, &events_tx))
+                .map(|store| start_account(AccountId(i), a.config, store, config, &events_tx))
         })
         .collect();
     drop(events_tx);
@@ -241,7 +223,6 @@ async fn run_async(
     let mut input = EventStream::new();
     let mut ticker = tokio::time::interval(CLOCK_TICK);
     ticker.tick().await;
-    let mut triage = triage::Triage::default();
     let mut quit = false;
     while !quit {
         let first = tokio::select! {
@@ -267,8 +248,8 @@ async fn run_async(
                 match effect {
                     Effect::Engine(account, command) => {
                         // An account without a cache has no engine: nothing to tell.
-                        if let Some(engine) = engines.get(account).and_then(Option::as_ref) {
-                            let _ = engine.commands.send(command);
+                        if let Some(account) = running.get(account.0).and_then(Option::as_ref) {
+                            account.handle.command(command);
                         }
                     }
                     Effect::FetchBodyAfter {
@@ -295,27 +276,26 @@ async fn run_async(
                             });
                         }
                     }
+                    // The outcome comes back on the account's events, as `OpDone` / `OpFailed`.
                     Effect::Act {
+                        op,
                         account,
                         folder,
+                        uidvalidity,
                         uids,
                         act,
                     } => {
-                        if let Some(target) = target(&accounts, &engines, account) {
+                        if let Some(account) = running.get_mut(account.0).and_then(Option::as_mut) {
                             let uids = uids.into_iter().collect();
-                            for reply in triage.act(target, folder, uids, act).await {
-                                let _ = due_tx.send(reply);
-                            }
+                            account
+                                .handle
+                                .record(op, &folder, uidvalidity, uids, act)
+                                .await;
                         }
                     }
-                    Effect::Undo => {
-                        let account = triage.last_account().unwrap_or(model.account);
-                        let replies = match target(&accounts, &engines, account) {
-                            Some(target) => triage.undo(target).await,
-                            None => vec![Msg::Error("nothing to undo".into())],
-                        };
-                        for reply in replies {
-                            let _ = due_tx.send(reply);
+                    Effect::Undo { op, account } => {
+                        if let Some(account) = running.get_mut(account.0).and_then(Option::as_mut) {
+                            account.handle.undo(op).await;
                         }
                     }
                     Effect::MarkReadAfter {
@@ -386,10 +366,10 @@ async fn run_async(
     // Stop every engine, then give them a moment together to log out; never wait on a
     // dead server.
     let mut tasks = Vec::new();
-    for engine in engines.into_iter().flatten() {
-        let _ = engine.stop.send(true);
-        drop(engine.commands);
-        tasks.push(engine.task);
+    for account in running.into_iter().flatten() {
+        let _ = account.stop.send(true);
+        drop(account.handle);
+        tasks.push(account.task);
     }
     let _ = tokio::time::timeout(
         Duration::from_millis(300),

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Datelike, NaiveDateTime};
 
 use crate::app::Clock;
+pub use crate::domain::units::size;
 
 fn local(ts: i64, clock: Clock) -> Option<NaiveDateTime> {
     DateTime::from_timestamp(ts.saturating_add(i64::from(clock.utc_offset)), 0)
@@ -23,18 +24,6 @@ pub fn list_date(ts: i64, clock: Clock) -> String {
         date.format("%b %d").to_string()
     } else {
         date.format("%Y-%m-%d").to_string()
-    }
-}
-
-/// `980`, `4.1K`, `12.7K`, `3.2M`.
-pub fn size(bytes: u32) -> String {
-    let b = f64::from(bytes);
-    if bytes < 1024 {
-        bytes.to_string()
-    } else if bytes < 1024 * 1024 {
-        format!("{:.1}K", b / 1024.0)
-    } else {
-        format!("{:.1}M", b / (1024.0 * 1024.0))
     }
 }
 

@@ -9,10 +9,10 @@ use ratatui::text::{Line, Span};
 use super::format::{count, list_date, size};
 use super::text::{fit, fit_right, safe};
 use crate::app::Model;
+use crate::domain::folder::SortOrder;
 use crate::domain::message::{MessageRow, SystemFlags};
 use crate::domain::source_view::shown_keywords;
 use crate::domain::text::sanitize;
-use crate::store::SortOrder;
 use crate::theme::{Theme, scopes};
 
 const FLAGS_W: usize = 3;

@@ -3,12 +3,12 @@
 
 pub mod folders;
 pub mod format;
-pub mod layout;
+pub use crate::app::layout;
 pub mod list;
 pub mod overlay;
 pub mod reader;
 pub mod status;
-pub mod text;
+pub use crate::domain::width as text;
 
 use ratatui::Frame;
 use ratatui::symbols::{border, line};

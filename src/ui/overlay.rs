@@ -8,10 +8,10 @@ use ratatui::widgets::{Block, Borders, Clear};
 
 use super::format::size;
 use super::text::{display_width, fit, safe};
-use crate::app::action::Action;
 use crate::app::picker::FolderPicker;
 use crate::app::{Model, Overlay};
 use crate::keymap::Context;
+use crate::keymap::action::Action;
 use crate::theme::{Theme, scopes};
 
 pub fn render(model: &Model, theme: &Theme, frame: &mut Frame) {

@@ -7,11 +7,11 @@ use ratatui::text::{Line, Span};
 
 use super::format::{count, list_date};
 use super::text::{display_width, fit, safe};
-use crate::app::action::Action;
 use crate::app::reader::PromptKind;
 use crate::app::{Model, Overlay};
 use crate::bus::ConnState;
 use crate::domain::text::sanitize;
+use crate::keymap::action::Action;
 use crate::theme::{Theme, scopes};
 
 pub fn render(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {

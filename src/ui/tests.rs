@@ -4,11 +4,14 @@
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
+use crate::app::fake::{generated, generated_row};
 use crate::app::testkit::{
-    HOSTILE_BODY, both, home_source, keys, model, source, two_options, type_text,
+    HOSTILE_BODY, HOUR, NOW, acts, both, cursor_uid, folder_changed, home_source, inbox, keys,
+    model, options, question, row, source, two_options, type_text,
 };
-use crate::app::{FakeSource, Model, Msg};
+use crate::app::{Effect, FakeSource, Model, Msg, list};
 use crate::bus::{ConnState, EngineEvent};
+use crate::domain::ids::AccountId;
 use crate::theme::{Theme, scopes};
 
 fn theme() -> Theme {
@@ -161,12 +164,12 @@ fn status_bar_states() {
             reason: "reset".into(),
         },
     ] {
-        m.update(Msg::Engine(0, EngineEvent::Conn(state)), &s);
+        m.update(Msg::Engine(AccountId(0), EngineEvent::Conn(state)), &s);
         lines.push(status_line(&m));
     }
     m.update(
         Msg::Engine(
-            0,
+            AccountId(0),
             EngineEvent::Error("LOGIN failed: \x1b[31mauthentication\x1b[0m rejected".into()),
         ),
         &s,
@@ -176,7 +179,10 @@ fn status_bar_states() {
     lines.push(status_line(&m));
     insta::assert_snapshot!(lines.join("\n"));
     // The error is drawn in the error style.
-    m.update(Msg::Engine(0, EngineEvent::Error("boom".into())), &s);
+    m.update(
+        Msg::Engine(AccountId(0), EngineEvent::Error("boom".into())),
+        &s,
+    );
     let t = draw(&m);
     let buf = t.backend().buffer();
     let y = buf.area.height - 1;
@@ -233,8 +239,14 @@ fn hostile_escapes_and_wide_text() {
 #[test]
 fn messages_log() {
     let (s, mut m) = at((80, 14), "");
-    m.update(Msg::Engine(0, EngineEvent::Error("first".into())), &s);
-    m.update(Msg::Engine(0, EngineEvent::Error("second".into())), &s);
+    m.update(
+        Msg::Engine(AccountId(0), EngineEvent::Error("first".into())),
+        &s,
+    );
+    m.update(
+        Msg::Engine(AccountId(0), EngineEvent::Error("second".into())),
+        &s,
+    );
     keys(&mut m, &s, ":");
     type_text(&mut m, &s, "messages");
     keys(&mut m, &s, "Enter");
@@ -282,12 +294,15 @@ fn two_accounts_sidebar() {
         crate::keymap::Keymap::default(),
         &s,
     );
-    m.update(Msg::Engine(0, EngineEvent::Conn(ConnState::Online)), &s);
+    m.update(
+        Msg::Engine(AccountId(0), EngineEvent::Conn(ConnState::Online)),
+        &s,
+    );
     // Home's INBOX open: its list, its name and state in the status line.
     keys(&mut m, &s, "Tab j j j j j j j Enter");
     m.update(
         Msg::Engine(
-            1,
+            AccountId(1),
             EngineEvent::Conn(ConnState::Reconnecting {
                 in_secs: 8,
                 reason: "reset".into(),
@@ -296,7 +311,7 @@ fn two_accounts_sidebar() {
         &s,
     );
     m.update(
-        Msg::Engine(0, EngineEvent::Error("quota warning".into())),
+        Msg::Engine(AccountId(0), EngineEvent::Error("quota warning".into())),
         &s,
     );
     insta::assert_snapshot!(draw(&m).backend());
@@ -349,4 +364,123 @@ fn spoofed_subject_and_sender_show_only_visible_text() {
         );
     }
     insta::assert_snapshot!(t.backend());
+}
+
+// Model and screen together: what the user does, then what the screen shows.
+
+#[test]
+fn hundred_thousand_rows_are_read_a_window_at_a_time() {
+    let s = generated(100_000, NOW - 100_000 * 60);
+    s.reset_stats();
+    let mut m = Model::new(options((160, 40)), crate::keymap::Keymap::default(), &s);
+    keys(&mut m, &s, "G");
+    assert_eq!(m.list.cursor, 99_999);
+    keys(&mut m, &s, "k k k g j j PageDown Ctrl-d");
+    let theme = crate::theme::Theme::builtin("default").unwrap();
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 40)).unwrap();
+    t.draw(|f| crate::ui::render(&m, &theme, f)).unwrap();
+    let stats = s.stats();
+    let page = m.list.height as usize;
+    assert!(
+        stats.max_window_rows <= page + 2 * list::MARGIN as usize,
+        "{stats:?}"
+    );
+    assert!(stats.window_calls <= 6, "{stats:?}");
+    assert!(m.list.window.rows.len() <= page + 2 * list::MARGIN as usize);
+    // Next unread is a binary search, not a scan.
+    s.reset_stats();
+    keys(&mut m, &s, "J");
+    assert!(s.stats().window_calls < 40, "{:?}", s.stats());
+}
+
+#[test]
+fn new_mail_above_a_scrolled_list_is_counted_not_scrolled_in() {
+    let mut s = generated(100, NOW - 100 * 60);
+    let mut m = Model::new(options((100, 20)), crate::keymap::Keymap::default(), &s);
+    let id = inbox(&s);
+    keys(&mut m, &s, "PageDown PageDown");
+    let (scroll, line, kept) = (m.list.scroll, m.list.cursor - m.list.scroll, cursor_uid(&m));
+    assert!(scroll > 0);
+    for n in 500..503 {
+        s.push(id, generated_row(n, NOW));
+    }
+    folder_changed(&mut m, &s);
+    assert_eq!(cursor_uid(&m), kept, "the cursor stays on its message");
+    assert_eq!(
+        m.list.cursor - m.list.scroll,
+        line,
+        "and on its screen line"
+    );
+    assert_eq!(m.list.new_above, 3);
+    let theme = crate::theme::Theme::builtin("default").unwrap();
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 20)).unwrap();
+    t.draw(|f| crate::ui::render(&m, &theme, f)).unwrap();
+    let screen: String = t
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(screen.contains("↑ 3 new"), "{screen}");
+    // Going to the top shows them and clears the count.
+    keys(&mut m, &s, "g");
+    assert_eq!(m.list.new_above, 0);
+    assert_eq!(cursor_uid(&m), Some(503));
+}
+
+#[test]
+fn delete_expunge_and_a_missing_trash_ask_before_removing_for_good() {
+    let s = source();
+    let mut o = options((100, 30));
+    o.filing = vec![crate::config::Filing {
+        delete_expunges: true,
+        ..Default::default()
+    }];
+    let mut m = Model::new(o, crate::keymap::Keymap::default(), &s);
+    assert_eq!(acts(&keys(&mut m, &s, "d")), 0);
+    assert_eq!(question(&m), Some("Delete 1 message for good? y/n"));
+    keys(&mut m, &s, "n");
+    // No folder with the Trash role and no `trash` set.
+    let mut s = FakeSource::new();
+    let inbox = s.add_folder("INBOX", Some("inbox"), Some('/'));
+    s.push(inbox, row(1, HOUR, "A", "only", 0, 100, false, 1, 0));
+    let mut m = model(&s, (100, 30));
+    assert_eq!(acts(&keys(&mut m, &s, "d")), 0);
+    assert_eq!(
+        question(&m),
+        Some(
+            "No Trash folder: delete 1 message for good? y/n (set trash = \"...\" to move instead)"
+        )
+    );
+    let theme = crate::theme::Theme::builtin("default").unwrap();
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+    t.draw(|f| crate::ui::render(&m, &theme, f)).unwrap();
+    let bottom: String = (0..100)
+        .map(|x| t.backend().buffer()[(x, 29)].symbol().to_string())
+        .collect();
+    assert!(
+        bottom.starts_with("No Trash folder: delete 1 message"),
+        "{bottom}"
+    );
+    let fx = keys(&mut m, &s, "y");
+    assert!(
+        matches!(
+            &fx[..],
+            [Effect::Act {
+                act: crate::bus::Act::Expunge,
+                ..
+            }]
+        ),
+        "a yes removes for good, which the engine would refuse as a plain delete: {fx:?}"
+    );
+    // A configured trash name moves without asking.
+    let mut o = options((100, 30));
+    o.filing = vec![crate::config::Filing {
+        trash: Some("Deleted".into()),
+        ..Default::default()
+    }];
+    let mut m = Model::new(o, crate::keymap::Keymap::default(), &s);
+    assert_eq!(acts(&keys(&mut m, &s, "d")), 1);
+    assert!(m.overlays.is_empty());
 }

@@ -1,0 +1,93 @@
+//! Folders as the UI and the engine both see them: cached state, role, list order.
+
+/// Row id of a folder in the cache (not an IMAP concept).
+pub type FolderId = i64;
+
+/// A folder and its sync state as cached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FolderState {
+    pub id: FolderId,
+    pub name: String,
+    pub role: Option<String>,
+    pub delimiter: Option<char>,
+    pub uidvalidity: Option<u32>,
+    pub uidnext: Option<u32>,
+    pub highestmodseq: Option<u64>,
+    /// From cached rows once synced (`refresh_counts`), else from STATUS.
+    pub messages: u32,
+    pub unseen: u32,
+    /// Unix seconds of the last completed sync step.
+    pub synced_at: Option<i64>,
+    /// The first full sync finished.
+    pub complete: bool,
+    /// Newest-first first sync: lowest UID fetched so far (the resume point).
+    pub oldest_uid: Option<u32>,
+    /// False for a `\Noselect` parent: listed, never STATUSed or selected.
+    pub selectable: bool,
+    /// Why the last STATUS/SELECT of this folder failed; None once it works again.
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortOrder {
+    /// Newest first (Date header, else INTERNALDATE), ties by UID.
+    DateDesc,
+    /// Threads by latest activity, newest first; messages of a thread in tree (DFS) order.
+    Threaded,
+}
+
+/// Special-use role of a mailbox (RFC 6154), plus INBOX.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    Inbox,
+    Drafts,
+    Sent,
+    Archive,
+    Junk,
+    Trash,
+    All,
+    Flagged,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Inbox => "inbox",
+            Self::Drafts => "drafts",
+            Self::Sent => "sent",
+            Self::Archive => "archive",
+            Self::Junk => "junk",
+            Self::Trash => "trash",
+            Self::All => "all",
+            Self::Flagged => "flagged",
+        }
+    }
+
+    pub fn from_attribute(attribute: &str) -> Option<Self> {
+        match attribute.to_ascii_lowercase().as_str() {
+            "\\drafts" => Some(Self::Drafts),
+            "\\sent" => Some(Self::Sent),
+            "\\archive" => Some(Self::Archive),
+            "\\junk" => Some(Self::Junk),
+            "\\trash" => Some(Self::Trash),
+            "\\all" => Some(Self::All),
+            "\\flagged" => Some(Self::Flagged),
+            _ => None,
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        [
+            Self::Inbox,
+            Self::Drafts,
+            Self::Sent,
+            Self::Archive,
+            Self::Junk,
+            Self::Trash,
+            Self::All,
+            Self::Flagged,
+        ]
+        .into_iter()
+        .find(|role| role.as_str() == name)
+    }
+}
