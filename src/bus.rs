@@ -110,6 +110,8 @@ pub enum Act {
     Expunge,
     /// To the Archive folder.
     Archive,
+    /// To the Junk folder (the `\Junk` role or the configured one).
+    Junk,
 }
 
 /// Where the engine reports. Unbounded on purpose: the engine must never block on a slow

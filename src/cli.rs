@@ -97,6 +97,11 @@ pub enum Command {
         #[command(flatten)]
         messages: Messages,
     },
+    /// Move messages to the Junk folder (the \Junk role, or `junk = "..."`).
+    Junk {
+        #[command(flatten)]
+        messages: Messages,
+    },
     /// Check the config file and print every problem as file:line.
     CheckConfig,
 }

@@ -60,7 +60,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Flag { messages, .. }
         | Command::Move { messages, .. }
         | Command::Copy { messages, .. }
-        | Command::Delete { messages } => messages.account.clone(),
+        | Command::Delete { messages }
+        | Command::Junk { messages } => messages.account.clone(),
         Command::CheckConfig => None,
     };
     let Some(account) = pick_account(&config, account_name.as_deref()) else {
@@ -134,6 +135,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             act(&runtime, account, cache_dir, &messages, Act::Copy { to })
         }
         Command::Delete { messages } => act(&runtime, account, cache_dir, &messages, Act::Delete),
+        Command::Junk { messages } => act(&runtime, account, cache_dir, &messages, Act::Junk),
         Command::CheckConfig => Ok(String::new()),
     };
     match outcome {

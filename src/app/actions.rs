@@ -55,6 +55,7 @@ impl Model {
             Action::ToggleFlagged => self.toggle_flag("\\Flagged", fx),
             Action::Delete => self.file_away(Act::Delete, fx),
             Action::Archive => self.file_away(Act::Archive, fx),
+            Action::Junk => self.file_away(Act::Junk, fx),
             Action::Tag => {
                 self.tag(false, sources);
                 self.follow_cursor(sources, fx);

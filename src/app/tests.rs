@@ -1558,3 +1558,31 @@ fn new_unread_mail_in_an_announced_folder_is_announced_once() {
             .any(|e| matches!(e, Effect::NewMail(_)))
     );
 }
+
+#[test]
+fn bang_files_the_message_as_junk_and_says_where() {
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    let uid = cursor_uid(&m).unwrap();
+    let fx = keys(&mut m, &s, "!");
+    assert!(
+        fx.iter().any(
+            |e| matches!(e, Effect::Act { act: crate::bus::Act::Junk, uids, .. } if uids == &vec![uid])
+        ),
+        "{fx:?}"
+    );
+    // No folder with the \Junk role in this cache: the engine finds one by name or says so.
+    assert_eq!(m.status.note.as_deref(), Some("1 filed as junk · u undo"));
+
+    let mut o = options((100, 30));
+    o.filing = vec![crate::config::Filing {
+        junk: Some("Lists/rust".into()),
+        ..Default::default()
+    }];
+    let mut m = Model::new(o, crate::keymap::Keymap::default(), &s);
+    keys(&mut m, &s, "!");
+    assert_eq!(
+        m.status.note.as_deref(),
+        Some("1 moved to Lists/rust · u undo")
+    );
+}

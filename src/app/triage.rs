@@ -273,6 +273,10 @@ impl Model {
                 Some(to) => format!("{n} moved to {to} · u undo"),
                 None => format!("{n} archived · u undo"),
             },
+            Act::Junk => match self.role_folder(account, "junk", |f| f.junk.clone()) {
+                Some(to) => format!("{n} moved to {to} · u undo"),
+                None => format!("{n} filed as junk · u undo"),
+            },
             Act::Move { to } => format!("{n} moved to {to} · u undo"),
             Act::Copy { to } => format!("{n} copied to {to} · u undo"),
             Act::Flags { .. } => String::new(),

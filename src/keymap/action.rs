@@ -65,6 +65,7 @@ actions! {
     ToggleFlagged => "toggle_flagged", "Flag or unflag the message";
     Delete => "delete", "Move to the Trash (in the Trash: remove for good)";
     Archive => "archive", "Move the message to the Archive folder";
+    Junk => "junk", "Move the message to the Junk folder (u takes it back)";
     Tag => "tag", "Tag or untag the message";
     TagThread => "tag_thread", "Tag or untag every message of its thread";
     ApplyToTagged => "apply_to_tagged", "Apply the next action to the tagged messages";

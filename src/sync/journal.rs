@@ -65,24 +65,49 @@ pub async fn record(
             _ => record_expunge(store, folder, uidvalidity, uids).await?,
         },
         Act::Expunge => record_expunge(store, folder, uidvalidity, uids).await?,
-        Act::Archive => match special(&filing.archive, crate::imap::Role::Archive)? {
-            Some(archive) if archive != folder => {
-                record_move(store, folder, uidvalidity, uids, &archive, false).await?
-            }
-            Some(_) => None,
-            None => {
-                return Err(StoreError::NotFound(
-                    "an archive folder (\\Archive role, or `archive = \"...\"` in the account)"
-                        .into(),
-                )
-                .into());
-            }
-        },
+        Act::Archive => {
+            let archive = special(&filing.archive, crate::imap::Role::Archive)?;
+            file_into(store, folder, uidvalidity, uids, archive, "archive").await?
+        }
+        Act::Junk => {
+            let junk = special(&filing.junk, crate::imap::Role::Junk)?;
+            file_into(store, folder, uidvalidity, uids, junk, "junk").await?
+        }
     };
     Ok(Recorded {
         pending: store.reader()?.journal_count()?,
         undo,
     })
+}
+
+/// Moves to the folder of a role (archive, junk); in that folder already, nothing to do.
+async fn file_into(
+    store: &Store,
+    folder: &str,
+    uidvalidity: u32,
+    uids: UidSet,
+    target: Option<String>,
+    role: &str,
+) -> Result<Option<Undo>> {
+    match target {
+        Some(target) if target != folder => {
+            record_move(store, folder, uidvalidity, uids, &target, false).await
+        }
+        Some(_) => Ok(None),
+        None => Err(StoreError::NotFound(format!(
+            "a {role} folder (the \\{} role, a folder named like it, or `{role} = \"...\"` in the account)",
+            capitalized(role)
+        ))
+        .into()),
+    }
+}
+
+fn capitalized(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// Records a flag change for cached messages of `folder`; the undo flips back exactly
