@@ -1,5 +1,6 @@
-//! `FakeSource`: an in-memory `MailSource` over plain rows, for tests and benches. It counts
-//! what it is asked for, so tests can check the UI reads only a window.
+//! `FakeSource`: an in-memory `MailSource` over plain rows, for app tests only. It counts
+//! what it is asked for, so tests can check the UI reads only a window. Its filter must mean
+//! what the store's SQL means; `tui::source` tests compare the two on the same rows.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -153,7 +154,7 @@ impl FakeSource {
                 .map(|i| seen.insert(rows[i].thread_id))
                 .collect();
             idx.retain(|&i| {
-                f.matches(&rows[i]) && (first[i] || !f.folds.is_folded(rows[i].thread_id))
+                matches(f, &rows[i]) && (first[i] || !f.folds.is_folded(rows[i].thread_id))
             });
         }
         let order = Rc::new(idx);
@@ -328,4 +329,26 @@ pub fn generated(n: u32, base_date: i64) -> FakeSource {
     let inbox = source.add_folder("INBOX", Some("inbox"), Some('/'));
     source.extend(inbox, (0..n).map(|i| generated_row(i, base_date)));
     source
+}
+
+/// The store's filter (`store::filter`): every word in sender name, address or subject,
+/// case folded for ASCII only, as SQLite's LIKE does.
+fn matches(filter: &Filter, row: &MessageRow) -> bool {
+    if filter.unread_only && row.flags.seen() {
+        return false;
+    }
+    if filter.flagged_only && !row.flags.flagged() {
+        return false;
+    }
+    let fields = [
+        row.from_name.as_deref().unwrap_or(""),
+        row.from_addr.as_deref().unwrap_or(""),
+        row.subject.as_str(),
+    ]
+    .map(str::to_ascii_lowercase);
+    filter
+        .text
+        .split_whitespace()
+        .map(str::to_ascii_lowercase)
+        .all(|word| fields.iter().any(|field| field.contains(&word)))
 }

@@ -6,6 +6,7 @@
 pub use crate::keymap::action;
 mod actions;
 mod events;
+#[cfg(test)]
 pub mod fake;
 pub mod find;
 mod fold;
@@ -32,6 +33,7 @@ use crate::domain::folder::SortOrder;
 use crate::domain::ids::{AccountId, UidValidity};
 use crate::keymap::{Context, KeySequence, Keymap};
 pub use action::Action;
+#[cfg(test)]
 pub use fake::FakeSource;
 pub use folders::FoldersPane;
 pub use list::{ListPane, OpenFolder};

@@ -1,5 +1,5 @@
 //! What the UI reads: the cache, through bounded, synchronous queries. The runtime implements
-//! `MailSource` over the store's read-only connection; tests use `FakeSource`.
+//! `MailSource` over the store's read-only connection; app tests use `FakeSource`.
 
 use crate::domain::folder::{FolderId, FolderState, SortOrder};
 use crate::domain::message::MessageRow;
@@ -194,33 +194,11 @@ impl Filter {
     pub fn is_empty(&self) -> bool {
         self.text.is_empty() && !self.unread_only && !self.flagged_only && self.folds.is_empty()
     }
-
-    /// The reference semantics (FakeSource uses it; the store's SQL should agree).
-    pub fn matches(&self, row: &MessageRow) -> bool {
-        if self.unread_only && row.flags.seen() {
-            return false;
-        }
-        if self.flagged_only && !row.flags.flagged() {
-            return false;
-        }
-        if self.text.is_empty() {
-            return true;
-        }
-        let hay = format!(
-            "{}\n{}\n{}",
-            row.from_name.as_deref().unwrap_or(""),
-            row.from_addr.as_deref().unwrap_or(""),
-            row.subject
-        )
-        .to_lowercase();
-        self.text.to_lowercase().split(' ').all(|w| hay.contains(w))
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::message::{Flags, SystemFlags};
 
     #[test]
     fn parses_flags_and_words() {
@@ -229,17 +207,5 @@ mod tests {
         assert!(f.unread_only && f.flagged_only);
         assert_eq!(f.text, "Ada");
         assert_eq!(f.to_input(), "~N ~F Ada");
-        let row = MessageRow {
-            from_name: Some("Ada Lovelace".into()),
-            subject: "Engine".into(),
-            flags: Flags {
-                system: SystemFlags(SystemFlags::FLAGGED),
-                keywords: vec![],
-            },
-            ..Default::default()
-        };
-        assert!(f.matches(&row));
-        assert!(Filter::parse("lovelace engine").unwrap().matches(&row));
-        assert!(!Filter::parse("grace").unwrap().matches(&row));
     }
 }

@@ -108,3 +108,105 @@ impl MailSource for StoreSource {
         self.reader.body(folder, row.uidvalidity, uid).map_err(err)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::FakeSource;
+    use crate::domain::message::{Flags, HeaderFields, NewMessage};
+    use crate::store::Store;
+
+    /// (uid, sender, subject, flags): names and subjects in several scripts and cases.
+    const ROWS: &[(u32, &str, &str, &[&str])] = &[
+        (1, "Ada Lovelace", "Engine notes", &["\\Seen"]),
+        (2, "Jörg Müller", "Über den Zähler", &[]),
+        (3, "JÖRG MÜLLER", "ÜBER DEN ZÄHLER", &["\\Flagged"]),
+        (4, "Grace Hopper", "100% done_now", &["\\Seen", "\\Flagged"]),
+        (5, "Σωκράτης", "Ερώτηση", &[]),
+        (6, "ada@example.com", "re: ENGINE", &[]),
+    ];
+
+    fn sources() -> (
+        tempfile::TempDir,
+        StoreSource,
+        FakeSource,
+        FolderId,
+        FolderId,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
+        let messages: Vec<NewMessage> = ROWS
+            .iter()
+            .map(|&(uid, from, subject, flags)| NewMessage {
+                uid,
+                flags: Flags::from_imap(flags),
+                internal_date: Some(1_000 + i64::from(uid)),
+                headers: HeaderFields {
+                    date: Some(1_000 + i64::from(uid)),
+                    from_name: Some(from.into()),
+                    subject: subject.into(),
+                    ..HeaderFields::default()
+                },
+                ..NewMessage::default()
+            })
+            .collect();
+        let stored = store
+            .write(move |tx| {
+                let id = tx.upsert_folder("INBOX", None, Some('/'))?;
+                tx.reset_folder(id, 7)?;
+                tx.upsert_messages(id, 7, &messages)?;
+                Ok(id)
+            })
+            .unwrap();
+        let real = StoreSource::new(store.reader().unwrap());
+        let mut fake = FakeSource::new();
+        let faked = fake.add_folder("INBOX", None, Some('/'));
+        fake.extend(
+            faked,
+            real.window(stored, SortOrder::DateDesc, None, 0, 100)
+                .unwrap(),
+        );
+        (dir, real, fake, stored, faked)
+    }
+
+    #[test]
+    fn the_fake_filters_exactly_as_the_store_does() {
+        let (_dir, real, fake, stored, faked) = sources();
+        for input in [
+            "ada",
+            "ADA",
+            "engine",
+            "jörg",
+            "JÖRG",
+            "müller",
+            "über",
+            "ÜBER",
+            "σωκράτης",
+            "100%",
+            "done_now",
+            "d%e",
+            "~N",
+            "~F",
+            "~N ~F",
+            "~F jörg",
+            "example.com",
+            "nobody",
+        ] {
+            let filter = Filter::parse(input);
+            let uids = |source: &dyn MailSource, folder| -> Vec<u32> {
+                source
+                    .window(folder, SortOrder::DateDesc, filter.as_ref(), 0, 100)
+                    .unwrap()
+                    .into_iter()
+                    .map(|r| r.uid)
+                    .collect()
+            };
+            assert_eq!(uids(&fake, faked), uids(&real, stored), "filter {input:?}");
+            assert_eq!(
+                fake.count(faked, filter.as_ref()).unwrap(),
+                real.count(stored, filter.as_ref()).unwrap(),
+                "count of {input:?}"
+            );
+        }
+    }
+}
