@@ -1,7 +1,7 @@
 //! Subcommands of the CLI. Each prints results on stdout and progress or errors on stderr.
 
 pub mod act;
-pub mod flag;
+pub(crate) mod flag;
 pub mod folders;
 pub mod list;
 pub mod read;

@@ -3,17 +3,17 @@
 
 pub mod auth;
 pub mod budget;
-pub mod cert;
-pub mod client;
+pub(crate) mod cert;
+pub(crate) mod client;
 pub mod compress;
-pub mod convert;
-pub mod driver;
-pub mod error;
+pub(crate) mod convert;
+pub(crate) mod driver;
+pub(crate) mod error;
 pub mod mutf7;
-pub mod roles;
+pub(crate) mod roles;
 pub mod session;
-pub mod tls;
-pub mod types;
+pub(crate) mod tls;
+pub(crate) mod types;
 
 pub use client::{ConnectOptions, IdleEnd, ImapClient, SearchQuery, Security, Sink, discard};
 pub use error::{ErrorKind, ImapError};

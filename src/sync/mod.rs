@@ -1,18 +1,18 @@
 //! The sync engine: keeps the cache in step with the server (plan, apply, per-folder and
 //! per-account passes, IDLE watching with reconnects, body fetches).
 
-pub mod account;
+pub(crate) mod account;
 pub mod apply;
-pub mod backoff;
-pub mod body;
-pub mod engine;
-pub mod error;
+pub(crate) mod backoff;
+pub(crate) mod body;
+pub(crate) mod engine;
+pub(crate) mod error;
 pub mod folder;
 pub mod handle;
 pub mod journal;
-pub mod kind;
-pub mod lock;
-pub mod plan;
+pub(crate) mod kind;
+pub(crate) mod lock;
+pub(crate) mod plan;
 mod send;
 mod suspend;
 pub mod undo;

@@ -1,13 +1,13 @@
 //! Drawing: `render` is a pure function of the model (DESIGN rule 11). Components have no
 //! state; styles are asked for by scope (rule 15); text from mail is sanitized (rule 12).
 
-pub mod folders;
-pub mod format;
+pub(crate) mod folders;
+pub(crate) mod format;
 pub use crate::app::layout;
-pub mod list;
-pub mod overlay;
-pub mod reader;
-pub mod status;
+pub(crate) mod list;
+pub(crate) mod overlay;
+pub(crate) mod reader;
+pub(crate) mod status;
 pub use crate::domain::width as text;
 
 use ratatui::Frame;

@@ -11,7 +11,6 @@ use crate::app::reader::ReaderState;
 use crate::app::reader_lines::{
     Row, content_len, content_line, header_rows, name_width, tail_rows,
 };
-pub use crate::app::reader_lines::{head_len, line_count};
 use crate::bus::ConnState;
 use crate::domain::text::sanitize;
 use crate::theme::{Theme, scopes};
