@@ -45,7 +45,7 @@ pub use source::{
 };
 pub use status::Status;
 
-/// How long the cursor must rest on a message before its body is fetched (DESIGN rule 10).
+/// How long the cursor must rest on a message before its body is fetched (docs/ARCHITECTURE.md rule 11).
 pub const BODY_DEBOUNCE: Duration = Duration::from_millis(150);
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,5 +1,5 @@
 //! Every user intent, with a stable snake_case name and a one-line doc. The same registry
-//! drives the keymap files, the help overlay and the `:` command line (DESIGN rule 2).
+//! drives the keymap files, the help overlay and the `:` command line (docs/ARCHITECTURE.md rule 2).
 
 macro_rules! actions {
     ($($variant:ident => $name:literal, $doc:literal;)*) => {

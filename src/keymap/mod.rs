@@ -1,6 +1,6 @@
 //! Keymaps: which keys trigger which `Action`, per context. The defaults are data
 //! (`keymaps/default.toml`, `keymaps/vim.toml`, embedded); user files overlay them, and
-//! `"key" = "none"` unbinds (DESIGN rules 2 and 14). The file format is documented at the top of
+//! `"key" = "none"` unbinds (docs/ARCHITECTURE.md rules 2 and 15). The file format is documented at the top of
 //! `keymaps/default.toml`.
 
 pub mod action;

@@ -1,4 +1,4 @@
-//! The SQLite cache (DESIGN rules 3-5): one file per account, WAL, explicit columns,
+//! The SQLite cache (docs/ARCHITECTURE.md rules 3-5): one file per account, WAL, explicit columns,
 //! numbered migrations; one writer thread (`Store`), read-only `Reader`s for UI and CLI.
 //! Threading and sort keys are stored at write time so a list window is one indexed query.
 

@@ -1,4 +1,4 @@
-//! Threading at write time (DESIGN rule 5). Threads are the connected components of
+//! Threading at write time (docs/ARCHITECTURE.md rule 5). Threads are the connected components of
 //! Message-ID links (own id, In-Reply-To, References), kept in `thread_ids` as a
 //! union-find by relabelling, so arrival order does not matter. Each batch of upserts (and
 //! each write transaction) lays out every thread it touched once, at the end, and only then

@@ -1,5 +1,5 @@
 //! Themes: a style per semantic scope (see scopes.rs), read from TOML. The defaults are data
-//! (`themes/*.toml`, embedded); user files overlay them (DESIGN rules 14 and 15). The file
+//! (`themes/*.toml`, embedded); user files overlay them (docs/ARCHITECTURE.md rule 15). The file
 //! format is documented at the top of `themes/default.toml`.
 //!
 //! Resolution: `style("list.row.unread.selected")` starts from `default` and patches in

@@ -1,5 +1,5 @@
-//! Drawing: `render` is a pure function of the model (DESIGN rule 11). Components have no
-//! state; styles are asked for by scope (rule 15); text from mail is sanitized (rule 12).
+//! Drawing: `render` is a pure function of the model (docs/ARCHITECTURE.md rule 12). Components have no
+//! state; styles are asked for by scope (rule 15); text from mail is sanitized (rule 13).
 
 pub(crate) mod folders;
 pub(crate) mod format;
