@@ -201,6 +201,11 @@ async fn sync_one(
     if let Some(problem) = problem {
         let _ = events.send(EngineEvent::Error(problem));
     }
+    // A folder recreated on the server failed its queued actions: said now, not at the
+    // next replay.
+    for failure in store.write_async(|tx| tx.journal_take_failures()).await? {
+        let _ = events.send(EngineEvent::Error(failure));
+    }
     let _ = events.send(EngineEvent::FolderChanged {
         folder: name.to_string(),
     });
