@@ -12,10 +12,7 @@ thread_local! {
 /// `f()`, or `Err` with the panic's message if it panicked.
 pub fn contained<R>(f: impl FnOnce() -> R) -> Result<R, String> {
     CONTAINED.with(|depth| depth.set(depth.get() + 1));
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        panic_if_asked();
-        f()
-    }));
+    let result = catch_unwind(AssertUnwindSafe(f));
     CONTAINED.with(|depth| depth.set(depth.get().saturating_sub(1)));
     result.map_err(|payload| {
         payload
@@ -25,20 +22,6 @@ pub fn contained<R>(f: impl FnOnce() -> R) -> Result<R, String> {
             .unwrap_or_else(|| "a panic without a message".to_string())
     })
 }
-
-/// Debug builds only: TERN_TEST_CONTAINED_PANIC=1 makes every contained call panic, so
-/// tests of the real binary can show how a caught parser panic is reported (no input is
-/// known to make the parsers panic today).
-#[cfg(debug_assertions)]
-#[allow(clippy::panic)]
-fn panic_if_asked() {
-    if std::env::var_os("TERN_TEST_CONTAINED_PANIC").is_some_and(|v| v == "1") {
-        panic!("TERN_TEST_CONTAINED_PANIC is set");
-    }
-}
-
-#[cfg(not(debug_assertions))]
-fn panic_if_asked() {}
 
 /// True while this thread runs inside `contained`: a panic now is caught.
 pub fn is_contained() -> bool {
