@@ -160,13 +160,19 @@ fn churn(server: &TestDovecot, length: Duration) -> Work {
             selected = folder;
         }
         let present = uids.get_mut(folder).unwrap();
+        // Around TARGET_SIZE: more appends below it, more expunges above.
+        let (appends, flag_changes) = if present.len() < TARGET_SIZE {
+            (5, 8)
+        } else {
+            (2, 6)
+        };
         let roll = rng.below(10);
-        if present.is_empty() || roll < 3 {
+        if present.is_empty() || roll < appends {
             let message = SeedMessage::text(n, &format!("churn {n}"), "body");
-            let flags: &[&str] = if rng.chance(0.3) { &["\\Seen"] } else { &[] };
-            present.push(imap.append(folder, flags, &message.raw).unwrap());
+            let initial: &[&str] = if rng.chance(0.3) { &["\\Seen"] } else { &[] };
+            present.push(imap.append(folder, initial, &message.raw).unwrap());
             work.appends += 1;
-        } else if roll < 6 && present.len() < TARGET_SIZE {
+        } else if roll < flag_changes {
             let uid = present[rng.below(present.len())];
             let flag = rng.choice(&["\\Seen", "\\Flagged", "\\Answered", "$Label1", "work"]);
             let sign = if rng.chance(0.5) { '+' } else { '-' };
