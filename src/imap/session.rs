@@ -544,3 +544,40 @@ impl Default for Session {
         Self::new()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Feeds `bytes` and steps until the session wants more; returns its events.
+    fn events(session: &mut Session, bytes: &[u8]) -> Vec<SessionEvent> {
+        session.feed(bytes);
+        let mut out = Vec::new();
+        loop {
+            match session.step() {
+                Ok(Step::Read) => return out,
+                Ok(Step::Write(_)) => {}
+                Ok(Step::Event(event)) => out.push(event),
+                Err(err) => panic!("{err}"),
+            }
+        }
+    }
+
+    #[test]
+    fn skipped_responses_count_in_the_session_and_the_process() {
+        let before = process_problems();
+        let mut session = Session::new();
+        events(&mut session, b"* OK ready\r\n");
+        let got = events(&mut session, b"* 1 FETCH (UIX 2 FLAGS ())\r\n");
+        assert!(
+            matches!(got.as_slice(), [SessionEvent::Update(Update::Unparsed(_))]),
+            "{got:?}"
+        );
+        assert_eq!(session.problems().unparsed, 1);
+        // Other tests may skip responses meanwhile: at least ours is counted.
+        let grown = process_problems().since(before);
+        assert!(grown.unparsed >= 1, "{grown:?}");
+        assert!(!grown.is_empty());
+        assert!(ResponseProblems::default().is_empty());
+    }
+}
