@@ -1417,7 +1417,7 @@ body \x1b]0;x\x07 csi \x1b[31mred\x1b[0m c1 \xc2\x9b2J bell\x07 \x1bP dcs \x1b\\
     /// Found by fuzz/fuzz_targets/mime.rs: a message/rfc822 holding another one with an
     /// empty body makes mail-parser 0.11.9 panic ("Invalid part ID, could not find
     /// multipart") inside `parse`. Contained: the raw text shows, nothing else is hurt.
-    pub(crate) const MAIL_PARSER_PANIC: &[u8] = b"Content-Type:multipart; boundary=B1\"\r\n\r\n\
+    const MAIL_PARSER_PANIC: &[u8] = b"Content-Type:multipart; boundary=B1\"\r\n\r\n\
         --B1\r\nContent-Type: message/rfc822\n\r\nContent-Type: message/rfc822\r\n\r\n\n--B1--\r\n";
 
     #[test]
