@@ -22,6 +22,10 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 export RUSTC_BOOTSTRAP=1
 export CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1}
+# The loader and threading targets write scratch files: in a directory of this run only.
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/tern-fuzz.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+export TMPDIR=$scratch
 
 # Whole messages and server conversations need room; loaders and names do not.
 max_len() {

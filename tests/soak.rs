@@ -125,6 +125,7 @@ fn watch_stays_in_step_and_flat_under_constant_change() {
         samples.len(),
         SAMPLE_EVERY.as_secs()
     );
+    println!("soak: RSS samples (KiB): {samples:?}");
     assert!(samples.len() >= 2, "RSS was sampled: {samples:?}");
     assert!(
         work.appends > 0 && work.flag_changes > 0 && work.expunges > 0,
