@@ -25,7 +25,11 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(json) = serde_json::to_string(candidate.as_str()) {
             let safe = text::json_safe(&json);
             let back: Result<String, _> = serde_json::from_str(&safe);
-            assert_eq!(back.ok().as_deref(), Some(candidate.as_str()), "json_safe changed the value");
+            assert_eq!(
+                back.ok().as_deref(),
+                Some(candidate.as_str()),
+                "json_safe changed the value"
+            );
         }
     }
 });

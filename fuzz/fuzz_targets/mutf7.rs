@@ -11,6 +11,10 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(name) = std::str::from_utf8(data) {
         let wire = mutf7::encode(name);
         assert!(wire.is_ascii(), "encoded names are ASCII: {wire:?}");
-        assert_eq!(mutf7::decode(wire.as_bytes()), name, "round trip of {wire:?}");
+        assert_eq!(
+            mutf7::decode(wire.as_bytes()),
+            name,
+            "round trip of {wire:?}"
+        );
     }
 });

@@ -53,7 +53,9 @@ fuzz_target!(|data: &[u8]| {
         tx.upsert_messages(id, UIDVALIDITY, &first)?;
         Ok(id)
     });
-    write(store, move |tx| tx.upsert_messages(folder, UIDVALIDITY, &second));
+    write(store, move |tx| {
+        tx.upsert_messages(folder, UIDVALIDITY, &second)
+    });
     let mut expected: BTreeSet<u32> = messages.iter().map(|m| m.uid).collect();
     check(folder, &expected);
     if !removed.is_empty() {
@@ -62,7 +64,9 @@ fuzz_target!(|data: &[u8]| {
             gone.insert(*uid);
             expected.remove(uid);
         }
-        write(store, move |tx| tx.remove_uids(folder, UIDVALIDITY, &gone).map(|_| ()));
+        write(store, move |tx| {
+            tx.remove_uids(folder, UIDVALIDITY, &gone).map(|_| ())
+        });
         check(folder, &expected);
     }
     write(store, move |tx| tx.delete_folder(&name));
@@ -103,9 +107,10 @@ fn check(folder: tern::store::FolderId, expected: &BTreeSet<u32>) {
             let path = STORE.get().map(|s| s.path().to_path_buf());
             *reader = path.and_then(|p| Reader::open(&p).ok());
         }
-        reader
-            .as_ref()
-            .and_then(|r| r.window(folder, SortOrder::Threaded, Window::Offset(0), 1000).ok())
+        reader.as_ref().and_then(|r| {
+            r.window(folder, SortOrder::Threaded, Window::Offset(0), 1000)
+                .ok()
+        })
     });
     let Some(rows) = rows else {
         panic!("the threaded list could not be read");
@@ -124,7 +129,10 @@ fn check(folder: tern::store::FolderId, expected: &BTreeSet<u32>) {
                 if let Some((thread, _)) = previous {
                     finished.insert(thread);
                 }
-                assert!(!finished.contains(&row.thread_id), "thread in pieces: {rows:#?}");
+                assert!(
+                    !finished.contains(&row.thread_id),
+                    "thread in pieces: {rows:#?}"
+                );
                 assert_eq!(row.depth, 0, "a thread starts at a root: {rows:#?}");
             }
         }
