@@ -51,7 +51,8 @@ fn after_a_suspend_the_watch_replaces_its_silent_link_at_once() {
     std::fs::write(
         &config,
         format!(
-            "{}idle_refresh_secs = {IDLE_REFRESH_SECS}\n",
+            // No STATUS poll either: it too would end IDLE and find the link dead.
+            "{}idle_refresh_secs = {IDLE_REFRESH_SECS}\n[sync]\nstatus_interval_secs = 0\n",
             server.account_toml("t", proxy.port())
         ),
     )
