@@ -17,6 +17,7 @@ elif ! [ -e /usr/lib/dovecot/imap ] || ! [ -e /usr/lib/dovecot/modules/lib30_ima
 fi
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+command -v faketime >/dev/null 2>&1 || missing+=(faketime)
 command -v cc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
 
 if [ ${#missing[@]} -gt 0 ]; then

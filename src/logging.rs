@@ -26,6 +26,30 @@ pub fn init() {
         .try_init();
 }
 
+/// For CLI commands, in place of Rust's default hook, which prints the raw panic text. A
+/// panic caught by `domain::contain` (a third-party parser fed hostile bytes) is reported
+/// by its caller, so it only goes to the log; any other is a bug, said once on stderr.
+/// Both go through the sanitizer. The TUI's terminal-restoring hook wraps this one.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let what = panic_text(info.payload_as_str(), info.location());
+        if crate::domain::contain::is_contained() {
+            tracing::warn!("a parser panicked (contained): {what}");
+            return;
+        }
+        tracing::error!("tern panicked: {what}");
+        crate::cmd::say(&format!("tern: internal error: {what}; please report it"));
+    }));
+}
+
+fn panic_text(message: Option<&str>, location: Option<&std::panic::Location<'_>>) -> String {
+    let message = message.unwrap_or("a panic without a message");
+    match location {
+        Some(at) => format!("{message} ({}:{})", at.file(), at.line()),
+        None => message.to_string(),
+    }
+}
+
 /// Stderr through the sanitizer. The fmt layer writes each event in one piece.
 struct SanitizingStderr;
 

@@ -17,6 +17,7 @@ const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
     tern::logging::init();
+    tern::logging::install_panic_hook();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,

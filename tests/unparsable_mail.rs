@@ -193,3 +193,151 @@ fn a_fetch_without_a_readable_uid_is_said_per_folder() {
     let rows = listed(&config, &cache);
     assert_eq!(rows.len(), 1, "{rows:?}");
 }
+
+/// `tern ARGS...` with extra environment variables, without the caller's `TERN_LOG`.
+fn tern_with_env(
+    config: &std::path::Path,
+    cache: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tern"));
+    command
+        .arg("--config")
+        .arg(config)
+        .arg("--cache-dir")
+        .arg(cache)
+        .args(args)
+        .env_remove("TERN_LOG");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().unwrap()
+}
+
+/// Found by fuzz/fuzz_targets/mime.rs (also a unit test in src/domain/mime.rs): mail-parser
+/// panics inside `parse` on a message/rfc822 holding another with an empty body.
+const MAIL_PARSER_PANIC: &[u8] = b"Content-Type:multipart; boundary=B1\"\r\n\r\n\
+    --B1\r\nContent-Type: message/rfc822\n\r\nContent-Type: message/rfc822\r\n\r\n\n--B1--\r\n";
+
+#[test]
+fn a_caught_parser_panic_is_logged_never_printed_raw() {
+    let server = TestDovecot::start();
+    server.seed_maildir(
+        server.user(),
+        "INBOX",
+        [SeedMessage::new(MAIL_PARSER_PANIC)],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, server.account_toml("t", server.imap_port())).unwrap();
+    let cache = dir.path().join("cache");
+    let sync = tern_cli(&config, &cache, &["sync"]);
+    assert!(
+        sync.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sync.stderr)
+    );
+
+    // The renderer's panic is caught: the raw text shows, and stderr stays clean.
+    let read = tern_with_env(&config, &cache, &["read", "1"], &[]);
+    let stderr = String::from_utf8_lossy(&read.stderr);
+    assert!(read.status.success(), "{stderr}");
+    assert!(
+        String::from_utf8_lossy(&read.stdout).contains("--B1--"),
+        "the raw text instead: {}",
+        String::from_utf8_lossy(&read.stdout)
+    );
+    assert!(!stderr.contains("panicked"), "no panic text: {stderr}");
+
+    // With a log asked for, the panic is there, as a sanitized log line: so it happened.
+    let logged = tern_with_env(&config, &cache, &["read", "1"], &[("TERN_LOG", "warn")]);
+    let stderr = String::from_utf8_lossy(&logged.stderr);
+    assert!(logged.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("WARN")
+            && stderr.contains("a parser panicked (contained): Invalid part ID"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("panicked at"),
+        "not Rust's raw text: {stderr}"
+    );
+}
+
+#[test]
+fn a_watch_says_unparsable_responses_after_the_resync_that_saw_them() {
+    let server = TestDovecot::start();
+    server.seed_maildir(
+        server.user(),
+        "INBOX",
+        [SeedMessage::text(1, "one", "first")],
+    );
+    let proxy = rewriting_proxy(server.imap_port(), hide_uid_2);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, server.account_toml("t", proxy)).unwrap();
+    let log = dir.path().join("watch.stderr");
+    let mut watch = std::process::Command::new(env!("CARGO_BIN_EXE_tern"))
+        .arg("--config")
+        .arg(&config)
+        .arg("--cache-dir")
+        .arg(dir.path().join("cache"))
+        .args(["sync", "--watch"])
+        // Each skipped response is logged, to check the count said.
+        .env("TERN_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let stderr = || std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(eventually(|| stderr().contains("online")), "{}", stderr());
+
+    // New mail while idling: its resync gets the FETCH the proxy breaks.
+    server
+        .raw_login(server.user())
+        .append("INBOX", &[], &SeedMessage::text(2, "two", "second").raw)
+        .unwrap();
+    let said = " server response(s) could not be parsed and were skipped";
+    if !eventually(|| {
+        stderr()
+            .lines()
+            .any(|l| l.starts_with("warning: ") && l.ends_with(said))
+    }) {
+        panic!("never said:\n{}", stderr());
+    }
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &watch.id().to_string()])
+        .status();
+    let status = watch.wait().unwrap();
+    let text = stderr();
+    assert!(status.success(), "{text}");
+    let (before, after) = text.split_at(text.find(said).unwrap());
+    assert!(
+        !before.contains("could not be parsed"),
+        "nothing to say before the new mail: {text}"
+    );
+    // The count said is the number skipped (each is logged as it happens).
+    let count: usize = before
+        .rsplit("warning: ")
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    let skipped = before.matches("skipped a server response").count();
+    assert_eq!(count, skipped, "{text}");
+    assert!(count >= 1);
+    assert!(!after.contains("panicked"), "{text}");
+}
+
+/// Polls `ready` until it holds (true) or a bound passed (false): the bound makes a broken
+/// test fail instead of hang; it is no claim on speed.
+fn eventually(mut ready: impl FnMut() -> bool) -> bool {
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !ready() {
+        if std::time::Instant::now() > end {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    true
+}

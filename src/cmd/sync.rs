@@ -5,6 +5,8 @@ use tokio::sync::{mpsc, watch};
 use crate::bus::{ConnState, EngineEvent};
 use crate::config::{AccountConfig, Config, Prefetch};
 use crate::connect;
+use crate::imap::ResponseProblems;
+use crate::imap::session::process_problems;
 use crate::store::Store;
 use crate::sync::{Folders, body, folder::FolderReport, sync_account, watch as watcher};
 
@@ -18,8 +20,16 @@ pub async fn run(
     let (events, mut received) = mpsc::unbounded_channel();
     let printer = tokio::spawn(async move {
         let mut countdown = None;
+        let mut problems = UnsaidProblems::since(process_problems());
         while let Some(event) = received.recv().await {
             print_event(&event, &mut countdown);
+            // `once` says them at its end; a watch has no end to wait for.
+            if let Some(new) = problems
+                .after(&event, process_problems())
+                .filter(|_| follow)
+            {
+                super::read::warn_about_responses(new);
+            }
         }
     });
     let result = if follow {
@@ -155,6 +165,47 @@ fn event_line(event: &EngineEvent, countdown: &mut Option<u64>) -> Option<String
     Some(crate::domain::text::sanitize(&line))
 }
 
+/// Server responses that could not be read as sent, told as a watch goes on: after each
+/// resync, push or poll that saw new ones. A first sync after (re)connecting says its
+/// unparsable responses per folder itself, so those are only taken as said.
+struct UnsaidProblems {
+    said: ResponseProblems,
+    first_sync: bool,
+}
+
+impl UnsaidProblems {
+    fn since(start: ResponseProblems) -> Self {
+        Self {
+            said: start,
+            first_sync: false,
+        }
+    }
+
+    /// What to say after `event`, given the process's problems `now`.
+    fn after(&mut self, event: &EngineEvent, now: ResponseProblems) -> Option<ResponseProblems> {
+        let mut new = now.since(self.said);
+        match event {
+            EngineEvent::Conn(ConnState::Connecting) => {
+                self.first_sync = true;
+                return None;
+            }
+            EngineEvent::Conn(ConnState::Online) => {
+                self.first_sync = false;
+                // The folders' own messages counted only the unparsed ones.
+                new.unparsed = 0;
+            }
+            EngineEvent::FolderChanged { .. }
+            | EngineEvent::FoldersChanged
+            | EngineEvent::BodyReady { .. }
+            | EngineEvent::Error(_)
+                if !self.first_sync => {}
+            _ => return None,
+        }
+        self.said = now;
+        (!new.is_empty()).then_some(new)
+    }
+}
+
 pub fn summary(reports: &[FolderReport]) -> String {
     reports
         .iter()
@@ -183,6 +234,33 @@ mod tests {
             in_secs,
             reason: "connection refused\x1b[2J".into(),
         })
+    }
+
+    fn problems(unparsed: u64, repaired: u64) -> ResponseProblems {
+        ResponseProblems { unparsed, repaired }
+    }
+
+    #[test]
+    fn a_watch_tells_new_problems_once_and_leaves_the_first_sync_its_own() {
+        let changed = EngineEvent::FolderChanged {
+            folder: "INBOX".into(),
+        };
+        let online = EngineEvent::Conn(ConnState::Online);
+        let connecting = EngineEvent::Conn(ConnState::Connecting);
+        let mut unsaid = UnsaidProblems::since(problems(2, 0));
+        // Nothing new since the start.
+        assert_eq!(unsaid.after(&changed, problems(2, 0)), None);
+        // The first sync says its unparsed responses per folder; a repair it never says.
+        assert_eq!(unsaid.after(&connecting, problems(2, 0)), None);
+        assert_eq!(unsaid.after(&changed, problems(5, 1)), None);
+        assert_eq!(unsaid.after(&online, problems(5, 1)), Some(problems(0, 1)));
+        // A resync after a push saw two more: said once.
+        assert_eq!(unsaid.after(&changed, problems(7, 1)), Some(problems(2, 0)));
+        assert_eq!(unsaid.after(&changed, problems(7, 1)), None);
+        assert_eq!(
+            unsaid.after(&EngineEvent::FoldersChanged, problems(8, 2)),
+            Some(problems(1, 1))
+        );
     }
 
     #[test]

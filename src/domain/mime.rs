@@ -1414,6 +1414,30 @@ body \x1b]0;x\x07 csi \x1b[31mred\x1b[0m c1 \xc2\x9b2J bell\x07 \x1bP dcs \x1b\\
         assert!(matches!(flatten_deep_html(untouched, 1), Cow::Borrowed(_)));
     }
 
+    /// Found by fuzz/fuzz_targets/mime.rs: a message/rfc822 holding another one with an
+    /// empty body makes mail-parser 0.11.9 panic ("Invalid part ID, could not find
+    /// multipart") inside `parse`. Contained: the raw text shows, nothing else is hurt.
+    const MAIL_PARSER_PANIC: &[u8] = b"Content-Type:multipart; boundary=B1\"\r\n\r\n\
+        --B1\r\nContent-Type: message/rfc822\n\r\nContent-Type: message/rfc822\r\n\r\n\n--B1--\r\n";
+
+    #[test]
+    fn a_mail_parser_panic_shows_the_raw_text() {
+        let caught = crate::domain::contain::contained(|| {
+            mail_parser::MessageParser::default().parse(MAIL_PARSER_PANIC)
+        });
+        assert!(
+            caught.is_err(),
+            "still a mail-parser panic (else drop this test)"
+        );
+        let msg = render(MAIL_PARSER_PANIC, 80);
+        let text: Vec<&str> = msg.body.iter().map(|l| l.text.as_str()).collect();
+        assert!(text.contains(&"Content-Type: message/rfc822"), "{text:?}");
+        assert!(msg.attachments.is_empty());
+        assert_eq!(attachment_bytes(MAIL_PARSER_PANIC, 0), None);
+        assert!(plain_text(MAIL_PARSER_PANIC, 80).contains("--B1--"));
+        assert!(!crate::domain::contain::is_contained());
+    }
+
     #[test]
     fn malformed_messages_never_panic() {
         let raw = crlf(MULTIPART);

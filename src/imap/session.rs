@@ -4,6 +4,7 @@
 //! numbers never leave this module's callers unexplained.
 
 use std::collections::{HashSet, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use imap_codec::imap_types::{
     auth::AuthenticateData,
@@ -86,6 +87,33 @@ pub struct ResponseProblems {
     /// Taken after replacing NUL bytes (not allowed in IMAP strings) with 0x80, as
     /// Dovecot does for the same mail.
     pub repaired: u64,
+}
+
+/// Every session's problems added up, for a caller that holds no client: `tern sync
+/// --watch`, whose engine makes and replaces its own connections.
+static PROCESS_UNPARSED: AtomicU64 = AtomicU64::new(0);
+static PROCESS_REPAIRED: AtomicU64 = AtomicU64::new(0);
+
+/// The problems of every session of this process so far.
+pub fn process_problems() -> ResponseProblems {
+    ResponseProblems {
+        unparsed: PROCESS_UNPARSED.load(Ordering::Relaxed),
+        repaired: PROCESS_REPAIRED.load(Ordering::Relaxed),
+    }
+}
+
+impl ResponseProblems {
+    /// What `self` has beyond `earlier`.
+    pub fn since(self, earlier: ResponseProblems) -> ResponseProblems {
+        ResponseProblems {
+            unparsed: self.unparsed.saturating_sub(earlier.unparsed),
+            repaired: self.repaired.saturating_sub(earlier.repaired),
+        }
+    }
+
+    pub fn is_empty(self) -> bool {
+        self == ResponseProblems::default()
+    }
 }
 
 /// What a NUL becomes: not valid UTF-8, so it shows as U+FFFD rather than vanishing.
@@ -259,12 +287,14 @@ impl Session {
             && let Some(update) = self.repair_nul(&bytes)
         {
             self.problems.repaired += 1;
+            PROCESS_REPAIRED.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(
                 "a server response carried NUL bytes; read with them replaced: {preview}"
             );
             return Ok(Step::Event(SessionEvent::Update(update)));
         }
         self.problems.unparsed += 1;
+        PROCESS_UNPARSED.fetch_add(1, Ordering::Relaxed);
         tracing::warn!("skipped a server response that cannot be parsed ({error}): {preview}");
         if let Some(position) = self.in_flight.iter().position(|t| *t == first_word) {
             self.in_flight.remove(position);
@@ -512,5 +542,42 @@ impl Session {
 impl Default for Session {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Feeds `bytes` and steps until the session wants more; returns its events.
+    fn events(session: &mut Session, bytes: &[u8]) -> Vec<SessionEvent> {
+        session.feed(bytes);
+        let mut out = Vec::new();
+        loop {
+            match session.step() {
+                Ok(Step::Read) => return out,
+                Ok(Step::Write(_)) => {}
+                Ok(Step::Event(event)) => out.push(event),
+                Err(err) => panic!("{err}"),
+            }
+        }
+    }
+
+    #[test]
+    fn skipped_responses_count_in_the_session_and_the_process() {
+        let before = process_problems();
+        let mut session = Session::new();
+        events(&mut session, b"* OK ready\r\n");
+        let got = events(&mut session, b"* 1 FETCH (UIX 2 FLAGS ())\r\n");
+        assert!(
+            matches!(got.as_slice(), [SessionEvent::Update(Update::Unparsed(_))]),
+            "{got:?}"
+        );
+        assert_eq!(session.problems().unparsed, 1);
+        // Other tests may skip responses meanwhile: at least ours is counted.
+        let grown = process_problems().since(before);
+        assert!(grown.unparsed >= 1, "{grown:?}");
+        assert!(!grown.is_empty());
+        assert!(ResponseProblems::default().is_empty());
     }
 }
