@@ -104,6 +104,14 @@ fn write_config(server: &TestDovecot) -> PathBuf {
         eprintln!("demo: cannot write {}: {e}", path.display());
         std::process::exit(1);
     }
+    // Private, as a config with a password should be (tern warns otherwise).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Err(e) = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)) {
+            eprintln!("demo: cannot make {} private: {e}", path.display());
+        }
+    }
     path
 }
 
