@@ -336,3 +336,48 @@ async fn mail_arriving_during_a_body_fetch_still_shows() {
     .await;
     engine.shut_down().await;
 }
+
+/// A body already cached costs no command, only leaving and re-entering IDLE: mail appended
+/// just before or just after such a request must still show, every time.
+#[tokio::test]
+async fn mail_arriving_around_a_cached_body_request_always_shows() {
+    let server = TestDovecot::start();
+    server.seed_maildir(
+        server.user(),
+        "INBOX",
+        [SeedMessage::text(1, "first", "small")],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
+    let mut engine = start(&server, &store, "INBOX");
+    engine.online().await;
+    engine
+        .commands
+        .send(fetch_body(&store, "INBOX", 1))
+        .unwrap();
+    engine
+        .wait_for("the body cached", |e| {
+            matches!(e, EngineEvent::BodyReady { .. })
+        })
+        .await;
+    let mut other = server.raw_login(server.user());
+    for round in 0..40u32 {
+        let subject = format!("round {round}");
+        let mail = SeedMessage::text((100 + round).into(), &subject, "x").raw;
+        if round % 2 == 0 {
+            engine
+                .commands
+                .send(fetch_body(&store, "INBOX", 1))
+                .unwrap();
+            other.append("INBOX", &[], &mail).unwrap();
+        } else {
+            other.append("INBOX", &[], &mail).unwrap();
+            engine
+                .commands
+                .send(fetch_body(&store, "INBOX", 1))
+                .unwrap();
+        }
+        wait_until(&subject, || has_message(&store, "INBOX", &subject)).await;
+    }
+    engine.shut_down().await;
+}
