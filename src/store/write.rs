@@ -108,6 +108,54 @@ impl<'a> WriteTx<'a> {
         Ok(())
     }
 
+    /// Drops the actions still waiting on the folder (from it, or moving/copying into
+    /// it) and returns how many; the folder is about to be deleted on the server.
+    pub fn drop_folder_actions(&mut self, name: &str) -> Result<usize> {
+        let n = self
+            .tx
+            .prepare_cached(
+                "DELETE FROM journal WHERE state IN ('pending', 'sending')
+             AND (target = ?1 OR folder_id = (SELECT id FROM folders WHERE name = ?1))",
+            )?
+            .execute([name])?;
+        Ok(n)
+    }
+
+    /// Renames the folder and its children (`old` + delimiter + ...) and the waiting
+    /// actions that target them. Messages stay: the same folder under a new name.
+    /// Returns how many folder rows were renamed.
+    pub fn rename_folder(
+        &mut self,
+        old: &str,
+        new: &str,
+        delimiter: Option<char>,
+    ) -> Result<usize> {
+        let mut renames = vec![(old.to_string(), new.to_string())];
+        if let Some(delimiter) = delimiter {
+            let prefix = format!("{old}{delimiter}");
+            for folder in self.folders()? {
+                if let Some(rest) = folder.name.strip_prefix(&prefix) {
+                    renames.push((folder.name.clone(), format!("{new}{delimiter}{rest}")));
+                }
+            }
+        }
+        let mut renamed = 0;
+        for (from, to) in renames {
+            // A stale row under the new name (the cache lagging the server) gives way.
+            if self.folder_id(&to)?.is_some() {
+                self.delete_folder(&to)?;
+            }
+            renamed += self
+                .tx
+                .prepare_cached("UPDATE folders SET name = ?2 WHERE name = ?1")?
+                .execute([&from, &to])?;
+            self.tx
+                .prepare_cached("UPDATE journal SET target = ?2 WHERE target = ?1")?
+                .execute([&from, &to])?;
+        }
+        Ok(renamed)
+    }
+
     fn folder_id(&mut self, name: &str) -> Result<Option<FolderId>> {
         Ok(self
             .tx
