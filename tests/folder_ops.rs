@@ -234,6 +234,10 @@ fn delete_refuses_roles_and_messages_and_drops_waiting_actions() {
     let reader = cli.store().reader().unwrap();
     assert_eq!(reader.journal_count().unwrap(), 0);
     assert!(reader.folder("Old").unwrap().is_none());
+    // The dropped move never happened: the next sync shows the message in INBOX again.
+    cli.ok(&server, &["sync"]);
+    let inbox = reader.folder("INBOX").unwrap().unwrap();
+    assert!(reader.message(inbox.id, 2).unwrap().is_some());
 }
 
 #[test]

@@ -6,7 +6,7 @@ use rusqlite::{OptionalExtension, Statement, Transaction, params};
 
 use super::error::{Result, StoreError};
 use super::thread::{Batch, NewRow, Place, Threads};
-use super::{BodyLimits, FolderId, FolderState, rows};
+use super::{BodyLimits, FolderId, FolderState, JournalOp, rows};
 use crate::domain::message::{Flags, NewMessage};
 use crate::domain::uidset::UidSet;
 
@@ -109,16 +109,31 @@ impl<'a> WriteTx<'a> {
     }
 
     /// Drops the actions still waiting on the folder (from it, or moving/copying into
-    /// it) and returns how many; the folder is about to be deleted on the server.
+    /// it) and returns how many; the folder is about to be deleted on the server. A move's
+    /// placeholders go, and its source folder is rechecked by the next sync so that the
+    /// messages it hid come back.
     pub fn drop_folder_actions(&mut self, name: &str) -> Result<usize> {
-        let n = self
-            .tx
-            .prepare_cached(
-                "DELETE FROM journal WHERE state IN ('pending', 'sending')
-             AND (target = ?1 OR folder_id = (SELECT id FROM folders WHERE name = ?1))",
-            )?
-            .execute([name])?;
-        Ok(n)
+        let folder = self.folder_id(name)?;
+        let waiting: Vec<_> = self
+            .journal_pending()?
+            .into_iter()
+            .filter(|e| {
+                Some(e.folder_id) == folder
+                    || matches!(&e.op, JournalOp::Move { to, .. } if to == name)
+            })
+            .collect();
+        for entry in &waiting {
+            if matches!(entry.op, JournalOp::Move { .. }) {
+                self.journal_moved(entry, &[], None)?;
+            }
+            if Some(entry.folder_id) != folder {
+                self.forget_modseq(entry.folder_id)?;
+            }
+            self.tx
+                .prepare_cached("DELETE FROM journal WHERE id = ?1")?
+                .execute([entry.id])?;
+        }
+        Ok(waiting.len())
     }
 
     /// Renames the folder and its children (`old` + delimiter + ...) and the waiting

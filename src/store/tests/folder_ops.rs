@@ -54,15 +54,17 @@ fn dropping_a_folders_actions_counts_those_from_it_and_into_it() {
         .write(move |tx| {
             let old = tx.upsert_folder("Old", None, Some('/'))?;
             tx.reset_folder(old, UV)?;
+            tx.upsert_messages(old, UV, &[msg(9, 900, "in-old", None)])?;
             let kept = tx.upsert_folder("INBOX/Kept", None, Some('/'))?;
             tx.reset_folder(kept, UV)?;
             tx.journal_move(inbox, UV, &uids(&[1]), "Old", false)?;
             tx.journal_move(inbox, UV, &uids(&[2]), "INBOX/Kept", false)?;
+            tx.journal_move(old, UV, &uids(&[9]), "INBOX/Kept", false)?;
             tx.rename_folder("INBOX/Kept", "INBOX/Still", Some('/'))?;
             tx.drop_folder_actions("Old")
         })
         .unwrap();
-    assert_eq!(dropped, 1);
+    assert_eq!(dropped, 2, "the move into Old and the one out of it");
     let left = f.store.write(|tx| tx.journal_pending()).unwrap();
     assert_eq!(left.len(), 1);
     assert!(
@@ -70,4 +72,12 @@ fn dropping_a_folders_actions_counts_those_from_it_and_into_it() {
         "the waiting move follows the rename: {:?}",
         left[0].op
     );
+    let still = f
+        .store
+        .reader()
+        .unwrap()
+        .folder("INBOX/Still")
+        .unwrap()
+        .unwrap();
+    assert_eq!(still.messages, 1, "the dropped move's placeholder is gone");
 }
