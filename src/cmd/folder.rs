@@ -3,7 +3,7 @@
 
 use anyhow::{Context, bail};
 
-use crate::config::AccountConfig;
+use crate::config::{AccountConfig, Filing};
 use crate::connect;
 use crate::imap::{FolderRoles, ImapClient, ListEntry, discard};
 use crate::store::Store;
@@ -40,13 +40,18 @@ pub async fn run(account: &AccountConfig, store: &Store, op: FolderOp) -> anyhow
         }
         Err(err) => return Err(err.into()),
     };
-    let result = apply(&mut client, store, op).await;
+    let result = apply(&mut client, store, &account.filing, op).await;
     // A failed LOGOUT changes nothing for the user.
     let _ = client.logout().await;
     result
 }
 
-async fn apply(client: &mut ImapClient, store: &Store, op: FolderOp) -> anyhow::Result<String> {
+async fn apply(
+    client: &mut ImapClient,
+    store: &Store,
+    filing: &Filing,
+    op: FolderOp,
+) -> anyhow::Result<String> {
     match op {
         FolderOp::Create { name } => {
             client.create(&name, &mut discard()).await?;
@@ -60,7 +65,9 @@ async fn apply(client: &mut ImapClient, store: &Store, op: FolderOp) -> anyhow::
             client.unsubscribe(&name, &mut discard()).await?;
             Ok(format!("unsubscribed from {name}\n"))
         }
-        FolderOp::Delete { name, yes, force } => delete(client, store, &name, yes, force).await,
+        FolderOp::Delete { name, yes, force } => {
+            delete(client, store, filing, &name, yes, force).await
+        }
         FolderOp::Rename { old, new } => rename(client, store, &old, &new).await,
     }
 }
@@ -83,6 +90,7 @@ fn same_name(a: &str, b: &str) -> bool {
 async fn delete(
     client: &mut ImapClient,
     store: &Store,
+    filing: &Filing,
     name: &str,
     yes: bool,
     force: bool,
@@ -92,7 +100,8 @@ async fn delete(
     let role = roles
         .role(&entry.name)
         .map(|r| r.as_str().to_string())
-        .or_else(|| cached.as_ref().and_then(|f| f.role.clone()));
+        .or_else(|| cached.as_ref().and_then(|f| f.role.clone()))
+        .or_else(|| configured_role(filing, &entry.name).map(str::to_string));
     if let Some(role) = role
         && !force
     {
@@ -121,6 +130,18 @@ async fn delete(
     Ok(format!(
         "deleted {name}; {dropped} waiting action(s) on it dropped\n"
     ))
+}
+
+/// The role the config gives the folder (`trash = "..."` and the like).
+fn configured_role(filing: &Filing, name: &str) -> Option<&'static str> {
+    [
+        ("trash", &filing.trash),
+        ("archive", &filing.archive),
+        ("junk", &filing.junk),
+    ]
+    .into_iter()
+    .find(|(_, folder)| folder.as_deref() == Some(name))
+    .map(|(role, _)| role)
 }
 
 async fn rename(
@@ -168,4 +189,28 @@ async fn check_uidvalidity(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folders_the_config_files_into_have_their_role() {
+        let filing = Filing {
+            trash: Some("Bin".into()),
+            junk: Some("INBOX.Spam".into()),
+            ..Filing::default()
+        };
+        assert_eq!(configured_role(&filing, "Bin"), Some("trash"));
+        assert_eq!(configured_role(&filing, "INBOX.Spam"), Some("junk"));
+        assert_eq!(configured_role(&filing, "Binders"), None);
+    }
+
+    #[test]
+    fn inbox_matches_in_any_case_other_names_exactly() {
+        assert!(same_name("INBOX", "inbox"));
+        assert!(same_name("Café", "Café"));
+        assert!(!same_name("Work", "work"));
+    }
 }
