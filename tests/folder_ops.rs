@@ -192,6 +192,53 @@ fn rename_with_children_on_an_older_server_keeps_the_cached_messages() {
 }
 
 #[test]
+fn rename_of_a_folder_whose_uidvalidity_changed_starts_its_cache_over() {
+    let server = TestDovecot::start();
+    let (projects, work) = (server.folder("Projects"), server.folder("Work"));
+    server.seed_maildir(
+        server.user(),
+        &projects,
+        [
+            SeedMessage::text(1, "p1", "x"),
+            SeedMessage::text(2, "p2", "x"),
+        ],
+    );
+    let cli = Cli::new();
+    cli.ok(&server, &["sync", "--all"]);
+    let before = cli
+        .store()
+        .reader()
+        .unwrap()
+        .folder(&projects)
+        .unwrap()
+        .unwrap();
+    let changed = before.uidvalidity.unwrap() + 1000;
+    server.doveadm(&[
+        "mailbox",
+        "update",
+        "-u",
+        server.user(),
+        "--uid-validity",
+        &changed.to_string(),
+        &projects,
+    ]);
+
+    cli.ok(&server, &["folder", "rename", &projects, &work]);
+    let reader = cli.store().reader().unwrap();
+    let after = reader.folder(&work).unwrap().unwrap();
+    assert_eq!(after.uidvalidity, Some(changed));
+    assert!(
+        reader.message(after.id, 1).unwrap().is_none(),
+        "rows of the old UIDVALIDITY are dropped"
+    );
+    cli.ok(&server, &["sync", "--folder", &work]);
+    assert!(
+        reader.message(after.id, 1).unwrap().is_some(),
+        "and fetched again"
+    );
+}
+
+#[test]
 fn delete_refuses_roles_and_messages_and_drops_waiting_actions() {
     let server = TestDovecot::start();
     server.seed_maildir(
