@@ -331,7 +331,9 @@ fn offline_folder_operations_are_refused_and_change_nothing() {
     assert_ne!(out.status.code(), Some(0));
     let said = stderr(&out);
     assert!(
-        said.contains("need the server") && said.contains("nothing was changed"),
+        said.contains("need the server")
+            && said.contains("nothing was changed")
+            && said.contains("cannot connect"),
         "{said}"
     );
     assert!(!listed(&server, "LIST \"\" \"*\"").contains(&fresh));
