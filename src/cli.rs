@@ -102,8 +102,38 @@ pub enum Command {
         #[command(flatten)]
         messages: Messages,
     },
+    /// Create, rename, delete or (un)subscribe a folder (needs the server).
+    Folder {
+        #[arg(long, global = true)]
+        account: Option<String>,
+        #[command(subcommand)]
+        action: FolderAction,
+    },
     /// Check the config file and print every problem as file:line.
     CheckConfig,
+}
+
+/// Folder names as `tern folders` shows them, with the server's delimiter ("/" or ".").
+#[derive(Debug, Subcommand)]
+pub enum FolderAction {
+    /// Create a folder (parents too, on most servers).
+    Create { name: String },
+    /// Rename a folder and its children.
+    Rename { old: String, new: String },
+    /// Delete a folder and its messages; its waiting actions are dropped.
+    Delete {
+        name: String,
+        /// Delete it even when it holds messages.
+        #[arg(long)]
+        yes: bool,
+        /// Delete it even when it has a role (inbox, sent, drafts, trash, junk, archive).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Mark a folder as subscribed (other mail programs show only these).
+    Subscribe { name: String },
+    /// Other mail programs stop showing it; tern still lists it.
+    Unsubscribe { name: String },
 }
 
 /// Which messages an action applies to.

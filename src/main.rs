@@ -5,8 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Parser;
-use tern::cli::{Cli, Command};
+use tern::cli::{Cli, Command, FolderAction};
 use tern::cmd::act::Act;
+use tern::cmd::folder::FolderOp;
 use tern::cmd::say;
 use tern::config::{self, Config, ConfigError};
 use tern::sync::Folders;
@@ -57,7 +58,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Folders { account, .. }
         | Command::Sync { account, .. }
         | Command::List { account, .. }
-        | Command::Read { account, .. } => account.clone(),
+        | Command::Read { account, .. }
+        | Command::Folder { account, .. } => account.clone(),
         Command::Flag { messages, .. }
         | Command::Move { messages, .. }
         | Command::Copy { messages, .. }
@@ -137,6 +139,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Delete { messages } => act(&runtime, account, cache_dir, &messages, Act::Delete),
         Command::Junk { messages } => act(&runtime, account, cache_dir, &messages, Act::Junk),
+        Command::Folder { action, .. } => {
+            let store = tern::cmd::open_store(cache_dir, account)?;
+            runtime.block_on(tern::cmd::folder::run(account, &store, folder_op(action)))
+        }
         Command::CheckConfig => Ok(String::new()),
     };
     match outcome {
@@ -166,6 +172,16 @@ fn act(
         &messages.uids,
         act,
     ))
+}
+
+fn folder_op(action: FolderAction) -> FolderOp {
+    match action {
+        FolderAction::Create { name } => FolderOp::Create { name },
+        FolderAction::Rename { old, new } => FolderOp::Rename { old, new },
+        FolderAction::Delete { name, yes, force } => FolderOp::Delete { name, yes, force },
+        FolderAction::Subscribe { name } => FolderOp::Subscribe { name },
+        FolderAction::Unsubscribe { name } => FolderOp::Unsubscribe { name },
+    }
 }
 
 /// From the server when reachable, else from the cache (said on stderr).

@@ -2,6 +2,7 @@
 
 pub mod act;
 pub(crate) mod flag;
+pub mod folder;
 pub mod folders;
 pub mod list;
 pub mod read;

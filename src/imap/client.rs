@@ -942,6 +942,20 @@ impl ImapClient {
         self.run(body, sink).await.map(|_| ())
     }
 
+    pub async fn subscribe(&mut self, mailbox: &str, sink: Sink<'_>) -> Result<()> {
+        let body = CommandBody::Subscribe {
+            mailbox: wire_mailbox(mailbox)?,
+        };
+        self.run(body, sink).await.map(|_| ())
+    }
+
+    pub async fn unsubscribe(&mut self, mailbox: &str, sink: Sink<'_>) -> Result<()> {
+        let body = CommandBody::Unsubscribe {
+            mailbox: wire_mailbox(mailbox)?,
+        };
+        self.run(body, sink).await.map(|_| ())
+    }
+
     pub async fn noop(&mut self, sink: Sink<'_>) -> Result<()> {
         self.run(CommandBody::Noop, sink).await.map(|_| ())
     }

@@ -6,7 +6,7 @@ use rusqlite::{OptionalExtension, Statement, Transaction, params};
 
 use super::error::{Result, StoreError};
 use super::thread::{Batch, NewRow, Place, Threads};
-use super::{BodyLimits, FolderId, FolderState, rows};
+use super::{BodyLimits, FolderId, FolderState, JournalOp, rows};
 use crate::domain::message::{Flags, NewMessage};
 use crate::domain::uidset::UidSet;
 
@@ -106,6 +106,69 @@ impl<'a> WriteTx<'a> {
                 .execute([id])?;
         }
         Ok(())
+    }
+
+    /// Drops the actions still waiting on the folder (from it, or moving/copying into
+    /// it) and returns how many; the folder is about to be deleted on the server. A move's
+    /// placeholders go, and its source folder is rechecked by the next sync so that the
+    /// messages it hid come back.
+    pub fn drop_folder_actions(&mut self, name: &str) -> Result<usize> {
+        let folder = self.folder_id(name)?;
+        let waiting: Vec<_> = self
+            .journal_pending()?
+            .into_iter()
+            .filter(|e| {
+                Some(e.folder_id) == folder
+                    || matches!(&e.op, JournalOp::Move { to, .. } if to == name)
+            })
+            .collect();
+        for entry in &waiting {
+            if matches!(entry.op, JournalOp::Move { .. }) {
+                self.journal_moved(entry, &[], None)?;
+            }
+            if Some(entry.folder_id) != folder {
+                self.forget_modseq(entry.folder_id)?;
+            }
+            self.tx
+                .prepare_cached("DELETE FROM journal WHERE id = ?1")?
+                .execute([entry.id])?;
+        }
+        Ok(waiting.len())
+    }
+
+    /// Renames the folder and its children (`old` + delimiter + ...) and the waiting
+    /// actions that target them. Messages stay: the same folder under a new name.
+    /// Returns how many folder rows were renamed.
+    pub fn rename_folder(
+        &mut self,
+        old: &str,
+        new: &str,
+        delimiter: Option<char>,
+    ) -> Result<usize> {
+        let mut renames = vec![(old.to_string(), new.to_string())];
+        if let Some(delimiter) = delimiter {
+            let prefix = format!("{old}{delimiter}");
+            for folder in self.folders()? {
+                if let Some(rest) = folder.name.strip_prefix(&prefix) {
+                    renames.push((folder.name.clone(), format!("{new}{delimiter}{rest}")));
+                }
+            }
+        }
+        let mut renamed = 0;
+        for (from, to) in renames {
+            // A stale row under the new name (the cache lagging the server) gives way.
+            if self.folder_id(&to)?.is_some() {
+                self.delete_folder(&to)?;
+            }
+            renamed += self
+                .tx
+                .prepare_cached("UPDATE folders SET name = ?2 WHERE name = ?1")?
+                .execute([&from, &to])?;
+            self.tx
+                .prepare_cached("UPDATE journal SET target = ?2 WHERE target = ?1")?
+                .execute([&from, &to])?;
+        }
+        Ok(renamed)
     }
 
     fn folder_id(&mut self, name: &str) -> Result<Option<FolderId>> {

@@ -1,6 +1,7 @@
 //! Store tests: each opens its own cache in a temp dir.
 
 mod bodies;
+mod folder_ops;
 mod folds;
 mod journal;
 mod messages;
