@@ -13,7 +13,7 @@ pub struct Cli {
     /// Where the caches live (default: the XDG data dir).
     #[arg(long, global = true, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
-    /// The account the full-screen reader opens (default: the first).
+    /// The account the full-screen reader (or the subcommand) uses (default: the first).
     #[arg(long)]
     pub account: Option<String>,
     #[command(subcommand)]

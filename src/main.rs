@@ -67,6 +67,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
         | Command::Junk { messages } => messages.account.clone(),
         Command::CheckConfig => None,
     };
+    // `tern --account A delete 5` must act on A, never quietly on the first account.
+    let account_name = match (account_name, cli.account) {
+        (Some(after), Some(before)) if after != before => {
+            say(&format!(
+                "tern: --account is given twice ({before} and {after}); give it once"
+            ));
+            return Ok(ExitCode::from(EXIT_USAGE));
+        }
+        (after, before) => after.or(before),
+    };
     let Some(account) = pick_account(&config, account_name.as_deref()) else {
         return Ok(ExitCode::from(EXIT_USAGE));
     };
