@@ -190,6 +190,11 @@ fn a_fetch_without_a_readable_uid_is_said_per_folder() {
         stderr.contains("error: INBOX: 1 server response(s) could not be parsed and were skipped"),
         "{stderr}"
     );
+    assert_eq!(
+        stderr.matches("could not be parsed").count(),
+        1,
+        "said once: {stderr}"
+    );
     let rows = listed(&config, &cache);
     assert_eq!(rows.len(), 1, "{rows:?}");
 }

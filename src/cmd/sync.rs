@@ -80,7 +80,13 @@ async fn once(
     let mut client = connect::connect(account).await?;
     // Actions queued while offline (or by a killed tern) go first.
     crate::sync::journal::replay(&mut client, store, events).await?;
+    let before_folders = client.response_problems().unparsed;
     let reports = sync_account(&mut client, store, folders, events).await?;
+    // The folders said their own unparsed responses; the summary says only the rest.
+    let said_by_folders = client
+        .response_problems()
+        .unparsed
+        .saturating_sub(before_folders);
     let inbox = reports
         .iter()
         .find(|r| r.folder.eq_ignore_ascii_case("INBOX"));
@@ -102,7 +108,9 @@ async fn once(
             }
         }
     }
-    super::read::warn_about_responses(client.response_problems());
+    let mut unsaid = client.response_problems();
+    unsaid.unparsed = unsaid.unparsed.saturating_sub(said_by_folders);
+    super::read::warn_about_responses(unsaid);
     let _ = client.logout().await;
     // The others were synced; the ones the server refused are named (their errors went
     // to stderr as they happened) and make the exit status say so.

@@ -184,22 +184,18 @@ async fn sync_one(
         .response_problems()
         .unparsed
         .saturating_sub(unparsed_before);
-    // Said, never skipped: unreadable messages are rows with what little could be read.
-    let problem = if report.unreadable > 0 {
-        Some(format!(
+    // Said, never skipped; the unreadable rows last, as the status line shows the last.
+    if unparsed > 0 {
+        let _ = events.send(EngineEvent::Error(format!(
+            "{name}: {unparsed} server response(s) could not be parsed and were skipped"
+        )));
+    }
+    if report.unreadable > 0 {
+        let _ = events.send(EngineEvent::Error(format!(
             "{name}: {} message(s) could not be read and are listed as {}",
             report.unreadable,
             super::apply::UNREADABLE_SUBJECT
-        ))
-    } else if unparsed > 0 {
-        Some(format!(
-            "{name}: {unparsed} server response(s) could not be parsed and were skipped"
-        ))
-    } else {
-        None
-    };
-    if let Some(problem) = problem {
-        let _ = events.send(EngineEvent::Error(problem));
+        )));
     }
     // A folder recreated on the server failed its queued actions: said now, not at the
     // next replay.
