@@ -63,6 +63,20 @@ impl Role {
         }
     }
 
+    /// The special-use attribute that names this role (`\Junk`); the inbox has none.
+    pub fn attribute(self) -> Option<&'static str> {
+        match self {
+            Self::Inbox => None,
+            Self::Drafts => Some("\\Drafts"),
+            Self::Sent => Some("\\Sent"),
+            Self::Archive => Some("\\Archive"),
+            Self::Junk => Some("\\Junk"),
+            Self::Trash => Some("\\Trash"),
+            Self::All => Some("\\All"),
+            Self::Flagged => Some("\\Flagged"),
+        }
+    }
+
     pub fn from_attribute(attribute: &str) -> Option<Self> {
         match attribute.to_ascii_lowercase().as_str() {
             "\\drafts" => Some(Self::Drafts),
@@ -89,5 +103,23 @@ impl Role {
         ]
         .into_iter()
         .find(|role| role.as_str() == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_attribute_reads_back_as_its_role() {
+        for name in [
+            "drafts", "sent", "archive", "junk", "trash", "all", "flagged",
+        ] {
+            let role = Role::parse(name).unwrap();
+            let attribute = role.attribute().unwrap();
+            assert_eq!(Role::from_attribute(attribute), Some(role), "{attribute}");
+        }
+        assert_eq!(Role::Junk.attribute(), Some("\\Junk"));
+        assert_eq!(Role::Inbox.attribute(), None);
     }
 }

@@ -199,9 +199,7 @@ async fn sync_one(
     }
     // A folder recreated on the server failed its queued actions: said now, not at the
     // next replay.
-    for failure in store.write_async(|tx| tx.journal_take_failures()).await? {
-        let _ = events.send(EngineEvent::Error(failure));
-    }
+    super::journal::report_failures(store, events).await?;
     let _ = events.send(EngineEvent::FolderChanged {
         folder: name.to_string(),
     });

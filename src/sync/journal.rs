@@ -6,6 +6,7 @@ use super::lock::{SendLock, WAIT_FOR_OTHER_SENDER};
 use super::undo::Undo;
 use crate::bus::{EngineEvent, EventSender};
 use crate::config::Filing;
+use crate::domain::folder::Role;
 use crate::domain::uidset::UidSet;
 use crate::imap::ImapClient;
 use crate::store::{JournalOp, PLACEHOLDER_BASE, Store, StoreError};
@@ -30,18 +31,6 @@ pub async fn record(
     act: Act,
     filing: &Filing,
 ) -> Result<Recorded> {
-    let special =
-        |configured: &Option<String>, role: crate::imap::Role| -> Result<Option<String>> {
-            if let Some(name) = configured {
-                return Ok(Some(name.clone()));
-            }
-            Ok(store
-                .reader()?
-                .folders()?
-                .into_iter()
-                .find(|f| f.role.as_deref() == Some(role.as_str()))
-                .map(|f| f.name))
-        };
     // A placeholder has no UID on the server yet: nothing can be sent for it.
     let uids: UidSet = uids.iter().filter(|&uid| uid < PLACEHOLDER_BASE).collect();
     if uids.is_empty() {
@@ -56,7 +45,7 @@ pub async fn record(
         }
         Act::Move { to } => record_move(store, folder, uidvalidity, uids, &to, false).await?,
         Act::Copy { to } => record_move(store, folder, uidvalidity, uids, &to, true).await?,
-        Act::Delete => match special(&filing.trash, crate::imap::Role::Trash)? {
+        Act::Delete => match role_folder(store, &filing.trash, Role::Trash)? {
             Some(trash) if trash != folder && !filing.delete_expunges => {
                 record_move(store, folder, uidvalidity, uids, &trash, false).await?
             }
@@ -66,12 +55,17 @@ pub async fn record(
         },
         Act::Expunge => record_expunge(store, folder, uidvalidity, uids).await?,
         Act::Archive => {
-            let archive = special(&filing.archive, crate::imap::Role::Archive)?;
-            file_into(store, folder, uidvalidity, uids, archive, "archive").await?
+            file_into(
+                store,
+                (folder, uidvalidity),
+                uids,
+                &filing.archive,
+                Role::Archive,
+            )
+            .await?
         }
         Act::Junk => {
-            let junk = special(&filing.junk, crate::imap::Role::Junk)?;
-            file_into(store, folder, uidvalidity, uids, junk, "junk").await?
+            file_into(store, (folder, uidvalidity), uids, &filing.junk, Role::Junk).await?
         }
     };
     Ok(Recorded {
@@ -80,34 +74,41 @@ pub async fn record(
     })
 }
 
+/// The configured folder for `role`, else the cached folder with that role.
+fn role_folder(store: &Store, configured: &Option<String>, role: Role) -> Result<Option<String>> {
+    if let Some(name) = configured {
+        return Ok(Some(name.clone()));
+    }
+    Ok(store
+        .reader()?
+        .folders()?
+        .into_iter()
+        .find(|f| f.role.as_deref() == Some(role.as_str()))
+        .map(|f| f.name))
+}
+
 /// Moves to the folder of a role (archive, junk); in that folder already, nothing to do.
 async fn file_into(
     store: &Store,
-    folder: &str,
-    uidvalidity: u32,
+    (folder, uidvalidity): (&str, u32),
     uids: UidSet,
-    target: Option<String>,
-    role: &str,
+    configured: &Option<String>,
+    role: Role,
 ) -> Result<Option<Undo>> {
-    match target {
+    match role_folder(store, configured, role)? {
         Some(target) if target != folder => {
             record_move(store, folder, uidvalidity, uids, &target, false).await
         }
         Some(_) => Ok(None),
-        None => Err(StoreError::NotFound(format!(
-            "a {role} folder (the \\{} role, a folder named like it, or `{role} = \"...\"` in the account)",
-            capitalized(role)
-        ))
-        .into()),
+        None => {
+            let name = role.as_str();
+            Err(StoreError::NotFound(format!(
+                "a {name} folder (the {} role, a folder named like it, or `{name} = \"...\"` in the account)",
+                role.attribute().unwrap_or_default()
+            ))
+            .into())
+        }
     }
-}
-
-fn capitalized(word: &str) -> String {
-    let mut chars = word.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 /// Records a flag change for cached messages of `folder`; the undo flips back exactly
@@ -223,12 +224,17 @@ pub async fn replay(client: &mut ImapClient, store: &Store, events: &EventSender
         return Ok(0);
     };
     let result = send_pending(client, store, events).await;
-    // Failures (also those a sync's folder reset made) reach the user once.
-    let failures = store.write_async(|tx| tx.journal_take_failures()).await?;
-    for failure in failures {
+    report_failures(store, events).await?;
+    result
+}
+
+/// Says each failed action not said yet (refused by the server, or dropped by a folder
+/// reset), once.
+pub async fn report_failures(store: &Store, events: &EventSender) -> Result<()> {
+    for failure in store.write_async(|tx| tx.journal_take_failures()).await? {
         let _ = events.send(EngineEvent::Error(failure));
     }
-    result
+    Ok(())
 }
 
 async fn send_pending(
