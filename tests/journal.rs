@@ -6,6 +6,8 @@
 
 mod support;
 
+use support::shown;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -385,16 +387,4 @@ fn an_offline_move_shows_in_the_target_at_once_and_lands_once() {
         .map(|(uid, _)| uid)
         .collect();
     assert_eq!(cached, archived);
-}
-
-/// The folder's UIDVALIDITY as cached: what a view of it shows.
-fn shown(store: &tern::store::Store, folder: &str) -> u32 {
-    store
-        .reader()
-        .unwrap()
-        .folder(folder)
-        .unwrap()
-        .unwrap()
-        .uidvalidity
-        .unwrap()
 }

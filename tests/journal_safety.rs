@@ -11,6 +11,8 @@
 
 mod support;
 
+use support::shown;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -31,18 +33,6 @@ const DEADLINE: Duration = Duration::from_secs(90);
 
 fn uids(list: &[u32]) -> UidSet {
     list.iter().copied().collect()
-}
-
-/// The folder's UIDVALIDITY as cached: what a view of it shows.
-fn shown(store: &Store, folder: &str) -> u32 {
-    store
-        .reader()
-        .unwrap()
-        .folder(folder)
-        .unwrap()
-        .unwrap()
-        .uidvalidity
-        .unwrap()
 }
 
 fn account(server: &TestDovecot, port: u16) -> AccountConfig {

@@ -6,6 +6,8 @@
 
 mod support;
 
+use support::shown;
+
 use std::process::{Command, Output};
 
 use support::{DovecotOptions, SeedMessage, TestDovecot};
@@ -225,16 +227,4 @@ async fn a_confirmed_delete_for_good_without_a_trash_removes_just_that_message()
         1
     );
     assert_eq!(uids_on_server(&server, "INBOX"), vec![2]);
-}
-
-/// The folder's UIDVALIDITY as cached: what a view of it shows.
-fn shown(store: &tern::store::Store, folder: &str) -> u32 {
-    store
-        .reader()
-        .unwrap()
-        .folder(folder)
-        .unwrap()
-        .unwrap()
-        .uidvalidity
-        .unwrap()
 }

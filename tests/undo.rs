@@ -7,6 +7,8 @@
 
 mod support;
 
+use support::shown;
+
 use support::{SeedMessage, TestDovecot};
 use tern::config::Filing;
 use tern::domain::uidset::UidSet;
@@ -320,16 +322,4 @@ async fn configured_folders_take_delete_and_archive() {
     assert!(rig.server_subjects("Trash").is_empty());
     assert!(rig.server_subjects("Archive").is_empty());
     assert_eq!(rig.server_subjects("INBOX"), ["one"]);
-}
-
-/// The folder's UIDVALIDITY as cached: what a view of it shows.
-fn shown(store: &tern::store::Store, folder: &str) -> u32 {
-    store
-        .reader()
-        .unwrap()
-        .folder(folder)
-        .unwrap()
-        .unwrap()
-        .uidvalidity
-        .unwrap()
 }

@@ -18,3 +18,15 @@ pub use dovecot::{DovecotOptions, TestDovecot};
 pub use proxy::{Mode as ProxyMode, Proxy, rewriting_proxy};
 pub use raw_imap::RawImap;
 pub use tmux::Tmux;
+
+/// The folder's UIDVALIDITY as cached: what a view of it shows (and an action carries).
+pub fn shown(store: &tern::store::Store, folder: &str) -> u32 {
+    store
+        .reader()
+        .unwrap()
+        .folder(folder)
+        .unwrap()
+        .unwrap()
+        .uidvalidity
+        .unwrap()
+}
