@@ -228,7 +228,7 @@ async fn a_replay_on_an_already_selected_recreated_folder_sends_nothing() {
 }
 
 /// A sync that sees the new UIDVALIDITY resets the folder's cache and fails its older
-/// actions in the same step; the next replay tells the user.
+/// actions in the same step, and says so then.
 #[tokio::test]
 async fn a_sync_that_resets_the_folder_fails_its_older_actions() {
     let server = TestDovecot::start();
