@@ -11,6 +11,7 @@ pub(crate) mod driver;
 pub(crate) mod error;
 pub mod mutf7;
 pub(crate) mod roles;
+pub mod search;
 pub mod session;
 pub(crate) mod tls;
 pub(crate) mod types;
