@@ -62,7 +62,7 @@ fn build(folder: FolderId, filter: &RowFilter) -> Sql {
     Sql { conditions, params }
 }
 
-fn escape_like(word: &str) -> String {
+pub(super) fn escape_like(word: &str) -> String {
     word.chars()
         .flat_map(|c| match c {
             '%' | '_' | '\\' => vec!['\\', c],

@@ -9,6 +9,8 @@ mod open;
 mod read;
 mod rows;
 mod schema;
+mod search;
+mod search_index;
 mod thread;
 mod undo;
 mod write;
@@ -23,6 +25,7 @@ pub use journal::{FlagChange, JournalEntry, JournalOp, PLACEHOLDER_BASE, recreat
 pub use open::cache_path;
 pub use read::Reader;
 pub use schema::schema_version;
+pub use search::{SearchHit, SearchScope};
 pub use write::WriteTx;
 pub use writer::Store;
 

@@ -38,26 +38,31 @@ pub(crate) const MESSAGE_COLUMNS_M: &str = "m.uid, m.uidvalidity, m.date, m.from
      m.sys_flags, m.keywords, m.size, m.modseq, m.has_attachment, m.thread_id, m.depth";
 
 pub(crate) fn message(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
-    let refs: String = r.get(10)?;
-    let keywords: String = r.get(12)?;
+    message_from(r, 0)
+}
+
+/// `message` for a row whose message columns start at column `at`.
+pub(crate) fn message_from(r: &Row<'_>, at: usize) -> rusqlite::Result<MessageRow> {
+    let refs: String = r.get(at + 10)?;
+    let keywords: String = r.get(at + 12)?;
     Ok(MessageRow {
-        uid: r.get(0)?,
-        uidvalidity: r.get(1)?,
-        date: r.get(2)?,
-        from_name: r.get(3)?,
-        from_addr: r.get(4)?,
-        to: r.get(5)?,
-        cc: r.get(6)?,
-        subject: r.get(7)?,
-        message_id: r.get(8)?,
-        in_reply_to: r.get(9)?,
+        uid: r.get(at)?,
+        uidvalidity: r.get(at + 1)?,
+        date: r.get(at + 2)?,
+        from_name: r.get(at + 3)?,
+        from_addr: r.get(at + 4)?,
+        to: r.get(at + 5)?,
+        cc: r.get(at + 6)?,
+        subject: r.get(at + 7)?,
+        message_id: r.get(at + 8)?,
+        in_reply_to: r.get(at + 9)?,
         references: refs.split_whitespace().map(str::to_string).collect(),
-        flags: Flags::from_parts(r.get(11)?, &keywords),
-        size: r.get(13)?,
-        modseq: r.get::<_, Option<i64>>(14)?.map(modseq_from_sql),
-        has_attachment: r.get(15)?,
-        thread_id: r.get(16)?,
-        depth: r.get(17)?,
+        flags: Flags::from_parts(r.get(at + 11)?, &keywords),
+        size: r.get(at + 13)?,
+        modseq: r.get::<_, Option<i64>>(at + 14)?.map(modseq_from_sql),
+        has_attachment: r.get(at + 15)?,
+        thread_id: r.get(at + 16)?,
+        depth: r.get(at + 17)?,
     })
 }
 

@@ -528,6 +528,8 @@ impl<'a> WriteTx<'a> {
                     size = excluded.size, last_used = excluded.last_used, raw = excluded.raw",
             )?
             .execute(params![id, uidvalidity, uid, raw.len() as i64, raw])?;
+        let text = super::search_index::body_text(raw);
+        super::search_index::index_body(&self.tx, id, uidvalidity, uid, &text)?;
         self.evict_bodies()
     }
 

@@ -6,6 +6,7 @@ mod folds;
 mod journal;
 mod messages;
 mod open;
+mod search;
 mod threads;
 mod window;
 
