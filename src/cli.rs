@@ -109,6 +109,24 @@ pub enum Command {
         #[command(subcommand)]
         action: FolderAction,
     },
+    /// Search every folder of every account (or --account's) with the search language:
+    /// words, from: to: cc: subject: body: folder: account: before: after: on: is: has:
+    /// keyword: larger: smaller:, "quotes", -not, or, (groups). See README "Searching".
+    Search {
+        #[arg(long)]
+        account: Option<String>,
+        /// The query; several words are one query. Options go before it, so that a word
+        /// like `-is:read` stays part of the query.
+        #[arg(required = true, num_args = 1.., allow_hyphen_values = true, trailing_var_arg = true)]
+        query: Vec<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// Ask the server in every folder too (finds text in bodies not cached).
+        #[arg(long)]
+        server: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Check the config file and print every problem as file:line.
     CheckConfig,
 }

@@ -54,6 +54,26 @@ fn run(cli: Cli) -> Result<ExitCode> {
     if let Command::CheckConfig = command {
         return Ok(check_config(&config));
     }
+    if let Command::Search {
+        account,
+        query,
+        limit,
+        server,
+        json,
+    } = command
+    {
+        let account = account.or(cli.account);
+        return Ok(search(
+            &runtime,
+            &config,
+            account.as_deref(),
+            cache_dir,
+            &query.join(" "),
+            limit,
+            server,
+            json,
+        ));
+    }
     let account_name = match &command {
         Command::Folders { account, .. }
         | Command::Sync { account, .. }
@@ -65,7 +85,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         | Command::Copy { messages, .. }
         | Command::Delete { messages }
         | Command::Junk { messages } => messages.account.clone(),
-        Command::CheckConfig => None,
+        Command::CheckConfig | Command::Search { .. } => None,
     };
     // `tern --account A delete 5` must act on A, never quietly on the first account.
     let account_name = match (account_name, cli.account) {
@@ -153,7 +173,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let store = tern::cmd::open_store(cache_dir, account)?;
             runtime.block_on(tern::cmd::folder::run(account, &store, folder_op(action)))
         }
-        Command::CheckConfig => Ok(String::new()),
+        // Both are answered before an account is picked.
+        Command::CheckConfig | Command::Search { .. } => Ok(String::new()),
     };
     match outcome {
         Ok(out) => {
@@ -233,6 +254,68 @@ fn list(
     } else {
         tern::cmd::list::to_text(&rows, threads)
     })
+}
+
+/// `tern search`: every account unless one is named; a query that does not parse is bad
+/// usage, shown with a caret under the wrong word.
+#[allow(clippy::too_many_arguments)]
+fn search(
+    runtime: &tokio::runtime::Runtime,
+    config: &Config,
+    account: Option<&str>,
+    cache_dir: Option<&std::path::Path>,
+    text: &str,
+    limit: usize,
+    server: bool,
+    json: bool,
+) -> ExitCode {
+    // Everything after the first word is query: an option there was meant as one.
+    if let Some(option) = text
+        .split_whitespace()
+        .find(|w| ["--json", "--server", "--limit", "--account"].contains(w))
+    {
+        say(&format!(
+            "tern: search: put {option} before the query: tern search {option} ... QUERY"
+        ));
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let query = match tern::domain::query::parse(text) {
+        Ok(query) => query,
+        Err(err) => {
+            say(&format!("tern: search: {}", err.pointed(text)));
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let accounts: Vec<&config::AccountConfig> = match account {
+        Some(name) => match pick_account(config, Some(name)) {
+            Some(account) => vec![account],
+            None => return ExitCode::from(EXIT_USAGE),
+        },
+        None => config.accounts.iter().collect(),
+    };
+    let ask = tern::cmd::search::Search {
+        query: &query,
+        limit,
+        server,
+    };
+    match runtime.block_on(tern::cmd::search::run(&accounts, cache_dir, &ask)) {
+        Ok((found, notes)) => {
+            for note in notes {
+                say(&format!("tern: {note}"));
+            }
+            let out = if json {
+                format!("{}\n", tern::cmd::search::to_json(&found))
+            } else {
+                tern::cmd::search::to_text(&found, accounts.len() > 1)
+            };
+            tern::cmd::print_result(&out);
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            say(&format!("tern: search: {err:#}"));
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
 }
 
 /// The config loaded; now the keymap and theme it names, with the user's overlays.

@@ -679,6 +679,35 @@ impl ImapClient {
         Ok(found)
     }
 
+    /// UID SEARCH with a key built from the search language (`imap::search`); `utf8` sends
+    /// `CHARSET UTF-8` for values that are not ASCII.
+    pub async fn uid_search_key(
+        &mut self,
+        criteria: Vec1<SearchKey<'static>>,
+        utf8: bool,
+        sink: Sink<'_>,
+    ) -> Result<Vec<u32>> {
+        let charset = if utf8 {
+            Some(
+                imap_codec::imap_types::core::Charset::try_from("UTF-8")
+                    .map_err(|e| ImapError::new(ErrorKind::Command, e.to_string()))?,
+            )
+        } else {
+            None
+        };
+        let mut found = Vec::new();
+        let body = CommandBody::search(charset, criteria, true);
+        let expect = Expect::messages(u64::from(self.exists().unwrap_or(0)));
+        self.run_expecting(body, expect, &mut |update| {
+            if let Update::Search { ids, .. } = &update {
+                found.extend_from_slice(ids);
+            }
+            sink(update);
+        })
+        .await?;
+        Ok(found)
+    }
+
     /// UID STORE. Returns the UIDs the server refused because they changed since
     /// `unchanged_since` (the MODIFIED response code).
     pub async fn uid_store(

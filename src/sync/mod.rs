@@ -13,6 +13,7 @@ pub mod journal;
 pub(crate) mod kind;
 pub(crate) mod lock;
 pub(crate) mod plan;
+pub mod search;
 mod send;
 mod suspend;
 pub mod undo;

@@ -1,0 +1,197 @@
+//! Search through the server: the query as UID SEARCH in each folder it may match, and the
+//! headers of hits the cache does not hold fetched for the result list (not stored: the
+//! folder's own sync fills the cache, in order).
+
+use chrono::NaiveDate;
+
+use super::apply::RawMessage;
+use super::error::Result;
+use super::folder::header_items;
+use crate::domain::message::{MessageRow, NewMessage};
+use crate::domain::query::{Query, Term};
+use crate::domain::uidset::UidSet;
+use crate::imap::search::{ServerSearch, server_search};
+use crate::imap::{ImapClient, Update};
+use crate::store::Store;
+
+/// Which folders to ask.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Every folder: for what only the server can see (bodies not cached).
+    Everywhere,
+    /// Folders the cache does not fully hold (never synced, or a first sync cut short).
+    Uncached,
+}
+
+/// A message the server found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerHit {
+    pub folder: String,
+    pub row: MessageRow,
+    /// The row comes from the cache; otherwise its headers were fetched just now.
+    pub cached: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServerResults {
+    pub hits: Vec<ServerHit>,
+    /// Folders that could not be searched, with the reason.
+    pub skipped: Vec<(String, String)>,
+    pub asked: usize,
+}
+
+pub struct ServerQuery<'a> {
+    pub query: &'a Query,
+    pub account: &'a str,
+    pub today: NaiveDate,
+    pub reach: Reach,
+    /// Uncached hits fetched per folder, newest first.
+    pub limit: usize,
+}
+
+pub async fn search_server(
+    client: &mut ImapClient,
+    store: &Store,
+    ask: &ServerQuery<'_>,
+) -> Result<ServerResults> {
+    let mut results = ServerResults::default();
+    for folder in folders_to_ask(client, store, ask.reach).await? {
+        let scope = |term: &Term| match term {
+            Term::Folder(name) => Some(name.eq_ignore_ascii_case(&folder)),
+            Term::Account(name) => Some(name.eq_ignore_ascii_case(ask.account)),
+            _ => None,
+        };
+        let (key, utf8) = match server_search(ask.query, ask.today, &scope) {
+            Ok(ServerSearch::Nothing) => continue,
+            Ok(ServerSearch::Key { key, utf8 }) => (key, utf8),
+            Err(e) => {
+                results.skipped.push((folder, e.to_string()));
+                continue;
+            }
+        };
+        results.asked += 1;
+        match search_folder(client, store, &folder, key, utf8, ask.limit).await {
+            Ok(hits) => results.hits.extend(hits),
+            // A folder the server refuses (gone, no rights) is named; the others go on.
+            Err(e) if !e.is_transient() => results.skipped.push((folder, e.to_string())),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(results)
+}
+
+async fn folders_to_ask(
+    client: &mut ImapClient,
+    store: &Store,
+    reach: Reach,
+) -> Result<Vec<String>> {
+    let cached = store.reader()?.folders()?;
+    if cached.is_empty() {
+        let listed = client.list(&mut |_| {}).await?;
+        return Ok(listed
+            .into_iter()
+            .filter(|entry| entry.selectable())
+            .map(|entry| entry.name)
+            .collect());
+    }
+    Ok(cached
+        .into_iter()
+        .filter(|f| f.selectable)
+        .filter(|f| reach == Reach::Everywhere || f.uidvalidity.is_none() || !f.complete)
+        .map(|f| f.name)
+        .collect())
+}
+
+async fn search_folder(
+    client: &mut ImapClient,
+    store: &Store,
+    folder: &str,
+    key: imap_codec::imap_types::search::SearchKey<'static>,
+    utf8: bool,
+    limit: usize,
+) -> Result<Vec<ServerHit>> {
+    let info = client.select(folder, true, None, &mut |_| {}).await?;
+    let uids = client
+        .uid_search_key(ServerSearch::criteria(key), utf8, &mut |_| {})
+        .await?;
+    let reader = store.reader()?;
+    let state = reader.folder(folder)?;
+    let mut hits = Vec::new();
+    let mut missing = Vec::new();
+    for uid in uids {
+        let cached = match &state {
+            Some(state)
+                if state.uidvalidity.is_some() && state.uidvalidity == info.uid_validity =>
+            {
+                reader.message(state.id, uid)?
+            }
+            _ => None,
+        };
+        match cached {
+            Some(row) => hits.push(ServerHit {
+                folder: folder.to_string(),
+                row,
+                cached: true,
+            }),
+            None => missing.push(uid),
+        }
+    }
+    drop(reader);
+    missing.sort_unstable_by(|a, b| b.cmp(a));
+    missing.truncate(limit);
+    if missing.is_empty() {
+        return Ok(hits);
+    }
+    let set: UidSet = missing.iter().copied().collect();
+    let mut fetched = Vec::new();
+    client
+        .uid_fetch(&set.to_string(), &header_items(), None, &mut |u| {
+            if let Update::Fetch(fetch) = u
+                && let Some(raw) = RawMessage::from_fetch(*fetch)
+            {
+                fetched.push(raw);
+            }
+        })
+        .await?;
+    let uidvalidity = info.uid_validity.unwrap_or(0);
+    hits.extend(fetched.into_iter().map(|raw| ServerHit {
+        folder: folder.to_string(),
+        row: row_of(raw.parse(), uidvalidity),
+        cached: false,
+    }));
+    Ok(hits)
+}
+
+/// A fetched message as a list row (unthreaded: threads are the cache's work).
+fn row_of(message: NewMessage, uidvalidity: u32) -> MessageRow {
+    let h = message.headers;
+    MessageRow {
+        uid: message.uid,
+        uidvalidity,
+        date: h.date.or(message.internal_date).unwrap_or(0),
+        from_name: h.from_name,
+        from_addr: h.from_addr,
+        to: h.to,
+        cc: h.cc,
+        subject: h.subject,
+        message_id: h.message_id,
+        in_reply_to: h.in_reply_to,
+        references: h.references,
+        flags: message.flags,
+        size: message.size.unwrap_or(0),
+        modseq: message.modseq,
+        has_attachment: h.has_attachment,
+        thread_id: 0,
+        depth: 0,
+    }
+}
+
+/// Every folder is in the cache, whole: the cache alone answers (no connection needed).
+pub fn cache_holds_everything(store: &Store) -> Result<bool> {
+    let folders = store.reader()?.folders()?;
+    Ok(!folders.is_empty()
+        && folders
+            .iter()
+            .filter(|f| f.selectable)
+            .all(|f| f.uidvalidity.is_some() && f.complete))
+}
