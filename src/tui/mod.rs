@@ -4,6 +4,7 @@
 //! the account's index (its position in the config, and its sidebar section).
 
 mod notify;
+pub(crate) mod open;
 mod pipe;
 mod save;
 pub mod source;
