@@ -3,6 +3,7 @@
 //! account has its own cache (`StoreSource`) and its own engine; events and commands carry
 //! the account's index (its position in the config, and its sidebar section).
 
+mod hyperlink;
 mod notify;
 pub(crate) mod open;
 mod pipe;
@@ -164,6 +165,10 @@ async fn run_async(
     let parts_file = config::data_dir(cache_dir)
         .ok()
         .map(|dir| pipe::preference_file(&dir));
+    // Files opened by an earlier tern whose programs outlived it.
+    let open_base = open::base_dir();
+    open::sweep_leftovers(&open_base);
+    let hyperlinks = config.ui.hyperlinks && std::env::var("TERM").map_or(true, |t| t != "dumb");
     let guard = TerminalGuard::enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     let size = terminal.size()?;
@@ -202,7 +207,7 @@ async fn run_async(
     if let Some(problem) = problems.first() {
         model.update(Msg::Error(problem.clone()), &sources);
     }
-    terminal.draw(|frame| crate::ui::render(&model, &theme, frame))?;
+    draw(&mut terminal, &model, &theme, hyperlinks)?;
     // For benches/tui.rs: measures process start to first paint, nothing else.
     if std::env::var_os("TERN_EXIT_AFTER_FIRST_PAINT").is_some() {
         return Ok(());
@@ -319,6 +324,41 @@ async fn run_async(
                         let path = expand_home(&path);
                         let _ = due_tx.send(saved_msg(&path, save::save_new(&path, &bytes)));
                     }
+                    Effect::Open { name, mime, bytes } => {
+                        let command = config
+                            .open
+                            .command_for(&mime)
+                            .unwrap_or(&config.ui.open_command);
+                        let tx = due_tx.clone();
+                        let opened = open::open_file(
+                            command,
+                            &name,
+                            &bytes,
+                            &open_base,
+                            open::GRACE,
+                            move |ended| report_ended(&tx, &ended),
+                        );
+                        let _ = due_tx.send(match opened {
+                            Ok(_) => Msg::Note(format!(
+                                "opened {} with {}",
+                                crate::domain::text::sanitize(&name),
+                                crate::domain::text::sanitize(command.program())
+                            )),
+                            Err(e) => Msg::Error(e),
+                        });
+                    }
+                    Effect::OpenUrl(url) => {
+                        let tx = due_tx.clone();
+                        let opened = open::open_url(&config.ui.open_command, &url, move |ended| {
+                            report_ended(&tx, &ended)
+                        });
+                        if let Err(e) = opened {
+                            let _ = due_tx.send(Msg::Error(e));
+                        }
+                    }
+                    Effect::SaveAll { dir, files } => {
+                        let _ = due_tx.send(save_all(&expand_home(&dir), &files));
+                    }
                     Effect::NewMail(news) => {
                         if let Err(message) = notify::run_hook(&config.ui.new_mail_command, &news) {
                             let _ = due_tx.send(Msg::Error(message));
@@ -362,7 +402,7 @@ async fn run_async(
         if redraw_all {
             terminal.clear()?;
         }
-        terminal.draw(|frame| crate::ui::render(&model, &theme, frame))?;
+        draw(&mut terminal, &model, &theme, hyperlinks)?;
     }
     // Stop every engine, then give them a moment together to log out; never wait on a
     // dead server.
@@ -387,6 +427,54 @@ async fn run_async(
         println!("{note}");
     }
     Ok(())
+}
+
+/// Draws the model, then marks its links as OSC 8 hyperlinks when they are on.
+fn draw<W: Write>(
+    terminal: &mut Terminal<CrosstermBackend<W>>,
+    model: &Model,
+    theme: &Theme,
+    hyperlinks: bool,
+) -> std::io::Result<()> {
+    let frame = terminal.draw(|frame| crate::ui::render(model, theme, frame))?;
+    if !hyperlinks {
+        return Ok(());
+    }
+    let marked = hyperlink::cells_of(frame.buffer, crate::ui::links::hyperlinks(model));
+    hyperlink::write(terminal.backend_mut(), &marked)
+}
+
+/// A program opened on an attachment or a link failed: said on the status line.
+fn report_ended(tx: &mpsc::UnboundedSender<Msg>, ended: &open::Ended) {
+    if let Some(failure) = ended.failure() {
+        let _ = tx.send(Msg::Error(failure));
+    }
+}
+
+/// Saves every file under `dir` without overwriting; one line sums it up.
+fn save_all(dir: &Path, files: &[(String, Vec<u8>)]) -> Msg {
+    let mut renamed = 0;
+    for (name, bytes) in files {
+        let wanted = dir.join(open::file_name(name));
+        match save::save_new(&wanted, bytes) {
+            Ok(path) if path != wanted => renamed += 1,
+            Ok(_) => {}
+            Err(e) => return Msg::Error(format!("cannot save {}: {e}", wanted.display())),
+        }
+    }
+    let full = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let noun = if files.len() == 1 {
+        "attachment"
+    } else {
+        "attachments"
+    };
+    let mut note = format!("saved {} {noun} to {}", files.len(), full.display());
+    if renamed > 0 {
+        note.push_str(&format!(
+            " ({renamed} under a new name: the name was taken)"
+        ));
+    }
+    Msg::Note(note)
 }
 
 /// What quitting leaves unsent, in one line; None when nothing waits.

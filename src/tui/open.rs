@@ -207,7 +207,7 @@ fn private_dir(base: &Path) -> std::io::Result<PathBuf> {
 
 /// The attachment's name as a single path component: no separators, no leading dots, no
 /// controls, bounded.
-fn file_name(name: &str) -> String {
+pub fn file_name(name: &str) -> String {
     let clean = sanitize(name).replace(['/', '\\', '\0'], "_");
     let clean = clean.trim_start_matches(['.', ' ', '-']).trim_end();
     let mut end = clean.len().min(NAME_CAP);
