@@ -168,7 +168,7 @@ async fn run_async(
     // Files opened by an earlier tern whose programs outlived it.
     let open_base = open::base_dir();
     open::sweep_leftovers(&open_base);
-    let hyperlinks = config.ui.hyperlinks && std::env::var("TERM").map_or(true, |t| t != "dumb");
+    let hyperlinks = config.ui.hyperlinks && hyperlinks_possible(std::env::var("TERM").ok());
     let guard = TerminalGuard::enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     let size = terminal.size()?;
@@ -444,6 +444,12 @@ fn draw<W: Write>(
     hyperlink::write(terminal.backend_mut(), &marked)
 }
 
+/// Whether the terminal can take OSC 8: not a dumb one, and not the Linux console, which
+/// prints the rest of an OSC it does not know as text.
+fn hyperlinks_possible(term: Option<String>) -> bool {
+    term.is_some_and(|t| !t.is_empty() && t != "dumb" && t != "linux")
+}
+
 /// A program opened on an attachment or a link failed: said on the status line.
 fn report_ended(tx: &mpsc::UnboundedSender<Msg>, ended: &open::Ended) {
     if let Some(failure) = ended.failure() {
@@ -559,6 +565,15 @@ fn expand_home(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hyperlinks_only_where_the_terminal_can_take_them() {
+        assert!(hyperlinks_possible(Some("xterm-256color".into())));
+        assert!(hyperlinks_possible(Some("tmux-256color".into())));
+        for term in [None, Some(""), Some("dumb"), Some("linux")] {
+            assert!(!hyperlinks_possible(term.map(String::from)), "{term:?}");
+        }
+    }
 
     #[test]
     fn quitting_with_actions_waiting_says_how_many() {

@@ -94,8 +94,10 @@ pub fn hyperlinks(model: &Model) -> Vec<Hyperlink> {
     // As ui::reader draws: the first row shown, and which body lines are on screen.
     let top = (r.scroll as usize).min(total.saturating_sub(1));
     let first = top.saturating_sub(head);
-    let last = (top + usize::from(area.height)).saturating_sub(head);
-    if last <= first && top + usize::from(area.height) <= head {
+    let last = (top + usize::from(area.height))
+        .saturating_sub(head)
+        .min(body.len());
+    if first >= last {
         return Vec::new();
     }
     let from = first.saturating_sub(LOOK_AROUND);
@@ -190,6 +192,18 @@ mod tests {
         assert_eq!(found[1].y, found[0].y + 1);
         // Under an overlay, nothing is marked.
         keys(&mut m, &s, "?");
+        assert!(hyperlinks(&m).is_empty());
+    }
+
+    #[test]
+    fn scrolled_past_the_body_marks_nothing_and_does_not_panic() {
+        let s = source();
+        let mut m = model(&s, (100, 30));
+        // uid 5 has an attachment: the rows under the body list it.
+        keys(&mut m, &s, "j j Enter");
+        if let Some(r) = &mut m.reader {
+            r.scroll = 10_000;
+        }
         assert!(hyperlinks(&m).is_empty());
     }
 }
