@@ -310,6 +310,16 @@ Evil: https://evil.example/\x1b]8;;https://phish.example\x07x\r\n";
     }
 
     #[test]
+    fn links_of_an_html_message_come_from_its_text_rendering() {
+        let html = "From: a@example.com\r\nSubject: h\r\nContent-Type: text/html\r\n\r\n\
+            <p>Read <a href=\"https://news.example.com/story?id=7\">the story</a>,\
+            not <a href=\"javascript:alert(1)\">this</a>.</p>\r\n";
+        let (s, mut m) = open_with(html);
+        keys(&mut m, &s, "L");
+        assert_eq!(listed(&m), ["https://news.example.com/story?id=7"]);
+    }
+
+    #[test]
     fn no_links_says_so() {
         let s = source();
         let mut m = model(&s, (100, 30));
