@@ -29,7 +29,7 @@ threads = true
 # new_mail_title = true     # unread count in the terminal title
 # prefer_html = false       # HTML part of multipart/alternative first (p switches per sender)
 # open_command = "xdg-open" # opens links (L) and attachments (o) that [open] does not name
-# hyperlinks = true         # links in the reader are clickable (OSC 8); off when TERM=dumb
+# hyperlinks = true         # links in the reader are clickable (OSC 8 hyperlinks)
 
 [sync]
 status_interval_secs = 60   # poll other folders with STATUS this often

@@ -22,7 +22,7 @@ use crate::domain::secret::Secret;
 pub use credentials::{CredentialError, oauth_token, password};
 pub use error::{ConfigError, Problem};
 pub use example::EXAMPLE_CONFIG;
-pub use open::{OpenCommand, OpenTypes, split_words};
+pub use open::{OpenCommand, OpenTypes};
 pub use paths::{
     CONFIG_ENV, config_candidates, data_dir, default_config_paths, find_config, first_existing,
 };
@@ -151,7 +151,8 @@ pub struct UiConfig {
     pub download_dir: Option<PathBuf>,
     /// Opens attachments (of types `[open]` does not name) and links.
     pub open_command: OpenCommand,
-    /// Links in the reader are OSC 8 hyperlinks (never when TERM is "dumb").
+    /// Links in the reader are OSC 8 hyperlinks (never on a dumb terminal or the Linux
+    /// console).
     pub hyperlinks: bool,
 }
 

@@ -134,7 +134,7 @@ fn is_mime_pattern(text: &str) -> bool {
 /// POSIX shell word splitting, without expansions: blanks separate words, '…' is literal,
 /// "…" keeps blanks (a backslash escapes only " \ $ ` in it), a backslash elsewhere
 /// escapes the next character.
-pub fn split_words(text: &str) -> Result<Vec<String>, String> {
+pub(super) fn split_words(text: &str) -> Result<Vec<String>, String> {
     let mut words = Vec::new();
     let mut word = String::new();
     let mut in_word = false;
