@@ -567,6 +567,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn save_all_never_overwrites_and_keeps_names_inside_the_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), "mine").unwrap();
+        let files = vec![
+            ("a.txt".to_string(), b"one".to_vec()),
+            ("../../b.txt".to_string(), b"two".to_vec()),
+        ];
+        let Msg::Note(note) = save_all(dir.path(), &files) else {
+            panic!("not saved");
+        };
+        assert!(note.starts_with("saved 2 attachments to "), "{note}");
+        assert!(
+            note.ends_with("(1 under a new name: the name was taken)"),
+            "{note}"
+        );
+        assert_eq!(std::fs::read(dir.path().join("a.txt")).unwrap(), b"mine");
+        assert_eq!(std::fs::read(dir.path().join("a (1).txt")).unwrap(), b"one");
+        assert_eq!(std::fs::read(dir.path().join("_.._b.txt")).unwrap(), b"two");
+        let missing = dir.path().join("no/such/dir");
+        assert!(matches!(save_all(&missing, &files), Msg::Error(_)));
+    }
+
+    #[test]
     fn hyperlinks_only_where_the_terminal_can_take_them() {
         assert!(hyperlinks_possible(Some("xterm-256color".into())));
         assert!(hyperlinks_possible(Some("tmux-256color".into())));
