@@ -320,6 +320,25 @@ Evil: https://evil.example/\x1b]8;;https://phish.example\x07x\r\n";
     }
 
     #[test]
+    fn a_url_longer_than_the_reader_is_wide_is_listed_whole() {
+        let long = format!("https://track.example.com/c/{}", "a1b2c3d4".repeat(20));
+        let plain = format!(
+            "From: a@example.com\r\nSubject: p\r\nContent-Type: text/plain\r\n\r\n\
+             > Quoted: {long} end\r\n"
+        );
+        let html = format!(
+            "From: a@example.com\r\nSubject: h\r\nContent-Type: text/html\r\n\r\n\
+             <p>Go to <a href=\"{long}\">{long}</a> now</p>\r\n"
+        );
+        for body in [plain, html] {
+            let (s, mut m) = open_with(&body);
+            assert!(m.reader.as_ref().unwrap().width < 100, "the URL is wrapped");
+            keys(&mut m, &s, "L");
+            assert_eq!(listed(&m), [long.clone()], "{body}");
+        }
+    }
+
+    #[test]
     fn no_links_says_so() {
         let s = source();
         let mut m = model(&s, (100, 30));

@@ -71,7 +71,7 @@ pub fn extract(lines: &[&str], width: usize) -> Links {
             });
         }
         (line, from) = (at, at_end);
-        let kept = trim_trailing(&url).len();
+        let kept = trim_trailing(cut_at_stray_bracket(&url)).len();
         cut_spans(&mut spans, url.len() - kept);
         url.truncate(kept);
         if url.len() > MAX_URL_LEN || !plausible(&url) {
@@ -133,6 +133,21 @@ fn is_url_char(c: char) -> bool {
     } else {
         c.is_alphanumeric()
     }
+}
+
+/// A `]` with no `[` before it ends the URL: html2text writes a link as `[URL][1]`, and
+/// Markdown-style text does the same; `?a[]=1` keeps its brackets.
+fn cut_at_stray_bracket(url: &str) -> &str {
+    let mut depth = 0usize;
+    for (i, c) in url.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' if depth == 0 => return &url[..i],
+            ']' => depth -= 1,
+            _ => {}
+        }
+    }
+    url
 }
 
 /// Punctuation that ends a sentence rather than the URL; a closing bracket only when it
@@ -296,6 +311,13 @@ mod tests {
         assert_eq!(
             urls(&["[1]: https://x.example/r]"], 80),
             ["https://x.example/r"]
+        );
+        assert_eq!(
+            urls(
+                &["[https://x.example/t][1] and https://x.example/u?a[]=1&b[c]=2"],
+                80
+            ),
+            ["https://x.example/t", "https://x.example/u?a[]=1&b[c]=2"]
         );
         assert_eq!(
             urls(&["https://x.example/s...'"], 80),
