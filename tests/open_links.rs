@@ -178,3 +178,47 @@ fn attachments_and_links_open_with_the_configured_programs() {
         &after[..close]
     );
 }
+
+#[test]
+fn a_program_that_fails_or_is_missing_is_said_on_the_status_line() {
+    let server = TestDovecot::start();
+    server.seed_maildir(server.user(), "INBOX", [message()]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[accounts]]\nname = \"e2e\"\nhost = \"127.0.0.1\"\nport = {}\n\
+             security = \"plain\"\nusername = \"{}\"\npassword = \"{}\"\n\n\
+             [ui]\nopen_command = \"/nonexistent/browser\"\n\n\
+             [open]\n\"text/plain\" = \"sh -c 'echo no viewer here >&2; exit 4' viewer\"\n",
+            server.imap_port(),
+            server.user(),
+            server.password(),
+        ),
+    )
+    .unwrap();
+    let tmux = Tmux::start_sized(
+        &format!(
+            "env XDG_RUNTIME_DIR='{}' {} --config {} --cache-dir {}",
+            dir.path().display(),
+            env!("CARGO_BIN_EXE_tern"),
+            config.display(),
+            dir.path().join("cache").display()
+        ),
+        120,
+        30,
+    );
+    tmux.wait_until("online with the list", |s| {
+        s.contains("Numbers inside") && s.contains("online")
+    });
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("The guide is at");
+    // Outside the list, `o` opens the message's only attachment.
+    tmux.keys(&["o"]);
+    tmux.wait_for("sh: exit 4: no viewer here");
+    tmux.keys(&["L"]);
+    tmux.wait_for(&format!("[1] {URL}"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("cannot run /nonexistent/browser");
+}

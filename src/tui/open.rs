@@ -72,8 +72,8 @@ pub fn base_dir() -> PathBuf {
 }
 
 /// Writes `bytes` to a private file named after `name` under `base`, starts `command` on
-/// it and returns the file's path; `ended` is called once the program has exited and the
-/// file is gone.
+/// it and returns the file's path; `ended` is called once the program has exited, and the
+/// file is removed right after (`grace` permitting).
 pub fn open_file(
     command: &OpenCommand,
     name: &str,
@@ -123,8 +123,8 @@ pub fn open_url(
     spawn(command, url, || {}, ended)
 }
 
-/// Runs the program on `target` and a thread that waits for it, then runs `cleanup`, then
-/// reports through `ended`.
+/// Runs the program on `target` and a thread that waits for it, reports through `ended`,
+/// then runs `cleanup`.
 fn spawn(
     command: &OpenCommand,
     target: &str,
@@ -151,12 +151,13 @@ fn spawn(
         .spawn(move || {
             let said = stderr.map(first_line).unwrap_or_default();
             let code = child.wait().ok().and_then(|s| s.code());
-            cleanup();
+            // Said at once; the file may still have to wait out the grace.
             ended(Ended {
                 program,
                 code,
                 stderr: said,
             });
+            cleanup();
         });
     waiter
         .map(|_| ())
@@ -288,6 +289,18 @@ mod tests {
         script
     }
 
+    /// Polls (bounded) for `path` to disappear; the waiting thread removes it after
+    /// reporting.
+    fn gone(path: &Path) -> bool {
+        (0..600).any(|_| {
+            let absent = !path.exists();
+            if !absent {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            absent
+        })
+    }
+
     fn wait(rx: &mpsc::Receiver<Ended>) -> Ended {
         // Bounded so a broken test fails instead of hanging; not a speed check.
         rx.recv_timeout(Duration::from_secs(60)).unwrap()
@@ -325,8 +338,8 @@ mod tests {
             std::fs::read(dir.path().join("out.content")).unwrap(),
             bytes
         );
-        assert!(!path.exists(), "removed after exit");
-        assert!(!path.parent().unwrap().exists(), "its directory too");
+        assert!(gone(&path), "removed after exit");
+        assert!(gone(path.parent().unwrap()), "its directory too");
         assert!(!dir.path().join("pwned").exists() && !base.join("pwned").exists());
         assert_eq!(ended.code, Some(3));
         assert_eq!(
