@@ -5,7 +5,7 @@
 
 mod hyperlink;
 mod notify;
-pub(crate) mod open;
+mod open;
 mod pipe;
 mod save;
 pub mod source;
