@@ -19,7 +19,7 @@ impl Model {
         if let Some(top) = self.overlays.last()
             && !top.takes_text()
         {
-            self.overlay_action(action);
+            self.overlay_action(action, fx);
             return;
         }
         // While a find is active in the reader, n / N / Esc belong to it.
@@ -97,6 +97,9 @@ impl Model {
             Action::FoldAll => self.fold_all(true, sources),
             Action::UnfoldAll => self.fold_all(false, sources),
             Action::Attachments => self.open_attachments(),
+            Action::OpenAttachment => self.open_attachment(None, fx),
+            Action::SaveAllAttachments => self.save_all_attachments(fx),
+            Action::Links => self.open_links(),
             _ => match self.focus {
                 Focus::Folders => self.folders_action(action, sources, fx),
                 Focus::List => self.list_action(action, sources, fx),
@@ -414,7 +417,11 @@ impl Model {
     }
 
     /// Actions while a non-text overlay (help, attachments, messages) is on top.
-    fn overlay_action(&mut self, action: Action) {
+    fn overlay_action(&mut self, action: Action, fx: &mut Vec<Effect>) {
+        if matches!(self.overlays.last(), Some(Overlay::Links { .. })) {
+            self.links_action(action, fx);
+            return;
+        }
         let attachments = self
             .reader
             .as_ref()
@@ -427,6 +434,21 @@ impl Model {
             let part = *selected;
             self.start_pipe_part(part);
             return;
+        }
+        if let Overlay::Attachments { selected, .. } = &*top {
+            match action {
+                Action::OpenAttachment => {
+                    let part = *selected;
+                    self.open_attachment(Some(part), fx);
+                    return;
+                }
+                Action::SaveAllAttachments => {
+                    self.overlays.pop();
+                    self.save_all_attachments(fx);
+                    return;
+                }
+                _ => {}
+            }
         }
         let close = matches!(action, Action::Back | Action::Close)
             || matches!((&*top, action), (Overlay::Help { .. }, Action::Help));
@@ -471,7 +493,8 @@ impl Model {
             | Overlay::Picker(_)
             | Overlay::Keyword { .. }
             | Overlay::Confirm { .. }
-            | Overlay::Prompt { .. } => {}
+            | Overlay::Prompt { .. }
+            | Overlay::Links { .. } => {}
         }
     }
 }

@@ -30,6 +30,11 @@ impl Model {
             self.text_key(key, sources, fx);
             return;
         }
+        // The links list takes a number typed before the keymap sees the digits.
+        if self.link_number_key(key, fx) {
+            self.keys.reset();
+            return;
+        }
         // Overlays are lists: they take the list's keys.
         let context = if self.overlays.is_empty() {
             self.context()

@@ -13,6 +13,7 @@ mod fold;
 pub(crate) mod folders;
 mod input;
 pub mod layout;
+pub(crate) mod links;
 pub(crate) mod list;
 pub(crate) mod overlay;
 pub(crate) mod picker;
@@ -124,6 +125,23 @@ pub enum Effect {
     SaveAttachment {
         path: PathBuf,
         bytes: Vec<u8>,
+    },
+    /// Open an attachment with the user's program (`[open]` by `mime`, else
+    /// `open_command`) from a private file that lives until the program exits; failures
+    /// come back as `Msg::Error`. The one way attachments are opened: where the bytes come
+    /// from is the model's business.
+    Open {
+        name: String,
+        mime: String,
+        bytes: Vec<u8>,
+    },
+    /// Open a link (http, https or mailto, from the rendered text) with `open_command`.
+    OpenUrl(String),
+    /// Save each `(name, bytes)` under `dir` (as typed: `~` expanded), never overwriting
+    /// (a taken name gets a number); one note sums it up.
+    SaveAll {
+        dir: PathBuf,
+        files: Vec<(String, Vec<u8>)>,
     },
     /// Run `command` with `sh -c` (the user typed it) with `input` on stdin; report the
     /// output back as `Msg::Piped`.

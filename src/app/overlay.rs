@@ -21,6 +21,13 @@ pub enum Overlay {
         selected: usize,
         prompt: Option<TextInput>,
     },
+    /// The links of the open message, numbered from 1 (`L`); `typed` is a number being
+    /// typed.
+    Links {
+        urls: Vec<String>,
+        selected: usize,
+        typed: String,
+    },
     /// Every error since start (`:messages`).
     Messages {
         scroll: u32,

@@ -28,11 +28,17 @@ threads = true
 # new_mail_bell = false     # ring the terminal bell on new mail
 # new_mail_title = true     # unread count in the terminal title
 # prefer_html = false       # HTML part of multipart/alternative first (p switches per sender)
+# open_command = "xdg-open" # opens links (L) and attachments (o) that [open] does not name
+# hyperlinks = true         # links in the reader are clickable (OSC 8 hyperlinks)
 
 [sync]
 status_interval_secs = 60   # poll other folders with STATUS this often
 prefetch_bodies = 500       # bodies of INBOX's newest N messages, for offline reading; 0 = off
 prefetch_days = 14          # ...of those, only the last N days' (0 = any age)
+
+# [open]                    # programs by MIME type; %s is the file (else it goes last)
+# "application/pdf" = "zathura %s"
+# "image/*" = "imv"
 "#;
 
 #[cfg(test)]

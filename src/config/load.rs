@@ -13,7 +13,7 @@ use super::reader::{Field, Lines, Problems, TableReader};
 use super::sections::{SYNC_KEYS, UI_KEYS, read_sync, read_ui};
 use super::{AccountConfig, Config, SyncConfig, UiConfig};
 
-const ROOT_KEYS: &[&str] = &["accounts", "ui", "sync"];
+const ROOT_KEYS: &[&str] = &["accounts", "ui", "sync", "open"];
 
 /// What relative paths in the file are resolved against.
 pub(super) struct Context<'a> {
@@ -98,6 +98,10 @@ pub(super) fn parse(text: &str, path: &Path, home: Option<&Path>) -> Result<Conf
         }
         None => SyncConfig::default(),
     };
+    let open = r
+        .value("open")
+        .map(|f| super::open::read_open(f.value, &f.span, &mut problems))
+        .unwrap_or_default();
     r.finish(&mut problems);
 
     if !problems.is_empty() {
@@ -108,6 +112,7 @@ pub(super) fn parse(text: &str, path: &Path, home: Option<&Path>) -> Result<Conf
         accounts,
         ui,
         sync,
+        open,
     })
 }
 

@@ -8,6 +8,7 @@ mod credentials;
 mod error;
 mod example;
 mod load;
+mod open;
 mod paths;
 mod reader;
 mod sections;
@@ -21,6 +22,7 @@ use crate::domain::secret::Secret;
 pub use credentials::{CredentialError, oauth_token, password};
 pub use error::{ConfigError, Problem};
 pub use example::EXAMPLE_CONFIG;
+pub use open::{OpenCommand, OpenTypes};
 pub use paths::{
     CONFIG_ENV, config_candidates, data_dir, default_config_paths, find_config, first_existing,
 };
@@ -39,6 +41,8 @@ pub struct Config {
     pub accounts: Vec<AccountConfig>,
     pub ui: UiConfig,
     pub sync: SyncConfig,
+    /// `[open]`: commands by MIME type (else `ui.open_command`).
+    pub open: OpenTypes,
 }
 
 #[derive(Debug, Clone)]
@@ -145,6 +149,11 @@ pub struct UiConfig {
     /// Where saving an attachment starts; None: ~/Downloads if it exists, else the
     /// current directory.
     pub download_dir: Option<PathBuf>,
+    /// Opens attachments (of types `[open]` does not name) and links.
+    pub open_command: OpenCommand,
+    /// Links in the reader are OSC 8 hyperlinks (never on a dumb terminal or the Linux
+    /// console).
+    pub hyperlinks: bool,
 }
 
 /// Which terminal escape announces new mail on the desktop (the terminal turns it into a
@@ -173,6 +182,8 @@ impl Default for UiConfig {
             tag_advances: true,
             download_dir: None,
             prefer_html: false,
+            open_command: OpenCommand::default(),
+            hyperlinks: true,
         }
     }
 }

@@ -19,6 +19,8 @@ pub(super) const UI_KEYS: &[&str] = &[
     "tag_advances",
     "download_dir",
     "prefer_html",
+    "open_command",
+    "hyperlinks",
 ];
 pub(super) const SYNC_KEYS: &[&str] = &["status_interval_secs", "prefetch_bodies", "prefetch_days"];
 
@@ -86,6 +88,19 @@ pub(super) fn read_ui(
         prefer_html: r
             .boolean("prefer_html", problems)
             .map_or(defaults.prefer_html, |f| f.value),
+        open_command: r
+            .string("open_command", problems)
+            .and_then(|f| match super::OpenCommand::parse(f.value) {
+                Ok(command) => Some(command),
+                Err(message) => {
+                    problems.at(&f.span, &r.key_path("open_command"), message);
+                    None
+                }
+            })
+            .unwrap_or(defaults.open_command),
+        hyperlinks: r
+            .boolean("hyperlinks", problems)
+            .map_or(defaults.hyperlinks, |f| f.value),
     }
 }
 

@@ -5,6 +5,7 @@ pub mod flag_word;
 pub mod folder;
 pub mod headers;
 pub mod ids;
+pub mod links;
 pub mod message;
 pub mod mime;
 pub mod query;

@@ -53,6 +53,9 @@ actions! {
     FindPrev => "find_prev", "Previous match of the find (while one is active)";
     Pipe => "pipe", "Pipe the raw message to a shell command and show its output";
     Attachments => "attachments", "List the attachments of the open message and save one";
+    OpenAttachment => "open_attachment", "Open the selected attachment (or link) with its program";
+    SaveAllAttachments => "save_all_attachments", "Save every attachment to the download directory";
+    Links => "links", "List the links in the message; a number or Enter opens one";
     ToggleThreads => "toggle_threads", "Switch the list between threaded and flat";
     FoldThread => "fold_thread", "Fold or unfold the thread under the cursor";
     FoldAll => "fold_all", "Fold every thread (again: unfold every thread)";

@@ -3,7 +3,9 @@
 //! account has its own cache (`StoreSource`) and its own engine; events and commands carry
 //! the account's index (its position in the config, and its sidebar section).
 
+mod hyperlink;
 mod notify;
+mod open;
 mod pipe;
 mod save;
 pub mod source;
@@ -163,6 +165,10 @@ async fn run_async(
     let parts_file = config::data_dir(cache_dir)
         .ok()
         .map(|dir| pipe::preference_file(&dir));
+    // Files opened by an earlier tern whose programs outlived it.
+    let open_base = open::base_dir();
+    open::sweep_leftovers(&open_base);
+    let hyperlinks = config.ui.hyperlinks && hyperlinks_possible(std::env::var("TERM").ok());
     let guard = TerminalGuard::enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     let size = terminal.size()?;
@@ -201,7 +207,7 @@ async fn run_async(
     if let Some(problem) = problems.first() {
         model.update(Msg::Error(problem.clone()), &sources);
     }
-    terminal.draw(|frame| crate::ui::render(&model, &theme, frame))?;
+    draw(&mut terminal, &model, &theme, hyperlinks)?;
     // For benches/tui.rs: measures process start to first paint, nothing else.
     if std::env::var_os("TERN_EXIT_AFTER_FIRST_PAINT").is_some() {
         return Ok(());
@@ -318,6 +324,41 @@ async fn run_async(
                         let path = expand_home(&path);
                         let _ = due_tx.send(saved_msg(&path, save::save_new(&path, &bytes)));
                     }
+                    Effect::Open { name, mime, bytes } => {
+                        let command = config
+                            .open
+                            .command_for(&mime)
+                            .unwrap_or(&config.ui.open_command);
+                        let tx = due_tx.clone();
+                        let opened = open::open_file(
+                            command,
+                            &name,
+                            &bytes,
+                            &open_base,
+                            open::GRACE,
+                            move |ended| report_ended(&tx, &ended),
+                        );
+                        let _ = due_tx.send(match opened {
+                            Ok(_) => Msg::Note(format!(
+                                "opened {} with {}",
+                                crate::domain::text::sanitize(&name),
+                                crate::domain::text::sanitize(command.program())
+                            )),
+                            Err(e) => Msg::Error(e),
+                        });
+                    }
+                    Effect::OpenUrl(url) => {
+                        let tx = due_tx.clone();
+                        let opened = open::open_url(&config.ui.open_command, &url, move |ended| {
+                            report_ended(&tx, &ended)
+                        });
+                        if let Err(e) = opened {
+                            let _ = due_tx.send(Msg::Error(e));
+                        }
+                    }
+                    Effect::SaveAll { dir, files } => {
+                        let _ = due_tx.send(save_all(&expand_home(&dir), &files));
+                    }
                     Effect::NewMail(news) => {
                         if let Err(message) = notify::run_hook(&config.ui.new_mail_command, &news) {
                             let _ = due_tx.send(Msg::Error(message));
@@ -361,7 +402,7 @@ async fn run_async(
         if redraw_all {
             terminal.clear()?;
         }
-        terminal.draw(|frame| crate::ui::render(&model, &theme, frame))?;
+        draw(&mut terminal, &model, &theme, hyperlinks)?;
     }
     // Stop every engine, then give them a moment together to log out; never wait on a
     // dead server.
@@ -386,6 +427,60 @@ async fn run_async(
         println!("{note}");
     }
     Ok(())
+}
+
+/// Draws the model, then marks its links as OSC 8 hyperlinks when they are on.
+fn draw<W: Write>(
+    terminal: &mut Terminal<CrosstermBackend<W>>,
+    model: &Model,
+    theme: &Theme,
+    hyperlinks: bool,
+) -> std::io::Result<()> {
+    let frame = terminal.draw(|frame| crate::ui::render(model, theme, frame))?;
+    if !hyperlinks {
+        return Ok(());
+    }
+    let marked = hyperlink::cells_of(frame.buffer, crate::ui::links::hyperlinks(model));
+    hyperlink::write(terminal.backend_mut(), &marked)
+}
+
+/// Whether the terminal can take OSC 8: not a dumb one, and not the Linux console, which
+/// prints the rest of an OSC it does not know as text.
+fn hyperlinks_possible(term: Option<String>) -> bool {
+    term.is_some_and(|t| !t.is_empty() && t != "dumb" && t != "linux")
+}
+
+/// A program opened on an attachment or a link failed: said on the status line.
+fn report_ended(tx: &mpsc::UnboundedSender<Msg>, ended: &open::Ended) {
+    if let Some(failure) = ended.failure() {
+        let _ = tx.send(Msg::Error(failure));
+    }
+}
+
+/// Saves every file under `dir` without overwriting; one line sums it up.
+fn save_all(dir: &Path, files: &[(String, Vec<u8>)]) -> Msg {
+    let mut renamed = 0;
+    for (name, bytes) in files {
+        let wanted = dir.join(open::file_name(name));
+        match save::save_new(&wanted, bytes) {
+            Ok(path) if path != wanted => renamed += 1,
+            Ok(_) => {}
+            Err(e) => return Msg::Error(format!("cannot save {}: {e}", wanted.display())),
+        }
+    }
+    let full = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let noun = if files.len() == 1 {
+        "attachment"
+    } else {
+        "attachments"
+    };
+    let mut note = format!("saved {} {noun} to {}", files.len(), full.display());
+    if renamed > 0 {
+        note.push_str(&format!(
+            " ({renamed} under a new name: the name was taken)"
+        ));
+    }
+    Msg::Note(note)
 }
 
 /// What quitting leaves unsent, in one line; None when nothing waits.
@@ -470,6 +565,38 @@ fn expand_home(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn save_all_never_overwrites_and_keeps_names_inside_the_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), "mine").unwrap();
+        let files = vec![
+            ("a.txt".to_string(), b"one".to_vec()),
+            ("../../b.txt".to_string(), b"two".to_vec()),
+        ];
+        let Msg::Note(note) = save_all(dir.path(), &files) else {
+            panic!("not saved");
+        };
+        assert!(note.starts_with("saved 2 attachments to "), "{note}");
+        assert!(
+            note.ends_with("(1 under a new name: the name was taken)"),
+            "{note}"
+        );
+        assert_eq!(std::fs::read(dir.path().join("a.txt")).unwrap(), b"mine");
+        assert_eq!(std::fs::read(dir.path().join("a (1).txt")).unwrap(), b"one");
+        assert_eq!(std::fs::read(dir.path().join("_.._b.txt")).unwrap(), b"two");
+        let missing = dir.path().join("no/such/dir");
+        assert!(matches!(save_all(&missing, &files), Msg::Error(_)));
+    }
+
+    #[test]
+    fn hyperlinks_only_where_the_terminal_can_take_them() {
+        assert!(hyperlinks_possible(Some("xterm-256color".into())));
+        assert!(hyperlinks_possible(Some("tmux-256color".into())));
+        for term in [None, Some(""), Some("dumb"), Some("linux")] {
+            assert!(!hyperlinks_possible(term.map(String::from)), "{term:?}");
+        }
+    }
 
     #[test]
     fn quitting_with_actions_waiting_says_how_many() {

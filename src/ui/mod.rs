@@ -4,6 +4,7 @@
 pub(crate) mod folders;
 pub(crate) mod format;
 pub use crate::app::layout;
+pub(crate) mod links;
 pub(crate) mod list;
 pub(crate) mod overlay;
 pub(crate) mod reader;

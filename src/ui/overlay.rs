@@ -91,7 +91,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame) {
                     Span::styled(safe(&input.text, 200), theme.style(scopes::COMMAND_LINE)),
                 ])),
                 None => lines.push(Line::from(Span::styled(
-                    " Enter: save   |: pipe to a command   Esc: close",
+                    " Enter: save   o: open   A: save all   |: pipe   Esc: close",
                     theme.style(scopes::STATUS_HINT),
                 ))),
             }
@@ -106,6 +106,11 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame) {
             }
         }
         Overlay::Picker(picker) => picker_popup(model, picker, theme, screen, frame),
+        Overlay::Links {
+            urls,
+            selected,
+            typed,
+        } => super::links::render_overlay(theme, screen, frame, urls, *selected, typed),
         Overlay::Output {
             title,
             lines,
@@ -253,7 +258,7 @@ fn help_lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
 }
 
 /// A centred box of at most `max_w` columns; returns its area.
-fn popup(
+pub(super) fn popup(
     frame: &mut Frame,
     theme: &Theme,
     screen: Rect,

@@ -72,6 +72,18 @@ impl Tmux {
         panic!("waited in vain for {what}; the screen shows:\n{screen}");
     }
 
+    /// From now on, appends what the program writes to the terminal to `path`, raw: escape
+    /// sequences tmux would interpret (OSC 8 hyperlinks) included.
+    #[allow(dead_code)] // not every test binary records the output
+    pub fn record_output(&self, path: &std::path::Path) {
+        let status = Command::new("tmux")
+            .args(["pipe-pane", "-o", "-t", &self.session])
+            .arg(format!("cat >> '{}'", path.display()))
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
     /// True once the program in the session has exited (bounded wait).
     pub fn exited(&self) -> bool {
         for _ in 0..50 {

@@ -130,7 +130,7 @@ fn unknown_key_reports_line_and_key_path_with_a_suggestion() {
         vec![
             format!("{FILE}:7: accounts[0].pasword: unknown key; did you mean \"password\"?"),
             format!(
-                "{FILE}:10: ui.colour: unknown key; expected one of keymap, theme, mark_read_after_ms, threads, new_mail_bell, new_mail_title, new_mail_command, new_mail_notify, new_mail_folders, tag_advances, download_dir, prefer_html"
+                "{FILE}:10: ui.colour: unknown key; expected one of keymap, theme, mark_read_after_ms, threads, new_mail_bell, new_mail_title, new_mail_command, new_mail_notify, new_mail_folders, tag_advances, download_dir, prefer_html, open_command, hyperlinks"
             ),
         ]
     );
@@ -142,7 +142,7 @@ fn unknown_top_level_section_is_reported() {
     assert_eq!(
         rendered(&text),
         vec![format!(
-            "{FILE}:8: colors: unknown key; expected one of accounts, ui, sync"
+            "{FILE}:8: colors: unknown key; expected one of accounts, ui, sync, open"
         )]
     );
 }
