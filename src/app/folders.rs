@@ -312,6 +312,7 @@ mod tests {
             oldest_uid: None,
             selectable: true,
             last_error: None,
+            subscribed: true,
         }
     }
 

@@ -26,6 +26,8 @@ pub struct FolderState {
     pub selectable: bool,
     /// Why the last STATUS/SELECT of this folder failed; None once it works again.
     pub last_error: Option<String>,
+    /// Subscribed on the server (LSUB); the sidebar hides the others unless asked.
+    pub subscribed: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -514,6 +514,35 @@ impl ImapClient {
         Ok(entries)
     }
 
+    /// The subscribed mailboxes (LSUB, in every IMAP4rev1 server).
+    pub async fn lsub(&mut self, sink: Sink<'_>) -> Result<Vec<ListEntry>> {
+        let mut entries = Vec::new();
+        let body = CommandBody::Lsub {
+            reference: Mailbox::try_from("").map_err(|e| ImapError::bug(e.to_string()))?,
+            mailbox_wildcard: ListMailbox::try_from("*".to_string())
+                .map_err(|e| ImapError::bug(e.to_string()))?,
+        };
+        self.run_expecting(body, Expect::list(), &mut |update| {
+            if let Update::List(entry) = &update {
+                entries.push(entry.clone());
+            }
+            sink(update);
+        })
+        .await?;
+        Ok(entries)
+    }
+
+    /// The subscribed folder names; None when the server reports no subscriptions at all
+    /// (or refuses LSUB): then every folder counts as subscribed, so nothing is hidden.
+    pub async fn subscriptions(&mut self) -> Result<Option<std::collections::HashSet<String>>> {
+        match self.lsub(&mut discard()).await {
+            Ok(entries) if entries.is_empty() => Ok(None),
+            Ok(entries) => Ok(Some(entries.into_iter().map(|e| e.name).collect())),
+            Err(err) if !err.kind.is_transient() => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
     pub async fn status(&mut self, mailbox: &str, sink: Sink<'_>) -> Result<StatusEntry> {
         let mut items = vec![
             StatusDataItemName::Messages,
