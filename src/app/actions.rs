@@ -97,6 +97,11 @@ impl Model {
             Action::FoldAll => self.fold_all(true, sources),
             Action::UnfoldAll => self.fold_all(false, sources),
             Action::Attachments => self.open_attachments(),
+            Action::CreateFolder => self.ask_create_folder(),
+            Action::RenameFolder => self.ask_rename_folder(),
+            Action::DeleteFolder => self.ask_delete_folder(None),
+            Action::ToggleSubscribed => self.toggle_subscribed(fx),
+            Action::ToggleAllFolders => self.show_all_folders(!self.folders.show_all, sources),
             _ => match self.focus {
                 Focus::Folders => self.folders_action(action, sources, fx),
                 Focus::List => self.list_action(action, sources, fx),
@@ -471,7 +476,9 @@ impl Model {
             | Overlay::Picker(_)
             | Overlay::Keyword { .. }
             | Overlay::Confirm { .. }
-            | Overlay::Prompt { .. } => {}
+            | Overlay::Prompt { .. }
+            | Overlay::FolderName(_)
+            | Overlay::FolderConfirm(_) => {}
         }
     }
 }

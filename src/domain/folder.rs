@@ -30,6 +30,17 @@ pub struct FolderState {
     pub subscribed: bool,
 }
 
+/// `name` after folder `from` became `to`, if it was `from` or a child of it (by the
+/// server's `delimiter`).
+pub fn renamed(name: &str, from: &str, to: &str, delimiter: Option<char>) -> Option<String> {
+    if name == from {
+        return Some(to.to_string());
+    }
+    let d = delimiter?;
+    let rest = name.strip_prefix(from)?.strip_prefix(d)?;
+    Some(format!("{to}{d}{rest}"))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortOrder {
     /// Newest first (Date header, else INTERNALDATE), ties by UID.

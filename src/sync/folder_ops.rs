@@ -159,15 +159,7 @@ fn follow(selected: &mut String, action: &FolderAction, delimiter: Option<char>)
     }
 }
 
-/// `name` after `from` became `to`, if it was `from` or under it.
-pub fn renamed_name(name: &str, from: &str, to: &str, delimiter: Option<char>) -> Option<String> {
-    if name == from {
-        return Some(to.to_string());
-    }
-    let d = delimiter?;
-    let rest = name.strip_prefix(&format!("{from}{d}"))?;
-    Some(format!("{to}{d}{rest}"))
-}
+use crate::domain::folder::renamed as renamed_name;
 
 /// CREATE, then SUBSCRIBE: other mail programs (and tern's sidebar) show subscribed folders.
 async fn create(client: &mut ImapClient, name: &str) -> Result<String> {

@@ -122,9 +122,11 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame) {
         Overlay::Command(_)
         | Overlay::Filter { .. }
         | Overlay::Keyword { .. }
-        | Overlay::Prompt { .. } => {}
+        | Overlay::Prompt { .. }
+        | Overlay::FolderName(_) => {}
         // Asked on the status line, over whatever it showed.
-        Overlay::Confirm { question, .. } => {
+        Overlay::Confirm { question, .. }
+        | Overlay::FolderConfirm(crate::app::FolderQuestion { question, .. }) => {
             let area = Rect::new(0, h.saturating_sub(1), w, 1.min(h));
             frame.render_widget(Clear, area);
             let line = Line::from(Span::styled(
