@@ -251,6 +251,14 @@ fn help_lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
         "  move NAME, copy NAME, keyword +ADD -REMOVE",
         theme.style(scopes::OVERLAY),
     )));
+    lines.push(Line::from(Span::styled(
+        "  mkdir NAME, rename [OLD] NEW, rmdir [NAME], subscribe / unsubscribe [NAME],",
+        theme.style(scopes::OVERLAY),
+    )));
+    lines.push(Line::from(Span::styled(
+        "  folders [all]   (Tab completes folder names)",
+        theme.style(scopes::OVERLAY),
+    )));
     lines
 }
 
