@@ -433,7 +433,10 @@ impl ImapClient {
         }
     }
 
-    /// ID, ENABLE QRESYNC (or CONDSTORE) and COMPRESS=DEFLATE, as far as offered.
+    /// ID, ENABLE QRESYNC (or CONDSTORE) and COMPRESS=DEFLATE, as far as offered. Never
+    /// UTF8=ACCEPT: imap-codec cannot read the quoted UTF-8 mailbox names that would follow
+    /// (see the session's tests), so names stay modified UTF-7, which such servers keep
+    /// speaking until enabled. Dovecot 2.3 does not offer it anyway.
     pub async fn setup(&mut self) -> Result<()> {
         if self.options.send_id && self.has_capability("ID") {
             self.id(&mut discard()).await?;

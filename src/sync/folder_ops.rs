@@ -131,8 +131,13 @@ pub(super) async fn answer(
             let kind = err.kind();
             let _ = events.send(EngineEvent::OpFailed { op, kind, message });
             let _ = events.send(EngineEvent::FoldersChanged);
+            // A lost link (before or after the server did it) is the session's to retry.
             match err {
-                FolderOpError::Sync(err) if err.is_transient() => Err(err),
+                FolderOpError::Sync(err) | FolderOpError::CacheBehind { source: err, .. }
+                    if err.is_transient() =>
+                {
+                    Err(err)
+                }
                 _ => Ok(()),
             }
         }
