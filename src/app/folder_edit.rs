@@ -274,6 +274,15 @@ impl Model {
             return false;
         };
         self.refresh_folders(account, sources);
+        // In the sidebar, the cursor goes to the folder made or renamed.
+        match &action {
+            FolderAction::Create { name } | FolderAction::Rename { to: name, .. }
+                if self.focus == Focus::Folders =>
+            {
+                self.folders.select(account, name);
+            }
+            _ => {}
+        }
         let open = self
             .list
             .folder

@@ -98,6 +98,11 @@ fn r_renames_and_the_open_list_follows_its_folder_once_done() {
     assert_eq!(m.list.folder.as_ref().unwrap().name, "Lists/ops");
     assert_eq!(m.list.total, 1, "the same cached messages, not refetched");
     assert_eq!(
+        m.folders.current().map(|r| r.name.as_str()),
+        Some("Lists/ops"),
+        "the sidebar cursor follows"
+    );
+    assert_eq!(
         m.status.note.as_deref(),
         Some("renamed Lists/dev to Lists/ops")
     );
