@@ -40,13 +40,22 @@ fn on_server(server: &TestDovecot) -> Vec<String> {
         .collect()
 }
 
+/// Whether the sidebar (the left column) lists `label`.
+fn in_sidebar(screen: &str, label: &str) -> bool {
+    screen
+        .lines()
+        .filter(|l| l.starts_with('│'))
+        .any(|l| l.chars().take(24).collect::<String>().contains(label))
+}
+
 #[test]
 fn folders_are_made_hidden_shown_and_deleted_from_the_sidebar() {
     let server = TestDovecot::start();
+    let (zuletzt, versteckt) = (server.folder("Zuletzt"), server.folder("Versteckt"));
     server.seed_maildir(server.user(), "INBOX", [SeedMessage::text(1, "hello", "x")]);
     server.seed_maildir(
         server.user(),
-        "Zuletzt",
+        &zuletzt,
         [
             SeedMessage::text(1, "old one", "x"),
             SeedMessage::text(2, "old two", "x"),
@@ -54,47 +63,52 @@ fn folders_are_made_hidden_shown_and_deleted_from_the_sidebar() {
     );
     // Made by another client and not subscribed: hidden until asked for.
     let mut other = server.raw_login(server.user());
-    other.command_ok("CREATE Versteckt").unwrap();
+    other.command_ok(&format!("CREATE {versteckt}")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let tmux = open(&server, &dir);
     tmux.wait_for("online");
-    let screen = tmux.wait_for("Zuletzt");
-    assert!(!screen.contains("Versteckt"), "{screen}");
+    let screen = tmux.wait_until("Zuletzt in the sidebar", |s| in_sidebar(s, "Zuletzt"));
+    assert!(!in_sidebar(&screen, "Versteckt"), "{screen}");
     tmux.keys(&["Tab", "A"]);
-    tmux.wait_for("Versteckt");
+    tmux.wait_until("Versteckt shown", |s| in_sidebar(s, "Versteckt"));
     tmux.keys(&["A"]);
-    tmux.wait_until("Versteckt hidden again", |s| !s.contains("Versteckt"));
+    tmux.wait_until("Versteckt hidden again", |s| !in_sidebar(s, "Versteckt"));
 
-    // D asks, saying what goes with the folder; n keeps it.
-    tmux.keys(&["G", "D"]);
-    tmux.wait_for("Delete folder Zuletzt and its 2 messages on the server? y/n");
+    // D on the folder under the cursor asks, saying what goes with it; n keeps it.
+    tmux.keys(&[":", &format!("folder {zuletzt}"), "Enter", "Tab", "D"]);
+    tmux.wait_for(&format!(
+        "Delete folder {zuletzt} and its 2 messages on the server? y/n"
+    ));
     tmux.keys(&["n"]);
     tmux.wait_for("nothing deleted");
-    assert!(on_server(&server).contains(&"Zuletzt".to_string()));
+    assert!(on_server(&server).contains(&zuletzt));
     tmux.keys(&["D"]);
-    tmux.wait_for("Delete folder Zuletzt");
+    tmux.wait_for(&format!("Delete folder {zuletzt}"));
     tmux.keys(&["y"]);
-    tmux.wait_for("deleted Zuletzt");
-    assert!(!on_server(&server).contains(&"Zuletzt".to_string()));
-    // The status line still says what was deleted: look at the sidebar's rows.
+    tmux.wait_for(&format!("deleted {zuletzt}"));
+    assert!(!on_server(&server).contains(&zuletzt));
     tmux.wait_until("Zuletzt gone from the sidebar", |s| {
-        !s.contains("│  Zuletzt")
+        !in_sidebar(s, "Zuletzt")
     });
 
     // A role folder: y is not enough.
-    tmux.keys(&[":", "rmdir Trash", "Enter"]);
-    tmux.wait_for("Trash is the trash folder");
+    let trash = server.folder("Trash");
+    tmux.keys(&[":", &format!("rmdir {trash}"), "Enter"]);
+    tmux.wait_for(&format!("{trash} is the trash folder"));
     tmux.keys(&["y"]);
     tmux.wait_for("only F deletes it");
-    assert!(on_server(&server).contains(&"Trash".to_string()));
+    assert!(on_server(&server).contains(&trash));
 
     // A name in any language, as other clients spell it (modified UTF-7).
-    tmux.keys(&[":", "mkdir Überweisungen/日本語", "Enter"]);
-    tmux.wait_for("created Überweisungen/日本語");
+    let name = server.folder("Überweisungen/日本語");
+    tmux.keys(&[":", &format!("mkdir {name}"), "Enter"]);
+    tmux.wait_for(&format!("created {name}"));
     let names = on_server(&server);
+    let wire = tern::imap::mutf7::encode(&name);
     assert!(
-        names.contains(&"&ANw-berweisungen/&ZeVnLIqe-".to_string()),
-        "{names:?}"
+        wire.contains("&ANw-berweisungen") && wire.contains("&ZeVnLIqe-"),
+        "{wire}"
     );
-    tmux.wait_for("日本語");
+    assert!(names.contains(&wire), "{names:?}");
+    tmux.wait_until("the new folder in the sidebar", |s| in_sidebar(s, "日本語"));
 }
