@@ -267,6 +267,23 @@ async fn create_delete_and_refusals_answer_with_the_reason() {
         other => panic!("{other:?}"),
     }
 
+    // Names the server refuses for their shape: its words reach the user.
+    let sep = server.separator();
+    for (bad, reason) in [
+        (server.folder(&"x".repeat(300)), "too long"),
+        (
+            server.folder(&format!("a{sep}{sep}b")),
+            "adjacent hierarchy separators",
+        ),
+    ] {
+        match engine.folder(FolderAction::Create { name: bad }).await {
+            Answer::Failed(ErrorKind::Refused, message) => {
+                assert!(message.contains(reason), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
     // A role folder needs force; INBOX never goes.
     let trash = server.folder("Trash");
     let answer = engine
