@@ -535,12 +535,11 @@ impl ImapClient {
         Ok(entries)
     }
 
-    /// The subscribed folder names; None when the server reports no subscriptions at all
-    /// (or refuses LSUB): then every folder counts as subscribed, so nothing is hidden.
+    /// The subscribed folder names; None when the server reports none beyond INBOX (or
+    /// refuses LSUB): then every folder counts as subscribed (see `subscribed_names`).
     pub async fn subscriptions(&mut self) -> Result<Option<std::collections::HashSet<String>>> {
         match self.lsub(&mut discard()).await {
-            Ok(entries) if entries.is_empty() => Ok(None),
-            Ok(entries) => Ok(Some(entries.into_iter().map(|e| e.name).collect())),
+            Ok(entries) => Ok(super::types::subscribed_names(entries)),
             Err(err) if !err.kind.is_transient() => Ok(None),
             Err(err) => Err(err),
         }
