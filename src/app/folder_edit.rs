@@ -314,15 +314,14 @@ impl Model {
         self.folder_requests.remove(&op);
     }
 
-    /// `:mkdir`, `:rename`, `:rmdir`, `:subscribe`, `:unsubscribe`, `:folders`; false if
-    /// `name` is none of them.
+    /// `:mkdir`, `:rename`, `:rmdir`, `:subscribe`, `:unsubscribe`, `:folders`.
     pub(super) fn folder_command(
         &mut self,
         name: &str,
         arg: &str,
         sources: &dyn Sources,
         fx: &mut Vec<Effect>,
-    ) -> bool {
+    ) {
         let account = self.folder_account();
         match name {
             "mkdir" if !arg.is_empty() => self.create_folder(account, arg, fx),
@@ -353,9 +352,8 @@ impl Model {
                 };
                 self.show_all_folders(all, sources);
             }
-            _ => return false,
+            _ => {}
         }
-        true
     }
 
     /// `:rename OLD NEW` (OLD a folder of the account, spaces allowed) or `:rename NEW`

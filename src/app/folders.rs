@@ -212,14 +212,9 @@ fn shown(states: &[FolderState], all: bool) -> Vec<FolderState> {
     states
         .iter()
         .filter(|f| {
-            wanted.iter().any(|w| {
-                w.name == f.name
-                    || f.delimiter.is_some_and(|d| {
-                        w.name
-                            .strip_prefix(f.name.as_str())
-                            .is_some_and(|rest| rest.starts_with(d))
-                    })
-            })
+            wanted
+                .iter()
+                .any(|w| crate::domain::folder::within(&w.name, &f.name, f.delimiter))
         })
         .cloned()
         .collect()

@@ -220,7 +220,9 @@ impl Model {
                     self.status.error(format!("no folder {arg}"));
                 }
             }
-            _ if self.folder_command(name, arg, sources, fx) => {}
+            "mkdir" | "rename" | "rmdir" | "subscribe" | "unsubscribe" | "folders" => {
+                self.folder_command(name, arg, sources, fx);
+            }
             "keyword" | "keywords" if !arg.is_empty() => {
                 let (add, remove): (Vec<&str>, Vec<&str>) =
                     arg.split_whitespace().partition(|w| !w.starts_with('-'));

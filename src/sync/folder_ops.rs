@@ -164,7 +164,7 @@ fn follow(selected: &mut String, action: &FolderAction, delimiter: Option<char>)
     }
 }
 
-use crate::domain::folder::renamed as renamed_name;
+use crate::domain::folder::{renamed as renamed_name, within};
 
 /// CREATE, then SUBSCRIBE: other mail programs (and tern's sidebar) show subscribed folders.
 async fn create(client: &mut ImapClient, name: &str) -> Result<String> {
@@ -200,7 +200,7 @@ fn same_name(a: &str, b: &str) -> bool {
 async fn leave(client: &mut ImapClient, name: &str, delimiter: Option<char>) -> Result<()> {
     let inside = client
         .selected()
-        .is_some_and(|(selected, _)| renamed_name(selected, name, name, delimiter).is_some());
+        .is_some_and(|(selected, _)| within(selected, name, delimiter));
     if inside && !name.eq_ignore_ascii_case("INBOX") {
         client.select("INBOX", true, None, &mut discard()).await?;
     }
@@ -312,7 +312,7 @@ async fn check_uidvalidity(
         .reader()?
         .folders()?
         .into_iter()
-        .filter(|f| renamed_name(&f.name, new, new, delimiter).is_some())
+        .filter(|f| within(&f.name, new, delimiter))
         .filter(|f| f.selectable && f.uidvalidity.is_some())
         .collect();
     for folder in renamed {
