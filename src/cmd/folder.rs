@@ -59,6 +59,7 @@ pub async fn run(account: &AccountConfig, store: &Store, op: FolderOp) -> anyhow
     let consent = Consent {
         messages,
         filing: Some(&account.filing),
+        force_hint: "--force",
     };
     let result = folder_ops::apply(&mut client, store, &action, consent).await;
     // A failed LOGOUT changes nothing for the user.

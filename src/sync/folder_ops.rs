@@ -57,6 +57,8 @@ pub struct Consent<'a> {
     pub messages: bool,
     /// Roles the config gives folders (`trash = "..."`), on top of the server's.
     pub filing: Option<&'a Filing>,
+    /// How the user forces the delete of a role folder ("give --force"), for the refusal.
+    pub force_hint: &'a str,
 }
 
 type Result<T> = std::result::Result<T, FolderOpError>;
@@ -107,6 +109,7 @@ pub(super) async fn answer(
     let consent = Consent {
         messages: true,
         filing: None,
+        force_hint: "F in the sidebar's delete question",
     };
     // Read before a rename moves the cache row.
     let delimiter = delimiter_of(store, selected);
@@ -233,7 +236,8 @@ async fn delete(
         && !force
     {
         return Err(FolderOpError::Refused(format!(
-            "{name} is the {role} folder; give --force to delete it anyway"
+            "{name} is the {role} folder; it is deleted only with {}",
+            consent.force_hint
         )));
     }
     if entry.selectable() && !consent.messages {
