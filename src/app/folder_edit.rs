@@ -28,7 +28,7 @@ impl FolderPrompt {
     /// Drawn after the text (sanitized by the status line like the rest).
     pub fn hint(&self) -> String {
         match &self.renaming {
-            None => "  (on the server; Enter creates, Esc cancels)".to_string(),
+            None => "  (on the server; Tab completes, Enter creates, Esc cancels)".to_string(),
             Some(from) => format!(
                 "  (renaming {}; children follow; Esc cancels)",
                 crate::domain::text::sanitize(from)
@@ -437,13 +437,22 @@ impl Model {
             Some((first, rest)) if command == "rename" => (format!("{first} "), rest),
             _ => (String::new(), arg),
         };
-        let matching: Vec<&str> = names
+        let completed = self.complete_folder_name(account, partial)?;
+        Some(format!("{command} {done}{completed}"))
+    }
+
+    /// `typed` grown to the longest start the account's folder names that begin with it
+    /// share; None when that adds nothing.
+    pub(super) fn complete_folder_name(&self, account: usize, typed: &str) -> Option<String> {
+        let matching: Vec<&str> = self
+            .folders
+            .states(account)
             .iter()
-            .copied()
-            .filter(|n| n.starts_with(partial))
+            .map(|f| f.name.as_str())
+            .filter(|n| n.starts_with(typed))
             .collect();
         let completed = common_prefix(&matching)?;
-        (completed.len() > partial.len()).then(|| format!("{command} {done}{completed}"))
+        (completed.len() > typed.len()).then_some(completed)
     }
 }
 

@@ -66,7 +66,15 @@ fn c_asks_a_name_under_the_cursor_folders_parent_and_creates_it() {
     keys(&mut m, &s, "C");
     assert!(keys(&mut m, &s, "Esc").is_empty());
     assert!(m.overlays.is_empty());
+    // Tab in the prompt completes what the folder names share.
     keys(&mut m, &s, "C Ctrl-u");
+    type_text(&mut m, &s, "Li");
+    keys(&mut m, &s, "Tab");
+    let Some(Overlay::FolderName(prompt)) = m.overlays.last() else {
+        panic!("no name prompt");
+    };
+    assert_eq!(prompt.input.text, "Lists/");
+    keys(&mut m, &s, "Ctrl-u");
     type_text(&mut m, &s, "Archive");
     assert!(keys(&mut m, &s, "Enter").is_empty());
     assert_eq!(m.status.error.as_deref(), Some("Archive already exists"));

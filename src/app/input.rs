@@ -112,6 +112,14 @@ impl Model {
                     self.confirmed(yes, act, from_tags, fx);
                 }
             }
+            Overlay::FolderName(prompt) if key.code == KeyCode::Tab => {
+                let (account, typed) = (prompt.account, prompt.input.text.clone());
+                if let Some(completed) = self.complete_folder_name(account, &typed)
+                    && let Some(Overlay::FolderName(prompt)) = self.overlays.last_mut()
+                {
+                    prompt.input = TextInput::with_text(&completed);
+                }
+            }
             Overlay::FolderName(prompt) => match prompt.input.handle(key) {
                 InputOutcome::Submit => {
                     if let Some(Overlay::FolderName(prompt)) = self.overlays.pop() {
