@@ -72,6 +72,11 @@ impl Model {
             self.status.error("no folder to rename");
             return;
         };
+        if name.eq_ignore_ascii_case("INBOX") {
+            // RENAME INBOX moves its messages into a new folder: not what R means.
+            self.status.error("INBOX cannot be renamed here");
+            return;
+        }
         self.overlays.push(Overlay::FolderName(FolderPrompt {
             account,
             input: TextInput::with_text(&name),

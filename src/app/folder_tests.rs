@@ -114,6 +114,14 @@ fn r_renames_and_the_open_list_follows_its_folder_once_done() {
         m.status.note.as_deref(),
         Some("renamed Lists/dev to Lists/ops")
     );
+    // INBOX is not offered for renaming.
+    m.folders.select(0, "INBOX");
+    keys(&mut m, &s, "R");
+    assert!(m.overlays.is_empty());
+    assert_eq!(
+        m.status.error.as_deref(),
+        Some("INBOX cannot be renamed here")
+    );
     // A folder change is not an action `u` takes back.
     keys(&mut m, &s, "Esc u");
     assert_eq!(m.status.error.as_deref(), Some("nothing to undo"));
