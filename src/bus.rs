@@ -89,6 +89,34 @@ pub enum EngineCommand {
     SyncNow,
     /// New actions are in the journal: send them.
     Replay,
+    /// Change the folder list on the server (never queued: refused when offline). Answered
+    /// by `OpDone` with a summary, then `FoldersChanged`; or `OpFailed` with the reason.
+    Folder { op: OpId, action: FolderAction },
+}
+
+/// A change to an account's folder list. Names are as `tern folders` shows them (UTF-8, the
+/// server's delimiter); the engine encodes them for the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FolderAction {
+    Create {
+        name: String,
+    },
+    /// Children follow their parent.
+    Rename {
+        from: String,
+        to: String,
+    },
+    /// The user has confirmed (messages included); `force` also allows a role folder.
+    Delete {
+        name: String,
+        force: bool,
+    },
+    Subscribe {
+        name: String,
+    },
+    Unsubscribe {
+        name: String,
+    },
 }
 
 /// A user action on messages, as the CLI and the UI ask for it.

@@ -29,6 +29,9 @@ pub enum Command {
         /// Print one JSON document on stdout.
         #[arg(long)]
         json: bool,
+        /// Also the folders not subscribed to (INBOX and role folders are always listed).
+        #[arg(long)]
+        all: bool,
     },
     /// Bring the cache in step with the server, then exit (or keep following with --watch).
     Sync {

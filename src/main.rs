@@ -107,7 +107,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     let outcome: Result<String> = match command {
-        Command::Folders { json, .. } => runtime.block_on(folders(account, cache_dir, json)),
+        Command::Folders { json, all, .. } => {
+            runtime.block_on(folders(account, cache_dir, json, all))
+        }
         Command::Sync {
             folder, all, watch, ..
         } => {
@@ -220,12 +222,16 @@ async fn folders(
     account: &config::AccountConfig,
     cache_dir: Option<&std::path::Path>,
     json: bool,
+    all: bool,
 ) -> Result<String> {
-    match tern::cmd::folders::run(account, json).await {
+    match tern::cmd::folders::run(account, json, all).await {
         Ok(out) => Ok(out),
         Err(err) if err.is_transient() => {
             let store = tern::cmd::open_store(cache_dir, account)?;
-            let rows = tern::cmd::folders::from_cache(&store.reader()?)?;
+            let mut rows = tern::cmd::folders::from_cache(&store.reader()?)?;
+            if !all {
+                rows.retain(tern::cmd::folders::shown_by_default);
+            }
             if rows.is_empty() {
                 return Err(err.into());
             }

@@ -100,23 +100,34 @@ fn non_ascii_names_are_modified_utf7_on_the_wire_and_utf8_for_the_user() {
     let names = listed(&server, "LIST \"\" \"*\"");
     assert!(names.contains(&wire.to_string()), "{names:?}");
     assert_eq!(tern::imap::mutf7::decode(wire.as_bytes()), name);
+    // Subscribed too, so other mail programs show it.
+    let subscribed = listed(&server, "LSUB \"\" \"*\"");
+    assert!(subscribed.contains(&wire.to_string()), "{subscribed:?}");
 
+    // The reverse: made by another client, one subscribed and one not.
     let mut raw = server.raw_login(server.user());
-    raw.command_ok(&format!("CREATE \"{prefix}&ZeVnLIqe-\""))
-        .unwrap();
-    let shown = cli.ok(&server, &["folders", "--json"]);
-    let folders: serde_json::Value = serde_json::from_str(&shown).unwrap();
-    let names: Vec<&str> = folders
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|f| f["name"].as_str())
-        .collect();
-    assert!(
-        names.contains(&format!("{prefix}日本語").as_str()),
-        "{names:?}"
-    );
-    assert!(names.contains(&name), "{names:?}");
+    for command in [
+        format!("CREATE \"{prefix}&ZeVnLIqe-\""),
+        format!("SUBSCRIBE \"{prefix}&ZeVnLIqe-\""),
+        format!("CREATE \"{prefix}&A6k-mega\""),
+    ] {
+        raw.command_ok(&command).unwrap();
+    }
+    let shown = |args: &[&str]| -> Vec<String> {
+        let folders: serde_json::Value = serde_json::from_str(&cli.ok(&server, args)).unwrap();
+        folders
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f["name"].as_str().map(str::to_string))
+            .collect()
+    };
+    let names = shown(&["folders", "--json"]);
+    assert!(names.contains(&format!("{prefix}日本語")), "{names:?}");
+    assert!(names.contains(&name.to_string()), "{names:?}");
+    assert!(!names.contains(&format!("{prefix}Ωmega")), "{names:?}");
+    let names = shown(&["folders", "--json", "--all"]);
+    assert!(names.contains(&format!("{prefix}Ωmega")), "{names:?}");
 }
 
 #[test]

@@ -100,6 +100,11 @@ impl Model {
             Action::OpenAttachment => self.open_attachment(None, fx),
             Action::SaveAllAttachments => self.save_all_attachments(fx),
             Action::Links => self.open_links(),
+            Action::CreateFolder => self.ask_create_folder(),
+            Action::RenameFolder => self.ask_rename_folder(),
+            Action::DeleteFolder => self.ask_delete_folder(None),
+            Action::ToggleSubscribed => self.toggle_subscribed(fx),
+            Action::ToggleAllFolders => self.show_all_folders(!self.folders.show_all, sources),
             _ => match self.focus {
                 Focus::Folders => self.folders_action(action, sources, fx),
                 Focus::List => self.list_action(action, sources, fx),
@@ -494,7 +499,9 @@ impl Model {
             | Overlay::Keyword { .. }
             | Overlay::Confirm { .. }
             | Overlay::Prompt { .. }
-            | Overlay::Links { .. } => {}
+            | Overlay::Links { .. }
+            | Overlay::FolderName(_)
+            | Overlay::FolderConfirm(_) => {}
         }
     }
 }

@@ -47,14 +47,18 @@ impl Model {
                 }
             }
             EngineEvent::Error(message) => self.account_error(account, &message),
-            EngineEvent::OpDone { summary, .. } => {
-                // Only actions and undos are answered with OpDone: `u` goes to this account.
-                self.undo_account = Some(account);
+            EngineEvent::OpDone { op, summary, .. } => {
+                // Besides folder changes, only actions and undos are answered with OpDone:
+                // `u` goes to this account.
+                if !self.folder_request_done(op, sources) {
+                    self.undo_account = Some(account);
+                }
                 if !summary.is_empty() {
                     self.status.note(summary);
                 }
             }
             EngineEvent::OpFailed { op, message, .. } => {
+                self.folder_request_failed(op);
                 if let Some(reader) = &mut self.reader
                     && reader.account == account
                     && reader.fetch == Some(op)

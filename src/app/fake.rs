@@ -60,6 +60,7 @@ impl FakeSource {
             oldest_uid: None,
             selectable: true,
             last_error: None,
+            subscribed: true,
         });
         self.rows.insert(id, Vec::new());
         id

@@ -56,6 +56,8 @@ pub struct FoldersPane {
     /// Index into `rows`; always a selectable row when there is one.
     pub cursor: usize,
     pub scroll: usize,
+    /// Unsubscribed folders shown too (else only subscribed, INBOX and role folders).
+    pub show_all: bool,
     sections: Vec<Section>,
 }
 
@@ -79,12 +81,26 @@ impl FoldersPane {
         let Some(section) = self.sections.get_mut(account) else {
             return;
         };
-        section.rows = tree_rows(&folders);
-        for row in &mut section.rows {
-            row.account = account;
-        }
         section.states = folders;
+        section.rows = section_rows(account, &section.states, self.show_all);
         self.rebuild();
+    }
+
+    /// Shows the unsubscribed folders too, or hides them again.
+    pub fn set_show_all(&mut self, all: bool) {
+        self.show_all = all;
+        for (account, section) in self.sections.iter_mut().enumerate() {
+            section.rows = section_rows(account, &section.states, all);
+        }
+        self.rebuild();
+    }
+
+    /// Folders hidden because they are not subscribed.
+    pub fn hidden(&self) -> usize {
+        self.sections
+            .iter()
+            .map(|s| s.states.len() - shown(&s.states, self.show_all).len())
+            .sum()
     }
 
     fn rebuild(&mut self) {
@@ -173,6 +189,35 @@ impl FoldersPane {
         }
         self.scroll = self.scroll.min(self.rows.len().saturating_sub(height));
     }
+}
+
+fn section_rows(account: usize, states: &[FolderState], all: bool) -> Vec<FolderRow> {
+    let mut rows = tree_rows(&shown(states, all));
+    for row in &mut rows {
+        row.account = account;
+    }
+    rows
+}
+
+/// The folders the sidebar lists: all, or the subscribed ones with INBOX, role folders and
+/// the parents of what is shown (so the tree keeps its branches openable).
+fn shown(states: &[FolderState], all: bool) -> Vec<FolderState> {
+    if all {
+        return states.to_vec();
+    }
+    let wanted: Vec<&FolderState> = states
+        .iter()
+        .filter(|f| f.subscribed || effective_role(f).is_some())
+        .collect();
+    states
+        .iter()
+        .filter(|f| {
+            wanted
+                .iter()
+                .any(|w| crate::domain::folder::within(&w.name, &f.name, f.delimiter))
+        })
+        .cloned()
+        .collect()
 }
 
 fn role_rank(role: Option<&str>) -> usize {
@@ -312,6 +357,7 @@ mod tests {
             oldest_uid: None,
             selectable: true,
             last_error: None,
+            subscribed: true,
         }
     }
 

@@ -53,13 +53,12 @@ impl Model {
         };
         match top {
             Overlay::Command(input) if key.code == KeyCode::Tab => {
-                // Complete an action name: the first that starts with what was typed.
-                let typed = input.text.trim();
-                if let Some(action) = Action::ALL
-                    .iter()
-                    .find(|a| !typed.is_empty() && a.name().starts_with(typed))
+                // An action name, or a folder name after a command that takes one.
+                let typed = input.text.trim_start().to_string();
+                if let Some(completed) = self.complete_command(&typed)
+                    && let Some(Overlay::Command(input)) = self.overlays.last_mut()
                 {
-                    *input = TextInput::with_text(action.name());
+                    *input = TextInput::with_text(&completed);
                 }
             }
             Overlay::Command(input) => match input.handle(key) {
@@ -116,6 +115,34 @@ impl Model {
                 if let Some(Overlay::Confirm { act, from_tags, .. }) = self.overlays.pop() {
                     let yes = matches!(key.code, KeyCode::Char('y' | 'Y'));
                     self.confirmed(yes, act, from_tags, fx);
+                }
+            }
+            Overlay::FolderName(prompt) if key.code == KeyCode::Tab => {
+                let (account, typed) = (prompt.account, prompt.input.text.clone());
+                if let Some(completed) = self.complete_folder_name(account, &typed)
+                    && let Some(Overlay::FolderName(prompt)) = self.overlays.last_mut()
+                {
+                    prompt.input = TextInput::with_text(&completed);
+                }
+            }
+            Overlay::FolderName(prompt) => match prompt.input.handle(key) {
+                InputOutcome::Submit => {
+                    if let Some(Overlay::FolderName(prompt)) = self.overlays.pop() {
+                        self.folder_named(prompt, fx);
+                    }
+                }
+                InputOutcome::Cancel => {
+                    self.overlays.pop();
+                }
+                _ => {}
+            },
+            Overlay::FolderConfirm(_) => {
+                if let Some(Overlay::FolderConfirm(question)) = self.overlays.pop() {
+                    let answer = match key.code {
+                        KeyCode::Char(c) => c,
+                        _ => '\0',
+                    };
+                    self.folder_delete_answer(answer, question, fx);
                 }
             }
             Overlay::Prompt { kind, input } => match input.handle(key) {
@@ -182,7 +209,7 @@ impl Model {
 
     /// `:` commands: an action name (`:sync_now`), or `q`, `messages`, `folder NAME`,
     /// `filter TEXT`, `move NAME`, `copy NAME`, `keyword +ADD -REMOVE`, `find TEXT`,
-    /// `pipe COMMAND`.
+    /// `pipe COMMAND`, and the folder changes of `folder_edit.rs` (`mkdir NAME`...).
     fn command(&mut self, line: &str, sources: &dyn Sources, fx: &mut Vec<Effect>) {
         let line = line.trim();
         let (name, arg) = match line.split_once(' ') {
@@ -205,6 +232,9 @@ impl Model {
                 } else {
                     self.status.error(format!("no folder {arg}"));
                 }
+            }
+            "mkdir" | "rename" | "rmdir" | "subscribe" | "unsubscribe" | "folders" => {
+                self.folder_command(name, arg, sources, fx);
             }
             "keyword" | "keywords" if !arg.is_empty() => {
                 let (add, remove): (Vec<&str>, Vec<&str>) =

@@ -10,6 +10,7 @@ mod events;
 pub(crate) mod fake;
 pub(crate) mod find;
 mod fold;
+mod folder_edit;
 pub(crate) mod folders;
 mod input;
 pub mod layout;
@@ -36,6 +37,7 @@ use crate::keymap::{Context, KeySequence, Keymap};
 pub use action::Action;
 #[cfg(test)]
 pub use fake::FakeSource;
+pub use folder_edit::{FolderPrompt, FolderQuestion};
 pub use folders::FoldersPane;
 pub use list::{ListPane, OpenFolder};
 pub use overlay::{Overlay, TextInput};
@@ -295,6 +297,8 @@ pub struct Model {
     last_op: OpId,
     /// The account whose last action was done: where `u` goes.
     undo_account: Option<usize>,
+    /// Folder changes sent to an engine and not answered yet (never undone by `u`).
+    folder_requests: std::collections::HashMap<OpId, (usize, crate::bus::FolderAction)>,
 }
 
 /// Stands in for an account the runtime gave no source for.
@@ -361,6 +365,7 @@ impl Model {
             parts: options.parts,
             last_op: OpId::default(),
             undo_account: None,
+            folder_requests: std::collections::HashMap::new(),
         };
         for account in 0..model.accounts.len() {
             model.refresh_folders(account, sources);
@@ -579,6 +584,8 @@ impl Model {
     }
 }
 
+#[cfg(test)]
+mod folder_tests;
 #[cfg(test)]
 mod reading_tests;
 #[cfg(test)]

@@ -57,6 +57,10 @@ pub enum Overlay {
         /// `act` took the tagged messages: a "no" tags them again.
         from_tags: bool,
     },
+    /// A folder name typed on the status line (create or rename).
+    FolderName(super::folder_edit::FolderPrompt),
+    /// A folder delete asked on the status line.
+    FolderConfirm(super::folder_edit::FolderQuestion),
 }
 
 /// An action held back until the user confirms it.
@@ -80,6 +84,8 @@ impl Overlay {
                 | Overlay::Keyword { .. }
                 | Overlay::Confirm { .. }
                 | Overlay::Prompt { .. }
+                | Overlay::FolderName(_)
+                | Overlay::FolderConfirm(_)
                 | Overlay::Attachments {
                     prompt: Some(_),
                     ..

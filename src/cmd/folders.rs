@@ -15,11 +15,17 @@ pub struct FolderRow {
     pub role_by_name: bool,
     pub messages: Option<u32>,
     pub unseen: Option<u32>,
+    /// Subscribed on the server (true for all when the server reports no subscriptions).
+    pub subscribed: bool,
 }
 
-pub async fn run(account: &AccountConfig, json: bool) -> Result<String, ConnectError> {
+/// `all`: the unsubscribed folders too (INBOX and role folders are always shown).
+pub async fn run(account: &AccountConfig, json: bool, all: bool) -> Result<String, ConnectError> {
     let mut client = connect::connect(account).await?;
-    let rows = fetch(&mut client).await.map_err(ConnectError::Imap)?;
+    let mut rows = fetch(&mut client).await.map_err(ConnectError::Imap)?;
+    if !all {
+        rows.retain(shown_by_default);
+    }
     // A failed LOGOUT changes nothing for the user.
     let _ = client.logout().await;
     Ok(render(&rows, json))
@@ -31,6 +37,11 @@ pub fn render(rows: &[FolderRow], json: bool) -> String {
     } else {
         to_table(rows)
     }
+}
+
+/// Without `--all`: subscribed folders, INBOX and role folders.
+pub fn shown_by_default(row: &FolderRow) -> bool {
+    row.subscribed || row.role.is_some() || row.name.eq_ignore_ascii_case("INBOX")
 }
 
 /// The folder list as the cache last saw it, in the same order as online.
@@ -50,6 +61,7 @@ pub fn from_cache(
             // A `\Noselect` parent has no counts, as online.
             messages: f.selectable.then_some(f.messages),
             unseen: f.selectable.then_some(f.unseen),
+            subscribed: f.subscribed,
             name: f.name,
             role: f.role,
             // The cache keeps the role, not where it came from.
@@ -60,6 +72,7 @@ pub fn from_cache(
 
 pub async fn fetch(client: &mut ImapClient) -> Result<Vec<FolderRow>, ImapError> {
     let mut entries = client.list(&mut discard()).await?;
+    let subscribed = client.subscriptions().await?;
     let roles = FolderRoles::new(&entries);
     sort_folders(&mut entries, &roles);
     let mut rows = Vec::with_capacity(entries.len());
@@ -80,6 +93,7 @@ pub async fn fetch(client: &mut ImapClient) -> Result<Vec<FolderRow>, ImapError>
         rows.push(FolderRow {
             role: assigned.map(|a| a.role.as_str().to_string()),
             role_by_name: assigned.is_some_and(|a| a.by_name),
+            subscribed: subscribed.as_ref().is_none_or(|s| s.contains(&entry.name)),
             name: entry.name,
             messages,
             unseen,
@@ -189,6 +203,7 @@ mod tests {
             role_by_name: false,
             messages: Some(3),
             unseen: Some(1),
+            subscribed: true,
         }];
         let value: serde_json::Value = serde_json::from_str(&to_json(&rows)).unwrap();
         assert_eq!(value[0]["name"], "INBOX");
@@ -196,6 +211,7 @@ mod tests {
         assert_eq!(value[0]["messages"], 3);
         assert_eq!(value[0]["unseen"], 1);
         assert_eq!(value[0]["role_by_name"], false);
+        assert_eq!(value[0]["subscribed"], true);
     }
 
     #[test]
@@ -206,9 +222,12 @@ mod tests {
             role_by_name: true,
             messages: Some(0),
             unseen: Some(0),
+            subscribed: false,
         }];
         let table = to_table(&rows);
         assert!(table.contains("trash (by name)"), "{table}");
+        // A role folder is listed whether subscribed or not.
+        assert!(shown_by_default(&rows[0]));
     }
 
     #[test]
@@ -219,6 +238,7 @@ mod tests {
             role_by_name: false,
             messages: Some(1),
             unseen: Some(0),
+            subscribed: false,
         }];
         assert!(!to_table(&rows).contains('\x1b'));
     }

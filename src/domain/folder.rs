@@ -26,6 +26,28 @@ pub struct FolderState {
     pub selectable: bool,
     /// Why the last STATUS/SELECT of this folder failed; None once it works again.
     pub last_error: Option<String>,
+    /// Subscribed on the server (LSUB); the sidebar hides the others unless asked.
+    pub subscribed: bool,
+}
+
+/// Whether `name` is `folder` or one of its children (by the server's `delimiter`).
+pub fn within(name: &str, folder: &str, delimiter: Option<char>) -> bool {
+    name == folder
+        || delimiter.is_some_and(|d| {
+            name.strip_prefix(folder)
+                .is_some_and(|rest| rest.starts_with(d))
+        })
+}
+
+/// `name` after folder `from` became `to`, if it was `from` or a child of it (by the
+/// server's `delimiter`).
+pub fn renamed(name: &str, from: &str, to: &str, delimiter: Option<char>) -> Option<String> {
+    if name == from {
+        return Some(to.to_string());
+    }
+    let d = delimiter?;
+    let rest = name.strip_prefix(from)?.strip_prefix(d)?;
+    Some(format!("{to}{d}{rest}"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,5 +143,17 @@ mod tests {
         }
         assert_eq!(Role::Junk.attribute(), Some("\\Junk"));
         assert_eq!(Role::Inbox.attribute(), None);
+    }
+
+    #[test]
+    fn a_folder_contains_its_children_by_delimiter_only() {
+        assert!(within("INBOX.Projekte.Ärger", "INBOX.Projekte", Some('.')));
+        assert!(within("INBOX.Projekte", "INBOX.Projekte", Some('.')));
+        assert!(!within("INBOX.Projekte2", "INBOX.Projekte", Some('.')));
+        assert!(!within("Work/a", "Work", None));
+        assert_eq!(
+            renamed("Work/a/b", "Work", "Jobs", Some('/')).as_deref(),
+            Some("Jobs/a/b")
+        );
     }
 }

@@ -433,7 +433,10 @@ impl ImapClient {
         }
     }
 
-    /// ID, ENABLE QRESYNC (or CONDSTORE) and COMPRESS=DEFLATE, as far as offered.
+    /// ID, ENABLE QRESYNC (or CONDSTORE) and COMPRESS=DEFLATE, as far as offered. Never
+    /// UTF8=ACCEPT: imap-codec cannot read the quoted UTF-8 mailbox names that would follow
+    /// (see the session's tests), so names stay modified UTF-7, which such servers keep
+    /// speaking until enabled. Dovecot 2.3 does not offer it anyway.
     pub async fn setup(&mut self) -> Result<()> {
         if self.options.send_id && self.has_capability("ID") {
             self.id(&mut discard()).await?;
@@ -512,6 +515,34 @@ impl ImapClient {
         })
         .await?;
         Ok(entries)
+    }
+
+    /// The subscribed mailboxes (LSUB, in every IMAP4rev1 server).
+    pub async fn lsub(&mut self, sink: Sink<'_>) -> Result<Vec<ListEntry>> {
+        let mut entries = Vec::new();
+        let body = CommandBody::Lsub {
+            reference: Mailbox::try_from("").map_err(|e| ImapError::bug(e.to_string()))?,
+            mailbox_wildcard: ListMailbox::try_from("*".to_string())
+                .map_err(|e| ImapError::bug(e.to_string()))?,
+        };
+        self.run_expecting(body, Expect::list(), &mut |update| {
+            if let Update::List(entry) = &update {
+                entries.push(entry.clone());
+            }
+            sink(update);
+        })
+        .await?;
+        Ok(entries)
+    }
+
+    /// The subscribed folder names; None when the server reports none beyond INBOX (or
+    /// refuses LSUB): then every folder counts as subscribed (see `subscribed_names`).
+    pub async fn subscriptions(&mut self) -> Result<Option<std::collections::HashSet<String>>> {
+        match self.lsub(&mut discard()).await {
+            Ok(entries) => Ok(super::types::subscribed_names(entries)),
+            Err(err) if !err.kind.is_transient() => Ok(None),
+            Err(err) => Err(err),
+        }
     }
 
     pub async fn status(&mut self, mailbox: &str, sink: Sink<'_>) -> Result<StatusEntry> {

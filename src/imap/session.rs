@@ -580,4 +580,34 @@ mod tests {
         assert!(!grown.is_empty());
         assert!(ResponseProblems::default().is_empty());
     }
+
+    /// Why tern never ENABLEs UTF8=ACCEPT (see `ImapClient::setup`): imap-codec reads a
+    /// quoted mailbox name as 7-bit, so the UTF-8 names a server sends after that ENABLE
+    /// would be skipped. Modified UTF-7 (and UTF-8 in a literal, which some servers send
+    /// anyway) reads fine.
+    #[test]
+    fn utf8_names_parse_in_literals_and_modified_utf7_but_not_quoted() {
+        let mut session = Session::new();
+        events(&mut session, b"* OK ready\r\n");
+        let name = |got: Vec<SessionEvent>| match got.as_slice() {
+            [SessionEvent::Update(Update::List(entry))] => Some(entry.name.clone()),
+            _ => None,
+        };
+        let mutf7 = events(&mut session, b"* LIST () \"/\" \"Caf&AOk-/&ZeVnLIqe-\"\r\n");
+        assert_eq!(name(mutf7).as_deref(), Some("Café/日本語"));
+        let literal = format!(
+            "* LIST () \"/\" {{{}}}\r\nCafé/日本語\r\n",
+            "Café/日本語".len()
+        );
+        let got = events(&mut session, literal.as_bytes());
+        assert_eq!(name(got).as_deref(), Some("Café/日本語"));
+        let quoted = events(&mut session, "* LIST () \"/\" \"Café\"\r\n".as_bytes());
+        assert!(
+            matches!(
+                quoted.as_slice(),
+                [SessionEvent::Update(Update::Unparsed(_))]
+            ),
+            "{quoted:?}"
+        );
+    }
 }

@@ -119,6 +119,14 @@ impl ListEntry {
     }
 }
 
+/// The subscribed names of an LSUB answer; None when it says nothing beyond INBOX (many
+/// servers subscribe only INBOX for the user): then every folder counts as subscribed, so
+/// an account whose folders were never subscribed hides nothing.
+pub fn subscribed_names(lsub: Vec<ListEntry>) -> Option<std::collections::HashSet<String>> {
+    let reported = lsub.iter().any(|e| !e.name.eq_ignore_ascii_case("INBOX"));
+    reported.then(|| lsub.into_iter().map(|e| e.name).collect())
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StatusEntry {
     pub name: String,
@@ -243,5 +251,20 @@ mod tests {
         assert_eq!(unparsed_fetch_uid("* 5 FETCH (FLAGS (((garbage"), None);
         assert_eq!(unparsed_fetch_uid("* FOO UID 3"), None);
         assert_eq!(unparsed_fetch_uid(""), None);
+    }
+
+    #[test]
+    fn subscriptions_count_once_something_beyond_inbox_is_subscribed() {
+        let entry = |name: &str| ListEntry {
+            name: name.into(),
+            wire_name: name.as_bytes().to_vec(),
+            delimiter: Some('/'),
+            attributes: Vec::new(),
+        };
+        assert_eq!(subscribed_names(Vec::new()), None);
+        assert_eq!(subscribed_names(vec![entry("INBOX")]), None);
+        let names = subscribed_names(vec![entry("INBOX"), entry("Work")]).unwrap();
+        assert!(names.contains("Work") && names.contains("INBOX"));
+        assert!(!names.contains("Old"));
     }
 }

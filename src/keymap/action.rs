@@ -82,6 +82,11 @@ actions! {
     MarkFolderRead => "mark_folder_read", "Mark every message in the folder read";
     Undo => "undo", "Undo the last action (press again to redo)";
     Redraw => "redraw", "Redraw the screen";
+    CreateFolder => "create_folder", "Create a folder on the server (:mkdir NAME)";
+    RenameFolder => "rename_folder", "Rename the folder under the cursor; its children follow (:rename)";
+    DeleteFolder => "delete_folder", "Delete the folder under the cursor, after asking (:rmdir)";
+    ToggleSubscribed => "toggle_subscribed", "Subscribe to or unsubscribe from the folder under the cursor";
+    ToggleAllFolders => "toggle_all_folders", "Show the unsubscribed folders too (again: subscribed only; :folders all)";
 }
 
 impl Action {

@@ -6,7 +6,7 @@ use super::FolderState;
 use crate::domain::message::{Flags, MessageRow};
 
 pub(crate) const FOLDER_COLUMNS: &str = "id, name, role, delimiter, uidvalidity, uidnext, \
-     highestmodseq, messages, unseen, synced_at, complete, oldest_uid, selectable, last_error";
+     highestmodseq, messages, unseen, synced_at, complete, oldest_uid, selectable, last_error, subscribed";
 
 pub(crate) fn folder(r: &Row<'_>) -> rusqlite::Result<FolderState> {
     let delimiter: Option<String> = r.get(3)?;
@@ -25,6 +25,7 @@ pub(crate) fn folder(r: &Row<'_>) -> rusqlite::Result<FolderState> {
         oldest_uid: r.get(11)?,
         selectable: r.get(12)?,
         last_error: r.get(13)?,
+        subscribed: r.get(14)?,
     })
 }
 

@@ -45,7 +45,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 5,
-        sql: include_str!("migrations/0005_search.sql"),
+        sql: include_str!("migrations/0005_folder_subscribed.sql"),
+        rust: None,
+    },
+    Migration {
+        version: 6,
+        sql: include_str!("migrations/0006_search.sql"),
         rust: Some(super::search_index::index_cached_bodies),
     },
 ];

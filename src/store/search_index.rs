@@ -1,5 +1,5 @@
 //! Keeping the full-text index in step with cached bodies. Header tokens are the triggers'
-//! job (migration 0005); body text needs the MIME renderer, so it is indexed here, by the
+//! job (migration 0006); body text needs the MIME renderer, so it is indexed here, by the
 //! writer, in the transaction that stores the body.
 
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -65,7 +65,7 @@ pub(crate) fn index_body(
     Ok(())
 }
 
-/// Migration 5's Rust step: bodies cached by an older tern get their text indexed.
+/// Migration 6's Rust step: bodies cached by an older tern get their text indexed.
 pub(crate) fn index_cached_bodies(tx: &Transaction<'_>) -> Result<()> {
     let bodies: Vec<(FolderId, u32, u32, Vec<u8>)> = tx
         .prepare("SELECT folder_id, uidvalidity, uid, raw FROM bodies")?

@@ -77,6 +77,14 @@ impl<'a> WriteTx<'a> {
         found(n, id)
     }
 
+    pub fn set_folder_subscribed(&mut self, id: FolderId, subscribed: bool) -> Result<()> {
+        let n = self
+            .tx
+            .prepare_cached("UPDATE folders SET subscribed = ?2 WHERE id = ?1")?
+            .execute(params![id, subscribed])?;
+        found(n, id)
+    }
+
     /// Records (or with None clears) the folder's own error. Returns whether the folder
     /// went from working to failing or back, so the caller tells the user once, not at
     /// every poll (servers word the same refusal differently from one time to the next).

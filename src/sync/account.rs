@@ -20,6 +20,7 @@ pub enum Folders {
 /// (with their messages), roles, delimiters and selectability refreshed.
 pub async fn sync_folder_list(client: &mut ImapClient, store: &Store) -> Result<Vec<ListEntry>> {
     let entries = client.list(&mut discard()).await?;
+    let subscribed = client.subscriptions().await?;
     let listed = entries.clone();
     store
         .write_async(move |tx| {
@@ -28,6 +29,8 @@ pub async fn sync_folder_list(client: &mut ImapClient, store: &Store) -> Result<
                 let role = roles.role(&entry.name).map(|r| r.as_str());
                 let id = tx.upsert_folder(&entry.name, role, entry.delimiter)?;
                 tx.set_folder_selectable(id, entry.selectable())?;
+                let shown = subscribed.as_ref().is_none_or(|s| s.contains(&entry.name));
+                tx.set_folder_subscribed(id, shown)?;
                 if !entry.selectable() {
                     // A parent has nothing to fail on.
                     tx.set_folder_error(&entry.name, None)?;

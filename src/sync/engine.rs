@@ -175,6 +175,11 @@ impl Engine {
                     Some(EngineCommand::SelectFolder(name)) => *selected = name,
                     Some(EngineCommand::SyncNow) => return Resume::Retry,
                     Some(EngineCommand::FetchBody { .. } | EngineCommand::Replay) => {}
+                    Some(EngineCommand::Folder { op, .. }) => self.say(EngineEvent::OpFailed {
+                        op,
+                        kind: ErrorKind::Network,
+                        message: "offline: folder changes need the server; nothing was changed".into(),
+                    }),
                     None => return Resume::Stop,
                 },
             }

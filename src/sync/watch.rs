@@ -153,6 +153,9 @@ pub(super) async fn handle_commands(
                 sync_now = true;
             }
             EngineCommand::SyncNow => sync_now = true,
+            EngineCommand::Folder { op, action } => {
+                super::folder_ops::answer(client, store, events, op, &action, selected).await?;
+            }
             _ => {}
         }
     }

@@ -46,12 +46,18 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
                     .is_some_and(|f| f.selectable && f.last_error.is_some());
                 let mark = if failed { " !" } else { "" };
                 let indent = "  ".repeat(usize::from(row.depth) + 1);
+                // Shown only on request (`A`): said, so it is not mistaken for subscribed.
+                let unsubscribed = pane.show_all
+                    && pane
+                        .state(row.account, &row.name)
+                        .is_some_and(|f| !f.subscribed);
                 // The role, when the name does not already say it (e.g. "Sent Mail").
                 let role = row
                     .role
                     .as_deref()
                     .filter(|r| !row.label.eq_ignore_ascii_case(r))
                     .map(|r| format!(" {r}"))
+                    .or_else(|| unsubscribed.then(|| " unsubscribed".to_string()))
                     .unwrap_or_default();
                 let room = width.saturating_sub(
                     display_width(&indent) + display_width(&count) + display_width(mark),
@@ -75,5 +81,45 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
             }
         };
         buf.set_line(area.x, y, &Line::from(spans).style(base), area.width);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+
+    use crate::app::testkit::{keys, model, source};
+    use crate::theme::Theme;
+
+    fn sidebar(m: &crate::app::Model) -> Vec<String> {
+        let area = Rect::new(0, 0, 30, 14);
+        let mut buf = Buffer::empty(area);
+        let theme = Theme::builtin("default").unwrap();
+        super::render(m, &theme, area, &mut buf);
+        (0..area.height)
+            .map(|y| {
+                (0..area.width)
+                    .map(|x| buf[(x, y)].symbol().to_string())
+                    .collect::<String>()
+                    .trim_end()
+                    .to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn unsubscribed_folders_show_only_on_request_and_say_so() {
+        let mut s = source();
+        let old = s.add_folder("Old", None, Some('/'));
+        s.folder_mut(old).unwrap().subscribed = false;
+        let mut m = model(&s, (100, 30));
+        assert!(!sidebar(&m).iter().any(|l| l.contains("Old")));
+        keys(&mut m, &s, "Tab A");
+        let lines = sidebar(&m);
+        let row = lines.iter().find(|l| l.contains("Old")).unwrap();
+        assert!(row.contains("unsubscribed"), "{lines:#?}");
+        let rust = lines.iter().find(|l| l.contains("rust")).unwrap();
+        assert!(!rust.contains("unsubscribed"), "{lines:#?}");
     }
 }

@@ -127,9 +127,11 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame) {
         Overlay::Command(_)
         | Overlay::Filter { .. }
         | Overlay::Keyword { .. }
-        | Overlay::Prompt { .. } => {}
+        | Overlay::Prompt { .. }
+        | Overlay::FolderName(_) => {}
         // Asked on the status line, over whatever it showed.
-        Overlay::Confirm { question, .. } => {
+        Overlay::Confirm { question, .. }
+        | Overlay::FolderConfirm(crate::app::FolderQuestion { question, .. }) => {
             let area = Rect::new(0, h.saturating_sub(1), w, 1.min(h));
             frame.render_widget(Clear, area);
             let line = Line::from(Span::styled(
@@ -252,6 +254,14 @@ fn help_lines<'a>(model: &Model, theme: &Theme) -> Vec<Line<'a>> {
     )));
     lines.push(Line::from(Span::styled(
         "  move NAME, copy NAME, keyword +ADD -REMOVE",
+        theme.style(scopes::OVERLAY),
+    )));
+    lines.push(Line::from(Span::styled(
+        "  mkdir NAME, rename [OLD] NEW, rmdir [NAME], subscribe / unsubscribe [NAME],",
+        theme.style(scopes::OVERLAY),
+    )));
+    lines.push(Line::from(Span::styled(
+        "  folders [all]   (Tab completes folder names)",
         theme.style(scopes::OVERLAY),
     )));
     lines

@@ -37,6 +37,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
             input,
             Some("  (space-separated; Enter applies, Esc cancels)".to_string()),
         )),
+        Overlay::FolderName(prompt) => Some((prompt.label(), &prompt.input, Some(prompt.hint()))),
         Overlay::Prompt { kind, input } => Some(match kind {
             PromptKind::Find => ("Find: ", input, Some("  (Enter finds, Esc cancels)".into())),
             PromptKind::Pipe { part } => (

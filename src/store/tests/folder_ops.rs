@@ -81,3 +81,21 @@ fn dropping_a_folders_actions_counts_those_from_it_and_into_it() {
         .unwrap();
     assert_eq!(still.messages, 1, "the dropped move's placeholder is gone");
 }
+
+#[test]
+fn folders_start_subscribed_and_a_rename_keeps_the_mark() {
+    let f = fixture();
+    f.store
+        .write(|tx| {
+            let old = tx.upsert_folder("Old", None, Some('/'))?;
+            tx.upsert_folder("Kept", None, Some('/'))?;
+            tx.set_folder_subscribed(old, false)
+        })
+        .unwrap();
+    f.store
+        .write(|tx| tx.rename_folder("Old", "Older", Some('/')))
+        .unwrap();
+    let reader = f.store.reader().unwrap();
+    assert!(reader.folder("Kept").unwrap().unwrap().subscribed);
+    assert!(!reader.folder("Older").unwrap().unwrap().subscribed);
+}
