@@ -176,10 +176,10 @@ fn words_match(columns: &str, words: &str, sql: &mut Sql) -> String {
     }
     sql.params
         .push(Box::new(format!("{columns} : ({})", tokens.join(" AND "))));
+    // Not correlated: SQLite runs the MATCH once and probes (or drives from) its result.
     format!(
-        "EXISTS (SELECT 1 FROM search_docs d WHERE d.folder_id = m.folder_id
-             AND d.uidvalidity = m.uidvalidity AND d.uid = m.uid
-             AND d.docid IN (SELECT rowid FROM search_text WHERE search_text MATCH ?{}))",
+        "((m.folder_id << 32) | m.uid) IN (SELECT rowid FROM search_text
+             WHERE search_text MATCH ?{})",
         sql.params.len()
     )
 }

@@ -25,6 +25,11 @@ pub(crate) fn body_text(raw: &[u8]) -> String {
     text
 }
 
+/// The document id of a message (see migration 0006).
+pub(crate) fn docid(folder: FolderId, uid: u32) -> i64 {
+    (folder << 32) | i64::from(uid)
+}
+
 /// Replaces the message's document with its header tokens plus `body`. A message not in
 /// the cache has no document and is left alone.
 pub(crate) fn index_body(
@@ -34,34 +39,35 @@ pub(crate) fn index_body(
     uid: u32,
     body: &str,
 ) -> Result<()> {
-    let doc = tx
+    let headers = tx
         .prepare_cached(
-            "SELECT d.docid, m.subject, concat_ws(' ', m.from_name, m.from_addr), m.to_addrs,
-                    m.cc_addrs
-             FROM search_docs d JOIN messages m ON m.folder_id = d.folder_id
-                 AND m.uidvalidity = d.uidvalidity AND m.uid = d.uid
-             WHERE d.folder_id = ?1 AND d.uidvalidity = ?2 AND d.uid = ?3",
+            "SELECT subject, concat_ws(' ', from_name, from_addr), to_addrs, cc_addrs
+             FROM messages WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid = ?3",
         )?
         .query_row(params![folder, uidvalidity, uid], |r| {
             Ok((
-                r.get::<_, i64>(0)?,
+                r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
                 r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
             ))
         })
         .optional()?;
-    let Some((docid, subject, sender, recipients, cc)) = doc else {
+    let Some((subject, sender, recipients, cc)) = headers else {
         return Ok(());
     };
-    tx.prepare_cached("DELETE FROM search_text WHERE rowid = ?1")?
-        .execute([docid])?;
     tx.prepare_cached(
-        "INSERT INTO search_text (rowid, subject, sender, recipients, cc, body)
+        "REPLACE INTO search_text (rowid, subject, sender, recipients, cc, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![docid, subject, sender, recipients, cc, body])?;
+    .execute(params![
+        docid(folder, uid),
+        subject,
+        sender,
+        recipients,
+        cc,
+        body
+    ])?;
     Ok(())
 }
 

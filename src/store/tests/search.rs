@@ -169,9 +169,23 @@ fn body_text_is_found_and_goes_with_the_message() {
         .reader()
         .unwrap()
         .conn()
-        .query_row("SELECT count(*) FROM search_docs", [], |r| r.get(0))
+        .query_row("SELECT count(*) FROM search_text", [], |r| r.get(0))
         .unwrap();
     assert_eq!(docs, 2, "only INBOX's two remaining messages are indexed");
+}
+
+#[test]
+fn document_ids_rely_on_one_uidvalidity_per_folder() {
+    let (f, _) = world();
+    let folder = f.folder;
+    // Same folder and UID as INBOX 1 under another UIDVALIDITY would share its document id:
+    // the store refuses such a row, so that never happens.
+    let stray = f
+        .store
+        .write(move |tx| tx.upsert_messages(folder, UV + 1, &[message(1, 5, "x", "stray row")]));
+    assert!(stray.is_err());
+    assert_eq!(found(&f.store, "stray"), Vec::<u32>::new());
+    assert_eq!(found(&f.store, "engine"), vec![1]);
 }
 
 #[test]
