@@ -20,9 +20,11 @@ pub(crate) mod picker;
 pub(crate) mod pipe;
 pub(crate) mod reader;
 pub(crate) mod reader_lines;
+pub(crate) mod search;
 pub(crate) mod source;
 pub(crate) mod status;
 mod triage;
+pub(crate) mod views;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -42,7 +44,8 @@ pub use overlay::{Overlay, TextInput};
 pub use pipe::PipeOutput;
 pub use reader::{Body, HeaderMode, PartPreference, ReaderState};
 pub use source::{
-    AccountSources, FailedSource, Filter, MailSource, SourceError, SourceResult, Sources,
+    AccountSources, FailedSource, Filter, MailSource, SearchScope, SourceError, SourceHit,
+    SourceResult, Sources,
 };
 pub use status::Status;
 
@@ -224,6 +227,8 @@ pub struct Options {
     pub announce_folders: Vec<String>,
     /// HTML or plain part of a multipart/alternative, globally and per sender.
     pub parts: reader::PartPreference,
+    /// Saved searches (name, query), in sidebar order.
+    pub views: Vec<(String, String)>,
 }
 
 impl Default for Options {
@@ -242,6 +247,7 @@ impl Default for Options {
             download_dir: None,
             announce_folders: Vec::new(),
             parts: reader::PartPreference::default(),
+            views: Vec::new(),
         }
     }
 }
@@ -295,6 +301,12 @@ pub struct Model {
     last_op: OpId,
     /// The account whose last action was done: where `u` goes.
     undo_account: Option<usize>,
+    /// The search the list shows (or showed last): `S` edits its query again.
+    search: Option<search::SearchState>,
+    /// What is wrong with the query being typed after `S`.
+    pub search_error: Option<crate::domain::query::QueryError>,
+    /// Saved searches, above the folders in the sidebar.
+    pub views: views::Views,
 }
 
 /// Stands in for an account the runtime gave no source for.
@@ -324,6 +336,7 @@ impl Model {
             .iter()
             .position(|n| *n == options.account)
             .unwrap_or(0);
+        let (views, view_errors) = views::Views::new(&options.views);
         let mut folders = FoldersPane::default();
         for name in &names {
             folders.add_account(name);
@@ -361,7 +374,14 @@ impl Model {
             parts: options.parts,
             last_op: OpId::default(),
             undo_account: None,
+            search: None,
+            search_error: None,
+            views,
         };
+        for error in view_errors {
+            model.status.error(error);
+        }
+        model.count_views(sources);
         for account in 0..model.accounts.len() {
             model.refresh_folders(account, sources);
         }
@@ -489,7 +509,8 @@ impl Model {
     fn layout(&mut self, sources: &dyn Sources) {
         let areas = layout::areas(&self.view());
         if let Some(folders) = areas.folders_inner {
-            self.folders.fit(usize::from(folders.height));
+            let height = usize::from(folders.height);
+            self.folders.fit(height - self.views.lines(height));
         }
         let rows = areas.list_inner.map_or(1, |r| u32::from(r.height));
         let result = self.list.set_height(rows, self.source(sources));

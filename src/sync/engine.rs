@@ -175,6 +175,11 @@ impl Engine {
                     Some(EngineCommand::SelectFolder(name)) => *selected = name,
                     Some(EngineCommand::SyncNow) => return Resume::Retry,
                     Some(EngineCommand::FetchBody { .. } | EngineCommand::Replay) => {}
+                    Some(EngineCommand::Search { op, .. }) => self.say(EngineEvent::OpFailed {
+                        op,
+                        kind: crate::bus::ErrorKind::Network,
+                        message: "offline: searched the cache only".into(),
+                    }),
                     None => return Resume::Stop,
                 },
             }

@@ -153,6 +153,9 @@ pub(super) async fn handle_commands(
                 sync_now = true;
             }
             EngineCommand::SyncNow => sync_now = true,
+            EngineCommand::Search { op, account, query } => {
+                super::search::answer(client, store, events, op, &account, &query).await?;
+            }
             _ => {}
         }
     }

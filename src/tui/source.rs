@@ -101,6 +101,27 @@ impl MailSource for StoreSource {
         self.reader.journal_count().map_err(err)
     }
 
+    fn search(
+        &self,
+        query: &crate::domain::query::Query,
+        scope: crate::app::SearchScope<'_>,
+    ) -> SourceResult<Vec<crate::app::SourceHit>> {
+        let scope = crate::store::SearchScope {
+            account: scope.account,
+            today: scope.today,
+            limit: scope.limit,
+        };
+        let hits = self.reader.search(query, scope).map_err(err)?;
+        Ok(hits
+            .into_iter()
+            .map(|hit| crate::app::SourceHit {
+                folder: hit.folder,
+                folder_name: hit.folder_name,
+                row: hit.row,
+            })
+            .collect())
+    }
+
     fn body(&self, folder: FolderId, uid: u32) -> SourceResult<Option<Vec<u8>>> {
         let Some(row) = self.reader.message(folder, uid).map_err(err)? else {
             return Ok(None);
