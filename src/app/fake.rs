@@ -293,7 +293,7 @@ impl MailSource for FakeSource {
                 }
             }
         }
-        hits.sort_by(|a, b| (b.row.date, b.row.uid).cmp(&(a.row.date, a.row.uid)));
+        hits.sort_by_key(|h| std::cmp::Reverse((h.row.date, h.row.uid)));
         hits.truncate(scope.limit);
         Ok(hits)
     }

@@ -603,6 +603,8 @@ impl Model {
 #[cfg(test)]
 mod reading_tests;
 #[cfg(test)]
+mod search_tests;
+#[cfg(test)]
 pub(crate) mod testkit;
 #[cfg(test)]
 mod tests;

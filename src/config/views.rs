@@ -87,3 +87,100 @@ pub(super) fn with_defaults(mut views: Vec<ViewConfig>, accounts: usize) -> Vec<
     }
     views
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::config::{Config, ConfigError};
+
+    const FILE: &str = "/cfg/config.toml";
+
+    fn account(name: &str) -> String {
+        format!(
+            "[[accounts]]\nname = \"{name}\"\nhost = \"h\"\nusername = \"u\"\npassword_command = \"x\"\n"
+        )
+    }
+
+    fn parse(text: &str) -> Result<Config, Vec<String>> {
+        match super::super::load::parse(text, Path::new(FILE), None) {
+            Ok(config) => Ok(config),
+            Err(ConfigError::Invalid { problems, .. }) => {
+                Err(problems.iter().map(|p| p.render(Path::new(FILE))).collect())
+            }
+            Err(other) => Err(vec![other.to_string()]),
+        }
+    }
+
+    #[test]
+    fn views_are_read_in_order() {
+        let text = format!(
+            "{}[[views]]\nname = \"Unread everywhere\"\nquery = \"is:unread\"\n\n[[views]]\nname = \"Bots\"\nquery = 'from:bot or subject:\"CI run\"'\n",
+            account("a")
+        );
+        let config = parse(&text).unwrap();
+        let names: Vec<(&str, &str)> = config
+            .views
+            .iter()
+            .map(|v| (v.name.as_str(), v.query.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("Unread everywhere", "is:unread"),
+                ("Bots", "from:bot or subject:\"CI run\"")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bad_query_is_an_error_at_its_line_naming_the_word() {
+        let text = format!(
+            "{}\n[[views]]\nname = \"Broken\"\nquery = \"is:unread frm:ada\"\n",
+            account("a")
+        );
+        let problems = parse(&text).unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].starts_with(&format!("{FILE}:9: views[0].query: unknown field")),
+            "{problems:?}"
+        );
+        assert!(problems[0].contains("\"frm:\""), "{problems:?}");
+    }
+
+    #[test]
+    fn missing_keys_unknown_keys_and_duplicates_are_reported() {
+        let text = format!(
+            "{}[[views]]\nname = \"A\"\n\n[[views]]\nname = \"B\"\nquery = \"x\"\ncolour = 1\n\n[[views]]\nname = \"B\"\nquery = \"y\"\n",
+            account("a")
+        );
+        let problems = parse(&text).unwrap_err().join("\n");
+        assert!(problems.contains("views[0].query: missing"), "{problems}");
+        assert!(
+            problems.contains("views[1].colour: unknown key"),
+            "{problems}"
+        );
+        assert!(problems.contains("duplicate view name \"B\""), "{problems}");
+    }
+
+    #[test]
+    fn all_inboxes_is_there_by_default_with_several_accounts_only() {
+        let one = parse(&account("a")).unwrap();
+        assert!(one.views.is_empty());
+        let two = parse(&format!("{}{}", account("a"), account("b"))).unwrap();
+        assert_eq!(two.views.len(), 1);
+        assert_eq!(
+            (two.views[0].name.as_str(), two.views[0].query.as_str()),
+            super::ALL_INBOXES
+        );
+        // A view of that name replaces the default.
+        let own = format!(
+            "{}{}[[views]]\nname = \"All inboxes\"\nquery = \"folder:INBOX is:unread\"\n",
+            account("a"),
+            account("b")
+        );
+        let own = parse(&own).unwrap();
+        assert_eq!(own.views.len(), 1);
+        assert_eq!(own.views[0].query, "folder:INBOX is:unread");
+    }
+}

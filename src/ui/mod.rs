@@ -85,4 +85,6 @@ fn pane_block<'a>(theme: &Theme, focused: bool, set: border::Set<'a>) -> Block<'
 #[cfg(test)]
 mod reading_tests;
 #[cfg(test)]
+mod search_tests;
+#[cfg(test)]
 mod tests;
