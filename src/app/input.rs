@@ -202,7 +202,7 @@ impl Model {
 
     /// `:` commands: an action name (`:sync_now`), or `q`, `messages`, `folder NAME`,
     /// `filter TEXT`, `move NAME`, `copy NAME`, `keyword +ADD -REMOVE`, `find TEXT`,
-    /// `pipe COMMAND`.
+    /// `pipe COMMAND`, `view NAME` (a saved search).
     fn command(&mut self, line: &str, sources: &dyn Sources, fx: &mut Vec<Effect>) {
         let line = line.trim();
         let (name, arg) = match line.split_once(' ') {

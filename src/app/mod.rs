@@ -575,6 +575,7 @@ impl Model {
             return false;
         };
         self.folders.select(account, name);
+        self.views.cursor = None;
         self.reader = None;
         self.account = account;
         let result = self.list.open(

@@ -147,7 +147,7 @@ mod tests {
         (6, "ada@example.com", "re: ENGINE", &[]),
     ];
 
-    fn sources() -> (
+    pub(super) fn sources() -> (
         tempfile::TempDir,
         StoreSource,
         FakeSource,
@@ -228,6 +228,54 @@ mod tests {
                 real.count(stored, filter.as_ref()).unwrap(),
                 "count of {input:?}"
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod search_tests {
+    use super::tests::sources;
+    use crate::app::{MailSource, SearchScope};
+
+    /// The fake's search means what the store's does on what both can see (headers,
+    /// flags): the app tests of search rely on it.
+    #[test]
+    fn the_fake_searches_as_the_store_does() {
+        let (_dir, real, fake, _, _) = sources();
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        for text in [
+            "engine",
+            "ENGINE",
+            "from:ada",
+            "subject:zähler",
+            "is:unread",
+            "is:flagged",
+            "is:read or is:flagged",
+            "-is:read from:jörg",
+            "(from:grace or from:σωκράτης) -is:flagged",
+            "folder:INBOX is:unread",
+            "folder:Archive",
+            "account:work engine",
+            "account:home",
+            "nobody",
+        ] {
+            let query = crate::domain::query::parse(text).unwrap();
+            let scope = SearchScope {
+                account: "work",
+                today,
+                limit: 100,
+            };
+            let uids = |source: &dyn MailSource| -> Vec<u32> {
+                let mut uids: Vec<u32> = source
+                    .search(&query, scope)
+                    .unwrap()
+                    .into_iter()
+                    .map(|h| h.row.uid)
+                    .collect();
+                uids.sort();
+                uids
+            };
+            assert_eq!(uids(&fake), uids(&real), "query {text:?}");
         }
     }
 }

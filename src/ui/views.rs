@@ -6,8 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::text::{display_width, safe};
+use crate::app::Model;
 use crate::app::views::COUNT_LIMIT;
-use crate::app::{Focus, Model};
 use crate::theme::{Theme, scopes};
 
 pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) -> Rect {
@@ -20,7 +20,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) -> Rec
         .enumerate()
         .take(lines.saturating_sub(1));
     for (i, view) in shown {
-        let selected = model.views.cursor == Some(i) && model.focus == Focus::Folders;
+        let selected = model.views.cursor == Some(i);
         let count = match view.count {
             Some(n) if n >= COUNT_LIMIT => format!(" {COUNT_LIMIT}+"),
             Some(0) | None => String::new(),
