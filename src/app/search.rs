@@ -527,6 +527,18 @@ impl Model {
         ));
     }
 
+    /// The accounts of the tagged results (empty outside results).
+    pub(super) fn tagged_accounts(&self) -> std::collections::BTreeSet<usize> {
+        let Some(set) = &self.list.results else {
+            return Default::default();
+        };
+        self.list
+            .tagged
+            .iter()
+            .filter_map(|n| set.hit(*n).map(|h| h.account))
+            .collect()
+    }
+
     /// The messages an action on results goes to, one group per folder: the tagged ones
     /// after `;`, else the cursor's. Hits not in the cache yet are left out, and said.
     pub(super) fn result_groups(&mut self, cursor: &Hit) -> Vec<Group> {

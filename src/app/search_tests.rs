@@ -355,3 +355,40 @@ fn a_bad_view_query_is_said_and_left_out() {
     assert!(m.views.list.is_empty());
     assert!(m.status.error.as_deref().unwrap_or("").contains("Broken"));
 }
+
+#[test]
+fn moving_tagged_results_of_two_accounts_is_refused_whole() {
+    let work = source();
+    let home = home_source();
+    let sources = both(&work, &home);
+    let mut m = Model::new(two_options("work", (120, 30)), Default::default(), &sources);
+    search(&mut m, &sources, "folder:INBOX is:unread");
+    keys(&mut m, &sources, "Ctrl-a");
+    let mut fx = Vec::new();
+    m.apply_to_tagged = true;
+    m.file_away(
+        Act::Move {
+            to: "Archive".into(),
+        },
+        &mut fx,
+    );
+    assert!(acts(&fx).is_empty(), "{fx:?}");
+    assert!(
+        m.status
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("several accounts")
+    );
+    assert!(m.list.tagged.len() > 1, "the tags stay");
+    // Flags are fine across accounts: one action per account's folder.
+    let fx = keys(&mut m, &sources, "; s");
+    let accounts: std::collections::BTreeSet<usize> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Act { account, .. } => Some(account.0),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(accounts.into_iter().collect::<Vec<_>>(), [0, 1]);
+}

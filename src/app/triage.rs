@@ -209,6 +209,14 @@ impl Model {
             return;
         };
         let from_tags = self.apply_to_tagged && !self.list.tagged.is_empty();
+        let named = matches!(act, Act::Move { .. } | Act::Copy { .. });
+        if named && from_tags && self.tagged_accounts().len() > 1 {
+            // The picker offered the target's account's folders only; the tags stay.
+            self.apply_to_tagged = false;
+            self.status
+                .error("these results are in several accounts: move or copy them per account");
+            return;
+        }
         let mut groups = self.target_groups(account, folder, &row);
         if groups.len() > 1 {
             // Search results in several folders: one action (and journal entry) each.
