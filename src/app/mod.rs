@@ -20,6 +20,7 @@ pub(crate) mod picker;
 pub(crate) mod pipe;
 pub(crate) mod reader;
 pub(crate) mod reader_lines;
+pub(crate) mod results;
 pub(crate) mod search;
 pub(crate) mod source;
 pub(crate) mod status;

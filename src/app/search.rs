@@ -1,8 +1,7 @@
 //! Search everywhere (`S`, or a saved view): the search language over every account's cache
 //! at once, then each server for the folders its cache does not fully hold. The results are
-//! a list scope of their own: `ResultSet` is a `MailSource` the list reads like a folder,
-//! each row's UID standing for the hit's number, so cursor, tags, filter, threads and the
-//! reader work as on any folder. Actions go to each hit's own folder and account.
+//! a list scope of their own (`results::ResultSet`); actions go to each hit's own folder and
+//! account.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,31 +9,13 @@ use std::sync::Arc;
 use super::list::OpenFolder;
 use super::overlay::{Overlay, TextInput};
 use super::reader::PromptKind;
-use super::source::{Filter, MailSource, SearchScope, SourceError, SourceResult};
+pub use super::results::{Hit, RESULT_LIMIT, RESULTS_FOLDER, ResultSet};
+use super::source::{MailSource, SearchScope};
 use super::{Effect, Focus, Model, Sources, source_of};
 use crate::bus::{ConnState, EngineCommand, OpId, ServerFound};
-use crate::domain::folder::{FolderId, FolderState, SortOrder};
 use crate::domain::ids::{AccountId, UidValidity};
 use crate::domain::message::MessageRow;
 use crate::domain::query::{Query, QueryError, parse};
-
-/// Results kept per search (newest first): a list to read, not an export.
-pub const RESULT_LIMIT: usize = 500;
-/// The folder id the list holds while it shows results (no cache has it).
-pub const RESULTS_FOLDER: FolderId = -1;
-
-/// One message found, in its own folder and account.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hit {
-    pub account: usize,
-    pub folder: String,
-    /// The folder in the account's cache; None when the cache does not know it yet.
-    pub folder_id: Option<FolderId>,
-    /// As the cache (or the server) has it: the real UID.
-    pub row: MessageRow,
-    /// False: found by the server, not in the cache yet.
-    pub cached: bool,
-}
 
 /// Where a hit lives: what its number is kept by across refreshes.
 type HitKey = (usize, String, u32, u32);
@@ -46,148 +27,6 @@ fn key_of(hit: &Hit) -> HitKey {
         hit.row.uidvalidity,
         hit.row.uid,
     )
-}
-
-/// One snapshot of a result list, newest first. Replaced whole when anything changes.
-#[derive(Debug, Default)]
-pub struct ResultSet {
-    /// What was searched for (the query, or the saved view's name).
-    pub title: String,
-    /// (number, hit); numbers start at 1 and stay with their message.
-    hits: Vec<(u32, Hit)>,
-    /// Server answers still awaited.
-    pub asking: usize,
-}
-
-impl ResultSet {
-    pub fn hit(&self, number: u32) -> Option<&Hit> {
-        self.hits.iter().find(|(n, _)| *n == number).map(|(_, h)| h)
-    }
-
-    pub fn len(&self) -> usize {
-        self.hits.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.hits.is_empty()
-    }
-
-    /// Hits in list order, as the list sees them (numbers for UIDs; in threaded order the
-    /// thread is the account's thread, its first hit the root).
-    fn ordered(&self, sort: SortOrder, filter: Option<&Filter>) -> Vec<MessageRow> {
-        let mut rows: Vec<(i64, i64, MessageRow)> = Vec::with_capacity(self.hits.len());
-        let mut threads: HashMap<(usize, i64), i64> = HashMap::new();
-        for (number, hit) in &self.hits {
-            let mut row = hit.row.clone();
-            row.uid = *number;
-            // A thread of results: the account's thread, or the hit alone (server rows
-            // have no thread yet).
-            let group = match hit.row.thread_id {
-                0 => -i64::from(*number),
-                id => *threads
-                    .entry((hit.account, id))
-                    .or_insert(-i64::from(*number)),
-            };
-            row.thread_id = group;
-            row.depth = 0;
-            rows.push((group, hit.row.date, row));
-        }
-        if sort == SortOrder::Threaded {
-            let mut newest: HashMap<i64, i64> = HashMap::new();
-            for (group, date, _) in &rows {
-                let e = newest.entry(*group).or_insert(*date);
-                *e = (*e).max(*date);
-            }
-            // Threads newest first; inside one, oldest first under its first message.
-            rows.sort_by(|a, b| {
-                (newest[&b.0], b.0)
-                    .cmp(&(newest[&a.0], a.0))
-                    .then(a.1.cmp(&b.1))
-            });
-            let mut last = None;
-            for (group, _, row) in &mut rows {
-                row.depth = u32::from(last == Some(*group));
-                last = Some(*group);
-            }
-        }
-        let mut first = std::collections::HashSet::new();
-        rows.into_iter()
-            .map(|(_, _, row)| row)
-            .filter(|row| {
-                let leads = first.insert(row.thread_id);
-                filter
-                    .is_none_or(|f| f.matches(row) && (leads || !f.folds.is_folded(row.thread_id)))
-            })
-            .collect()
-    }
-}
-
-impl MailSource for ResultSet {
-    fn folders(&self) -> SourceResult<Vec<FolderState>> {
-        Err(SourceError("search results have no folders".into()))
-    }
-
-    fn count(&self, _: FolderId, filter: Option<&Filter>) -> SourceResult<u32> {
-        Ok(self.ordered(SortOrder::DateDesc, filter).len() as u32)
-    }
-
-    fn window(
-        &self,
-        _: FolderId,
-        sort: SortOrder,
-        filter: Option<&Filter>,
-        offset: u32,
-        limit: u32,
-    ) -> SourceResult<Vec<MessageRow>> {
-        let rows = self.ordered(sort, filter);
-        Ok(rows
-            .into_iter()
-            .skip(offset as usize)
-            .take(limit as usize)
-            .collect())
-    }
-
-    fn index_of(
-        &self,
-        _: FolderId,
-        sort: SortOrder,
-        filter: Option<&Filter>,
-        uid: u32,
-    ) -> SourceResult<Option<u32>> {
-        let rows = self.ordered(sort, filter);
-        Ok(rows.iter().position(|r| r.uid == uid).map(|p| p as u32))
-    }
-
-    fn body(&self, _: FolderId, _: u32) -> SourceResult<Option<Vec<u8>>> {
-        Ok(None)
-    }
-
-    fn uids(
-        &self,
-        folder: FolderId,
-        sort: SortOrder,
-        filter: Option<&Filter>,
-        offset: u32,
-        limit: u32,
-    ) -> SourceResult<Vec<u32>> {
-        let rows = self.window(folder, sort, filter, offset, limit)?;
-        Ok(rows.into_iter().map(|r| r.uid).collect())
-    }
-
-    fn thread_uids(&self, _: FolderId, thread_id: i64) -> SourceResult<Vec<u32>> {
-        let rows = self.ordered(SortOrder::Threaded, None);
-        Ok(rows
-            .into_iter()
-            .filter(|r| r.thread_id == thread_id)
-            .map(|r| r.uid)
-            .collect())
-    }
-
-    fn thread_counts(&self, _: FolderId, thread_id: i64) -> SourceResult<(u32, u32)> {
-        let rows = self.ordered(SortOrder::Threaded, None);
-        let thread = rows.iter().filter(|r| r.thread_id == thread_id);
-        Ok(thread.fold((0, 0), |(n, u), r| (n + 1, u + u32::from(!r.flags.seen()))))
-    }
 }
 
 /// A search in progress or shown: what the caches and the servers found so far.
@@ -250,11 +89,7 @@ impl SearchState {
                 (number, hit)
             })
             .collect();
-        ResultSet {
-            title: self.title.clone(),
-            hits,
-            asking: self.waiting.len(),
-        }
+        ResultSet::new(self.title.clone(), hits, self.waiting.len())
     }
 }
 
