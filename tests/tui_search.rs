@@ -105,3 +105,58 @@ fn a_flag_on_a_result_in_another_folder_reaches_that_folder() {
     tmux.keys(&["Q"]);
     assert!(tmux.exited());
 }
+
+#[test]
+fn all_inboxes_is_a_view_over_both_accounts() {
+    let server = TestDovecot::start();
+    let [alice, bob] = [&server.users()[0], &server.users()[1]];
+    server.seed_maildir(
+        alice,
+        "INBOX",
+        [
+            SeedMessage::text(1, "Alice's quarterly numbers", "The numbers look good."),
+            SeedMessage::text(2, "Alice's lunch plans", "Friday?"),
+        ],
+    );
+    server.seed_maildir(
+        bob,
+        "INBOX",
+        [SeedMessage::text(
+            3,
+            "Bob's build is green",
+            "All tests pass.",
+        )],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    let account = |user: &str| {
+        format!(
+            "[[accounts]]\nname = \"{user}\"\nhost = \"127.0.0.1\"\nport = {}\n\
+             security = \"plain\"\nusername = \"{user}\"\npassword = \"{}\"\n",
+            server.imap_port(),
+            server.password()
+        )
+    };
+    std::fs::write(&config, format!("{}\n{}", account(alice), account(bob))).unwrap();
+    let tmux = Tmux::start(&format!(
+        "{} --config {} --cache-dir {}",
+        env!("CARGO_BIN_EXE_tern"),
+        config.display(),
+        dir.path().join("cache").display()
+    ));
+    // The default view, above the folders, counts both inboxes once both are cached.
+    tmux.wait_until("All inboxes counting both accounts", |s| {
+        s.lines()
+            .any(|l| l.contains("All inboxes") && l.split_whitespace().any(|w| w == "3│"))
+    });
+    tmux.keys(&["Tab", "g", "Enter"]);
+    let screen = tmux.wait_until("both accounts' mail in one list", |s| {
+        s.contains("Search: All inboxes")
+            && s.contains("Alice's lunch plans")
+            && s.contains("Bob's build is green")
+    });
+    assert!(screen.contains(&format!("{bob}/INBOX")), "{screen}");
+    assert!(screen.contains(&format!("{alice}/INBOX")), "{screen}");
+    tmux.keys(&["Q"]);
+    assert!(tmux.exited());
+}
