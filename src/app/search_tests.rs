@@ -140,6 +140,8 @@ fn tagged_results_are_acted_on_once_per_folder() {
     let mut done = acts(&fx);
     done.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(done.len(), 2, "{done:?}");
+    let note = m.status.note.clone().unwrap_or_default();
+    assert!(note.starts_with("4 flagged in 2 folders"), "{note}");
     assert_eq!(done[0].0, "Archive");
     let mut uids = done[0].1.clone();
     uids.sort();

@@ -33,20 +33,18 @@ impl Model {
     /// The messages an action goes to, one group per folder (several only for search
     /// results). The cursor's or the reader's `row` of `folder`, or the tagged ones after `;`.
     fn target_groups(&mut self, account: usize, folder: String, row: &MessageRow) -> Vec<Group> {
-        let on_list = self.reader.is_none()
-            || !(self.focus == Focus::Reader || self.reader.as_ref().is_some_and(|r| r.fullscreen));
-        let cursor = self.list.current().and_then(|r| self.hit_of(r));
         if self.list.results.is_some() {
-            let hit = match cursor {
-                Some(hit) if on_list => hit,
-                // The reader's message (a cached hit, since it could be opened).
-                _ => super::search::Hit {
-                    account,
-                    folder,
-                    folder_id: None,
-                    row: row.clone(),
-                    cached: true,
-                },
+            // The cursor's hit says whether the cache has it; the reader's message has to be.
+            let cursor = self.list.current().and_then(|r| self.hit_of(r));
+            let cached = cursor
+                .filter(|h| h.account == account && h.folder == folder && h.row.uid == row.uid)
+                .is_none_or(|h| h.cached);
+            let hit = super::search::Hit {
+                account,
+                folder,
+                folder_id: None,
+                row: row.clone(),
+                cached,
             };
             return self.result_groups(&hit);
         }
@@ -194,7 +192,8 @@ impl Model {
         if n == 0 {
             return;
         }
-        self.status.note(format!("{n} {what} · u undo"));
+        self.status
+            .note(undo_note(format!("{n} {what}"), groups.len()));
         for g in groups {
             let (add, remove) = (add.clone(), remove.clone());
             self.change_flags(g.account, g.folder, g.uidvalidity, g.uids, add, remove, fx);
@@ -230,6 +229,10 @@ impl Model {
                 );
                 return;
             }
+            let (n, folders) = (
+                groups.iter().map(|g| g.uids.len()).sum::<usize>(),
+                groups.len(),
+            );
             for g in groups {
                 let pending = PendingAct {
                     account: g.account,
@@ -240,6 +243,7 @@ impl Model {
                 };
                 self.send_act(pending, fx);
             }
+            self.status.note(undo_note(format!("{n} done"), folders));
             return;
         }
         let Some(g) = groups.pop() else {
@@ -600,6 +604,14 @@ impl Model {
                 fx,
             );
         }
+    }
+}
+
+/// "N flagged · u undo"; over several folders `u` takes back the last folder's part only.
+fn undo_note(done: String, folders: usize) -> String {
+    match folders {
+        0 | 1 => format!("{done} · u undo"),
+        k => format!("{done} in {k} folders · u undoes the last folder's"),
     }
 }
 
