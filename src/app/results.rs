@@ -86,9 +86,10 @@ impl ResultSet {
                 *e = (*e).max(*date);
             }
             // Threads newest first; inside one, oldest first under its first message.
+            let latest = |group: &i64| newest.get(group).copied().unwrap_or(i64::MIN);
             rows.sort_by(|a, b| {
-                (newest[&b.0], b.0)
-                    .cmp(&(newest[&a.0], a.0))
+                (latest(&b.0), b.0)
+                    .cmp(&(latest(&a.0), a.0))
                     .then(a.1.cmp(&b.1))
             });
             let mut last = None;
