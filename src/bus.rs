@@ -3,6 +3,7 @@
 //! Adding an action is one `Act` variant here, one `Action`, one key, one handle branch.
 
 use crate::domain::ids::MsgKey;
+use crate::domain::message::MessageRow;
 
 /// Connection state as the status bar shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +46,13 @@ pub enum EngineEvent {
         op: OpId,
         summary: String,
         folders: Vec<String>,
+    },
+    /// The server's answer to `EngineCommand::Search` `op`: hits in folders the cache does
+    /// not fully hold (none when it holds everything); `skipped` names folders not searched.
+    SearchFound {
+        op: OpId,
+        hits: Vec<ServerFound>,
+        skipped: Vec<String>,
     },
     /// Request `op` failed; nothing was changed by it. `message` is for the status line.
     OpFailed {
@@ -92,6 +100,14 @@ pub enum EngineCommand {
     /// Change the folder list on the server (never queued: refused when offline). Answered
     /// by `OpDone` with a summary, then `FoldersChanged`; or `OpFailed` with the reason.
     Folder { op: OpId, action: FolderAction },
+    /// Run the search language `query` on the server in the folders the cache does not fully
+    /// hold; `account` is this account's name (for `account:` terms). Answered by
+    /// `SearchFound`, or `OpFailed` (offline, a query the server cannot run).
+    Search {
+        op: OpId,
+        account: String,
+        query: String,
+    },
 }
 
 /// A change to an account's folder list. Names are as `tern folders` shows them (UTF-8, the
@@ -117,6 +133,15 @@ pub enum FolderAction {
     Unsubscribe {
         name: String,
     },
+}
+
+/// A message the server found for `Search`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerFound {
+    pub folder: String,
+    pub row: MessageRow,
+    /// The row is the cache's; otherwise its headers were fetched for the result list only.
+    pub cached: bool,
 }
 
 /// A user action on messages, as the CLI and the UI ask for it.

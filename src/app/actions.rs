@@ -47,6 +47,7 @@ impl Model {
                 ),
                 previous: self.list.filter.clone(),
             }),
+            Action::SearchEverywhere => self.start_search(),
             Action::SyncNow => fx.push(Effect::Engine(
                 AccountId(self.account),
                 EngineCommand::SyncNow,
@@ -114,6 +115,9 @@ impl Model {
     }
 
     fn folders_action(&mut self, action: Action, sources: &dyn Sources, fx: &mut Vec<Effect>) {
+        if self.views_action(action, sources, fx) {
+            return;
+        }
         let page = self.folders_height() as i32;
         match action {
             Action::Next => self.folders.step(1),
@@ -263,8 +267,8 @@ impl Model {
         let Some(row) = self.list.current().cloned() else {
             return;
         };
-        if let Some(reader) = &mut self.reader
-            && reader.uid == row.uid
+        if self.reader_shows(&row)
+            && let Some(reader) = &mut self.reader
         {
             reader.fullscreen = true;
             self.focus = Focus::Reader;
@@ -276,11 +280,11 @@ impl Model {
 
     /// In split view the reader shows whatever the list cursor is on.
     pub(super) fn follow_cursor(&mut self, sources: &dyn Sources, fx: &mut Vec<Effect>) {
-        let Some(reader) = &self.reader else {
+        if self.reader.is_none() {
             return;
-        };
+        }
         match self.list.current() {
-            Some(row) if row.uid != reader.uid => {
+            Some(row) if !self.reader_shows(row) => {
                 let row = row.clone();
                 self.show_message(row, BODY_DEBOUNCE, sources, fx);
             }
@@ -297,8 +301,19 @@ impl Model {
         sources: &dyn Sources,
         fx: &mut Vec<Effect>,
     ) {
-        let Some(OpenFolder { account, id, name }) = self.list.folder.clone() else {
-            return;
+        // A search result: its own folder and account, its real UID.
+        let (account, id, name, row) = match self.hit_of(&row) {
+            Some(hit) => match hit.folder_id {
+                Some(id) if hit.cached => (hit.account, id, hit.folder, hit.row),
+                _ => {
+                    self.open_uncached(&hit, fx);
+                    return;
+                }
+            },
+            None => match self.list.folder.clone() {
+                Some(OpenFolder { account, id, name }) => (account, id, name, row),
+                None => return,
+            },
         };
         let html = self.parts.html_for(row.from_addr.as_deref());
         match &mut self.reader {

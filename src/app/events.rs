@@ -33,6 +33,7 @@ impl Model {
                     let result = self.list.refresh(self.source(sources));
                     self.report(result);
                 }
+                self.results_account_changed(account, sources);
                 self.folders_changed(account, sources, fx);
                 if self.announce_folders.contains(&folder)
                     && let Some(news) = self.new_mail(account, &folder, sources)
@@ -41,6 +42,9 @@ impl Model {
                 }
             }
             EngineEvent::FoldersChanged => self.folders_changed(account, sources, fx),
+            EngineEvent::SearchFound { op, hits, skipped } => {
+                self.search_found(account, op, hits, skipped, sources);
+            }
             EngineEvent::BodyReady { folder, uid } => {
                 if self.reader_waits_for(account, &folder, uid) && self.load_body(sources) {
                     self.body_shown(fx);
@@ -67,6 +71,7 @@ impl Model {
                     reader.body = Body::Error(message.clone());
                 }
                 self.account_error(account, &message);
+                self.search_failed(op, sources);
             }
         }
     }
@@ -110,6 +115,7 @@ impl Model {
 
     fn folders_changed(&mut self, account: usize, sources: &dyn Sources, fx: &mut Vec<Effect>) {
         self.refresh_folders(account, sources);
+        self.count_views(sources);
         let unseen = self.inbox_unseen();
         let before = self.announced_unseen.replace(unseen);
         if before == Some(unseen) {

@@ -6,9 +6,10 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use super::source::{Filter, MailSource, SourceError, SourceResult};
+use super::source::{Filter, MailSource, SearchScope, SourceError, SourceHit, SourceResult};
 use crate::domain::folder::{FolderId, FolderState, SortOrder};
 use crate::domain::message::{Flags, MessageRow, SystemFlags};
+use crate::domain::query::{DateSpec, Field, Query, Status, Term};
 
 /// What the UI asked of the source since the last `reset_stats`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -276,6 +277,72 @@ impl MailSource for FakeSource {
                 .collect()
         }))
     }
+
+    /// The language over headers held in memory (no bodies: `body:` finds nothing), dates
+    /// in UTC; the store's FTS rules are tested against Dovecot in tests/search.rs.
+    fn search(&self, query: &Query, scope: SearchScope<'_>) -> SourceResult<Vec<SourceHit>> {
+        self.check()?;
+        let mut hits = Vec::new();
+        for folder in &self.folders {
+            for row in self.rows.get(&folder.id).into_iter().flatten() {
+                if query_matches(query, &folder.name, row, &scope) {
+                    hits.push(SourceHit {
+                        folder: folder.id,
+                        folder_name: folder.name.clone(),
+                        row: row.clone(),
+                    });
+                }
+            }
+        }
+        hits.sort_by_key(|h| std::cmp::Reverse((h.row.date, h.row.uid)));
+        hits.truncate(scope.limit);
+        Ok(hits)
+    }
+}
+
+fn query_matches(query: &Query, folder: &str, row: &MessageRow, scope: &SearchScope<'_>) -> bool {
+    match query {
+        Query::And(parts) => parts.iter().all(|q| query_matches(q, folder, row, scope)),
+        Query::Or(parts) => parts.iter().any(|q| query_matches(q, folder, row, scope)),
+        Query::Not(inner) => !query_matches(inner, folder, row, scope),
+        Query::Term(term) => term_matches(term, folder, row, scope),
+    }
+}
+
+fn term_matches(term: &Term, folder: &str, row: &MessageRow, scope: &SearchScope<'_>) -> bool {
+    let has = |field: &str, word: &str| field.to_lowercase().contains(&word.to_lowercase());
+    let sender = format!(
+        "{} {}",
+        row.from_name.as_deref().unwrap_or(""),
+        row.from_addr.as_deref().unwrap_or("")
+    );
+    let day = |spec: DateSpec, after: i64| {
+        spec.resolve(scope.today)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map_or(0, |t| t.and_utc().timestamp() + after)
+    };
+    match term {
+        Term::Text(word) => has(&row.subject, word) || has(&sender, word) || has(&row.to, word),
+        Term::Field(Field::From, word) => has(&sender, word),
+        Term::Field(Field::To, word) => has(&row.to, word),
+        Term::Field(Field::Cc, word) => has(&row.cc, word),
+        Term::Field(Field::Subject, word) => has(&row.subject, word),
+        Term::Field(Field::Body, _) => false,
+        Term::Folder(name) => folder.eq_ignore_ascii_case(name),
+        Term::Account(name) => scope.account.eq_ignore_ascii_case(name),
+        Term::Before(spec) => row.date < day(*spec, 0),
+        Term::After(spec) => row.date >= day(*spec, 0),
+        Term::On(spec) => row.date >= day(*spec, 0) && row.date < day(*spec, 86_400),
+        Term::Is(Status::Unread) => !row.flags.seen(),
+        Term::Is(Status::Read) => row.flags.seen(),
+        Term::Is(Status::Flagged) => row.flags.flagged(),
+        Term::Is(Status::Answered) => row.flags.system.has(SystemFlags::ANSWERED),
+        Term::Is(Status::Deleted) => row.flags.system.has(SystemFlags::DELETED),
+        Term::HasAttachment => row.has_attachment,
+        Term::Keyword(k) => row.flags.keywords.iter().any(|w| w.eq_ignore_ascii_case(k)),
+        Term::Larger(n) => u64::from(row.size) > *n,
+        Term::Smaller(n) => u64::from(row.size) < *n,
+    }
 }
 
 /// A deterministic, plausible row for generated folders: `n` is its position, oldest first.
@@ -332,24 +399,6 @@ pub fn generated(n: u32, base_date: i64) -> FakeSource {
     source
 }
 
-/// The store's filter (`store::filter`): every word in sender name, address or subject,
-/// case folded for ASCII only, as SQLite's LIKE does.
 fn matches(filter: &Filter, row: &MessageRow) -> bool {
-    if filter.unread_only && row.flags.seen() {
-        return false;
-    }
-    if filter.flagged_only && !row.flags.flagged() {
-        return false;
-    }
-    let fields = [
-        row.from_name.as_deref().unwrap_or(""),
-        row.from_addr.as_deref().unwrap_or(""),
-        row.subject.as_str(),
-    ]
-    .map(str::to_ascii_lowercase);
-    filter
-        .text
-        .split_whitespace()
-        .map(str::to_ascii_lowercase)
-        .all(|word| fields.iter().any(|field| field.contains(&word)))
+    filter.matches(row)
 }

@@ -45,7 +45,7 @@ impl Model {
             return;
         };
         // Keep the cursor on the thread: on its first message once folded.
-        let root = self.source(sources).thread_uids(folder, row.thread_id);
+        let root = self.list_reads(sources).thread_uids(folder, row.thread_id);
         let Some(uids) = self.report(root) else {
             return;
         };
@@ -76,7 +76,7 @@ impl Model {
                 self.list.current().cloned(),
                 self.list.folder.as_ref().map(|f| f.id),
             )
-            && let Ok(uids) = self.source(sources).thread_uids(folder, row.thread_id)
+            && let Ok(uids) = self.list_reads(sources).thread_uids(folder, row.thread_id)
         {
             self.list.anchor = uids.first().copied();
         }

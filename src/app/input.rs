@@ -10,6 +10,7 @@ use ratatui::layout::{Position, Rect};
 
 use super::overlay::{InputOutcome, Overlay, TextInput};
 use super::picker::PickerOutcome;
+use super::reader::PromptKind;
 use super::source::Filter;
 use super::{Effect, Focus, Model, Sources};
 use crate::domain::mime::attachment_bytes;
@@ -145,6 +146,25 @@ impl Model {
                     self.folder_delete_answer(answer, question, fx);
                 }
             }
+            Overlay::Prompt {
+                kind: PromptKind::Search,
+                input,
+            } => match input.handle(key) {
+                InputOutcome::Edited => {
+                    let text = input.text.clone();
+                    self.search_edited(&text);
+                }
+                InputOutcome::Submit => {
+                    let text = input.text.clone();
+                    self.overlays.pop();
+                    self.search_submitted(&text, sources, fx);
+                }
+                InputOutcome::Cancel => {
+                    self.overlays.pop();
+                    self.search_error = None;
+                }
+                _ => {}
+            },
             Overlay::Prompt { kind, input } => match input.handle(key) {
                 InputOutcome::Submit => {
                     let (kind, text) = (*kind, input.text.clone());
@@ -209,7 +229,8 @@ impl Model {
 
     /// `:` commands: an action name (`:sync_now`), or `q`, `messages`, `folder NAME`,
     /// `filter TEXT`, `move NAME`, `copy NAME`, `keyword +ADD -REMOVE`, `find TEXT`,
-    /// `pipe COMMAND`, and the folder changes of `folder_edit.rs` (`mkdir NAME`...).
+    /// `pipe COMMAND`, `view NAME` (a saved search), and the folder changes of
+    /// `folder_edit.rs` (`mkdir NAME`...).
     fn command(&mut self, line: &str, sources: &dyn Sources, fx: &mut Vec<Effect>) {
         let line = line.trim();
         let (name, arg) = match line.split_once(' ') {
@@ -224,6 +245,7 @@ impl Model {
                 self.select_folder(self.account, arg, sources, fx);
             }
             "filter" => self.set_filter(Filter::parse(arg), sources),
+            "view" if !arg.is_empty() => self.open_view_named(arg, sources, fx),
             "find" if !arg.is_empty() => self.find(arg),
             "pipe" if !arg.is_empty() => self.pipe(arg, fx),
             "move" | "copy" if !arg.is_empty() => {
@@ -298,7 +320,17 @@ impl Model {
                 self.follow_cursor(sources, fx);
             }
         } else if let Some(folders) = areas.folders_inner.filter(|r| r.contains(at)) {
-            if let Some(i) = self.folders.row_at(usize::from(at.y - folders.y)) {
+            let line = usize::from(at.y - folders.y);
+            let views = self.views.lines(usize::from(folders.height));
+            if line < views {
+                if line < self.views.list.len() {
+                    self.focus = super::Focus::Folders;
+                    self.open_view(line, sources, fx);
+                }
+                return;
+            }
+            self.views.cursor = None;
+            if let Some(i) = self.folders.row_at(line - views) {
                 self.folders.cursor = i;
                 if let Some((account, name)) =
                     self.folders.current().map(|r| (r.account, r.name.clone()))

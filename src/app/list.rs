@@ -67,6 +67,19 @@ pub struct ListPane {
     pub new_above: u32,
     /// Folded threads (threaded sort only).
     pub folds: super::fold::Folds,
+    /// Search results shown instead of a folder: read from here, not from the cache.
+    pub results: Option<std::sync::Arc<super::search::ResultSet>>,
+}
+
+/// The source the list reads: its results while it holds some, else the folder's cache.
+fn reads<'a>(
+    held: &'a Option<std::sync::Arc<super::search::ResultSet>>,
+    source: &'a dyn MailSource,
+) -> &'a dyn MailSource {
+    match held {
+        Some(set) => set.as_ref(),
+        None => source,
+    }
 }
 
 impl ListPane {
@@ -85,6 +98,7 @@ impl ListPane {
             last_tagged: None,
             new_above: 0,
             folds: super::fold::Folds::default(),
+            results: None,
         }
     }
 
@@ -105,6 +119,32 @@ impl ListPane {
     }
 
     pub fn open(&mut self, folder: OpenFolder, source: &dyn MailSource) -> SourceResult<()> {
+        self.results = None;
+        self.open_scope(folder, source)
+    }
+
+    /// Shows search results as the list (`folder` names them; no cache holds it).
+    pub fn open_results(
+        &mut self,
+        folder: OpenFolder,
+        results: std::sync::Arc<super::search::ResultSet>,
+        source: &dyn MailSource,
+    ) -> SourceResult<()> {
+        self.results = Some(results);
+        self.open_scope(folder, source)
+    }
+
+    /// A new snapshot of the results shown; the cursor stays on its message.
+    pub fn set_results(
+        &mut self,
+        results: std::sync::Arc<super::search::ResultSet>,
+        source: &dyn MailSource,
+    ) -> SourceResult<()> {
+        self.results = Some(results);
+        self.refresh(source)
+    }
+
+    fn open_scope(&mut self, folder: OpenFolder, source: &dyn MailSource) -> SourceResult<()> {
         self.folder = Some(folder);
         self.filter = None;
         self.tagged.clear();
@@ -130,6 +170,8 @@ impl ListPane {
     /// Re-reads count and rows after a filter or sort change, keeping the cursor on its UID,
     /// or at the same index if that message is gone.
     pub fn reload(&mut self, source: &dyn MailSource) -> SourceResult<()> {
+        let held = self.results.clone();
+        let source = reads(&held, source);
         self.new_above = 0;
         self.reread(source).map(|_| ())
     }
@@ -138,6 +180,8 @@ impl ListPane {
     /// the top, so new rows show there; a view scrolled down keeps its place and counts the
     /// rows that arrived above it. The cursor stays on its message either way.
     pub fn refresh(&mut self, source: &dyn MailSource) -> SourceResult<()> {
+        let held = self.results.clone();
+        let source = reads(&held, source);
         let moved = self.reread(source)?;
         let rows = u32::try_from(moved.unsigned_abs()).unwrap_or(u32::MAX);
         if self.scroll == 0 {
@@ -183,12 +227,16 @@ impl ListPane {
     }
 
     pub fn set_height(&mut self, height: u32, source: &dyn MailSource) -> SourceResult<()> {
+        let held = self.results.clone();
+        let source = reads(&held, source);
         self.height = height.max(1);
         self.fit(source)
     }
 
     /// Moves the cursor to `index` (clamped) and scrolls it into view.
     pub fn move_to(&mut self, index: i64, source: &dyn MailSource) -> SourceResult<()> {
+        let held = self.results.clone();
+        let source = reads(&held, source);
         let last = i64::from(self.total.saturating_sub(1));
         self.cursor = index.clamp(0, last) as u32;
         self.fit(source)
@@ -200,6 +248,8 @@ impl ListPane {
 
     /// Scrolls the view (mouse wheel); the cursor is dragged along only if it would leave it.
     pub fn scroll_by(&mut self, delta: i64, source: &dyn MailSource) -> SourceResult<()> {
+        let held = self.results.clone();
+        let source = reads(&held, source);
         let max = i64::from(self.total.saturating_sub(self.height));
         self.scroll = (i64::from(self.scroll) + delta).clamp(0, max.max(0)) as u32;
         let bottom = self.scroll + self.height - 1;
@@ -210,6 +260,8 @@ impl ListPane {
 
     /// Scrolls so the cursor is in the middle of the view.
     pub fn center(&mut self, source: &dyn MailSource) -> SourceResult<()> {
+        let held = self.results.clone();
+        let source = reads(&held, source);
         self.scroll = self.cursor.saturating_sub(self.height / 2);
         self.fit(source)
     }
@@ -273,6 +325,7 @@ impl ListPane {
     /// Index of the next (`forward`) or previous unread row from the cursor: a binary
     /// search over the unread-only list, so it costs O(log n) small queries at any size.
     pub fn find_unread(&self, forward: bool, source: &dyn MailSource) -> SourceResult<Option<u32>> {
+        let source = reads(&self.results, source);
         let Some(folder) = &self.folder else {
             return Ok(None);
         };

@@ -21,9 +21,12 @@ pub(crate) mod picker;
 pub(crate) mod pipe;
 pub(crate) mod reader;
 pub(crate) mod reader_lines;
+pub(crate) mod results;
+pub(crate) mod search;
 pub(crate) mod source;
 pub(crate) mod status;
 mod triage;
+pub(crate) mod views;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -44,7 +47,8 @@ pub use overlay::{Overlay, TextInput};
 pub use pipe::PipeOutput;
 pub use reader::{Body, HeaderMode, PartPreference, ReaderState};
 pub use source::{
-    AccountSources, FailedSource, Filter, MailSource, SourceError, SourceResult, Sources,
+    AccountSources, FailedSource, Filter, MailSource, SearchScope, SourceError, SourceHit,
+    SourceResult, Sources,
 };
 pub use status::Status;
 
@@ -226,6 +230,8 @@ pub struct Options {
     pub announce_folders: Vec<String>,
     /// HTML or plain part of a multipart/alternative, globally and per sender.
     pub parts: reader::PartPreference,
+    /// Saved searches (name, query), in sidebar order.
+    pub views: Vec<(String, String)>,
 }
 
 impl Default for Options {
@@ -244,6 +250,7 @@ impl Default for Options {
             download_dir: None,
             announce_folders: Vec::new(),
             parts: reader::PartPreference::default(),
+            views: Vec::new(),
         }
     }
 }
@@ -299,6 +306,12 @@ pub struct Model {
     undo_account: Option<usize>,
     /// Folder changes sent to an engine and not answered yet (never undone by `u`).
     folder_requests: std::collections::HashMap<OpId, (usize, crate::bus::FolderAction)>,
+    /// The search the list shows (or showed last): `S` edits its query again.
+    search: Option<search::SearchState>,
+    /// What is wrong with the query being typed after `S`.
+    pub search_error: Option<crate::domain::query::QueryError>,
+    /// Saved searches, above the folders in the sidebar.
+    pub views: views::Views,
 }
 
 /// Stands in for an account the runtime gave no source for.
@@ -328,6 +341,7 @@ impl Model {
             .iter()
             .position(|n| *n == options.account)
             .unwrap_or(0);
+        let (views, view_errors) = views::Views::new(&options.views);
         let mut folders = FoldersPane::default();
         for name in &names {
             folders.add_account(name);
@@ -366,7 +380,14 @@ impl Model {
             last_op: OpId::default(),
             undo_account: None,
             folder_requests: std::collections::HashMap::new(),
+            search: None,
+            search_error: None,
+            views,
         };
+        for error in view_errors {
+            model.status.error(error);
+        }
+        model.count_views(sources);
         for account in 0..model.accounts.len() {
             model.refresh_folders(account, sources);
         }
@@ -494,7 +515,8 @@ impl Model {
     fn layout(&mut self, sources: &dyn Sources) {
         let areas = layout::areas(&self.view());
         if let Some(folders) = areas.folders_inner {
-            self.folders.fit(usize::from(folders.height));
+            let height = usize::from(folders.height);
+            self.folders.fit(height - self.views.lines(height));
         }
         let rows = areas.list_inner.map_or(1, |r| u32::from(r.height));
         let result = self.list.set_height(rows, self.source(sources));
@@ -559,6 +581,7 @@ impl Model {
             return false;
         };
         self.folders.select(account, name);
+        self.views.cursor = None;
         self.reader = None;
         self.account = account;
         let result = self.list.open(
@@ -588,6 +611,8 @@ impl Model {
 mod folder_tests;
 #[cfg(test)]
 mod reading_tests;
+#[cfg(test)]
+mod search_tests;
 #[cfg(test)]
 pub(crate) mod testkit;
 #[cfg(test)]

@@ -40,6 +40,8 @@ impl Model {
             PromptKind::Find => self.find(text),
             PromptKind::Pipe { part: None } => self.pipe(text, fx),
             PromptKind::Pipe { part: Some(part) } => self.pipe_part(part, text, fx),
+            // Handled where the sources are at hand (app/input.rs).
+            PromptKind::Search => {}
         }
     }
 

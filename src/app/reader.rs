@@ -215,6 +215,8 @@ pub enum PromptKind {
     Pipe {
         part: Option<usize>,
     },
+    /// The search-everywhere query (`S`).
+    Search,
 }
 
 impl super::Model {

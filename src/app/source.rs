@@ -3,6 +3,7 @@
 
 use crate::domain::folder::{FolderId, FolderState, SortOrder};
 use crate::domain::message::MessageRow;
+use crate::domain::query::Query;
 
 /// A cache read that failed; the UI shows it in the status line and carries on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +60,29 @@ pub trait MailSource {
     fn pending(&self) -> SourceResult<u32> {
         Ok(0)
     }
+    /// Up to `limit` cached messages of every folder matching the search language `query`,
+    /// newest first, a message once (README "Searching"). `account` is this cache's account.
+    fn search(&self, _query: &Query, _scope: SearchScope<'_>) -> SourceResult<Vec<SourceHit>> {
+        Ok(Vec::new())
+    }
+}
+
+/// What a search runs against besides the query.
+#[derive(Debug, Clone, Copy)]
+pub struct SearchScope<'a> {
+    /// This cache's account, for `account:` terms.
+    pub account: &'a str,
+    /// `7d` and friends count back from this day.
+    pub today: chrono::NaiveDate,
+    pub limit: usize,
+}
+
+/// A cached message a search found, and its folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceHit {
+    pub folder: FolderId,
+    pub folder_name: String,
+    pub row: MessageRow,
 }
 
 /// Every account's `MailSource`, by account index (the sidebar's section order). Each
@@ -146,6 +170,10 @@ impl MailSource for FailedSource {
     fn thread_uids(&self, _: FolderId, _: i64) -> SourceResult<Vec<u32>> {
         Err(SourceError(self.0.to_string()))
     }
+
+    fn search(&self, _: &Query, _: SearchScope<'_>) -> SourceResult<Vec<SourceHit>> {
+        Err(SourceError(self.0.to_string()))
+    }
 }
 
 /// The local list filter typed after `/`: `~N` (or `~U`) unread, `~F` flagged, like mutt;
@@ -193,6 +221,27 @@ impl Filter {
 
     pub fn is_empty(&self) -> bool {
         self.text.is_empty() && !self.unread_only && !self.flagged_only && self.folds.is_empty()
+    }
+
+    /// The store's rule (`store::filter`) on one row held in memory (a search result): every
+    /// word in sender name, address or subject, case folded for ASCII only, as SQLite's LIKE.
+    pub fn matches(&self, row: &MessageRow) -> bool {
+        if self.unread_only && row.flags.seen() {
+            return false;
+        }
+        if self.flagged_only && !row.flags.flagged() {
+            return false;
+        }
+        let fields = [
+            row.from_name.as_deref().unwrap_or(""),
+            row.from_addr.as_deref().unwrap_or(""),
+            row.subject.as_str(),
+        ]
+        .map(str::to_ascii_lowercase);
+        self.text
+            .split_whitespace()
+            .map(str::to_ascii_lowercase)
+            .all(|word| fields.iter().any(|field| field.contains(&word)))
     }
 }
 

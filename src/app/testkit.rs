@@ -358,6 +358,7 @@ pub fn options(size: (u16, u16)) -> Options {
         tag_advances: false,
         download_dir: None,
         announce_folders: Vec::new(),
+        views: Vec::new(),
     }
 }
 

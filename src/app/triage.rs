@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::overlay::{Overlay, PendingAct};
 use super::picker::FolderPicker;
+use super::search::Group;
 use super::source::Filter;
 use super::{Effect, Focus, Model, Sources, source_of};
 use crate::bus::Act;
@@ -23,7 +24,36 @@ impl Model {
         }
         let folder = self.list.folder.as_ref()?;
         let row = self.list.current()?;
+        if let Some(hit) = self.hit_of(row) {
+            return Some((hit.account, hit.folder, hit.row));
+        }
         Some((folder.account, folder.name.clone(), row.clone()))
+    }
+
+    /// The messages an action goes to, one group per folder (several only for search
+    /// results). The cursor's or the reader's `row` of `folder`, or the tagged ones after `;`.
+    fn target_groups(&mut self, account: usize, folder: String, row: &MessageRow) -> Vec<Group> {
+        if self.list.results.is_some() {
+            // The cursor's hit says whether the cache has it; the reader's message has to be.
+            let cursor = self.list.current().and_then(|r| self.hit_of(r));
+            let cached = cursor
+                .filter(|h| h.account == account && h.folder == folder && h.row.uid == row.uid)
+                .is_none_or(|h| h.cached);
+            let hit = super::search::Hit {
+                account,
+                folder,
+                folder_id: None,
+                row: row.clone(),
+                cached,
+            };
+            return self.result_groups(&hit);
+        }
+        vec![Group {
+            account,
+            folder,
+            uidvalidity: UidValidity(row.uidvalidity),
+            uids: self.target_uids(row),
+        }]
     }
 
     /// The UIDs an action applies to: the tagged ones after `;`, else the target's.
@@ -43,7 +73,9 @@ impl Model {
             return;
         };
         let uids = if thread {
-            let found = self.source(sources).thread_uids(folder.id, row.thread_id);
+            let found = self
+                .list_reads(sources)
+                .thread_uids(folder.id, row.thread_id);
             let Some(uids) = self.report(found) else {
                 return;
             };
@@ -76,7 +108,7 @@ impl Model {
             return;
         };
         let (id, sort, cursor) = (folder.id, self.list.sort, self.list.cursor);
-        let source = self.source(sources);
+        let source = self.list_reads(sources);
         let found = source.index_of(id, sort, self.list.query().as_ref(), start);
         let Some(found) = self.report(found) else {
             return;
@@ -102,7 +134,7 @@ impl Model {
         };
         let (id, sort, total) = (folder.id, self.list.sort, self.list.total);
         let uids = self
-            .source(sources)
+            .list_reads(sources)
             .uids(id, sort, self.list.query().as_ref(), 0, total);
         let Some(uids) = self.report(uids) else {
             return;
@@ -139,7 +171,7 @@ impl Model {
             self.status.error("no message to act on");
             return;
         };
-        let uids = self.target_uids(&row);
+        let groups = self.target_groups(account, folder, &row);
         let set = row
             .flags
             .to_imap()
@@ -156,9 +188,16 @@ impl Model {
             (_, false) => "flagged",
             (_, true) => "unflagged",
         };
-        self.status.note(format!("{} {what} · u undo", uids.len()));
-        let uidvalidity = UidValidity(row.uidvalidity);
-        self.change_flags(account, folder, uidvalidity, uids, add, remove, fx);
+        let n: usize = groups.iter().map(|g| g.uids.len()).sum();
+        if n == 0 {
+            return;
+        }
+        self.status
+            .note(undo_note(format!("{n} {what}"), groups.len()));
+        for g in groups {
+            let (add, remove) = (add.clone(), remove.clone());
+            self.change_flags(g.account, g.folder, g.uidvalidity, g.uids, add, remove, fx);
+        }
     }
 
     /// Delete, archive, move or copy the target; the list re-reads once it is done.
@@ -169,12 +208,52 @@ impl Model {
             return;
         };
         let from_tags = self.apply_to_tagged && !self.list.tagged.is_empty();
-        let uids = self.target_uids(&row);
+        let named = matches!(act, Act::Move { .. } | Act::Copy { .. });
+        if named && from_tags && self.tagged_accounts().len() > 1 {
+            // The picker offered the target's account's folders only; the tags stay.
+            self.apply_to_tagged = false;
+            self.status
+                .error("these results are in several accounts: move or copy them per account");
+            return;
+        }
+        let mut groups = self.target_groups(account, folder, &row);
+        if groups.len() > 1 {
+            // Search results in several folders: one action (and journal entry) each.
+            let asks = act == Act::Delete
+                && groups
+                    .iter()
+                    .any(|g| self.delete_question(g.account, &g.folder, 1).is_some());
+            if asks {
+                self.status.error(
+                    "some of these would be deleted for good: delete them from their folder",
+                );
+                return;
+            }
+            let (n, folders) = (
+                groups.iter().map(|g| g.uids.len()).sum::<usize>(),
+                groups.len(),
+            );
+            for g in groups {
+                let pending = PendingAct {
+                    account: g.account,
+                    folder: g.folder,
+                    uidvalidity: g.uidvalidity,
+                    uids: g.uids,
+                    act: act.clone(),
+                };
+                self.send_act(pending, fx);
+            }
+            self.status.note(undo_note(format!("{n} done"), folders));
+            return;
+        }
+        let Some(g) = groups.pop() else {
+            return;
+        };
         let pending = PendingAct {
-            account,
-            folder,
-            uidvalidity: UidValidity(row.uidvalidity),
-            uids,
+            account: g.account,
+            folder: g.folder,
+            uidvalidity: g.uidvalidity,
+            uids: g.uids,
             act,
         };
         if pending.act == Act::Delete
@@ -348,9 +427,10 @@ impl Model {
             self.status.error("no message to act on");
             return;
         };
-        let uids = self.target_uids(&row);
-        let uidvalidity = UidValidity(row.uidvalidity);
-        self.change_flags(account, folder, uidvalidity, uids, add, remove, fx);
+        for g in self.target_groups(account, folder, &row) {
+            let (add, remove) = (add.clone(), remove.clone());
+            self.change_flags(g.account, g.folder, g.uidvalidity, g.uids, add, remove, fx);
+        }
     }
 
     /// Marks every cached message of the target's thread read.
@@ -371,6 +451,11 @@ impl Model {
 
     /// Marks every unread message of the open folder read (one command for the server).
     pub(super) fn mark_folder_read(&mut self, sources: &dyn Sources, fx: &mut Vec<Effect>) {
+        if self.list.results.is_some() {
+            self.status
+                .error("search results are no folder: tag them (T all), then ; and the action");
+            return;
+        }
         let Some(folder) = self.list.folder.clone() else {
             return;
         };
@@ -519,6 +604,14 @@ impl Model {
                 fx,
             );
         }
+    }
+}
+
+/// "N flagged · u undo"; over several folders `u` takes back the last folder's part only.
+fn undo_note(done: String, folders: usize) -> String {
+    match folders {
+        0 | 1 => format!("{done} · u undo"),
+        k => format!("{done} in {k} folders · u undoes the last folder's"),
     }
 }
 

@@ -168,6 +168,7 @@ fn event_line(event: &EngineEvent, countdown: &mut Option<u64>) -> Option<String
         | EngineEvent::BodyReady { .. }
         | EngineEvent::OpDone { .. }
         | EngineEvent::OpFailed { .. }
+        | EngineEvent::SearchFound { .. }
         | EngineEvent::Conn(ConnState::Connecting) => return None,
     };
     Some(crate::domain::text::sanitize(&line))

@@ -39,6 +39,10 @@ prefetch_days = 14          # ...of those, only the last N days' (0 = any age)
 # [open]                    # programs by MIME type; %s is the file (else it goes last)
 # "application/pdf" = "zathura %s"
 # "image/*" = "imv"
+
+# [[views]]                 # saved searches in the sidebar (README "Searching")
+# name = "Unread everywhere"
+# query = "is:unread"
 "#;
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use super::reader::{Field, Lines, Problems, TableReader};
 use super::sections::{SYNC_KEYS, UI_KEYS, read_sync, read_ui};
 use super::{AccountConfig, Config, SyncConfig, UiConfig};
 
-const ROOT_KEYS: &[&str] = &["accounts", "ui", "sync", "open"];
+const ROOT_KEYS: &[&str] = &["accounts", "ui", "sync", "open", "views"];
 
 /// What relative paths in the file are resolved against.
 pub(super) struct Context<'a> {
@@ -102,17 +102,20 @@ pub(super) fn parse(text: &str, path: &Path, home: Option<&Path>) -> Result<Conf
         .value("open")
         .map(|f| super::open::read_open(f.value, &f.span, &mut problems))
         .unwrap_or_default();
+    let views = super::views::read_views(&mut r, &mut problems);
     r.finish(&mut problems);
 
     if !problems.is_empty() {
         return Err(invalid(problems));
     }
+    let views = super::views::with_defaults(views, accounts.len());
     Ok(Config {
         path: path.to_path_buf(),
         accounts,
         ui,
         sync,
         open,
+        views,
     })
 }
 

@@ -12,6 +12,7 @@ mod open;
 mod paths;
 mod reader;
 mod sections;
+mod views;
 mod warnings;
 
 use std::path::PathBuf;
@@ -26,6 +27,7 @@ pub use open::{OpenCommand, OpenTypes};
 pub use paths::{
     CONFIG_ENV, config_candidates, data_dir, default_config_paths, find_config, first_existing,
 };
+pub use views::{ALL_INBOXES, ViewConfig};
 pub use warnings::is_loopback;
 
 /// Built-in keymap names accepted by `ui.keymap` (anything else must be a path).
@@ -43,6 +45,8 @@ pub struct Config {
     pub sync: SyncConfig,
     /// `[open]`: commands by MIME type (else `ui.open_command`).
     pub open: OpenTypes,
+    /// `[[views]]`: saved searches for the sidebar (defaults included).
+    pub views: Vec<ViewConfig>,
 }
 
 #[derive(Debug, Clone)]

@@ -61,6 +61,7 @@ actions! {
     FoldAll => "fold_all", "Fold every thread (again: unfold every thread)";
     UnfoldAll => "unfold_all", "Unfold every thread";
     Filter => "filter", "Filter the list as you type (from, subject, flags)";
+    SearchEverywhere => "search_everywhere", "Search every folder and account (cache, then server)";
     CommandLine => "command_line", "Open the : command line";
     Help => "help", "Show the keys and what they do";
     SyncNow => "sync_now", "Sync the current folder now";

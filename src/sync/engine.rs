@@ -180,6 +180,11 @@ impl Engine {
                         kind: ErrorKind::Network,
                         message: "offline: folder changes need the server; nothing was changed".into(),
                     }),
+                    Some(EngineCommand::Search { op, .. }) => self.say(EngineEvent::OpFailed {
+                        op,
+                        kind: crate::bus::ErrorKind::Network,
+                        message: "offline: searched the cache only".into(),
+                    }),
                     None => return Resume::Stop,
                 },
             }

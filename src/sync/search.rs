@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use super::apply::RawMessage;
 use super::error::Result;
 use super::folder::header_items;
+use crate::bus::{EngineEvent, ErrorKind, EventSender, OpId, ServerFound};
 use crate::domain::message::{MessageRow, NewMessage};
 use crate::domain::query::{Query, Term};
 use crate::domain::uidset::UidSet;
@@ -194,4 +195,76 @@ pub fn cache_holds_everything(store: &Store) -> Result<bool> {
             .iter()
             .filter(|f| f.selectable)
             .all(|f| f.uidvalidity.is_some() && f.complete))
+}
+
+/// Hits the server returns per folder for the TUI's result list, newest first.
+const ANSWER_LIMIT: usize = 200;
+
+/// `EngineCommand::Search`: the folders the cache does not fully hold, searched on the
+/// server; the answer is `SearchFound` (or `OpFailed`). A lost connection is answered too,
+/// then returned so the session reconnects.
+pub(super) async fn answer(
+    client: &mut ImapClient,
+    store: &Store,
+    events: &EventSender,
+    op: OpId,
+    account: &str,
+    text: &str,
+) -> Result<()> {
+    let query = match crate::domain::query::parse(text) {
+        Ok(query) => query,
+        Err(e) => {
+            let message = format!("search: {e}");
+            let _ = events.send(EngineEvent::OpFailed {
+                op,
+                kind: ErrorKind::Refused,
+                message,
+            });
+            return Ok(());
+        }
+    };
+    if cache_holds_everything(store)? {
+        let found = EngineEvent::SearchFound {
+            op,
+            hits: Vec::new(),
+            skipped: Vec::new(),
+        };
+        let _ = events.send(found);
+        return Ok(());
+    }
+    let ask = ServerQuery {
+        query: &query,
+        account,
+        today: chrono::Local::now().date_naive(),
+        reach: Reach::Uncached,
+        limit: ANSWER_LIMIT,
+    };
+    match search_server(client, store, &ask).await {
+        Ok(results) => {
+            let hits = results
+                .hits
+                .into_iter()
+                .map(|hit| ServerFound {
+                    folder: hit.folder,
+                    row: hit.row,
+                    cached: hit.cached,
+                })
+                .collect();
+            let skipped = results
+                .skipped
+                .into_iter()
+                .map(|(folder, why)| format!("{folder}: {why}"))
+                .collect();
+            let _ = events.send(EngineEvent::SearchFound { op, hits, skipped });
+            Ok(())
+        }
+        Err(err) => {
+            let _ = events.send(EngineEvent::OpFailed {
+                op,
+                kind: super::kind::error_kind(&err),
+                message: format!("server search: {err}"),
+            });
+            if err.is_transient() { Err(err) } else { Ok(()) }
+        }
+    }
 }

@@ -156,6 +156,9 @@ pub(super) async fn handle_commands(
             EngineCommand::Folder { op, action } => {
                 super::folder_ops::answer(client, store, events, op, &action, selected).await?;
             }
+            EngineCommand::Search { op, account, query } => {
+                super::search::answer(client, store, events, op, &account, &query).await?;
+            }
             _ => {}
         }
     }

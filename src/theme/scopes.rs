@@ -31,6 +31,9 @@ pub const LIST_THREAD_GUIDE: &str = "list.thread_guide";
 pub const LIST_KEYWORDS: &str = "list.keywords";
 pub const LIST_FOLDED: &str = "list.folded";
 pub const LIST_EMPTY: &str = "list.empty";
+/// A search result's folder, and the mark of one not in the cache yet.
+pub const LIST_FOLDER: &str = "list.folder";
+pub const LIST_UNCACHED: &str = "list.uncached";
 
 pub const READER_HEADER_NAME: &str = "reader.header.name";
 pub const READER_HEADER_VALUE: &str = "reader.header.value";
@@ -87,6 +90,8 @@ pub const ALL: &[&str] = &[
     LIST_KEYWORDS,
     LIST_FOLDED,
     LIST_EMPTY,
+    LIST_FOLDER,
+    LIST_UNCACHED,
     READER_HEADER_NAME,
     READER_HEADER_VALUE,
     READER_BODY,

@@ -201,6 +201,11 @@ async fn run_async(
                 .map(pipe::load_preferences)
                 .unwrap_or_default(),
         },
+        views: config
+            .views
+            .iter()
+            .map(|v| (v.name.clone(), v.query.clone()))
+            .collect(),
     };
     // First paint straight from the caches, before any network round trip.
     let mut model = Model::new(options, keymap, &sources);

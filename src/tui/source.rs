@@ -101,6 +101,27 @@ impl MailSource for StoreSource {
         self.reader.journal_count().map_err(err)
     }
 
+    fn search(
+        &self,
+        query: &crate::domain::query::Query,
+        scope: crate::app::SearchScope<'_>,
+    ) -> SourceResult<Vec<crate::app::SourceHit>> {
+        let scope = crate::store::SearchScope {
+            account: scope.account,
+            today: scope.today,
+            limit: scope.limit,
+        };
+        let hits = self.reader.search(query, scope).map_err(err)?;
+        Ok(hits
+            .into_iter()
+            .map(|hit| crate::app::SourceHit {
+                folder: hit.folder,
+                folder_name: hit.folder_name,
+                row: hit.row,
+            })
+            .collect())
+    }
+
     fn body(&self, folder: FolderId, uid: u32) -> SourceResult<Option<Vec<u8>>> {
         let Some(row) = self.reader.message(folder, uid).map_err(err)? else {
             return Ok(None);
@@ -126,7 +147,7 @@ mod tests {
         (6, "ada@example.com", "re: ENGINE", &[]),
     ];
 
-    fn sources() -> (
+    pub(super) fn sources() -> (
         tempfile::TempDir,
         StoreSource,
         FakeSource,
@@ -207,6 +228,54 @@ mod tests {
                 real.count(stored, filter.as_ref()).unwrap(),
                 "count of {input:?}"
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod search_tests {
+    use super::tests::sources;
+    use crate::app::{MailSource, SearchScope};
+
+    /// The fake's search means what the store's does on what both can see (headers,
+    /// flags): the app tests of search rely on it.
+    #[test]
+    fn the_fake_searches_as_the_store_does() {
+        let (_dir, real, fake, _, _) = sources();
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        for text in [
+            "engine",
+            "ENGINE",
+            "from:ada",
+            "subject:zähler",
+            "is:unread",
+            "is:flagged",
+            "is:read or is:flagged",
+            "-is:read from:jörg",
+            "(from:grace or from:σωκράτης) -is:flagged",
+            "folder:INBOX is:unread",
+            "folder:Archive",
+            "account:work engine",
+            "account:home",
+            "nobody",
+        ] {
+            let query = crate::domain::query::parse(text).unwrap();
+            let scope = SearchScope {
+                account: "work",
+                today,
+                limit: 100,
+            };
+            let uids = |source: &dyn MailSource| -> Vec<u32> {
+                let mut uids: Vec<u32> = source
+                    .search(&query, scope)
+                    .unwrap()
+                    .into_iter()
+                    .map(|h| h.row.uid)
+                    .collect();
+                uids.sort();
+                uids
+            };
+            assert_eq!(uids(&fake), uids(&real), "query {text:?}");
         }
     }
 }

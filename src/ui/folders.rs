@@ -21,7 +21,8 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, buf: &mut Buffer) {
         .enumerate()
     {
         let y = area.y + line as u16;
-        let selected = i == pane.cursor;
+        // A saved view holds the sidebar's selection while one is chosen (ui/views.rs).
+        let selected = i == pane.cursor && model.views.cursor.is_none();
         let base = theme.style(match (&row.kind, selected) {
             (FolderRowKind::Account, _) => scopes::FOLDERS_ACCOUNT,
             (_, true) => scopes::FOLDERS_ROW_SELECTED,

@@ -31,6 +31,9 @@ pub fn title<'a>(model: &Model, theme: &Theme) -> Line<'a> {
     let Some(folder) = &list.folder else {
         return Line::from(Span::styled(" (no folder) ", theme.style(scopes::TITLE)));
     };
+    if let Some(results) = &list.results {
+        return results_title(list, results, theme);
+    }
     let state = model.folders.state(folder.account, &folder.name);
     let name = sanitize(&folder.name);
     let mut spans = vec![Span::styled(
@@ -76,6 +79,49 @@ pub fn title<'a>(model: &Model, theme: &Theme) -> Line<'a> {
         ));
     }
     Line::from(spans)
+}
+
+/// `Search: is:unread  12 found · asking the server`.
+fn results_title<'a>(
+    list: &crate::app::ListPane,
+    results: &crate::app::search::ResultSet,
+    theme: &Theme,
+) -> Line<'a> {
+    let mut spans = vec![Span::styled(
+        format!(" Search: {} ", sanitize(&results.title)),
+        theme.style(scopes::TITLE),
+    )];
+    if let Some(filter) = &list.filter {
+        spans.push(Span::styled(
+            format!(" /{} ", sanitize(&filter.to_input())),
+            theme.style(scopes::FILTER),
+        ));
+    }
+    spans.push(Span::styled(
+        format!(" {} found ", count(list.total)),
+        theme.style(scopes::TITLE),
+    ));
+    if results.asking > 0 {
+        spans.push(Span::styled(
+            " · asking the server ",
+            theme.style(scopes::STATUS_HINT),
+        ));
+    }
+    if list.sort == SortOrder::Threaded {
+        spans.push(Span::styled(" threads ", theme.style(scopes::STATUS_HINT)));
+    }
+    Line::from(spans)
+}
+
+/// Where a search result lives, for its row: `folder`, `account/folder` with several
+/// accounts, and whether the cache holds it yet.
+fn result_place(model: &Model, row: &MessageRow) -> Option<(String, bool)> {
+    let hit = model.list.results.as_ref()?.hit(row.uid)?;
+    let place = match model.accounts.get(hit.account) {
+        Some(a) if model.accounts.len() > 1 => format!("{}/{}", a.name, hit.folder),
+        _ => hit.folder.clone(),
+    };
+    Some((place, hit.cached))
 }
 
 struct Columns {
@@ -199,7 +245,28 @@ fn row_line<'a>(
     } else {
         format!("{} ", keywords.join(" "))
     };
-    let room = cols.subject - guide_w;
+    // A search result says where it is (and ↓ while only the server has it).
+    let place = result_place(model, row);
+    let place_w = match &place {
+        Some((name, _)) => (super::text::display_width(name) + 3).min(cols.subject / 3),
+        None => 0,
+    };
+    let place_span = match place {
+        Some((name, cached)) => {
+            let mark = if cached { ' ' } else { '↓' };
+            let scope = if cached {
+                scopes::LIST_FOLDER
+            } else {
+                scopes::LIST_UNCACHED
+            };
+            Span::styled(
+                fit(&format!("{mark}{} ", safe(&name, place_w)), place_w),
+                col(scope),
+            )
+        }
+        None => Span::raw(""),
+    };
+    let room = cols.subject - guide_w - place_w;
     let fold_w = super::text::display_width(&fold).min(room / 2);
     // Keywords take what the subject can spare beyond a readable start.
     let keywords_w = super::text::display_width(&keywords).min(
@@ -219,6 +286,7 @@ fn row_line<'a>(
             col(scopes::LIST_FROM),
         ),
         Span::raw(" "),
+        place_span,
         Span::styled(guide, col(scopes::LIST_THREAD_GUIDE)),
         Span::styled(fit(&fold, fold_w), col(scopes::LIST_FOLDED)),
         Span::styled(fit(&keywords, keywords_w), col(scopes::LIST_KEYWORDS)),

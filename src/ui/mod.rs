@@ -9,6 +9,7 @@ pub(crate) mod list;
 pub(crate) mod overlay;
 pub(crate) mod reader;
 pub(crate) mod status;
+pub(crate) mod views;
 pub use crate::domain::width as text;
 
 use ratatui::Frame;
@@ -24,6 +25,7 @@ pub fn render(model: &Model, theme: &Theme, frame: &mut Frame) {
     if let (Some(block), Some(inner)) = (a.folders, a.folders_inner) {
         let focused = model.focus == Focus::Folders;
         frame.render_widget(pane_block(theme, focused, border::PLAIN), block);
+        let inner = views::render(model, theme, inner, frame.buffer_mut());
         folders::render(model, theme, inner, frame.buffer_mut());
     }
     if let (Some(block), Some(inner)) = (a.list, a.list_inner) {
@@ -82,5 +84,7 @@ fn pane_block<'a>(theme: &Theme, focused: bool, set: border::Set<'a>) -> Block<'
 
 #[cfg(test)]
 mod reading_tests;
+#[cfg(test)]
+mod search_tests;
 #[cfg(test)]
 mod tests;

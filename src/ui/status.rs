@@ -20,6 +20,14 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
     }
     let bar = theme.style(scopes::STATUS_BAR);
     let width = usize::from(area.width);
+    if let Some(Overlay::Prompt {
+        kind: PromptKind::Search,
+        input,
+    }) = model.overlays.last()
+    {
+        search_prompt(model, theme, area, frame, input);
+        return;
+    }
     // Text inputs live on the status line, like vim's and mutt's.
     let input = model.overlays.iter().rev().find_map(|o| match o {
         Overlay::Command(input) => Some((":", input, Some(completions(&input.text)))),
@@ -49,6 +57,7 @@ pub fn render(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
                 input,
                 Some("  (sh -c, message on stdin; !cmd discards output)".into()),
             ),
+            PromptKind::Search => ("Search: ", input, None),
         }),
         _ => None,
     });
@@ -233,4 +242,53 @@ fn completions(typed: &str) -> String {
     } else {
         format!("   {}", names.join("  "))
     }
+}
+
+/// `S`'s query on the status line; a word the language does not take is marked where it
+/// stands, and what is wrong follows.
+fn search_prompt(
+    model: &Model,
+    theme: &Theme,
+    area: Rect,
+    frame: &mut Frame,
+    input: &crate::app::TextInput,
+) {
+    const PROMPT: &str = "Search: ";
+    let text = &input.text;
+    let mut spans = vec![Span::raw(PROMPT)];
+    match &model.search_error {
+        Some(error) => {
+            let bad = crate::app::search::error_span(error, text);
+            let mut marked = bad.clone();
+            if marked.is_empty() {
+                // Nothing to underline (the query ends too soon): mark the end.
+                marked = text.len()..text.len();
+            }
+            spans.push(Span::raw(sanitize(&text[..marked.start])));
+            let word = sanitize(&text[marked.clone()]);
+            let word = if word.is_empty() { " ".into() } else { word };
+            spans.push(Span::styled(word, theme.style(scopes::STATUS_ERROR)));
+            spans.push(Span::raw(sanitize(&text[marked.end..])));
+            spans.push(Span::styled(
+                format!("  ✗ {}", sanitize(&error.message)),
+                theme.style(scopes::STATUS_ERROR),
+            ));
+        }
+        None => {
+            spans.push(Span::raw(sanitize(text)));
+            spans.push(Span::styled(
+                "  (Enter searches every folder, Esc cancels)",
+                theme.style(scopes::STATUS_HINT),
+            ));
+        }
+    }
+    let line = Line::from(spans).style(theme.style(scopes::FILTER));
+    frame
+        .buffer_mut()
+        .set_line(area.x, area.y, &line, area.width);
+    let before: String = sanitize(text).chars().take(input.cursor).collect();
+    let width = usize::from(area.width);
+    let x = area.x
+        + (display_width(PROMPT) + display_width(&before)).min(width.saturating_sub(1)) as u16;
+    frame.set_cursor_position(Position::new(x, area.y));
 }

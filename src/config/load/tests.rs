@@ -142,7 +142,7 @@ fn unknown_top_level_section_is_reported() {
     assert_eq!(
         rendered(&text),
         vec![format!(
-            "{FILE}:8: colors: unknown key; expected one of accounts, ui, sync, open"
+            "{FILE}:8: colors: unknown key; expected one of accounts, ui, sync, open, views"
         )]
     );
 }
