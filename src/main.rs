@@ -59,6 +59,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         | Command::Sync { account, .. }
         | Command::List { account, .. }
         | Command::Read { account, .. }
+        | Command::Save { account, .. }
         | Command::Folder { account, .. } => account.clone(),
         Command::Flag { messages, .. }
         | Command::Move { messages, .. }
@@ -114,7 +115,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             folder, uid, raw, ..
         } => {
             let store = tern::cmd::open_store(cache_dir, account)?;
-            match runtime.block_on(tern::cmd::read::raw_message(account, &store, &folder, uid)) {
+            let message = if raw {
+                runtime.block_on(tern::cmd::read::raw_message(account, &store, &folder, uid))
+            } else {
+                runtime.block_on(tern::cmd::read::text_message(account, &store, &folder, uid))
+            };
+            match message {
                 Ok(bytes) if raw => {
                     use std::io::{IsTerminal, Write};
                     let mut stdout = std::io::stdout();
@@ -129,6 +135,33 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Ok(bytes) => Ok(tern::domain::mime::plain_text(&bytes, 80)),
                 Err(err) => Err(err),
             }
+        }
+        Command::Save {
+            folder,
+            uid,
+            part,
+            dir,
+            json,
+            ..
+        } => {
+            let store = tern::cmd::open_store(cache_dir, account)?;
+            let dir = dir.unwrap_or_else(|| std::path::PathBuf::from("."));
+            runtime
+                .block_on(tern::cmd::save::run(
+                    account,
+                    &store,
+                    &folder,
+                    uid,
+                    part.as_deref(),
+                    &dir,
+                ))
+                .map(|saved| {
+                    if json {
+                        tern::cmd::save::to_json(&saved)
+                    } else {
+                        tern::cmd::save::to_text(&saved)
+                    }
+                })
         }
         Command::Flag {
             messages,

@@ -46,6 +46,7 @@ impl Model {
                     self.body_shown(fx);
                 }
             }
+            EngineEvent::PartReady { op, .. } => self.part_ready(account, op, sources, fx),
             EngineEvent::Error(message) => self.account_error(account, &message),
             EngineEvent::OpDone { summary, .. } => {
                 // Only actions and undos are answered with OpDone: `u` goes to this account.

@@ -218,6 +218,16 @@ pub enum PromptKind {
 }
 
 impl super::Model {
+    /// A part asked for by `op` is cached: do what it was asked for.
+    pub(super) fn part_ready(
+        &mut self,
+        _account: usize,
+        _op: crate::bus::OpId,
+        _sources: &dyn super::Sources,
+        _fx: &mut Vec<super::Effect>,
+    ) {
+    }
+
     /// `H` on the open message.
     pub(super) fn cycle_headers(&mut self) {
         if let Some(r) = &mut self.reader {

@@ -6,6 +6,7 @@ pub mod folder;
 pub mod folders;
 pub mod list;
 pub mod read;
+pub mod save;
 pub mod sync;
 
 use std::path::{Path, PathBuf};

@@ -166,6 +166,7 @@ fn event_line(event: &EngineEvent, countdown: &mut Option<u64>) -> Option<String
         EngineEvent::FolderChanged { .. }
         | EngineEvent::FoldersChanged
         | EngineEvent::BodyReady { .. }
+        | EngineEvent::PartReady { .. }
         | EngineEvent::OpDone { .. }
         | EngineEvent::OpFailed { .. }
         | EngineEvent::Conn(ConnState::Connecting) => return None,

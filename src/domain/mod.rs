@@ -7,6 +7,7 @@ pub mod headers;
 pub mod ids;
 pub mod message;
 pub mod mime;
+pub mod parts;
 pub mod rfc2047;
 pub mod secret;
 pub mod source_view;

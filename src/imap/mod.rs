@@ -12,6 +12,7 @@ pub(crate) mod error;
 pub mod mutf7;
 pub(crate) mod roles;
 pub mod session;
+pub(crate) mod structure;
 pub(crate) mod tls;
 pub(crate) mod types;
 

@@ -43,6 +43,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0004_journal_columns.sql"),
         rust: Some(super::journal::legacy::migrate_v3_journal),
     },
+    Migration {
+        version: 5,
+        sql: include_str!("migrations/0005_parts.sql"),
+        rust: None,
+    },
 ];
 
 /// The schema version this build writes.

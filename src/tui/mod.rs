@@ -5,7 +5,7 @@
 
 mod notify;
 mod pipe;
-mod save;
+pub(crate) mod save;
 pub mod source;
 
 use std::io::Write;
