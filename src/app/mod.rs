@@ -41,7 +41,7 @@ pub use overlay::{Overlay, TextInput};
 pub use pipe::PipeOutput;
 pub use reader::{Body, HeaderMode, PartPreference, ReaderState};
 pub use source::{
-    AccountSources, FailedSource, Filter, MailSource, SourceError, SourceResult, Sources,
+    AccountSources, FailedSource, Filter, MailSource, Shown, SourceError, SourceResult, Sources,
 };
 pub use status::Status;
 
@@ -275,6 +275,8 @@ pub struct Model {
     pub parts: reader::PartPreference,
     /// The last `OpId` handed out.
     last_op: OpId,
+    /// Part fetches (save, pipe, show) waiting for the engine, by request.
+    part_jobs: std::collections::BTreeMap<OpId, reader::PartJob>,
     /// The account whose last action was done: where `u` goes.
     undo_account: Option<usize>,
 }
@@ -342,6 +344,7 @@ impl Model {
             newest_uid: std::collections::HashMap::new(),
             parts: options.parts,
             last_op: OpId::default(),
+            part_jobs: std::collections::BTreeMap::new(),
             undo_account: None,
         };
         for account in 0..model.accounts.len() {

@@ -7,6 +7,8 @@
 pub const MAX_PARTS: usize = 256;
 /// Deeper nesting is not followed.
 pub const MAX_DEPTH: usize = 16;
+/// A text part larger than this shows its beginning first (the rest on demand).
+pub const DISPLAY_CHUNK: u32 = 256 * 1024;
 /// Names, types and parameter values are cut to this many characters.
 const TEXT_CAP: usize = 200;
 

@@ -53,6 +53,7 @@ actions! {
     FindPrev => "find_prev", "Previous match of the find (while one is active)";
     Pipe => "pipe", "Pipe the raw message to a shell command and show its output";
     Attachments => "attachments", "List the attachments of the open message and save one";
+    FetchRest => "fetch_rest", "Fetch the rest of a long message shown cut (only its start was fetched)";
     ToggleThreads => "toggle_threads", "Switch the list between threaded and flat";
     FoldThread => "fold_thread", "Fold or unfold the thread under the cursor";
     FoldAll => "fold_all", "Fold every thread (again: unfold every thread)";

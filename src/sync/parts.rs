@@ -8,8 +8,7 @@ use crate::domain::parts::{Part, Structure};
 use crate::imap::{FetchItem, FetchedSection, ImapClient, ImapError, Update};
 use crate::store::{FolderId, Store};
 
-/// A text part larger than this shows its beginning first.
-pub const DISPLAY_CHUNK: u32 = 256 * 1024;
+pub use crate::domain::parts::DISPLAY_CHUNK;
 
 /// The section key of the top header in the cache.
 pub const HEADER: &str = "HEADER";
