@@ -23,6 +23,8 @@ pub struct FakeStats {
 }
 
 type OrderKey = (FolderId, bool, Option<Filter>);
+/// A cut display part: its section and whole size.
+type Cut = (String, u32);
 
 #[derive(Default)]
 pub struct FakeSource {
@@ -32,7 +34,7 @@ pub struct FakeSource {
     bodies: HashMap<(FolderId, u32), Vec<u8>>,
     /// Messages in parts: structures, shown messages (raw, cut) and whole parts.
     structures: HashMap<(FolderId, u32), crate::domain::parts::Structure>,
-    shown: HashMap<(FolderId, u32), (Vec<u8>, Option<(String, u32)>)>,
+    shown: HashMap<(FolderId, u32), (Vec<u8>, Option<Cut>)>,
     parts: HashMap<(FolderId, u32, String), Vec<u8>>,
     /// Sorted (and filtered) positions, rebuilt after a mutation.
     orders: RefCell<HashMap<OrderKey, Rc<Vec<usize>>>>,

@@ -565,6 +565,8 @@ impl Model {
 }
 
 #[cfg(test)]
+mod parts_tests;
+#[cfg(test)]
 mod reading_tests;
 #[cfg(test)]
 pub(crate) mod testkit;

@@ -356,6 +356,19 @@ impl super::Model {
         if job.account != account {
             return;
         }
+        let open = self.reader.as_ref().is_some_and(|r| {
+            r.account == account && r.folder_id == job.folder_id && r.uid == job.uid
+        });
+        if job.then == AfterPart::Reload {
+            if open {
+                let scroll = self.reader.as_ref().map_or(0, |r| r.scroll);
+                self.load_body(sources);
+                if let Some(r) = &mut self.reader {
+                    r.scroll = scroll;
+                }
+            }
+            return;
+        }
         let source = super::source_of(sources, account);
         let data = if job.section.is_empty() {
             source.body(job.folder_id, job.uid)
@@ -375,9 +388,6 @@ impl super::Model {
                 return;
             }
         };
-        let open = self.reader.as_ref().is_some_and(|r| {
-            r.account == account && r.folder_id == job.folder_id && r.uid == job.uid
-        });
         let structure = self.reader.as_ref().and_then(|r| r.structure.clone());
         let bytes = || {
             if job.section.is_empty() {
@@ -403,13 +413,6 @@ impl super::Model {
                     command,
                     input: bytes(),
                 });
-            }
-            AfterPart::Reload if open => {
-                let scroll = self.reader.as_ref().map_or(0, |r| r.scroll);
-                self.load_body(sources);
-                if let Some(r) = &mut self.reader {
-                    r.scroll = scroll;
-                }
             }
             AfterPart::Reload => {}
         }
@@ -462,7 +465,7 @@ impl super::Model {
         r.prefer_html = !r.prefer_html;
         r.scroll = 0;
         let wanted = (!r.whole)
-            .then(|| r.structure.as_ref())
+            .then_some(r.structure.as_ref())
             .flatten()
             .and_then(|s| s.display_part(r.prefer_html))
             .map(|p| p.section.clone());
