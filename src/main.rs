@@ -88,7 +88,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     let outcome: Result<String> = match command {
-        Command::Folders { json, .. } => runtime.block_on(folders(account, cache_dir, json)),
+        Command::Folders { json, .. } => {
+            runtime.block_on(folders(account, cache_dir, json, &config.cache))
+        }
         Command::Sync {
             folder, all, watch, ..
         } => {
@@ -97,7 +99,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 Folders::One(folder.unwrap_or_else(|| "INBOX".to_string()))
             };
-            let store = tern::cmd::open_store(cache_dir, account)?;
+            let store = tern::cmd::open_cache(cache_dir, account, &config.cache)?;
             runtime
                 .block_on(tern::cmd::sync::run(
                     &config, account, store, folders, watch,
@@ -114,7 +116,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Read {
             folder, uid, raw, ..
         } => {
-            let store = tern::cmd::open_store(cache_dir, account)?;
+            let store = tern::cmd::open_cache(cache_dir, account, &config.cache)?;
             let message = if raw {
                 runtime.block_on(tern::cmd::read::raw_message(account, &store, &folder, uid))
             } else {
@@ -144,7 +146,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json,
             ..
         } => {
-            let store = tern::cmd::open_store(cache_dir, account)?;
+            let store = tern::cmd::open_cache(cache_dir, account, &config.cache)?;
             let dir = dir.unwrap_or_else(|| std::path::PathBuf::from("."));
             runtime
                 .block_on(tern::cmd::save::run(
@@ -232,12 +234,22 @@ async fn folders(
     account: &config::AccountConfig,
     cache_dir: Option<&std::path::Path>,
     json: bool,
+    cache: &config::CacheConfig,
 ) -> Result<String> {
-    match tern::cmd::folders::run(account, json).await {
-        Ok(out) => Ok(out),
+    match tern::cmd::folders::run_rows(account).await {
+        Ok(mut rows) => {
+            let store = tern::cmd::open_cache(cache_dir, account, cache)?;
+            Ok(tern::cmd::folders::render_with_cache(
+                &mut rows,
+                &store.reader()?,
+                cache.body_limit,
+                json,
+            )?)
+        }
         Err(err) if err.is_transient() => {
-            let store = tern::cmd::open_store(cache_dir, account)?;
-            let rows = tern::cmd::folders::from_cache(&store.reader()?)?;
+            let store = tern::cmd::open_cache(cache_dir, account, cache)?;
+            let reader = store.reader()?;
+            let mut rows = tern::cmd::folders::from_cache(&reader)?;
             if rows.is_empty() {
                 return Err(err.into());
             }
@@ -245,7 +257,12 @@ async fn folders(
                 "tern: {}: offline ({err}); showing the cache",
                 account.name
             ));
-            Ok(tern::cmd::folders::render(&rows, json))
+            Ok(tern::cmd::folders::render_with_cache(
+                &mut rows,
+                &reader,
+                cache.body_limit,
+                json,
+            )?)
         }
         Err(err) => Err(err.into()),
     }

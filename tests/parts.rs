@@ -248,3 +248,52 @@ async fn a_large_text_part_shows_its_start_then_the_rest_on_demand() {
     // The image was never fetched.
     assert!(!reader.has_section(inbox.id, validity, 1, "2").unwrap());
 }
+
+#[test]
+fn the_body_limit_evicts_the_oldest_first_and_tern_folders_shows_the_use() {
+    let server = TestDovecot::start();
+    // Three messages of about 105 KB of text each; the limit holds two.
+    server.seed_maildir(
+        server.user(),
+        "INBOX",
+        [large_text(3000), large_text(3000), large_text(3000)],
+    );
+    let proxy = Proxy::start(server.imap_port(), ProxyMode::Forward);
+    let cli = Cli::new(&server, proxy.port());
+    let mut config = std::fs::read_to_string(&cli.config).unwrap();
+    config.push_str("\n[cache]\nbody_limit = \"300KB\"\n");
+    std::fs::write(&cli.config, config).unwrap();
+    cli.ok(&["sync"]);
+    for uid in ["1", "2", "3"] {
+        cli.ok(&["read", uid]);
+    }
+    let folders: serde_json::Value =
+        serde_json::from_slice(&cli.ok(&["folders", "--json"])).unwrap();
+    let inbox = folders
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "INBOX")
+        .unwrap();
+    assert_eq!(inbox["cache_limit"], 300 * 1024);
+    let used = inbox["cache_bytes"].as_u64().unwrap();
+    assert!(
+        used > 150 * 1024 && used <= 300 * 1024,
+        "{used} bytes cached"
+    );
+    let table = String::from_utf8(cli.ok(&["folders"])).unwrap();
+    assert!(
+        table.contains("cache: ") && table.contains("300.0 KB"),
+        "{table}"
+    );
+
+    // The newest is still cached; the oldest was evicted and comes from the server again.
+    let before = proxy.received();
+    cli.ok(&["read", "3"]);
+    assert_eq!(proxy.received(), before, "message 3 was still cached");
+    cli.ok(&["read", "1"]);
+    assert!(
+        proxy.received() - before > 100 * 1024,
+        "message 1 was evicted, so fetched again"
+    );
+}

@@ -15,14 +15,25 @@ pub struct FolderRow {
     pub role_by_name: bool,
     pub messages: Option<u32>,
     pub unseen: Option<u32>,
+    /// Bytes of this folder's bodies and parts in the cache.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_bytes: Option<u64>,
+    /// The account's body-cache limit (`[cache] body_limit`), for scripts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_limit: Option<u64>,
 }
 
 pub async fn run(account: &AccountConfig, json: bool) -> Result<String, ConnectError> {
+    Ok(render(&run_rows(account).await?, json))
+}
+
+/// The folder rows from the server.
+pub async fn run_rows(account: &AccountConfig) -> Result<Vec<FolderRow>, ConnectError> {
     let mut client = connect::connect(account).await?;
     let rows = fetch(&mut client).await.map_err(ConnectError::Imap)?;
     // A failed LOGOUT changes nothing for the user.
     let _ = client.logout().await;
-    Ok(render(&rows, json))
+    Ok(rows)
 }
 
 pub fn render(rows: &[FolderRow], json: bool) -> String {
@@ -30,6 +41,46 @@ pub fn render(rows: &[FolderRow], json: bool) -> String {
         format!("{}\n", to_json(rows))
     } else {
         to_table(rows)
+    }
+}
+
+/// Adds what the cache holds of each folder and the limit, and says the total under the
+/// table (the JSON stays a list of folders: each row carries its bytes and the limit).
+pub fn render_with_cache(
+    rows: &mut [FolderRow],
+    reader: &crate::store::Reader,
+    limit: u64,
+    json: bool,
+) -> Result<String, crate::store::StoreError> {
+    let by_folder = reader.cache_bytes_by_folder()?;
+    for row in rows.iter_mut() {
+        row.cache_bytes = Some(by_folder.get(&row.name).copied().unwrap_or(0));
+        row.cache_limit = Some(limit);
+    }
+    let mut out = render(rows, json);
+    if !json {
+        let used = reader.cache_bytes()?;
+        out.push_str(&format!(
+            "cache: {} of {} for message bodies and parts ([cache] body_limit)\n",
+            human_bytes(used),
+            human_bytes(limit)
+        ));
+    }
+    Ok(out)
+}
+
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
     }
 }
 
@@ -54,6 +105,8 @@ pub fn from_cache(
             role: f.role,
             // The cache keeps the role, not where it came from.
             role_by_name: false,
+            cache_bytes: None,
+            cache_limit: None,
         })
         .collect())
 }
@@ -83,6 +136,8 @@ pub async fn fetch(client: &mut ImapClient) -> Result<Vec<FolderRow>, ImapError>
             name: entry.name,
             messages,
             unseen,
+            cache_bytes: None,
+            cache_limit: None,
         });
     }
     Ok(rows)
@@ -189,6 +244,8 @@ mod tests {
             role_by_name: false,
             messages: Some(3),
             unseen: Some(1),
+            cache_bytes: None,
+            cache_limit: None,
         }];
         let value: serde_json::Value = serde_json::from_str(&to_json(&rows)).unwrap();
         assert_eq!(value[0]["name"], "INBOX");
@@ -206,6 +263,8 @@ mod tests {
             role_by_name: true,
             messages: Some(0),
             unseen: Some(0),
+            cache_bytes: None,
+            cache_limit: None,
         }];
         let table = to_table(&rows);
         assert!(table.contains("trash (by name)"), "{table}");
@@ -219,6 +278,8 @@ mod tests {
             role_by_name: false,
             messages: Some(1),
             unseen: Some(0),
+            cache_bytes: None,
+            cache_limit: None,
         }];
         assert!(!to_table(&rows).contains('\x1b'));
     }

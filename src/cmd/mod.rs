@@ -41,3 +41,18 @@ pub fn open_store(cache_dir: Option<&Path>, account: &AccountConfig) -> anyhow::
     let path = cache_path(cache_dir, account)?;
     Ok(Store::open(&path)?)
 }
+
+/// The cache for commands that fetch mail into it: bodies and parts kept within the
+/// configured `[cache] body_limit`.
+pub fn open_cache(
+    cache_dir: Option<&Path>,
+    account: &AccountConfig,
+    cache: &config::CacheConfig,
+) -> anyhow::Result<Store> {
+    let path = cache_path(cache_dir, account)?;
+    let limits = store::BodyLimits {
+        max_total: cache.body_limit,
+        ..store::BodyLimits::default()
+    };
+    Ok(Store::open_with(&path, limits)?)
+}

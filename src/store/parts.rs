@@ -259,6 +259,25 @@ impl Reader {
             .optional()?)
     }
 
+    /// Bytes of bodies and parts per folder name (folders holding none are absent).
+    pub fn cache_bytes_by_folder(&self) -> Result<std::collections::HashMap<String, u64>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT f.name, sum(c.size) FROM folders f JOIN (
+                SELECT folder_id, size FROM bodies
+                UNION ALL SELECT folder_id, size FROM part_bodies
+             ) c ON c.folder_id = f.id GROUP BY f.id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
     /// Bytes held by bodies and parts together.
     pub fn cache_bytes(&self) -> Result<u64> {
         let total: i64 = self.conn().query_row(
