@@ -135,8 +135,8 @@ fn saving_an_attachment_not_cached_fetches_its_part_then_saves_it_decoded() {
         m.part_jobs.get(&op).map(|j| &j.then),
         Some(&AfterPart::Save("/tmp/r.pdf".into()))
     );
-    // The engine cached it (base64, as sent): saved decoded.
-    s.set_part(id, 4, "2", "JVBERi0=\r\n");
+    // The engine cached it; the source hands it over decoded.
+    s.set_part(id, 4, "2", "%PDF-");
     let fx = part_ready(&mut m, &s, op, "2");
     assert_eq!(
         fx,

@@ -247,14 +247,6 @@ impl ReaderState {
     }
 }
 
-/// A part as sent, with its transfer encoding (from the structure) undone.
-fn decoded(structure: Option<&Structure>, section: &str, data: &[u8]) -> Vec<u8> {
-    let encoding = structure
-        .and_then(|s| s.part(section))
-        .map_or("7bit", |p| p.encoding.as_str());
-    crate::domain::parts::transfer_decode(encoding, data)
-}
-
 /// Which part of a multipart/alternative to show: a global default (`[ui] prefer_html`)
 /// and what `p` chose per sender, which the runtime keeps in a small file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -337,7 +329,7 @@ impl super::Model {
         };
         let source = super::source_of(sources, r.account);
         match source.part(r.folder_id, r.uid, section) {
-            Ok(Some(data)) => Some(Ok(decoded(r.structure.as_ref(), section, &data))),
+            Ok(Some(data)) => Some(Ok(data)),
             _ => Some(Err(section.clone())),
         }
     }
@@ -388,21 +380,11 @@ impl super::Model {
                 return;
             }
         };
-        let structure = self.reader.as_ref().and_then(|r| r.structure.clone());
-        let bytes = || {
-            if job.section.is_empty() {
-                data.clone()
-            } else {
-                decoded(structure.as_ref(), &job.section, &data)
-            }
-        };
+        // The source hands parts over decoded and the whole message as sent.
         match job.then {
             AfterPart::Save(path) => {
                 self.status.note(format!("saving to {}", path.display()));
-                fx.push(super::Effect::SaveAttachment {
-                    path,
-                    bytes: bytes(),
-                });
+                fx.push(super::Effect::SaveAttachment { path, bytes: data });
             }
             AfterPart::Pipe(command) => {
                 self.status.note(format!(
@@ -411,7 +393,7 @@ impl super::Model {
                 ));
                 fx.push(super::Effect::Pipe {
                     command,
-                    input: bytes(),
+                    input: data,
                 });
             }
             AfterPart::Reload => {}

@@ -69,7 +69,7 @@ pub trait MailSource {
         let _ = (folder, uid);
         Ok(None)
     }
-    /// A whole part ("1.2") as the server sent it (transfer-encoded), if cached.
+    /// A whole part ("1.2"), its transfer encoding undone, if cached.
     fn part(&self, folder: FolderId, uid: u32, section: &str) -> SourceResult<Option<Vec<u8>>> {
         let _ = (folder, uid, section);
         Ok(None)

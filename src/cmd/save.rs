@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::AccountConfig;
 use crate::connect;
-use crate::domain::parts::{Part, Structure, transfer_decode};
+use crate::domain::parts::{Part, Structure};
 use crate::imap::ImapClient;
 use crate::store::{FolderId, Store};
 
@@ -68,14 +68,13 @@ async fn save_parts(
     let mut saved = Vec::new();
     for part in wanted {
         let cached = store.reader()?.section(id, validity, uid, &part.section)?;
-        let data = match cached.filter(|c| !c.partial) {
-            Some(c) => c.data,
+        let bytes = match cached.filter(|c| !c.partial) {
+            Some(c) => c.content(&part.encoding),
             None => {
                 let c = connected(account, client).await?;
                 crate::sync::parts::fetch_part(c, store, folder, uid, &part.section).await?
             }
         };
-        let bytes = transfer_decode(&part.encoding, &data);
         let name = part.file_name();
         let path = crate::tui::save::save_new(&dir.join(&name), &bytes)
             .map_err(|e| anyhow::anyhow!("cannot save {name} in {}: {e}", dir.display()))?;

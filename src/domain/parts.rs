@@ -94,6 +94,13 @@ impl Structure {
             .or_else(|| own().find(|p| p.subtype == second))
     }
 
+    /// Whether a message of `size` octets is better fetched whole: it is small, and it has
+    /// no text of its own or attached messages (which the reader shows inline).
+    pub fn needs_whole(&self, size: u32) -> bool {
+        size <= DISPLAY_CHUNK
+            && (self.display_part(false).is_none() || self.parts.iter().any(Part::is_message))
+    }
+
     /// Whether the message offers both a plain and an HTML text (`p` switches).
     pub fn has_alternative(&self) -> bool {
         self.display_part(false).map(|p| &p.subtype) != self.display_part(true).map(|p| &p.subtype)
@@ -418,6 +425,21 @@ mod tests {
         assert_eq!(pdf.disposition.as_deref(), Some("attachment"));
         assert_eq!(pdf.file_name(), "passwd", "no directory part survives");
         assert_eq!(s.part("3").unwrap().file_name(), "part-3.eml");
+    }
+
+    #[test]
+    fn small_messages_without_own_text_or_with_attached_messages_come_whole() {
+        let s = mixed();
+        assert!(s.needs_whole(10_000), "it attaches a message");
+        assert!(!s.needs_whole(DISPLAY_CHUNK + 1), "large: in parts anyway");
+        let only_image = Structure {
+            parts: vec![part("1", "image", "png")],
+        };
+        assert!(only_image.needs_whole(5_000));
+        let plain = Structure {
+            parts: vec![part("1", "text", "plain")],
+        };
+        assert!(!plain.needs_whole(5_000));
     }
 
     #[test]

@@ -14,6 +14,19 @@ use crate::domain::parts::{Part, Structure};
 pub struct CachedSection {
     pub data: Vec<u8>,
     pub partial: bool,
+    /// The server undid the transfer encoding (BINARY): `data` is the content itself.
+    pub decoded: bool,
+}
+
+impl CachedSection {
+    /// The content with its transfer encoding (`encoding`, from the structure) undone.
+    pub fn content(&self, encoding: &str) -> Vec<u8> {
+        if self.decoded {
+            self.data.clone()
+        } else {
+            crate::domain::parts::transfer_decode(encoding, &self.data)
+        }
+    }
 }
 
 /// What the cache holds and may hold, for `tern folders`.
@@ -81,6 +94,7 @@ impl WriteTx<'_> {
         section: &str,
         data: &[u8],
         partial: bool,
+        decoded: bool,
     ) -> Result<()> {
         if data.len() as u64 > self.limits().max_body || !self.has_message(id, uidvalidity, uid)? {
             return Ok(());
@@ -89,11 +103,12 @@ impl WriteTx<'_> {
         self.sql()
             .prepare_cached(
                 "INSERT INTO part_bodies (folder_id, uidvalidity, uid, section, partial, size,
-                    last_used, data)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                    last_used, data, decoded)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                  ON CONFLICT (folder_id, uidvalidity, uid, section) DO UPDATE SET
                     partial = excluded.partial, size = excluded.size,
-                    last_used = excluded.last_used, data = excluded.data",
+                    last_used = excluded.last_used, data = excluded.data,
+                    decoded = excluded.decoded",
             )?
             .execute(params![
                 id,
@@ -103,7 +118,8 @@ impl WriteTx<'_> {
                 partial,
                 data.len() as i64,
                 used,
-                data
+                data,
+                decoded
             ])?;
         self.evict_cache()
     }
@@ -247,13 +263,14 @@ impl Reader {
         Ok(self
             .conn()
             .prepare_cached(
-                "SELECT data, partial FROM part_bodies
+                "SELECT data, partial, decoded FROM part_bodies
                  WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid = ?3 AND section = ?4",
             )?
             .query_row(params![folder, uidvalidity, uid, section], |r| {
                 Ok(CachedSection {
                     data: r.get(0)?,
                     partial: r.get(1)?,
+                    decoded: r.get(2)?,
                 })
             })
             .optional()?)
@@ -323,6 +340,9 @@ impl Reader {
         let Some(structure) = structure else {
             return Ok(None);
         };
+        if structure.needs_whole(self.message_size(folder, uidvalidity, uid)?) {
+            return Ok(None);
+        }
         let Some(header) = self.section(folder, uidvalidity, uid, "HEADER")? else {
             return Ok(None);
         };
@@ -354,8 +374,21 @@ impl Reader {
         let Some(data) = self.section(folder, uidvalidity, uid, &part.section)? else {
             return Ok(None);
         };
-        let raw =
-            crate::domain::parts::one_part_message(&header.data, &part, &data.data, data.partial);
+        // Sent decoded (BINARY): nothing left to undo but the charset.
+        let as_sent = if data.decoded {
+            Part {
+                encoding: "8bit".into(),
+                ..part.clone()
+            }
+        } else {
+            part.clone()
+        };
+        let raw = crate::domain::parts::one_part_message(
+            &header.data,
+            &as_sent,
+            &data.data,
+            data.partial,
+        );
         Ok(Some(ShownMessage {
             raw,
             structure: Some(structure),
@@ -372,6 +405,9 @@ impl Reader {
         let Some(structure) = self.structure(folder, uidvalidity, uid)? else {
             return Ok(false);
         };
+        if structure.needs_whole(self.message_size(folder, uidvalidity, uid)?) {
+            return Ok(false);
+        }
         if !self.has_section(folder, uidvalidity, uid, "HEADER")? {
             return Ok(false);
         }
@@ -379,6 +415,21 @@ impl Reader {
             Some(part) => self.has_section(folder, uidvalidity, uid, &part.section),
             None => Ok(true),
         }
+    }
+
+    /// RFC822.SIZE as synced (0 when unknown).
+    pub fn message_size(&self, folder: FolderId, uidvalidity: u32, uid: u32) -> Result<u32> {
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "SELECT size FROM messages WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid = ?3",
+            )?
+            .query_row(params![folder, uidvalidity, uid], |r| {
+                r.get::<_, Option<u32>>(0)
+            })
+            .optional()?
+            .flatten()
+            .unwrap_or(0))
     }
 
     pub fn has_section(

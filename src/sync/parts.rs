@@ -63,6 +63,11 @@ pub async fn fetch_display(
             structure
         }
     };
+    if structure.needs_whole(reader.message_size(id, uidvalidity, uid)?) {
+        drop(reader);
+        super::body::fetch_body(client, store, folder, uid).await?;
+        return Ok(());
+    }
     let mut items = vec![FetchItem::Uid];
     if reader.section(id, uidvalidity, uid, HEADER)?.is_none() {
         items.push(FetchItem::Header);
@@ -83,9 +88,10 @@ pub async fn fetch_display(
     store_sections(store, id, uidvalidity, uid, &structure, sections).await
 }
 
-/// The whole of one part (`section` "1.2") as sent, from the cache or fetched and cached
-/// (unless over the cache's per-part cap); or the whole message for the empty section
-/// (the raw source).
+/// The content of one part (`section` "1.2", transfer encoding undone), from the cache or
+/// fetched and cached (unless over the cache's per-part cap): with BINARY.PEEK when the
+/// server offers BINARY and the part is encoded (a quarter fewer bytes for base64), else
+/// BODY.PEEK. The empty section is the whole message (the raw source), as sent.
 pub async fn fetch_part(
     client: &mut ImapClient,
     store: &Store,
@@ -97,26 +103,42 @@ pub async fn fetch_part(
         return super::body::fetch_body(client, store, folder, uid).await;
     }
     let (id, uidvalidity) = select_cached(client, store, folder).await?;
-    let cached = store.reader()?.section(id, uidvalidity, uid, section)?;
+    let reader = store.reader()?;
+    let structure = reader.structure(id, uidvalidity, uid)?.unwrap_or_default();
+    let encoding = structure
+        .part(section)
+        .map_or_else(String::new, |p| p.encoding.clone());
+    let cached = reader.section(id, uidvalidity, uid, section)?;
+    drop(reader);
     if let Some(cached) = cached.filter(|c| !c.partial) {
-        return Ok(cached.data);
+        return Ok(cached.content(&encoding));
     }
-    let item = FetchItem::Part {
-        section: section.to_string(),
-        partial: None,
+    let encoded = matches!(encoding.as_str(), "base64" | "quoted-printable");
+    let item = if encoded && client.has_capability("BINARY") {
+        FetchItem::Binary {
+            section: section.to_string(),
+            partial: None,
+        }
+    } else {
+        FetchItem::Part {
+            section: section.to_string(),
+            partial: None,
+        }
     };
     let sections = fetch_sections(client, folder, uid, &[FetchItem::Uid, item]).await?;
-    let data = sections
+    let content = sections
         .iter()
         .find(|s| s.section == section)
-        .map(|s| s.data.clone())
-        .unwrap_or_default();
-    let structure = store
-        .reader()?
-        .structure(id, uidvalidity, uid)?
+        .map(|s| {
+            if s.binary {
+                s.data.clone()
+            } else {
+                crate::domain::parts::transfer_decode(&encoding, &s.data)
+            }
+        })
         .unwrap_or_default();
     store_sections(store, id, uidvalidity, uid, &structure, sections).await?;
-    Ok(data)
+    Ok(content)
 }
 
 fn display_item(part: &Part) -> FetchItem {
@@ -181,18 +203,18 @@ async fn store_sections(
     structure: &Structure,
     sections: Vec<FetchedSection>,
 ) -> Result<()> {
-    let rows: Vec<(String, Vec<u8>, bool)> = sections
+    let rows: Vec<(String, Vec<u8>, bool, bool)> = sections
         .into_iter()
         .map(|s| {
             let size = structure.part(&s.section).map_or(0, |p| p.size as usize);
             let partial = s.origin.is_some() && s.data.len() < size;
-            (s.section, s.data, partial)
+            (s.section, s.data, partial, s.binary)
         })
         .collect();
     store
         .write_async(move |tx| {
-            for (section, data, partial) in &rows {
-                tx.put_section(id, uidvalidity, uid, section, data, *partial)?;
+            for (section, data, partial, decoded) in &rows {
+                tx.put_section(id, uidvalidity, uid, section, data, *partial, *decoded)?;
             }
             Ok(())
         })

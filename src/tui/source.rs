@@ -146,12 +146,18 @@ impl MailSource for StoreSource {
         let Some(row) = self.reader.message(folder, uid).map_err(err)? else {
             return Ok(None);
         };
+        let encoding = self
+            .reader
+            .structure(folder, row.uidvalidity, uid)
+            .map_err(err)?
+            .and_then(|s| s.part(section).map(|p| p.encoding.clone()))
+            .unwrap_or_default();
         Ok(self
             .reader
             .section(folder, row.uidvalidity, uid, section)
             .map_err(err)?
             .filter(|s| !s.partial)
-            .map(|s| s.data))
+            .map(|s| s.content(&encoding)))
     }
 }
 

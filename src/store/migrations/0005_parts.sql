@@ -23,13 +23,15 @@ CREATE TABLE structure_parts (
 ) WITHOUT ROWID;
 
 -- Fetched sections ("HEADER", "1.2") as the server sent them; `partial` marks a part cut
--- at `size` octets (the rest is fetched on demand). Evicted with bodies, oldest first.
+-- at `size` octets (the rest is fetched on demand); `decoded` one the server sent with its
+-- transfer encoding undone (BINARY). Evicted with bodies, oldest first.
 CREATE TABLE part_bodies (
     folder_id   INTEGER NOT NULL,
     uidvalidity INTEGER NOT NULL,
     uid         INTEGER NOT NULL,
     section     TEXT NOT NULL,
     partial     INTEGER NOT NULL CHECK (partial IN (0, 1)),
+    decoded     INTEGER NOT NULL DEFAULT 0 CHECK (decoded IN (0, 1)),
     size        INTEGER NOT NULL,
     last_used   INTEGER NOT NULL,
     data        BLOB NOT NULL,

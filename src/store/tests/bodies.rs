@@ -96,10 +96,10 @@ fn parts_and_bodies_share_the_limit_and_the_oldest_goes_first() {
     store
         .write(move |tx| {
             tx.put_structure(id, UV, 1, &structure)?;
-            tx.put_section(id, UV, 1, "HEADER", &[0; 20], false)?;
-            tx.put_section(id, UV, 1, "1", &[1; 80], true)?;
+            tx.put_section(id, UV, 1, "HEADER", &[0; 20], false, false)?;
+            tx.put_section(id, UV, 1, "1", &[1; 80], true, false)?;
             tx.put_body(id, UV, 2, &[2; 100])?;
-            tx.put_section(id, UV, 3, "1", &[3; 101], false) // over the per-part cap
+            tx.put_section(id, UV, 3, "1", &[3; 101], false, false) // over the per-part cap
         })
         .unwrap();
     let reader = store.reader().unwrap();
