@@ -29,6 +29,18 @@ impl CachedSection {
     }
 }
 
+/// A section to cache, as fetched.
+#[derive(Debug, Clone, Copy)]
+pub struct NewSection<'a> {
+    /// "HEADER", "1.2".
+    pub section: &'a str,
+    pub data: &'a [u8],
+    /// Only the start of the part.
+    pub partial: bool,
+    /// Sent with its transfer encoding undone (BINARY).
+    pub decoded: bool,
+}
+
 /// What the cache holds and may hold, for `tern folders`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CacheUse {
@@ -84,18 +96,21 @@ impl WriteTx<'_> {
         Ok(())
     }
 
-    /// Caches a fetched section ("HEADER", "1.2"); `partial` when it is only the start of
-    /// the part. Sections over the per-body cap are not kept. Then evicts over the total.
+    /// Caches a fetched section ("HEADER", "1.2"). Sections over the per-body cap are not
+    /// kept. Then evicts over the total.
     pub fn put_section(
         &mut self,
         id: FolderId,
         uidvalidity: u32,
         uid: u32,
-        section: &str,
-        data: &[u8],
-        partial: bool,
-        decoded: bool,
+        new: &NewSection<'_>,
     ) -> Result<()> {
+        let NewSection {
+            section,
+            data,
+            partial,
+            decoded,
+        } = *new;
         if data.len() as u64 > self.limits().max_body || !self.has_message(id, uidvalidity, uid)? {
             return Ok(());
         }

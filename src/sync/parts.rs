@@ -214,7 +214,13 @@ async fn store_sections(
     store
         .write_async(move |tx| {
             for (section, data, partial, decoded) in &rows {
-                tx.put_section(id, uidvalidity, uid, section, data, *partial, *decoded)?;
+                let new = crate::store::NewSection {
+                    section,
+                    data,
+                    partial: *partial,
+                    decoded: *decoded,
+                };
+                tx.put_section(id, uidvalidity, uid, &new)?;
             }
             Ok(())
         })

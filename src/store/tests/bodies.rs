@@ -77,6 +77,15 @@ fn total_cap_evicts_least_recently_used() {
     assert_eq!(present, [1, 3]);
 }
 
+fn section<'a>(name: &'a str, data: &'a [u8], partial: bool) -> crate::store::NewSection<'a> {
+    crate::store::NewSection {
+        section: name,
+        data,
+        partial,
+        decoded: false,
+    }
+}
+
 #[test]
 fn parts_and_bodies_share_the_limit_and_the_oldest_goes_first() {
     let (_dir, store, id) = small_store(BodyLimits {
@@ -96,10 +105,10 @@ fn parts_and_bodies_share_the_limit_and_the_oldest_goes_first() {
     store
         .write(move |tx| {
             tx.put_structure(id, UV, 1, &structure)?;
-            tx.put_section(id, UV, 1, "HEADER", &[0; 20], false, false)?;
-            tx.put_section(id, UV, 1, "1", &[1; 80], true, false)?;
+            tx.put_section(id, UV, 1, &section("HEADER", &[0; 20], false))?;
+            tx.put_section(id, UV, 1, &section("1", &[1; 80], true))?;
             tx.put_body(id, UV, 2, &[2; 100])?;
-            tx.put_section(id, UV, 3, "1", &[3; 101], false, false) // over the per-part cap
+            tx.put_section(id, UV, 3, &section("1", &[3; 101], false)) // over the per-part cap
         })
         .unwrap();
     let reader = store.reader().unwrap();
