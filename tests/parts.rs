@@ -9,9 +9,15 @@ mod support;
 use std::path::PathBuf;
 use std::process::Output;
 
+use std::time::Duration;
+
 use support::{Proxy, ProxyMode, SeedMessage, TestDovecot, tern_cli};
+use tern::bus::{ConnState, EngineCommand, EngineEvent, OpId};
+use tern::domain::ids::{MsgKey, Uid, UidValidity};
 use tern::store::Store;
+use tern::sync::watch::{WatchOptions, run_engine};
 use tern::sync::{Folders, sync_account};
+use tokio::sync::{mpsc, watch};
 
 const ATTACHMENT_SIZE: usize = 5 * 1024 * 1024;
 
@@ -319,4 +325,160 @@ fn without_binary_an_attachment_is_fetched_encoded_and_decoded_here() {
     assert_eq!(proxy.count_sent("BINARY"), 0);
     assert_eq!(proxy.count_sent("BODY.PEEK[2]"), 1);
     assert_eq!(std::fs::read(out.join("report.bin")).unwrap(), attachment);
+}
+
+/// Waits (bounded, so a broken engine fails the test) for an event matching `want`.
+async fn wait_for(
+    events: &mut mpsc::UnboundedReceiver<EngineEvent>,
+    what: &str,
+    want: impl Fn(&EngineEvent) -> bool,
+) -> EngineEvent {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(30), events.recv()).await {
+            Ok(Some(event)) if want(&event) => return event,
+            Ok(Some(_)) => {}
+            other => panic!("waiting for {what}: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_engine_fetches_the_text_on_open_and_a_part_when_asked() {
+    let server = TestDovecot::start();
+    let attachment = noise(300_000);
+    server.seed_maildir(server.user(), "INBOX", [with_attachment(&attachment)]);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
+    let account = tern::config::Config::parse(
+        &server.account_toml("t", server.imap_port()),
+        std::path::Path::new("test.toml"),
+    )
+    .unwrap()
+    .accounts
+    .remove(0);
+    let options = WatchOptions {
+        folder: "INBOX".into(),
+        folders: Folders::One("INBOX".into()),
+        idle_refresh: Duration::from_secs(540),
+        status_interval: None,
+        prefetch_bodies: tern::config::Prefetch::OFF,
+        replay_journal: true,
+    };
+    let (commands, commands_rx) = mpsc::unbounded_channel();
+    let (events_tx, mut events) = mpsc::unbounded_channel();
+    let (stop, stopped) = watch::channel(false);
+    let engine_store = store.clone();
+    let task = tokio::spawn(async move {
+        run_engine(
+            &account,
+            &engine_store,
+            &options,
+            &events_tx,
+            stopped,
+            commands_rx,
+        )
+        .await
+    });
+    wait_for(&mut events, "online", |e| {
+        matches!(e, EngineEvent::Conn(ConnState::Online))
+    })
+    .await;
+    let reader = store.reader().unwrap();
+    let inbox = reader.folder("INBOX").unwrap().unwrap();
+    let validity = inbox.uidvalidity.unwrap();
+    let key = MsgKey {
+        folder: "INBOX".into(),
+        uidvalidity: UidValidity(validity),
+        uid: Uid(1),
+    };
+
+    commands
+        .send(EngineCommand::FetchBody {
+            op: OpId(1),
+            key: key.clone(),
+        })
+        .unwrap();
+    wait_for(&mut events, "the body", |e| {
+        matches!(e, EngineEvent::BodyReady { uid: 1, .. })
+    })
+    .await;
+    let shown = reader
+        .shown_message(inbox.id, validity, 1, false)
+        .unwrap()
+        .unwrap();
+    assert!(!shown.whole);
+    assert!(String::from_utf8_lossy(&shown.raw).contains("The numbers are in the attached file."));
+    assert!(!reader.has_section(inbox.id, validity, 1, "2").unwrap());
+    assert!(!reader.has_body(inbox.id, validity, 1).unwrap());
+
+    commands
+        .send(EngineCommand::FetchPart {
+            op: OpId(2),
+            key: key.clone(),
+            section: "2".into(),
+        })
+        .unwrap();
+    let ready = wait_for(&mut events, "the part", |e| {
+        matches!(
+            e,
+            EngineEvent::PartReady { .. } | EngineEvent::OpFailed { .. }
+        )
+    })
+    .await;
+    assert_eq!(
+        ready,
+        EngineEvent::PartReady {
+            op: OpId(2),
+            folder: "INBOX".into(),
+            uid: 1,
+            section: "2".into(),
+        }
+    );
+    let part = reader.section(inbox.id, validity, 1, "2").unwrap().unwrap();
+    assert_eq!(part.content("base64"), attachment);
+
+    // Under a UIDVALIDITY the folder no longer has: refused, never fetched.
+    commands
+        .send(EngineCommand::FetchPart {
+            op: OpId(3),
+            key: MsgKey {
+                uidvalidity: UidValidity(validity.wrapping_add(1)),
+                ..key.clone()
+            },
+            section: "2".into(),
+        })
+        .unwrap();
+    let refused = wait_for(&mut events, "the stale part refused", |e| {
+        matches!(
+            e,
+            EngineEvent::PartReady { .. } | EngineEvent::OpFailed { .. }
+        )
+    })
+    .await;
+    assert!(
+        matches!(
+            refused,
+            EngineEvent::OpFailed {
+                op: OpId(3),
+                kind: tern::bus::ErrorKind::StaleUidValidity,
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+    // The whole message (the raw source) on demand.
+    commands
+        .send(EngineCommand::FetchPart {
+            op: OpId(4),
+            key,
+            section: String::new(),
+        })
+        .unwrap();
+    wait_for(&mut events, "the whole message", |e| {
+        matches!(e, EngineEvent::PartReady { op: OpId(4), .. })
+    })
+    .await;
+    assert!(reader.has_body(inbox.id, validity, 1).unwrap());
+    stop.send(true).unwrap();
+    task.await.unwrap().unwrap();
 }
