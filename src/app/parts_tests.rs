@@ -202,3 +202,64 @@ fn the_raw_source_of_a_message_in_parts_fetches_the_whole_message() {
         r.source
     );
 }
+
+#[test]
+fn piping_a_message_in_parts_fetches_it_whole_first() {
+    let mut s = source();
+    let id = inbox(&s);
+    s.set_structure(id, 4, structure());
+    s.set_shown(id, 4, SHOWN, None);
+    let mut m = model(&s, (100, 30));
+    keys(&mut m, &s, "Enter |");
+    type_text(&mut m, &s, "wc -c");
+    let fx = keys(&mut m, &s, "Enter");
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::Pipe { .. })),
+        "not the text part alone: {fx:?}"
+    );
+    let (op, section) = part_fetch(&fx);
+    assert_eq!(section, "");
+    s.set_body(id, 4, "whole message");
+    let fx = part_ready(&mut m, &s, op, "");
+    assert_eq!(
+        fx,
+        [Effect::Pipe {
+            command: "wc -c".into(),
+            input: b"whole message".to_vec(),
+        }]
+    );
+}
+
+#[test]
+fn p_in_parts_fetches_the_html_alternative() {
+    let mut b = StructureBuilder::default();
+    let part = |section: &str, ty: &str, sub: &str| Part {
+        section: section.into(),
+        depth: u8::from(!section.is_empty()),
+        mime_type: ty.into(),
+        subtype: sub.into(),
+        encoding: "7bit".into(),
+        ..Part::default()
+    };
+    b.push(part("", "multipart", "alternative"));
+    b.push(part("1", "text", "plain"));
+    b.push(part("2", "text", "html"));
+    let mut s = source();
+    let id = inbox(&s);
+    s.set_structure(id, 4, b.finish());
+    s.set_shown(id, 4, SHOWN, None);
+    let mut m = model(&s, (100, 30));
+    keys(&mut m, &s, "Enter");
+    assert!(
+        m.reader
+            .as_ref()
+            .unwrap()
+            .rendered()
+            .unwrap()
+            .has_alternative
+    );
+    let fx = keys(&mut m, &s, "p");
+    let (_, section) = part_fetch(&fx);
+    assert_eq!(section, "2");
+    assert!(m.reader.as_ref().unwrap().prefer_html);
+}
