@@ -263,3 +263,31 @@ fn p_in_parts_fetches_the_html_alternative() {
     assert_eq!(section, "2");
     assert!(m.reader.as_ref().unwrap().prefer_html);
 }
+
+#[test]
+fn preferring_html_fetches_the_html_part_once_the_plain_one_shows() {
+    let mut b = StructureBuilder::default();
+    let part = |section: &str, ty: &str, sub: &str| Part {
+        section: section.into(),
+        depth: u8::from(!section.is_empty()),
+        mime_type: ty.into(),
+        subtype: sub.into(),
+        encoding: "7bit".into(),
+        ..Part::default()
+    };
+    b.push(part("", "multipart", "alternative"));
+    b.push(part("1", "text", "plain"));
+    b.push(part("2", "text", "html"));
+    let mut s = source();
+    let id = inbox(&s);
+    s.set_structure(id, 4, b.finish());
+    s.set_shown(id, 4, SHOWN, None);
+    let mut m = model(&s, (100, 30));
+    m.parts.prefer_html = true;
+    let fx = keys(&mut m, &s, "Enter");
+    let (op, section) = part_fetch(&fx);
+    assert_eq!(section, "2");
+    // Arrived, but still not shown as HTML (say the cache could not keep it): no second ask.
+    let fx = part_ready(&mut m, &s, op, "2");
+    assert!(fx.is_empty(), "{fx:?}");
+}

@@ -172,10 +172,6 @@ impl ReaderState {
             // Only the text part is here: the rest is listed from the structure.
             rendered.attachments = mime::structure_attachments(structure);
             rendered.has_alternative = structure.has_alternative();
-            rendered.shows_html = self.prefer_html
-                && structure
-                    .display_part(true)
-                    .is_some_and(|p| p.subtype == "html");
         }
         self.body = Body::Ready(rendered);
         self.all_headers = source_view::all_headers(&raw);
@@ -397,6 +393,27 @@ impl super::Model {
                 });
             }
             AfterPart::Reload => {}
+        }
+    }
+
+    /// A message in parts opened with HTML preferred (`[ui] prefer_html`, or `p` for this
+    /// sender) shows its plain part first: the HTML one is fetched, once, and shown then.
+    pub(super) fn fetch_preferred_part(&mut self, fx: &mut Vec<super::Effect>) {
+        let Some(r) = &self.reader else {
+            return;
+        };
+        let shows_html = r.rendered().is_some_and(|m| m.shows_html);
+        let wanted = r
+            .structure
+            .as_ref()
+            .and_then(|s| s.display_part(true))
+            .filter(|p| p.subtype == "html")
+            .map(|p| p.section.clone());
+        match wanted {
+            Some(section) if r.prefer_html && !r.whole && !shows_html => {
+                self.fetch_part(&section, AfterPart::Reload, fx);
+            }
+            _ => {}
         }
     }
 
