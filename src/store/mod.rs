@@ -22,7 +22,7 @@ pub use error::{ErrorKind, Result, StoreError};
 pub use filter::RowFilter;
 pub use journal::{FlagChange, JournalEntry, JournalOp, PLACEHOLDER_BASE, recreated_reason};
 pub use open::cache_path;
-pub use parts::{CacheUse, CachedSection, NewSection, ShownMessage};
+pub use parts::{CachedSection, NewSection, ShownMessage};
 pub use read::Reader;
 pub use schema::schema_version;
 pub use write::WriteTx;

@@ -41,14 +41,6 @@ pub struct NewSection<'a> {
     pub decoded: bool,
 }
 
-/// What the cache holds and may hold, for `tern folders`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct CacheUse {
-    /// Whole bodies and parts together.
-    pub bytes: u64,
-    pub limit: u64,
-}
-
 impl WriteTx<'_> {
     /// Stores a message's structure (replacing any older one). Ignored for a message not
     /// in the cache.

@@ -14,25 +14,16 @@ pub async fn fetch_body(
     folder: &str,
     uid: u32,
 ) -> Result<Vec<u8>> {
-    let reader = store.reader()?;
-    let state = reader.folder(folder)?.ok_or_else(|| {
-        ImapError::protocol(format!("{folder} is not in the cache; sync it first"))
-    })?;
-    let uidvalidity = state
-        .uidvalidity
-        .ok_or_else(|| ImapError::protocol(format!("{folder} has not been synced yet")))?;
-    if let Some(body) = reader.body(state.id, uidvalidity, uid)? {
-        return Ok(body);
-    }
-    if client.selected().map(|(name, _)| name) != Some(folder) {
-        let info = client.select(folder, true, None, &mut |_| {}).await?;
-        if info.uid_validity != Some(uidvalidity) {
-            return Err(ImapError::protocol(format!(
-                "{folder} changed on the server (UIDVALIDITY); sync it again"
-            ))
-            .into());
+    {
+        let reader = store.reader()?;
+        if let Some(state) = reader.folder(folder)?
+            && let Some(validity) = state.uidvalidity
+            && let Some(body) = reader.body(state.id, validity, uid)?
+        {
+            return Ok(body);
         }
     }
+    let (id, uidvalidity) = super::parts::select_cached(client, store, folder).await?;
     let mut body = None;
     let mut unparsed = None;
     client
@@ -62,7 +53,6 @@ pub async fn fetch_body(
         ),
     })?;
     let stored = body.clone();
-    let id = state.id;
     store
         .write_async(move |tx| tx.put_body(id, uidvalidity, uid, &stored))
         .await?;
