@@ -55,7 +55,18 @@ pub async fn fetch_display(
     let structure = match reader.structure(id, uidvalidity, uid)? {
         Some(structure) => structure,
         None => {
-            let structure = fetch_structure(client, folder, uid).await?;
+            let structure = match fetch_structure(client, folder, uid).await {
+                Ok(structure) => structure,
+                // A structure the server cannot give or we cannot read: the whole message,
+                // as before parts, rather than nothing.
+                Err(err) if !err.is_transient() => {
+                    tracing::debug!(uid, "no usable structure ({err}); fetching it whole");
+                    drop(reader);
+                    super::body::fetch_body(client, store, folder, uid).await?;
+                    return Ok(());
+                }
+                Err(err) => return Err(err),
+            };
             let stored = structure.clone();
             store
                 .write_async(move |tx| tx.put_structure(id, uidvalidity, uid, &stored))
