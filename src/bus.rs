@@ -37,6 +37,11 @@ pub enum EngineEvent {
         folder: String,
         uid: u32,
     },
+    /// A message's structure is in the cache, its text not yet: the part list can show.
+    StructureReady {
+        folder: String,
+        uid: u32,
+    },
     /// A part asked for by `FetchPart` `op` is now in the cache (whole, not cut).
     PartReady {
         op: OpId,

@@ -398,6 +398,21 @@ async fn the_engine_fetches_the_text_on_open_and_a_part_when_asked() {
             key: key.clone(),
         })
         .unwrap();
+    // The structure first (the part list can show), then the text.
+    let first = wait_for(&mut events, "the structure", |e| {
+        matches!(
+            e,
+            EngineEvent::StructureReady { .. } | EngineEvent::BodyReady { .. }
+        )
+    })
+    .await;
+    assert_eq!(
+        first,
+        EngineEvent::StructureReady {
+            folder: "INBOX".into(),
+            uid: 1
+        }
+    );
     wait_for(&mut events, "the body", |e| {
         matches!(e, EngineEvent::BodyReady { uid: 1, .. })
     })

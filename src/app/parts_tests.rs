@@ -99,6 +99,31 @@ fn the_part_list_shows_before_the_text_arrives() {
 }
 
 #[test]
+fn the_structure_arriving_shows_the_part_list_while_the_text_loads() {
+    let mut s = source();
+    let id = inbox(&s);
+    let mut m = model(&s, (100, 30));
+    keys(&mut m, &s, "Enter");
+    assert!(m.reader.as_ref().unwrap().structure.is_none());
+    s.set_structure(id, 4, structure());
+    let fx = m.update(
+        Msg::Engine(
+            AccountId(0),
+            EngineEvent::StructureReady {
+                folder: "INBOX".into(),
+                uid: 4,
+            },
+        ),
+        &s,
+    );
+    assert!(fx.is_empty(), "{fx:?}");
+    let r = m.reader.as_ref().unwrap();
+    assert!(r.is_loading());
+    let tail = texts(&tail_rows(r, false));
+    assert!(tail.iter().any(|t| t.contains("report.pdf")), "{tail:?}");
+}
+
+#[test]
 fn saving_an_attachment_not_cached_fetches_its_part_then_saves_it_decoded() {
     let mut s = source();
     let id = inbox(&s);

@@ -167,6 +167,7 @@ fn event_line(event: &EngineEvent, countdown: &mut Option<u64>) -> Option<String
         | EngineEvent::FoldersChanged
         | EngineEvent::BodyReady { .. }
         | EngineEvent::PartReady { .. }
+        | EngineEvent::StructureReady { .. }
         | EngineEvent::OpDone { .. }
         | EngineEvent::OpFailed { .. }
         | EngineEvent::Conn(ConnState::Connecting) => return None,

@@ -47,6 +47,18 @@ pub async fn fetch_display(
     folder: &str,
     uid: u32,
 ) -> Result<()> {
+    fetch_display_then(client, store, folder, uid, &mut || {}).await
+}
+
+/// `fetch_display`, calling `structure_stored` once a newly fetched structure is in the
+/// cache (before the text is asked for), so the part list can show first.
+pub async fn fetch_display_then(
+    client: &mut ImapClient,
+    store: &Store,
+    folder: &str,
+    uid: u32,
+    structure_stored: &mut (dyn FnMut() + Send),
+) -> Result<()> {
     let (id, uidvalidity) = select_cached(client, store, folder).await?;
     let reader = store.reader()?;
     if reader.shown_ready(id, uidvalidity, uid)? {
@@ -71,6 +83,7 @@ pub async fn fetch_display(
             store
                 .write_async(move |tx| tx.put_structure(id, uidvalidity, uid, &stored))
                 .await?;
+            structure_stored();
             structure
         }
     };

@@ -193,7 +193,13 @@ async fn fetch_asked_body(
         return Ok(());
     }
     let (folder, uid) = (key.folder, key.uid.0);
-    match super::parts::fetch_display(client, store, &folder, uid).await {
+    let mut structure_stored = || {
+        let folder = folder.clone();
+        let _ = events.send(EngineEvent::StructureReady { folder, uid });
+    };
+    let fetched =
+        super::parts::fetch_display_then(client, store, &folder, uid, &mut structure_stored).await;
+    match fetched {
         Ok(()) => {
             let _ = events.send(EngineEvent::BodyReady { folder, uid });
         }
