@@ -38,6 +38,18 @@ pub enum EngineEvent {
         folder: String,
         uid: u32,
     },
+    /// A message's structure is in the cache, its text not yet: the part list can show.
+    StructureReady {
+        folder: String,
+        uid: u32,
+    },
+    /// A part asked for by `FetchPart` `op` is now in the cache (whole, not cut).
+    PartReady {
+        op: OpId,
+        folder: String,
+        uid: u32,
+        section: String,
+    },
     /// Something failed that the user should hear about; the engine goes on.
     Error(String),
     /// Request `op` is done; `summary` is for the status line (empty: nothing to add to what
@@ -93,6 +105,14 @@ pub enum EngineCommand {
     /// Fetch a body into the cache (latest wins: older queued requests are dropped).
     /// Answered by `BodyReady`, or `OpFailed` when the server cannot give it.
     FetchBody { op: OpId, key: MsgKey },
+    /// Fetch one whole part ("1.2") of a message into the cache; the empty section is the
+    /// whole message (the raw source). Answered by `PartReady` or `OpFailed`; never dropped
+    /// for a later one.
+    FetchPart {
+        op: OpId,
+        key: MsgKey,
+        section: String,
+    },
     /// Sync the selected folder and count the others now.
     SyncNow,
     /// New actions are in the journal: send them.

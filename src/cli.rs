@@ -71,6 +71,23 @@ pub enum Command {
         #[arg(long)]
         raw: bool,
     },
+    /// Save a message's attachments (or the one part given) into a directory, fetching only
+    /// those parts; an existing file is never overwritten ("name (1).ext" instead).
+    Save {
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long, default_value = "INBOX")]
+        folder: String,
+        uid: u32,
+        /// The part as the reader's part list and --json name it ("2", "1.2").
+        #[arg(long, value_name = "N")]
+        part: Option<String>,
+        /// Where to write (default: the current directory).
+        #[arg(long, value_name = "D")]
+        dir: Option<std::path::PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Add or remove flags: seen, flagged, answered, deleted, draft, or any keyword.
     /// Applied to the cache at once; queued when the server is unreachable.
     Flag {

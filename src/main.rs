@@ -79,6 +79,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         | Command::Sync { account, .. }
         | Command::List { account, .. }
         | Command::Read { account, .. }
+        | Command::Save { account, .. }
         | Command::Folder { account, .. } => account.clone(),
         Command::Flag { messages, .. }
         | Command::Move { messages, .. }
@@ -108,7 +109,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
     let outcome: Result<String> = match command {
         Command::Folders { json, all, .. } => {
-            runtime.block_on(folders(account, cache_dir, json, all))
+            runtime.block_on(folders(account, cache_dir, json, all, &config.cache))
         }
         Command::Sync {
             folder, all, watch, ..
@@ -118,7 +119,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 Folders::One(folder.unwrap_or_else(|| "INBOX".to_string()))
             };
-            let store = tern::cmd::open_store(cache_dir, account)?;
+            let store = tern::cmd::open_cache(cache_dir, account, &config.cache)?;
             runtime
                 .block_on(tern::cmd::sync::run(
                     &config, account, store, folders, watch,
@@ -135,8 +136,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Read {
             folder, uid, raw, ..
         } => {
-            let store = tern::cmd::open_store(cache_dir, account)?;
-            match runtime.block_on(tern::cmd::read::raw_message(account, &store, &folder, uid)) {
+            let store = tern::cmd::open_cache(cache_dir, account, &config.cache)?;
+            let message = if raw {
+                runtime.block_on(tern::cmd::read::raw_message(account, &store, &folder, uid))
+            } else {
+                runtime.block_on(tern::cmd::read::text_message(account, &store, &folder, uid))
+            };
+            match message {
                 Ok(bytes) if raw => {
                     use std::io::{IsTerminal, Write};
                     let mut stdout = std::io::stdout();
@@ -151,6 +157,33 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Ok(bytes) => Ok(tern::domain::mime::plain_text(&bytes, 80)),
                 Err(err) => Err(err),
             }
+        }
+        Command::Save {
+            folder,
+            uid,
+            part,
+            dir,
+            json,
+            ..
+        } => {
+            let store = tern::cmd::open_cache(cache_dir, account, &config.cache)?;
+            let dir = dir.unwrap_or_else(|| std::path::PathBuf::from("."));
+            runtime
+                .block_on(tern::cmd::save::run(
+                    account,
+                    &store,
+                    &folder,
+                    uid,
+                    part.as_deref(),
+                    &dir,
+                ))
+                .map(|saved| {
+                    if json {
+                        tern::cmd::save::to_json(&saved)
+                    } else {
+                        tern::cmd::save::to_text(&saved)
+                    }
+                })
         }
         Command::Flag {
             messages,
@@ -223,12 +256,22 @@ async fn folders(
     cache_dir: Option<&std::path::Path>,
     json: bool,
     all: bool,
+    cache: &config::CacheConfig,
 ) -> Result<String> {
-    match tern::cmd::folders::run(account, json, all).await {
-        Ok(out) => Ok(out),
+    match tern::cmd::folders::run_rows(account, all).await {
+        Ok(mut rows) => {
+            let store = tern::cmd::open_cache(cache_dir, account, cache)?;
+            Ok(tern::cmd::folders::render_with_cache(
+                &mut rows,
+                &store.reader()?,
+                cache.body_limit,
+                json,
+            )?)
+        }
         Err(err) if err.is_transient() => {
-            let store = tern::cmd::open_store(cache_dir, account)?;
-            let mut rows = tern::cmd::folders::from_cache(&store.reader()?)?;
+            let store = tern::cmd::open_cache(cache_dir, account, cache)?;
+            let reader = store.reader()?;
+            let mut rows = tern::cmd::folders::from_cache(&reader)?;
             if !all {
                 rows.retain(tern::cmd::folders::shown_by_default);
             }
@@ -239,7 +282,12 @@ async fn folders(
                 "tern: {}: offline ({err}); showing the cache",
                 account.name
             ));
-            Ok(tern::cmd::folders::render(&rows, json))
+            Ok(tern::cmd::folders::render_with_cache(
+                &mut rows,
+                &reader,
+                cache.body_limit,
+                json,
+            )?)
         }
         Err(err) => Err(err.into()),
     }

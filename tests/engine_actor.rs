@@ -165,10 +165,17 @@ async fn switching_folders_and_fetching_bodies() {
         .await;
     let reader = store.reader().unwrap();
     let archive_state = reader.folder(&archive).unwrap().unwrap();
+    // The text part is what a body fetch caches (messages in parts).
     let body = reader
-        .body(archive_state.id, archive_state.uidvalidity.unwrap(), 1)
+        .shown_message(
+            archive_state.id,
+            archive_state.uidvalidity.unwrap(),
+            1,
+            false,
+        )
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .raw;
     assert!(String::from_utf8_lossy(&body).contains("the archived body"));
 
     // A body asked for under a UIDVALIDITY the folder no longer has names another

@@ -326,12 +326,14 @@ fn restore_nuls(bytes: &[u8]) -> Vec<u8> {
 /// Breaks the literal of every `BODY[]` answer, so it cannot be parsed.
 fn break_body_literals(bytes: &[u8]) -> Vec<u8> {
     let mut out = bytes.to_vec();
-    let pattern = b"BODY[] {";
-    let mut at = 0;
-    while let Some(found) = out[at..].windows(pattern.len()).position(|w| w == pattern) {
-        let brace = at + found + pattern.len() - 1;
-        out[brace] = b'(';
-        at = brace;
+    // The whole message, and its text part (what `tern read` fetches: messages in parts).
+    for pattern in [&b"BODY[] {"[..], &b"BODY[1] {"[..]] {
+        let mut at = 0;
+        while let Some(found) = out[at..].windows(pattern.len()).position(|w| w == pattern) {
+            let brace = at + found + pattern.len() - 1;
+            out[brace] = b'(';
+            at = brace;
+        }
     }
     out
 }

@@ -553,6 +553,8 @@ fn downgrade_to_v3(path: &Path, rows: &[(&str, &str, &str, &str)], folder_id: i6
          ALTER TABLE folders DROP COLUMN subscribed;
          DROP TABLE journal_pairs;
          DROP TABLE journal;
+         DROP TABLE part_bodies;
+         DROP TABLE structure_parts;
          CREATE TABLE journal (
              id          INTEGER PRIMARY KEY,
              folder_id   INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,

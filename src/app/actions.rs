@@ -87,8 +87,9 @@ impl Model {
                 self.report(result);
             }
             Action::ToggleFullscreen => self.toggle_fullscreen(sources, fx),
-            Action::ToggleHeaders => self.cycle_headers(),
+            Action::ToggleHeaders => self.cycle_headers(fx),
             Action::ToggleHtml => self.toggle_html(fx),
+            Action::FetchRest => self.fetch_rest(fx),
             Action::Find => self.start_find(),
             // `n` in the reader: the next match, or read / unread when nothing is found.
             Action::FindNext if !self.find_active() => self.toggle_flag("\\Seen", fx),
@@ -344,15 +345,24 @@ impl Model {
             return false;
         };
         let account = reader.account;
-        let raw = source_of(sources, account).body(reader.folder_id, reader.uid);
-        match self.report_for(account, raw) {
-            Some(Some(raw)) => {
+        let source = source_of(sources, account);
+        let shown = source.shown(reader.folder_id, reader.uid, reader.prefer_html);
+        match self.report_for(account, shown) {
+            Some(Some(shown)) => {
                 if let Some(reader) = &mut self.reader {
-                    reader.set_raw(raw);
+                    reader.set_shown(shown);
                 }
                 true
             }
-            _ => false,
+            _ => {
+                // The part list shows before the text arrives.
+                if let Some(reader) = &mut self.reader
+                    && let Ok(structure) = source.structure(reader.folder_id, reader.uid)
+                {
+                    reader.structure = structure;
+                }
+                false
+            }
         }
     }
 

@@ -50,6 +50,13 @@ impl Model {
                     self.body_shown(fx);
                 }
             }
+            EngineEvent::StructureReady { folder, uid } => {
+                // The part list shows while the text is still on its way.
+                if self.reader_waits_for(account, &folder, uid) && self.load_body(sources) {
+                    self.body_shown(fx);
+                }
+            }
+            EngineEvent::PartReady { op, .. } => self.part_ready(account, op, sources, fx),
             EngineEvent::Error(message) => self.account_error(account, &message),
             EngineEvent::OpDone { op, summary, .. } => {
                 // Besides folder changes, only actions and undos are answered with OpDone:

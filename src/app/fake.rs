@@ -24,6 +24,8 @@ pub struct FakeStats {
 }
 
 type OrderKey = (FolderId, bool, Option<Filter>);
+/// A cut display part: its section and whole size.
+type Cut = (String, u32);
 
 #[derive(Default)]
 pub struct FakeSource {
@@ -31,6 +33,10 @@ pub struct FakeSource {
     /// Per folder, in insertion order; threads must be inserted in tree (DFS) order.
     rows: HashMap<FolderId, Vec<MessageRow>>,
     bodies: HashMap<(FolderId, u32), Vec<u8>>,
+    /// Messages in parts: structures, shown messages (raw, cut) and whole parts.
+    structures: HashMap<(FolderId, u32), crate::domain::parts::Structure>,
+    shown: HashMap<(FolderId, u32), (Vec<u8>, Option<Cut>)>,
+    parts: HashMap<(FolderId, u32, String), Vec<u8>>,
     /// Sorted (and filtered) positions, rebuilt after a mutation.
     orders: RefCell<HashMap<OrderKey, Rc<Vec<usize>>>>,
     stats: RefCell<FakeStats>,
@@ -101,6 +107,37 @@ impl FakeSource {
 
     pub fn set_body(&mut self, folder: FolderId, uid: u32, raw: impl Into<Vec<u8>>) {
         self.bodies.insert((folder, uid), raw.into());
+    }
+
+    pub fn set_structure(
+        &mut self,
+        folder: FolderId,
+        uid: u32,
+        structure: crate::domain::parts::Structure,
+    ) {
+        self.structures.insert((folder, uid), structure);
+    }
+
+    /// The header and text part of a message in parts (`cut`: only its start).
+    pub fn set_shown(
+        &mut self,
+        folder: FolderId,
+        uid: u32,
+        raw: impl Into<Vec<u8>>,
+        cut: Option<(String, u32)>,
+    ) {
+        self.shown.insert((folder, uid), (raw.into(), cut));
+    }
+
+    pub fn set_part(
+        &mut self,
+        folder: FolderId,
+        uid: u32,
+        section: &str,
+        data: impl Into<Vec<u8>>,
+    ) {
+        self.parts
+            .insert((folder, uid, section.to_string()), data.into());
     }
 
     pub fn stats(&self) -> FakeStats {
@@ -237,6 +274,46 @@ impl MailSource for FakeSource {
         self.check()?;
         self.stats.borrow_mut().body_calls += 1;
         Ok(self.bodies.get(&(folder, uid)).cloned())
+    }
+
+    fn shown(
+        &self,
+        folder: FolderId,
+        uid: u32,
+        _prefer_html: bool,
+    ) -> SourceResult<Option<super::source::Shown>> {
+        let structure = self.structure(folder, uid)?;
+        if let Some(raw) = self.body(folder, uid)? {
+            return Ok(Some(super::source::Shown {
+                raw,
+                structure,
+                whole: true,
+                cut: None,
+            }));
+        }
+        Ok(self
+            .shown
+            .get(&(folder, uid))
+            .map(|(raw, cut)| super::source::Shown {
+                raw: raw.clone(),
+                structure,
+                whole: false,
+                cut: cut.clone(),
+            }))
+    }
+
+    fn structure(
+        &self,
+        folder: FolderId,
+        uid: u32,
+    ) -> SourceResult<Option<crate::domain::parts::Structure>> {
+        self.check()?;
+        Ok(self.structures.get(&(folder, uid)).cloned())
+    }
+
+    fn part(&self, folder: FolderId, uid: u32, section: &str) -> SourceResult<Option<Vec<u8>>> {
+        self.check()?;
+        Ok(self.parts.get(&(folder, uid, section.to_string())).cloned())
     }
 
     fn uids(

@@ -11,9 +11,9 @@ use ratatui::layout::{Position, Rect};
 use super::overlay::{InputOutcome, Overlay, TextInput};
 use super::picker::PickerOutcome;
 use super::reader::PromptKind;
+use super::reader::AfterPart;
 use super::source::Filter;
 use super::{Effect, Focus, Model, Sources};
-use crate::domain::mime::attachment_bytes;
 use crate::keymap::action::Action;
 use crate::keymap::{Context, KeyOutcome};
 
@@ -169,7 +169,7 @@ impl Model {
                 InputOutcome::Submit => {
                     let (kind, text) = (*kind, input.text.clone());
                     self.overlays.pop();
-                    self.prompted(kind, &text, fx);
+                    self.prompted(kind, &text, sources, fx);
                 }
                 InputOutcome::Cancel => {
                     self.overlays.pop();
@@ -183,7 +183,7 @@ impl Model {
                 InputOutcome::Submit => {
                     let (index, path) = (*selected, input.text.trim().to_string());
                     self.overlays.pop();
-                    self.save_attachment(index, &path, fx);
+                    self.save_attachment(index, &path, sources, fx);
                 }
                 InputOutcome::Cancel => {
                     if let Some(Overlay::Attachments { prompt, .. }) = self.overlays.last_mut() {
@@ -205,23 +205,31 @@ impl Model {
         self.report(result);
     }
 
-    fn save_attachment(&mut self, index: usize, path: &str, fx: &mut Vec<Effect>) {
+    /// Saves attachment `index`: at once when its bytes are here, else once the engine
+    /// has fetched its part (messages in parts).
+    fn save_attachment(
+        &mut self,
+        index: usize,
+        path: &str,
+        sources: &dyn Sources,
+        fx: &mut Vec<Effect>,
+    ) {
         if path.is_empty() {
             self.status.error("no path given; nothing saved");
             return;
         }
-        match self
-            .reader
-            .as_ref()
-            .and_then(|r| r.raw())
-            .and_then(|raw| attachment_bytes(raw, index))
-        {
-            Some((_, bytes)) => {
+        match self.attachment_data(index, sources) {
+            Some(Ok(bytes)) => {
                 self.status.note(format!("saving to {path}"));
                 fx.push(Effect::SaveAttachment {
                     path: PathBuf::from(path),
                     bytes,
                 });
+            }
+            Some(Err(section)) => {
+                self.status
+                    .note(format!("fetching the attachment to save it to {path}…"));
+                self.fetch_part(&section, AfterPart::Save(PathBuf::from(path)), fx);
             }
             None => self.status.error("could not decode that attachment"),
         }
@@ -248,6 +256,7 @@ impl Model {
             "view" if !arg.is_empty() => self.open_view_named(arg, sources, fx),
             "find" if !arg.is_empty() => self.find(arg),
             "pipe" if !arg.is_empty() => self.pipe(arg, fx),
+            "rest" => self.fetch_rest(fx),
             "move" | "copy" if !arg.is_empty() => {
                 if self.folders.state(self.account, arg).is_some() {
                     self.picked(name == "copy", arg.to_string(), fx);

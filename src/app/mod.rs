@@ -47,7 +47,7 @@ pub use overlay::{Overlay, TextInput};
 pub use pipe::PipeOutput;
 pub use reader::{Body, HeaderMode, PartPreference, ReaderState};
 pub use source::{
-    AccountSources, FailedSource, Filter, MailSource, SearchScope, SourceError, SourceHit,
+    AccountSources, FailedSource, Filter, MailSource, SearchScope, Shown, SourceError, SourceHit,
     SourceResult, Sources,
 };
 pub use status::Status;
@@ -302,6 +302,8 @@ pub struct Model {
     pub parts: reader::PartPreference,
     /// The last `OpId` handed out.
     last_op: OpId,
+    /// Part fetches (save, pipe, show) waiting for the engine, by request.
+    part_jobs: std::collections::BTreeMap<OpId, reader::PartJob>,
     /// The account whose last action was done: where `u` goes.
     undo_account: Option<usize>,
     /// Folder changes sent to an engine and not answered yet (never undone by `u`).
@@ -378,6 +380,7 @@ impl Model {
             newest_uid: std::collections::HashMap::new(),
             parts: options.parts,
             last_op: OpId::default(),
+            part_jobs: std::collections::BTreeMap::new(),
             undo_account: None,
             folder_requests: std::collections::HashMap::new(),
             search: None,
@@ -609,6 +612,7 @@ impl Model {
 
 #[cfg(test)]
 mod folder_tests;
+mod parts_tests;
 #[cfg(test)]
 mod reading_tests;
 #[cfg(test)]

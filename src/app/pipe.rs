@@ -35,11 +35,17 @@ impl Model {
     }
 
     /// What the status-line prompt gave.
-    pub(super) fn prompted(&mut self, kind: PromptKind, text: &str, fx: &mut Vec<Effect>) {
+    pub(super) fn prompted(
+        &mut self,
+        kind: PromptKind,
+        text: &str,
+        sources: &dyn super::Sources,
+        fx: &mut Vec<Effect>,
+    ) {
         match kind {
             PromptKind::Find => self.find(text),
             PromptKind::Pipe { part: None } => self.pipe(text, fx),
-            PromptKind::Pipe { part: Some(part) } => self.pipe_part(part, text, fx),
+            PromptKind::Pipe { part: Some(part) } => self.pipe_part(part, text, sources, fx),
             // Handled where the sources are at hand (app/input.rs).
             PromptKind::Search => {}
         }
@@ -53,25 +59,40 @@ impl Model {
         });
     }
 
-    /// Sends the raw message to `command`.
+    /// Sends the raw message to `command`; a message shown in parts is fetched whole first.
     pub(super) fn pipe(&mut self, command: &str, fx: &mut Vec<Effect>) {
-        let raw = self
-            .reader
-            .as_ref()
-            .and_then(|r| r.raw())
-            .map(<[u8]>::to_vec);
+        let Some(reader) = self.reader.as_ref() else {
+            return self.run_pipe(command, None, fx);
+        };
+        if !reader.whole && reader.raw().is_some() && !command.trim().is_empty() {
+            self.status.note("fetching the whole message to pipe it…");
+            let then = super::reader::AfterPart::Pipe(command.trim().to_string());
+            self.fetch_part("", then, fx);
+            return;
+        }
+        let raw = reader.raw().map(<[u8]>::to_vec);
         self.run_pipe(command, raw, fx);
     }
 
-    /// Sends attachment `part`, decoded, to `command`.
-    fn pipe_part(&mut self, part: usize, command: &str, fx: &mut Vec<Effect>) {
-        let bytes = self
-            .reader
-            .as_ref()
-            .and_then(|r| r.raw())
-            .and_then(|raw| crate::domain::mime::attachment_bytes(raw, part))
-            .map(|(_, bytes)| bytes);
-        self.run_pipe(command, bytes, fx);
+    /// Sends attachment `part`, decoded, to `command` (fetched first if it is not here).
+    fn pipe_part(
+        &mut self,
+        part: usize,
+        command: &str,
+        sources: &dyn super::Sources,
+        fx: &mut Vec<Effect>,
+    ) {
+        match self.attachment_data(part, sources) {
+            Some(Err(section)) if !command.trim().is_empty() => {
+                self.status.note("fetching the attachment to pipe it…");
+                let then = super::reader::AfterPart::Pipe(command.trim().to_string());
+                self.fetch_part(&section, then, fx);
+            }
+            data => {
+                let bytes = data.and_then(Result::ok);
+                self.run_pipe(command, bytes, fx);
+            }
+        }
     }
 
     fn run_pipe(&mut self, command: &str, input: Option<Vec<u8>>, fx: &mut Vec<Effect>) {

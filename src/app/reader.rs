@@ -5,6 +5,9 @@ use crate::bus::OpId;
 use crate::domain::folder::FolderId;
 use crate::domain::message::MessageRow;
 use crate::domain::mime::{self, RenderedMessage};
+use crate::domain::parts::Structure;
+
+use super::source::Shown;
 use crate::domain::source_view;
 
 pub use super::find::Find;
@@ -67,6 +70,35 @@ pub struct ReaderState {
     pub width: u16,
     /// The body fetch asked for this message: its failure is shown in place of the body.
     pub fetch: Option<OpId>,
+    /// The message's parts (messages in parts), known before its text arrives.
+    pub structure: Option<Structure>,
+    /// `raw` is the whole message; else it is the header and the text part only.
+    pub whole: bool,
+    /// The text part shown is only its start: its section and whole size.
+    pub cut: Option<(String, u32)>,
+}
+
+/// What to do with a part once the engine has fetched it (`FetchPart`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AfterPart {
+    /// Decode it and write it there.
+    Save(std::path::PathBuf),
+    /// Decode it and pipe it to this command (the whole message for the empty section).
+    Pipe(String),
+    /// Show the message again: the rest of a cut part, the other alternative, or the raw
+    /// source (the whole message).
+    Reload,
+}
+
+/// A part fetch the app waits for, by its `OpId`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartJob {
+    pub account: usize,
+    pub folder_id: FolderId,
+    pub uid: u32,
+    /// "1.2", or empty for the whole message.
+    pub section: String,
+    pub then: AfterPart,
 }
 
 impl ReaderState {
@@ -94,6 +126,9 @@ impl ReaderState {
             fullscreen: false,
             width,
             fetch: None,
+            structure: None,
+            whole: true,
+            cut: None,
         }
     }
 
@@ -111,6 +146,17 @@ impl ReaderState {
         self.find = None;
         self.scroll = 0;
         self.fetch = None;
+        self.structure = None;
+        self.whole = true;
+        self.cut = None;
+    }
+
+    /// Shows what the cache has of the message (whole, or in parts).
+    pub fn set_shown(&mut self, shown: Shown) {
+        self.structure = shown.structure;
+        self.whole = shown.whole;
+        self.cut = shown.cut;
+        self.set_raw(shown.raw);
     }
 
     pub fn is_loading(&self) -> bool {
@@ -119,7 +165,15 @@ impl ReaderState {
 
     pub fn set_raw(&mut self, raw: Vec<u8>) {
         let width = usize::from(self.width);
-        self.body = Body::Ready(mime::render_with(&raw, width, self.prefer_html));
+        let mut rendered = mime::render_with(&raw, width, self.prefer_html);
+        if !self.whole
+            && let Some(structure) = &self.structure
+        {
+            // Only the text part is here: the rest is listed from the structure.
+            rendered.attachments = mime::structure_attachments(structure);
+            rendered.has_alternative = structure.has_alternative();
+        }
+        self.body = Body::Ready(rendered);
         self.all_headers = source_view::all_headers(&raw);
         self.source = if self.headers == HeaderMode::Raw {
             source_view::source_lines(&raw, width)
@@ -220,8 +274,168 @@ pub enum PromptKind {
 }
 
 impl super::Model {
+    /// Asks the engine for a part (or, with the empty section, the whole message) of the
+    /// open message, and remembers what to do with it.
+    pub(super) fn fetch_part(
+        &mut self,
+        section: &str,
+        then: AfterPart,
+        fx: &mut Vec<super::Effect>,
+    ) {
+        let Some(r) = &self.reader else {
+            return;
+        };
+        let job = PartJob {
+            account: r.account,
+            folder_id: r.folder_id,
+            uid: r.uid,
+            section: section.to_string(),
+            then,
+        };
+        let key = crate::domain::ids::MsgKey {
+            folder: r.folder.clone(),
+            uidvalidity: crate::domain::ids::UidValidity(r.row.uidvalidity),
+            uid: crate::domain::ids::Uid(r.uid),
+        };
+        let account = crate::domain::ids::AccountId(r.account);
+        let op = self.next_op();
+        self.part_jobs.insert(op, job);
+        fx.push(super::Effect::Engine(
+            account,
+            crate::bus::EngineCommand::FetchPart {
+                op,
+                key,
+                section: section.to_string(),
+            },
+        ));
+    }
+
+    /// The decoded bytes of attachment `index` of the open message: from the whole message,
+    /// or from the cached part. `Err(section)` when the part must be fetched first.
+    pub(super) fn attachment_data(
+        &self,
+        index: usize,
+        sources: &dyn super::Sources,
+    ) -> Option<Result<Vec<u8>, String>> {
+        let r = self.reader.as_ref()?;
+        let info = r.rendered()?.attachments.get(index)?;
+        let Some(section) = &info.section else {
+            return r
+                .raw()
+                .and_then(|raw| mime::attachment_bytes(raw, index))
+                .map(|(_, bytes)| Ok(bytes));
+        };
+        let source = super::source_of(sources, r.account);
+        match source.part(r.folder_id, r.uid, section) {
+            Ok(Some(data)) => Some(Ok(data)),
+            _ => Some(Err(section.clone())),
+        }
+    }
+
+    /// A part asked for by `op` is cached: do what it was asked for.
+    pub(super) fn part_ready(
+        &mut self,
+        account: usize,
+        op: crate::bus::OpId,
+        sources: &dyn super::Sources,
+        fx: &mut Vec<super::Effect>,
+    ) {
+        let Some(job) = self.part_jobs.remove(&op) else {
+            return;
+        };
+        if job.account != account {
+            return;
+        }
+        let open = self.reader.as_ref().is_some_and(|r| {
+            r.account == account && r.folder_id == job.folder_id && r.uid == job.uid
+        });
+        if job.then == AfterPart::Reload {
+            if open {
+                let scroll = self.reader.as_ref().map_or(0, |r| r.scroll);
+                self.load_body(sources);
+                if let Some(r) = &mut self.reader {
+                    r.scroll = scroll;
+                }
+            }
+            return;
+        }
+        let source = super::source_of(sources, account);
+        let data = if job.section.is_empty() {
+            source.body(job.folder_id, job.uid)
+        } else {
+            source.part(job.folder_id, job.uid, &job.section)
+        };
+        let data = match data {
+            Ok(Some(data)) => data,
+            // Over the cache's cap, or evicted already: nothing to hand on.
+            Ok(None) => {
+                self.status
+                    .error("the part arrived but the cache could not keep it");
+                return;
+            }
+            Err(e) => {
+                self.status.error(e.to_string());
+                return;
+            }
+        };
+        // The source hands parts over decoded and the whole message as sent.
+        match job.then {
+            AfterPart::Save(path) => {
+                self.status.note(format!("saving to {}", path.display()));
+                fx.push(super::Effect::SaveAttachment { path, bytes: data });
+            }
+            AfterPart::Pipe(command) => {
+                self.status.note(format!(
+                    "running: {}",
+                    crate::domain::text::sanitize(command.trim_start_matches('!'))
+                ));
+                fx.push(super::Effect::Pipe {
+                    command,
+                    input: data,
+                });
+            }
+            AfterPart::Reload => {}
+        }
+    }
+
+    /// A message in parts opened with HTML preferred (`[ui] prefer_html`, or `p` for this
+    /// sender) shows its plain part first: the HTML one is fetched, once, and shown then.
+    pub(super) fn fetch_preferred_part(&mut self, fx: &mut Vec<super::Effect>) {
+        let Some(r) = &self.reader else {
+            return;
+        };
+        let shows_html = r.rendered().is_some_and(|m| m.shows_html);
+        let wanted = r
+            .structure
+            .as_ref()
+            .and_then(|s| s.display_part(true))
+            .filter(|p| p.subtype == "html")
+            .map(|p| p.section.clone());
+        match wanted {
+            Some(section) if r.prefer_html && !r.whole && !shows_html => {
+                self.fetch_part(&section, AfterPart::Reload, fx);
+            }
+            _ => {}
+        }
+    }
+
+    /// The key for the rest of a cut message: fetches its whole text part.
+    pub(super) fn fetch_rest(&mut self, fx: &mut Vec<super::Effect>) {
+        let Some(section) = self
+            .reader
+            .as_ref()
+            .and_then(|r| r.cut.as_ref())
+            .map(|(section, _)| section.clone())
+        else {
+            self.status.note("the whole message is already shown");
+            return;
+        };
+        self.status.note("fetching the rest of the message…");
+        self.fetch_part(&section, AfterPart::Reload, fx);
+    }
+
     /// `H` on the open message.
-    pub(super) fn cycle_headers(&mut self) {
+    pub(super) fn cycle_headers(&mut self, fx: &mut Vec<super::Effect>) {
         if let Some(r) = &mut self.reader {
             r.cycle_headers();
             let shown = match r.headers {
@@ -230,6 +444,11 @@ impl super::Model {
                 HeaderMode::Raw => "raw source",
             };
             self.status.note(shown);
+            // The raw source is the whole message: fetched now if only parts are here.
+            if r.headers == HeaderMode::Raw && !r.whole && r.raw().is_some() {
+                self.status.note("raw source: fetching the whole message…");
+                self.fetch_part("", AfterPart::Reload, fx);
+            }
         }
     }
 
@@ -246,7 +465,24 @@ impl super::Model {
         }
         r.prefer_html = !r.prefer_html;
         r.scroll = 0;
-        r.rerender();
+        let wanted = (!r.whole)
+            .then_some(r.structure.as_ref())
+            .flatten()
+            .and_then(|s| s.display_part(r.prefer_html))
+            .map(|p| p.section.clone());
+        match wanted {
+            // In parts: the other alternative is shown once it is cached (fetched if not).
+            Some(section) => {
+                self.fetch_part(&section, AfterPart::Reload, fx);
+                if let Some(r) = &mut self.reader {
+                    r.rerender();
+                }
+            }
+            None => r.rerender(),
+        }
+        let Some(r) = &mut self.reader else {
+            return;
+        };
         let html = r.prefer_html;
         self.status.note(if html {
             "showing the HTML part"

@@ -2,7 +2,7 @@
 //! and finds by these line numbers and the ui draws them, so both count the same lines.
 
 use crate::app::reader::{Body, HeaderMode, ReaderState};
-use crate::domain::mime::LineKind;
+use crate::domain::mime::{self, LineKind};
 use crate::domain::source_view::shown_keywords;
 use crate::domain::text::sanitize;
 use crate::domain::units::size;
@@ -140,44 +140,73 @@ pub fn name_width(r: &ReaderState) -> usize {
 
 pub fn tail_rows(r: &ReaderState, offline: bool) -> Vec<Row> {
     match &r.body {
-        Body::Loading => vec![Row::Text {
-            scope: scopes::READER_LOADING,
-            text: if offline {
-                "Not in the cache yet; it loads when the connection is back.".into()
-            } else {
-                "Loading…".into()
-            },
-        }],
+        Body::Loading => {
+            let mut rows = vec![Row::Text {
+                scope: scopes::READER_LOADING,
+                text: if offline {
+                    "Not in the cache yet; it loads when the connection is back.".into()
+                } else {
+                    "Loading…".into()
+                },
+            }];
+            // The part list is known before the text arrives.
+            if let Some(structure) = &r.structure {
+                rows.extend(attachment_rows(&mime::structure_attachments(structure)));
+            }
+            rows
+        }
         Body::Error(e) => vec![Row::Text {
             scope: scopes::STATUS_ERROR,
             text: sanitize(e),
         }],
         Body::Ready(_) if r.headers == HeaderMode::Raw => Vec::new(),
-        Body::Ready(m) if m.attachments.is_empty() => Vec::new(),
         Body::Ready(m) => {
-            let mut rows = vec![
-                Row::Text {
+            let mut rows = Vec::new();
+            if let Some((_, whole)) = &r.cut {
+                rows.push(Row::Text {
                     scope: scopes::READER_BODY,
                     text: "".into(),
-                },
-                Row::Text {
-                    scope: scopes::READER_HEADER_NAME,
-                    text: "Attachments (v to save):".into(),
-                },
-            ];
-            rows.extend(m.attachments.iter().map(|a| Row::Text {
-                scope: scopes::READER_ATTACHMENT,
-                text: format!(
-                    "  [{}] {} ({}, {})",
-                    a.index + 1,
-                    sanitize(&a.filename),
-                    sanitize(&a.content_type),
-                    size(u32::try_from(a.size).unwrap_or(u32::MAX))
-                ),
-            }));
+                });
+                rows.push(Row::Text {
+                    scope: scopes::STATUS_HINT,
+                    text: format!(
+                        "[message truncated: the first {} of {} shown; X (or :rest) fetches the rest]",
+                        size(crate::domain::parts::DISPLAY_CHUNK),
+                        size(*whole)
+                    ),
+                });
+            }
+            rows.extend(attachment_rows(&m.attachments));
             rows
         }
     }
+}
+
+fn attachment_rows(attachments: &[mime::AttachmentInfo]) -> Vec<Row> {
+    if attachments.is_empty() {
+        return Vec::new();
+    }
+    let mut rows = vec![
+        Row::Text {
+            scope: scopes::READER_BODY,
+            text: "".into(),
+        },
+        Row::Text {
+            scope: scopes::READER_HEADER_NAME,
+            text: "Attachments (v to save):".into(),
+        },
+    ];
+    rows.extend(attachments.iter().map(|a| Row::Text {
+        scope: scopes::READER_ATTACHMENT,
+        text: format!(
+            "  [{}] {} ({}, {})",
+            a.index + 1,
+            sanitize(&a.filename),
+            sanitize(&a.content_type),
+            size(u32::try_from(a.size).unwrap_or(u32::MAX))
+        ),
+    }));
+    rows
 }
 
 pub fn body_scope(kind: LineKind) -> &'static str {

@@ -4,6 +4,7 @@
 use crate::domain::folder::{FolderId, FolderState, SortOrder};
 use crate::domain::message::MessageRow;
 use crate::domain::query::Query;
+use crate::domain::parts::Structure;
 
 /// A cache read that failed; the UI shows it in the status line and carries on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +17,19 @@ impl std::fmt::Display for SourceError {
 }
 
 pub type SourceResult<T> = Result<T, SourceError>;
+
+/// What the reader shows of a message from the cache (messages in parts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    /// The whole message, or one made of its header and display part.
+    pub raw: Vec<u8>,
+    /// The message's parts, when the structure was fetched.
+    pub structure: Option<Structure>,
+    /// `raw` is the whole message (the raw source, every attachment inside).
+    pub whole: bool,
+    /// The display part is only its start: its section and whole (transferred) size.
+    pub cut: Option<(String, u32)>,
+}
 
 /// Reads must be local and fast (indexed); the UI calls them from `update`.
 pub trait MailSource {
@@ -41,6 +55,26 @@ pub trait MailSource {
     ) -> SourceResult<Option<u32>>;
     /// The raw message, if cached.
     fn body(&self, folder: FolderId, uid: u32) -> SourceResult<Option<Vec<u8>>>;
+    /// What the reader shows: the whole message, or its header and text part.
+    fn shown(&self, folder: FolderId, uid: u32, prefer_html: bool) -> SourceResult<Option<Shown>> {
+        let _ = prefer_html;
+        Ok(self.body(folder, uid)?.map(|raw| Shown {
+            raw,
+            structure: None,
+            whole: true,
+            cut: None,
+        }))
+    }
+    /// The message's structure, when fetched (before any text is).
+    fn structure(&self, folder: FolderId, uid: u32) -> SourceResult<Option<Structure>> {
+        let _ = (folder, uid);
+        Ok(None)
+    }
+    /// A whole part ("1.2"), its transfer encoding undone, if cached.
+    fn part(&self, folder: FolderId, uid: u32, section: &str) -> SourceResult<Option<Vec<u8>>> {
+        let _ = (folder, uid, section);
+        Ok(None)
+    }
     /// UIDs of up to `limit` rows from position `offset` in the sorted, filtered list.
     fn uids(
         &self,

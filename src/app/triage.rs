@@ -549,6 +549,7 @@ impl Model {
 
     /// The body is on screen: start the mark-read delay for an unread message.
     pub(super) fn body_shown(&mut self, fx: &mut Vec<Effect>) {
+        self.fetch_preferred_part(fx);
         let (Some(reader), Some(delay)) = (&self.reader, self.mark_read_after) else {
             return;
         };

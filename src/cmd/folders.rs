@@ -17,10 +17,21 @@ pub struct FolderRow {
     pub unseen: Option<u32>,
     /// Subscribed on the server (true for all when the server reports no subscriptions).
     pub subscribed: bool,
+    /// Bytes of this folder's bodies and parts in the cache.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_bytes: Option<u64>,
+    /// The account's body-cache limit (`[cache] body_limit`), for scripts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_limit: Option<u64>,
 }
 
 /// `all`: the unsubscribed folders too (INBOX and role folders are always shown).
 pub async fn run(account: &AccountConfig, json: bool, all: bool) -> Result<String, ConnectError> {
+    Ok(render(&run_rows(account, all).await?, json))
+}
+
+/// The folder rows from the server (`all`: the unsubscribed ones too).
+pub async fn run_rows(account: &AccountConfig, all: bool) -> Result<Vec<FolderRow>, ConnectError> {
     let mut client = connect::connect(account).await?;
     let mut rows = fetch(&mut client).await.map_err(ConnectError::Imap)?;
     if !all {
@@ -28,7 +39,7 @@ pub async fn run(account: &AccountConfig, json: bool, all: bool) -> Result<Strin
     }
     // A failed LOGOUT changes nothing for the user.
     let _ = client.logout().await;
-    Ok(render(&rows, json))
+    Ok(rows)
 }
 
 pub fn render(rows: &[FolderRow], json: bool) -> String {
@@ -42,6 +53,46 @@ pub fn render(rows: &[FolderRow], json: bool) -> String {
 /// Without `--all`: subscribed folders, INBOX and role folders.
 pub fn shown_by_default(row: &FolderRow) -> bool {
     row.subscribed || row.role.is_some() || row.name.eq_ignore_ascii_case("INBOX")
+}
+
+/// Adds what the cache holds of each folder and the limit, and says the total under the
+/// table (the JSON stays a list of folders: each row carries its bytes and the limit).
+pub fn render_with_cache(
+    rows: &mut [FolderRow],
+    reader: &crate::store::Reader,
+    limit: u64,
+    json: bool,
+) -> Result<String, crate::store::StoreError> {
+    let by_folder = reader.cache_bytes_by_folder()?;
+    for row in rows.iter_mut() {
+        row.cache_bytes = Some(by_folder.get(&row.name).copied().unwrap_or(0));
+        row.cache_limit = Some(limit);
+    }
+    let mut out = render(rows, json);
+    if !json {
+        let used = reader.cache_bytes()?;
+        out.push_str(&format!(
+            "cache: {} of {} for message bodies and parts ([cache] body_limit)\n",
+            human_bytes(used),
+            human_bytes(limit)
+        ));
+    }
+    Ok(out)
+}
+
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
 }
 
 /// The folder list as the cache last saw it, in the same order as online.
@@ -66,6 +117,8 @@ pub fn from_cache(
             role: f.role,
             // The cache keeps the role, not where it came from.
             role_by_name: false,
+            cache_bytes: None,
+            cache_limit: None,
         })
         .collect())
 }
@@ -97,6 +150,8 @@ pub async fn fetch(client: &mut ImapClient) -> Result<Vec<FolderRow>, ImapError>
             name: entry.name,
             messages,
             unseen,
+            cache_bytes: None,
+            cache_limit: None,
         });
     }
     Ok(rows)
@@ -204,6 +259,8 @@ mod tests {
             messages: Some(3),
             unseen: Some(1),
             subscribed: true,
+            cache_bytes: None,
+            cache_limit: None,
         }];
         let value: serde_json::Value = serde_json::from_str(&to_json(&rows)).unwrap();
         assert_eq!(value[0]["name"], "INBOX");
@@ -223,6 +280,8 @@ mod tests {
             messages: Some(0),
             unseen: Some(0),
             subscribed: false,
+            cache_bytes: None,
+            cache_limit: None,
         }];
         let table = to_table(&rows);
         assert!(table.contains("trash (by name)"), "{table}");
@@ -239,6 +298,8 @@ mod tests {
             messages: Some(1),
             unseen: Some(0),
             subscribed: false,
+            cache_bytes: None,
+            cache_limit: None,
         }];
         assert!(!to_table(&rows).contains('\x1b'));
     }

@@ -7,6 +7,7 @@ pub mod folders;
 pub mod list;
 pub mod read;
 pub mod search;
+pub mod save;
 pub mod sync;
 
 use std::path::{Path, PathBuf};
@@ -40,4 +41,19 @@ pub fn print_result(out: &str) {
 pub fn open_store(cache_dir: Option<&Path>, account: &AccountConfig) -> anyhow::Result<Store> {
     let path = cache_path(cache_dir, account)?;
     Ok(Store::open(&path)?)
+}
+
+/// The cache for commands that fetch mail into it: bodies and parts kept within the
+/// configured `[cache] body_limit`.
+pub fn open_cache(
+    cache_dir: Option<&Path>,
+    account: &AccountConfig,
+    cache: &config::CacheConfig,
+) -> anyhow::Result<Store> {
+    let path = cache_path(cache_dir, account)?;
+    let limits = store::BodyLimits {
+        max_total: cache.body_limit,
+        ..store::BodyLimits::default()
+    };
+    Ok(Store::open_with(&path, limits)?)
 }

@@ -1,4 +1,5 @@
-//! `tern read`: a message's text, from the cache or fetched (BODY.PEEK) and cached.
+//! `tern read`: a message's text, from the cache or fetched (BODY.PEEK) and cached: only
+//! its text part unless `--raw` asks for the whole message.
 
 use crate::config::AccountConfig;
 use crate::connect;
@@ -29,6 +30,62 @@ pub async fn raw_message(
     warn_about_responses(client.response_problems());
     let _ = client.logout().await;
     Ok(body?)
+}
+
+/// The message as the reader shows it (header and whole text part), from the cache or
+/// fetched in parts and cached; the attachments stay on the server.
+pub async fn text_message(
+    account: &AccountConfig,
+    store: &Store,
+    folder: &str,
+    uid: u32,
+) -> anyhow::Result<Vec<u8>> {
+    let (id, validity) = cached_folder(store, folder, uid)?;
+    if let Some(shown) = store.reader()?.shown_message(id, validity, uid, false)?
+        && shown.cut.is_none()
+    {
+        return Ok(shown.raw);
+    }
+    let mut client = connect::connect(account).await?;
+    let fetched = async {
+        crate::sync::parts::fetch_display(&mut client, store, folder, uid).await?;
+        let cut = store
+            .reader()?
+            .shown_message(id, validity, uid, false)?
+            .and_then(|s| s.cut);
+        if let Some((section, _)) = cut {
+            crate::sync::parts::fetch_part(&mut client, store, folder, uid, &section).await?;
+        }
+        Ok::<_, crate::sync::SyncError>(())
+    }
+    .await;
+    warn_about_responses(client.response_problems());
+    let _ = client.logout().await;
+    fetched?;
+    store
+        .reader()?
+        .shown_message(id, validity, uid, false)?
+        .map(|s| s.raw)
+        .ok_or_else(|| anyhow::anyhow!("message {uid} in {folder} could not be cached"))
+}
+
+/// The folder's cache id and UIDVALIDITY, with the message known to the cache.
+pub(super) fn cached_folder(
+    store: &Store,
+    folder: &str,
+    uid: u32,
+) -> anyhow::Result<(crate::store::FolderId, u32)> {
+    let reader = store.reader()?;
+    let state = reader.folder(folder)?.ok_or_else(|| {
+        anyhow::anyhow!("{folder} is not in the cache; run `tern sync --folder {folder}`")
+    })?;
+    let validity = state
+        .uidvalidity
+        .ok_or_else(|| anyhow::anyhow!("{folder} has not been synced yet; run `tern sync`"))?;
+    if reader.message(state.id, uid)?.is_none() {
+        anyhow::bail!("no message with UID {uid} in {folder} (cache); run `tern sync`");
+    }
+    Ok((state.id, validity))
 }
 
 /// Says what the server sent that could not be read as sent, so nothing vanishes silently.

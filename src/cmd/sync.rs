@@ -166,6 +166,8 @@ fn event_line(event: &EngineEvent, countdown: &mut Option<u64>) -> Option<String
         EngineEvent::FolderChanged { .. }
         | EngineEvent::FoldersChanged
         | EngineEvent::BodyReady { .. }
+        | EngineEvent::PartReady { .. }
+        | EngineEvent::StructureReady { .. }
         | EngineEvent::OpDone { .. }
         | EngineEvent::OpFailed { .. }
         | EngineEvent::SearchFound { .. }

@@ -10,10 +10,10 @@ use super::account::read_account;
 use super::error::ConfigError;
 use super::paths::{home_dir, resolve_user_path};
 use super::reader::{Field, Lines, Problems, TableReader};
-use super::sections::{SYNC_KEYS, UI_KEYS, read_sync, read_ui};
+use super::sections::{CACHE_KEYS, SYNC_KEYS, UI_KEYS, read_cache, read_sync, read_ui};
 use super::{AccountConfig, Config, SyncConfig, UiConfig};
 
-const ROOT_KEYS: &[&str] = &["accounts", "ui", "sync", "open", "views"];
+const ROOT_KEYS: &[&str] = &["accounts", "ui", "sync", "open", "views", "cache"];
 
 /// What relative paths in the file are resolved against.
 pub(super) struct Context<'a> {
@@ -103,6 +103,14 @@ pub(super) fn parse(text: &str, path: &Path, home: Option<&Path>) -> Result<Conf
         .map(|f| super::open::read_open(f.value, &f.span, &mut problems))
         .unwrap_or_default();
     let views = super::views::read_views(&mut r, &mut problems);
+    let cache = match r.table("cache", CACHE_KEYS, &mut problems) {
+        Some(mut cache) => {
+            let config = read_cache(&mut cache, &mut problems);
+            cache.finish(&mut problems);
+            config
+        }
+        None => super::CacheConfig::default(),
+    };
     r.finish(&mut problems);
 
     if !problems.is_empty() {
@@ -116,6 +124,7 @@ pub(super) fn parse(text: &str, path: &Path, home: Option<&Path>) -> Result<Conf
         sync,
         open,
         views,
+        cache,
     })
 }
 

@@ -47,6 +47,44 @@ pub struct Config {
     pub open: OpenTypes,
     /// `[[views]]`: saved searches for the sidebar (defaults included).
     pub views: Vec<ViewConfig>,
+    pub cache: CacheConfig,
+}
+
+/// The `[cache]` table: how much of the mail itself the cache keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheConfig {
+    /// Whole bodies and fetched parts together, per account (`body_limit`, e.g. "500MB");
+    /// what was used longest ago goes first.
+    pub body_limit: u64,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        Self {
+            body_limit: 500 << 20,
+        }
+    }
+}
+
+/// "500MB", "1.5 GiB", "200k", "1048576": a size in bytes (K/M/G are powers of 1024).
+pub fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let unit = unit.trim().to_ascii_lowercase();
+    let scale: u64 = match unit.trim_end_matches("ib").trim_end_matches('b') {
+        "" => 1,
+        "k" => 1 << 10,
+        "m" => 1 << 20,
+        "g" => 1 << 30,
+        "t" => 1 << 40,
+        _ => return None,
+    };
+    let bytes = number * scale as f64;
+    (bytes.is_finite() && bytes >= 0.0 && bytes < u64::MAX as f64).then_some(bytes as u64)
 }
 
 #[derive(Debug, Clone)]
@@ -348,5 +386,16 @@ password_command = "pass show home"
             ui.effective_theme(false),
             BuiltinOrFile::Builtin("light".into())
         );
+    }
+
+    #[test]
+    fn sizes_parse_with_binary_units() {
+        assert_eq!(super::parse_size("500MB"), Some(500 << 20));
+        assert_eq!(super::parse_size("1.5 GiB"), Some(3 << 29));
+        assert_eq!(super::parse_size("200k"), Some(200 << 10));
+        assert_eq!(super::parse_size("1048576"), Some(1 << 20));
+        assert_eq!(super::parse_size("lots"), None);
+        assert_eq!(super::parse_size("5 parsecs"), None);
+        assert_eq!(super::parse_size(""), None);
     }
 }

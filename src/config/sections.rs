@@ -172,6 +172,26 @@ pub(super) fn read_sync(r: &mut TableReader<'_, '_>, problems: &mut Problems) ->
     }
 }
 
+pub(super) const CACHE_KEYS: &[&str] = &["body_limit"];
+
+pub(super) fn read_cache(
+    r: &mut TableReader<'_, '_>,
+    problems: &mut Problems,
+) -> super::CacheConfig {
+    let defaults = super::CacheConfig::default();
+    let body_limit = r.text("body_limit", problems).and_then(|f| {
+        let size = super::parse_size(f.value);
+        if size.is_none() {
+            let message = "must be a size such as \"500MB\" or \"2GB\"";
+            problems.at(&f.span, &r.key_path("body_limit"), message);
+        }
+        size
+    });
+    super::CacheConfig {
+        body_limit: body_limit.unwrap_or(defaults.body_limit),
+    }
+}
+
 /// Anything that looks like a path is a file; otherwise it must be a built-in name.
 fn builtin_or_file(
     r: &TableReader<'_, '_>,

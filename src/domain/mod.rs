@@ -9,6 +9,7 @@ pub mod links;
 pub mod message;
 pub mod mime;
 pub mod query;
+pub mod parts;
 pub mod rfc2047;
 pub mod secret;
 pub mod source_view;

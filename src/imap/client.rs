@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::future::Future;
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 use imap_codec::imap_types::{
@@ -14,7 +15,7 @@ use imap_codec::imap_types::{
     extensions::{
         binary::LiteralOrLiteral8, compress::CompressionAlgorithm, enable::CapabilityEnable,
     },
-    fetch::{MacroOrMessageDataItemNames, MessageDataItemName, Section},
+    fetch::{MacroOrMessageDataItemNames, MessageDataItemName, Part, Section},
     flag::{Flag, StoreResponse, StoreType},
     mailbox::{ListMailbox, Mailbox},
     search::SearchKey,
@@ -1237,7 +1238,49 @@ fn item_name(item: &FetchItem) -> Result<MessageDataItemName<'static>> {
             partial: None,
             peek: true,
         },
+        FetchItem::BodyStructure => MessageDataItemName::BodyStructure,
+        FetchItem::Header => MessageDataItemName::BodyExt {
+            section: Some(Section::Header(None)),
+            partial: None,
+            peek: true,
+        },
+        FetchItem::Part { section, partial } => MessageDataItemName::BodyExt {
+            section: Some(Section::Part(wire_part(section)?)),
+            partial: wire_partial(*partial)?,
+            peek: true,
+        },
+        FetchItem::PartMime(section) => MessageDataItemName::BodyExt {
+            section: Some(Section::Mime(wire_part(section)?)),
+            partial: None,
+            peek: true,
+        },
+        FetchItem::Binary { section, partial } => MessageDataItemName::Binary {
+            section: wire_part(section)?.0.into_inner(),
+            partial: wire_partial(*partial)?,
+            peek: true,
+        },
     })
+}
+
+/// "1.2" as a part specifier.
+fn wire_part(section: &str) -> Result<Part> {
+    let numbers = crate::domain::parts::section_numbers(section)
+        .ok_or_else(|| ImapError::bug(format!("not a part number: {section:?}")))?;
+    let numbers: Vec<NonZeroU32> = numbers.into_iter().filter_map(NonZeroU32::new).collect();
+    Vec1::try_from(numbers)
+        .map(Part)
+        .map_err(|_| ImapError::bug(format!("not a part number: {section:?}")))
+}
+
+/// `<start.count>`; a count of zero asks for nothing and is refused.
+fn wire_partial(partial: Option<(u32, u32)>) -> Result<Option<(u32, NonZeroU32)>> {
+    partial
+        .map(|(start, count)| {
+            NonZeroU32::new(count)
+                .map(|count| (start, count))
+                .ok_or_else(|| ImapError::bug("a partial fetch of zero octets"))
+        })
+        .transpose()
 }
 
 /// A mailbox name as the server wants it: INBOX as is, others in modified UTF-7.

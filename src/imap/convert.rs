@@ -1,7 +1,7 @@
 //! Turns imap-types responses into tern's owned [`Update`]s. Pure: no session state.
 
 use imap_codec::imap_types::{
-    core::{IString, NString},
+    core::{IString, NString, NString8},
     extensions::uidplus::{UidElement, UidSet as WireUidSet},
     fetch::{MessageDataItem, Section},
     flag::{FlagFetch, FlagPerm},
@@ -12,8 +12,8 @@ use imap_codec::imap_types::{
 
 use super::mutf7;
 use super::types::{
-    Address, Code, Envelope, FetchData, ListEntry, StatusEntry, StatusInfo, StatusKind, Update,
-    unparsed_fetch_uid,
+    Address, Code, Envelope, FetchData, FetchedSection, ListEntry, StatusEntry, StatusInfo,
+    StatusKind, Update, unparsed_fetch_uid,
 };
 use crate::domain::rfc2047::{bytes_to_text, decode_header_text};
 use crate::domain::uidset::UidSet;
@@ -136,16 +136,56 @@ fn fetch_data(
                     message_id: nstring_text(&env.message_id),
                 });
             }
-            MessageDataItem::BodyExt { section, data, .. } => {
+            MessageDataItem::BodyExt {
+                section,
+                data,
+                origin,
+            } => {
                 let bytes = nstring_bytes(&data).unwrap_or_default();
                 match section {
+                    Some(Section::Header(None)) => {
+                        out.sections.push(FetchedSection {
+                            section: "HEADER".into(),
+                            origin,
+                            binary: false,
+                            data: bytes.clone(),
+                        });
+                        out.header = Some(bytes);
+                    }
                     Some(
                         Section::Header(_)
                         | Section::HeaderFields(..)
                         | Section::HeaderFieldsNot(..),
                     ) => out.header = Some(bytes),
+                    Some(Section::Part(part)) => out.sections.push(FetchedSection {
+                        section: part_path(part.0.as_ref()),
+                        origin,
+                        binary: false,
+                        data: bytes,
+                    }),
+                    Some(Section::Mime(part)) => out.sections.push(FetchedSection {
+                        section: format!("{}.MIME", part_path(part.0.as_ref())),
+                        origin,
+                        binary: false,
+                        data: bytes,
+                    }),
                     _ => out.body = Some(bytes),
                 }
+            }
+            MessageDataItem::Binary { section, value } => {
+                let data = match value {
+                    NString8::NString(n) => nstring_bytes(&n).unwrap_or_default(),
+                    NString8::Literal8(l) => l.data.as_ref().to_vec(),
+                };
+                out.sections.push(FetchedSection {
+                    section: part_path(&section),
+                    origin: None,
+                    binary: true,
+                    data,
+                });
+            }
+            MessageDataItem::BodyStructure(structure) | MessageDataItem::Body(structure) => {
+                out.structure = Some(super::structure::convert(&structure));
             }
             MessageDataItem::Rfc822(data) => out.body = nstring_bytes(&data),
             MessageDataItem::Rfc822Header(data) => out.header = nstring_bytes(&data),
@@ -206,6 +246,14 @@ fn addresses(list: &[imap_codec::imap_types::envelope::Address<'_>]) -> Vec<Addr
             })
         })
         .collect()
+}
+
+fn part_path(numbers: &[std::num::NonZeroU32]) -> String {
+    numbers
+        .iter()
+        .map(|n| n.to_string())
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 fn nstring_bytes(value: &NString<'_>) -> Option<Vec<u8>> {

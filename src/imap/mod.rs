@@ -13,6 +13,7 @@ pub mod mutf7;
 pub(crate) mod roles;
 pub mod search;
 pub mod session;
+pub(crate) mod structure;
 pub(crate) mod tls;
 pub(crate) mod types;
 

@@ -68,8 +68,24 @@ pub struct FetchData {
     pub envelope: Option<Envelope>,
     /// `BODY[HEADER...]` sections.
     pub header: Option<Vec<u8>>,
-    /// `BODY[]` or `BODY[TEXT]` / a part.
+    /// `BODY[]` or `BODY[TEXT]`.
     pub body: Option<Vec<u8>>,
+    /// BODYSTRUCTURE, bounded.
+    pub structure: Option<crate::domain::parts::Structure>,
+    /// `BODY[1.2]`, `BODY[1.2.MIME]`, `BODY[HEADER]`, `BINARY[1.2]`: by section.
+    pub sections: Vec<FetchedSection>,
+}
+
+/// One section of a message as the server sent it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FetchedSection {
+    /// "1.2", "1.2.MIME", "HEADER".
+    pub section: String,
+    /// The first octet, for a partial fetch.
+    pub origin: Option<u32>,
+    /// BINARY: the server already undid the transfer encoding.
+    pub binary: bool,
+    pub data: Vec<u8>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -238,6 +254,21 @@ pub enum FetchItem {
     HeaderFields(Vec<String>),
     /// `BODY.PEEK[]`: the whole message, never setting \Seen.
     FullBody,
+    BodyStructure,
+    /// `BODY.PEEK[HEADER]`: the top header.
+    Header,
+    /// `BODY.PEEK[1.2]<start.count>` (section as "1.2").
+    Part {
+        section: String,
+        partial: Option<(u32, u32)>,
+    },
+    /// `BODY.PEEK[1.2.MIME]`.
+    PartMime(String),
+    /// `BINARY.PEEK[1.2]<start.count>` (RFC 3516): decoded by the server.
+    Binary {
+        section: String,
+        partial: Option<(u32, u32)>,
+    },
 }
 
 #[cfg(test)]

@@ -56,6 +56,7 @@ actions! {
     OpenAttachment => "open_attachment", "Open the selected attachment (or link) with its program";
     SaveAllAttachments => "save_all_attachments", "Save every attachment to the download directory";
     Links => "links", "List the links in the message; a number or Enter opens one";
+    FetchRest => "fetch_rest", "Fetch the rest of a long message shown cut (only its start was fetched)";
     ToggleThreads => "toggle_threads", "Switch the list between threaded and flat";
     FoldThread => "fold_thread", "Fold or unfold the thread under the cursor";
     FoldAll => "fold_all", "Fold every thread (again: unfold every thread)";

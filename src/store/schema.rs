@@ -53,6 +53,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0006_search.sql"),
         rust: Some(super::search_index::index_cached_bodies),
     },
+    Migration {
+        version: 7,
+        sql: include_str!("migrations/0007_parts.sql"),
+        rust: None,
+    },
 ];
 
 /// The schema version this build writes.

@@ -24,6 +24,10 @@ impl<'a> WriteTx<'a> {
         &self.tx
     }
 
+    pub(super) fn limits(&self) -> BodyLimits {
+        self.limits
+    }
+
     pub(crate) fn new(tx: Transaction<'a>, limits: BodyLimits) -> Self {
         Self {
             tx,
@@ -531,14 +535,21 @@ impl<'a> WriteTx<'a> {
         self.tx
             .prepare_cached(
                 "INSERT INTO bodies (folder_id, uidvalidity, uid, size, last_used, raw)
-                 VALUES (?1, ?2, ?3, ?4, (SELECT coalesce(max(last_used), 0) + 1 FROM bodies), ?5)
+                 VALUES (?1, ?2, ?3, ?4, ?6, ?5)
                  ON CONFLICT (folder_id, uidvalidity, uid) DO UPDATE SET
                     size = excluded.size, last_used = excluded.last_used, raw = excluded.raw",
             )?
-            .execute(params![id, uidvalidity, uid, raw.len() as i64, raw])?;
+            .execute(params![
+                id,
+                uidvalidity,
+                uid,
+                raw.len() as i64,
+                raw,
+                self.next_used()?
+            ])?;
         let text = super::search_index::body_text(raw);
         super::search_index::index_body(&self.tx, id, uidvalidity, uid, &text)?;
-        self.evict_bodies()
+        self.evict_cache()
     }
 
     /// Marks a body as just used, so eviction keeps it longer. Readers cannot write, so
@@ -546,45 +557,10 @@ impl<'a> WriteTx<'a> {
     pub fn touch_body(&mut self, id: FolderId, uidvalidity: u32, uid: u32) -> Result<()> {
         self.tx
             .prepare_cached(
-                "UPDATE bodies SET last_used = (SELECT max(last_used) + 1 FROM bodies)
+                "UPDATE bodies SET last_used = ?4
                  WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid = ?3",
             )?
-            .execute(params![id, uidvalidity, uid])?;
-        Ok(())
-    }
-
-    fn evict_bodies(&mut self) -> Result<()> {
-        let total: i64 = self
-            .tx
-            .prepare_cached("SELECT coalesce(sum(size), 0) FROM bodies")?
-            .query_row([], |r| r.get(0))?;
-        let cap = i64::try_from(self.limits.max_total).unwrap_or(i64::MAX);
-        if total <= cap {
-            return Ok(());
-        }
-        let mut excess = total - cap;
-        let mut victims = Vec::new();
-        {
-            let mut stmt = self.tx.prepare_cached(
-                "SELECT folder_id, uidvalidity, uid, size FROM bodies ORDER BY last_used",
-            )?;
-            let mut q = stmt.query([])?;
-            while excess > 0 {
-                let Some(r) = q.next()? else { break };
-                victims.push((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, u32>(1)?,
-                    r.get::<_, u32>(2)?,
-                ));
-                excess -= r.get::<_, i64>(3)?;
-            }
-        }
-        let mut delete = self.tx.prepare_cached(
-            "DELETE FROM bodies WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid = ?3",
-        )?;
-        for (f, v, u) in victims {
-            delete.execute(params![f, v, u])?;
-        }
+            .execute(params![id, uidvalidity, uid, self.next_used()?])?;
         Ok(())
     }
 }

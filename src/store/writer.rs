@@ -24,6 +24,7 @@ pub struct Store {
 
 struct Inner {
     path: PathBuf,
+    limits: BodyLimits,
     jobs: Option<Sender<Job>>,
     thread: Option<JoinHandle<()>>,
     thread_id: ThreadId,
@@ -66,6 +67,7 @@ impl Store {
         Ok(Store {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
+                limits,
                 jobs: Some(jobs),
                 thread_id: thread.thread().id(),
                 thread: Some(thread),
@@ -75,6 +77,11 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// The body cache caps this store was opened with.
+    pub fn limits(&self) -> BodyLimits {
+        self.inner.limits
     }
 
     /// Runs `f` on the writer thread inside ONE transaction: committed if it returns Ok,

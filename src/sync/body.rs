@@ -14,25 +14,16 @@ pub async fn fetch_body(
     folder: &str,
     uid: u32,
 ) -> Result<Vec<u8>> {
-    let reader = store.reader()?;
-    let state = reader.folder(folder)?.ok_or_else(|| {
-        ImapError::protocol(format!("{folder} is not in the cache; sync it first"))
-    })?;
-    let uidvalidity = state
-        .uidvalidity
-        .ok_or_else(|| ImapError::protocol(format!("{folder} has not been synced yet")))?;
-    if let Some(body) = reader.body(state.id, uidvalidity, uid)? {
-        return Ok(body);
-    }
-    if client.selected().map(|(name, _)| name) != Some(folder) {
-        let info = client.select(folder, true, None, &mut |_| {}).await?;
-        if info.uid_validity != Some(uidvalidity) {
-            return Err(ImapError::protocol(format!(
-                "{folder} changed on the server (UIDVALIDITY); sync it again"
-            ))
-            .into());
+    {
+        let reader = store.reader()?;
+        if let Some(state) = reader.folder(folder)?
+            && let Some(validity) = state.uidvalidity
+            && let Some(body) = reader.body(state.id, validity, uid)?
+        {
+            return Ok(body);
         }
     }
+    let (id, uidvalidity) = super::parts::select_cached(client, store, folder).await?;
     let mut body = None;
     let mut unparsed = None;
     client
@@ -62,7 +53,6 @@ pub async fn fetch_body(
         ),
     })?;
     let stored = body.clone();
-    let id = state.id;
     store
         .write_async(move |tx| tx.put_body(id, uidvalidity, uid, &stored))
         .await?;
@@ -105,49 +95,62 @@ pub async fn prefetch_bodies(
         prefetch.messages,
     )?;
     let since = (prefetch.days > 0).then(|| now() - i64::from(prefetch.days) * 86_400);
-    // The cache would not keep a larger one; fetching it again every round helps nobody.
-    let max_body = crate::store::BodyLimits::default().max_body;
     let mut wanted = Vec::new();
     for row in rows {
         if since.is_some_and(|since| row.date < since) {
             break;
         }
-        if u64::from(row.size) <= max_body && !reader.has_body(state.id, uidvalidity, row.uid)? {
+        if !reader.shown_ready(state.id, uidvalidity, row.uid)? {
             wanted.push(row.uid);
         }
     }
-    drop(reader);
     let missing = wanted.len();
     wanted.truncate(batch);
     if wanted.is_empty() {
         return Ok(Prefetched::default());
     }
-    let set: crate::domain::uidset::UidSet = wanted.into_iter().collect();
-    let mut bodies = Vec::new();
-    client
-        .uid_fetch(
-            &set.to_string(),
-            &[FetchItem::Uid, FetchItem::FullBody],
-            None,
-            &mut |u| {
-                if let Update::Fetch(fetch) = u
-                    && let (Some(uid), Some(body)) = (fetch.uid, fetch.body)
-                {
-                    bodies.push((uid, body));
+    // Only what opening them would fetch: structures in one command, then each
+    // message's header and text part.
+    let unknown: crate::domain::uidset::UidSet = wanted
+        .iter()
+        .copied()
+        .filter(|&uid| matches!(reader.structure(state.id, uidvalidity, uid), Ok(None)))
+        .collect();
+    drop(reader);
+    if !unknown.is_empty() {
+        let mut structures = Vec::new();
+        client
+            .uid_fetch(
+                &unknown.to_string(),
+                &[FetchItem::Uid, FetchItem::BodyStructure],
+                None,
+                &mut |u| {
+                    if let Update::Fetch(fetch) = u
+                        && let (Some(uid), Some(structure)) = (fetch.uid, fetch.structure)
+                    {
+                        structures.push((uid, structure));
+                    }
+                },
+            )
+            .await?;
+        let id = state.id;
+        store
+            .write_async(move |tx| {
+                for (uid, structure) in &structures {
+                    tx.put_structure(id, uidvalidity, *uid, structure)?;
                 }
-            },
-        )
-        .await?;
-    let fetched = bodies.len();
-    let id = state.id;
-    store
-        .write_async(move |tx| {
-            for (uid, body) in &bodies {
-                tx.put_body(id, uidvalidity, *uid, body)?;
-            }
-            Ok(())
-        })
-        .await?;
+                Ok(())
+            })
+            .await?;
+    }
+    let mut fetched = 0;
+    for uid in wanted {
+        match super::parts::fetch_display(client, store, folder, uid).await {
+            Ok(()) => fetched += 1,
+            Err(err) if err.is_transient() => return Err(err),
+            Err(err) => tracing::debug!(uid, "not fetched ahead: {err}"),
+        }
+    }
     Ok(Prefetched {
         fetched,
         missing: missing - fetched.min(missing),

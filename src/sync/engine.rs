@@ -174,7 +174,11 @@ impl Engine {
                 command = commands.recv() => match command {
                     Some(EngineCommand::SelectFolder(name)) => *selected = name,
                     Some(EngineCommand::SyncNow) => return Resume::Retry,
-                    Some(EngineCommand::FetchBody { .. } | EngineCommand::Replay) => {}
+                    Some(
+                        EngineCommand::FetchBody { .. }
+                        | EngineCommand::FetchPart { .. }
+                        | EngineCommand::Replay,
+                    ) => {}
                     Some(EngineCommand::Folder { op, .. }) => self.say(EngineEvent::OpFailed {
                         op,
                         kind: ErrorKind::Network,

@@ -13,6 +13,7 @@ pub mod handle;
 pub mod journal;
 pub(crate) mod kind;
 pub(crate) mod lock;
+pub mod parts;
 pub(crate) mod plan;
 pub mod search;
 mod send;

@@ -142,6 +142,11 @@ pub(super) async fn handle_commands(
         EngineCommand::FetchBody { op, key } => Some((*op, key.clone())),
         _ => None,
     });
+    let queued_parts: Vec<EngineCommand> = queued
+        .iter()
+        .filter(|c| matches!(c, EngineCommand::FetchPart { .. }))
+        .cloned()
+        .collect();
     let mut sync_now = false;
     if replay_journal && queued.contains(&EngineCommand::Replay) {
         super::journal::replay(client, store, events).await?;
@@ -164,6 +169,11 @@ pub(super) async fn handle_commands(
     }
     if let Some((op, key)) = latest_body {
         fetch_asked_body(client, store, events, op, key).await?;
+    }
+    for command in &queued_parts {
+        if let EngineCommand::FetchPart { op, key, section } = command {
+            fetch_asked_part(client, store, events, *op, key, section).await?;
+        }
     }
     let selected_now = client
         .selected()
@@ -189,9 +199,52 @@ async fn fetch_asked_body(
         return Ok(());
     }
     let (folder, uid) = (key.folder, key.uid.0);
-    match super::body::fetch_body(client, store, &folder, uid).await {
-        Ok(_) => {
+    let mut structure_stored = || {
+        let folder = folder.clone();
+        let _ = events.send(EngineEvent::StructureReady { folder, uid });
+    };
+    let fetched =
+        super::parts::fetch_display_then(client, store, &folder, uid, &mut structure_stored).await;
+    match fetched {
+        Ok(()) => {
             let _ = events.send(EngineEvent::BodyReady { folder, uid });
+        }
+        Err(err) if err.is_transient() => return Err(err),
+        Err(err) => {
+            let _ = events.send(EngineEvent::OpFailed {
+                op,
+                kind: error_kind(&err),
+                message: err.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Fetches a part asked for (to save, pipe or open it); answered like a body.
+async fn fetch_asked_part(
+    client: &mut ImapClient,
+    store: &Store,
+    events: &EventSender,
+    op: OpId,
+    key: &MsgKey,
+    section: &str,
+) -> Result<()> {
+    if let Some(message) = renumbered(store, key)? {
+        let kind = ErrorKind::StaleUidValidity;
+        let _ = events.send(EngineEvent::OpFailed { op, kind, message });
+        return Ok(());
+    }
+    let (folder, uid) = (key.folder.clone(), key.uid.0);
+    match super::parts::fetch_part(client, store, &folder, uid, section).await {
+        Ok(_) => {
+            let section = section.to_string();
+            let _ = events.send(EngineEvent::PartReady {
+                op,
+                folder,
+                uid,
+                section,
+            });
         }
         Err(err) if err.is_transient() => return Err(err),
         Err(err) => {

@@ -7,7 +7,7 @@ mod hyperlink;
 mod notify;
 mod open;
 mod pipe;
-mod save;
+pub(crate) mod save;
 pub mod source;
 
 use std::io::Write;
@@ -65,7 +65,7 @@ fn open_accounts<'a>(
 ) -> anyhow::Result<Vec<Account<'a>>> {
     let mut accounts = Vec::with_capacity(config.accounts.len());
     for account in &config.accounts {
-        let opened = crate::cmd::open_store(cache_dir, account)
+        let opened = crate::cmd::open_cache(cache_dir, account, &config.cache)
             .and_then(|store| Ok((store.reader()?, store)));
         match opened {
             Ok((reader, store)) => accounts.push(Account {

@@ -128,6 +128,58 @@ impl MailSource for StoreSource {
         };
         self.reader.body(folder, row.uidvalidity, uid).map_err(err)
     }
+
+    fn shown(
+        &self,
+        folder: FolderId,
+        uid: u32,
+        prefer_html: bool,
+    ) -> SourceResult<Option<crate::app::Shown>> {
+        let Some(row) = self.reader.message(folder, uid).map_err(err)? else {
+            return Ok(None);
+        };
+        let shown = self
+            .reader
+            .shown_message(folder, row.uidvalidity, uid, prefer_html)
+            .map_err(err)?;
+        Ok(shown.map(|s| crate::app::Shown {
+            raw: s.raw,
+            structure: s.structure,
+            whole: s.whole,
+            cut: s.cut,
+        }))
+    }
+
+    fn structure(
+        &self,
+        folder: FolderId,
+        uid: u32,
+    ) -> SourceResult<Option<crate::domain::parts::Structure>> {
+        let Some(row) = self.reader.message(folder, uid).map_err(err)? else {
+            return Ok(None);
+        };
+        self.reader
+            .structure(folder, row.uidvalidity, uid)
+            .map_err(err)
+    }
+
+    fn part(&self, folder: FolderId, uid: u32, section: &str) -> SourceResult<Option<Vec<u8>>> {
+        let Some(row) = self.reader.message(folder, uid).map_err(err)? else {
+            return Ok(None);
+        };
+        let encoding = self
+            .reader
+            .structure(folder, row.uidvalidity, uid)
+            .map_err(err)?
+            .and_then(|s| s.part(section).map(|p| p.encoding.clone()))
+            .unwrap_or_default();
+        Ok(self
+            .reader
+            .section(folder, row.uidvalidity, uid, section)
+            .map_err(err)?
+            .filter(|s| !s.partial)
+            .map(|s| s.content(&encoding)))
+    }
 }
 
 #[cfg(test)]

@@ -75,6 +75,8 @@ struct Shared {
     seen_changed: Condvar,
     /// Every byte clients sent, all connections, in arrival order (to count commands).
     sent: Mutex<Vec<u8>>,
+    /// Bytes forwarded from the server to clients, all connections.
+    received: AtomicU64,
 }
 
 struct State {
@@ -135,6 +137,7 @@ impl Proxy {
             }),
             seen_changed: Condvar::new(),
             sent: Mutex::new(Vec::new()),
+            received: AtomicU64::new(0),
         });
         let acceptor = {
             let shared = Arc::clone(&shared);
@@ -205,6 +208,11 @@ impl Proxy {
             return 0;
         }
         sent.windows(needle.len()).filter(|w| *w == needle).count()
+    }
+
+    /// How many bytes the server sent clients so far (over every connection).
+    pub fn received(&self) -> u64 {
+        self.shared.received.load(Ordering::SeqCst)
     }
 
     /// Drops every live connection (both sides see the socket shut down).
@@ -338,7 +346,7 @@ fn start_pumps(shared: &Arc<Shared>, client: TcpStream, server: TcpStream) -> io
         thread::Builder::new()
             .name(format!("proxy-down-{id}"))
             .spawn(move || {
-                server_to_client(server, client, &holding, &dead, &delayed);
+                server_to_client(server, client, &holding, &dead, &delayed, &shared.received);
                 shared.pump_done(id);
             })?
     };
@@ -431,6 +439,7 @@ fn server_to_client(
     holding: &AtomicBool,
     dead: &AtomicBool,
     delayed: &Mutex<Delayed>,
+    received: &AtomicU64,
 ) {
     let mut buf = [0u8; 16 * 1024];
     loop {
@@ -438,6 +447,7 @@ fn server_to_client(
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
+        received.fetch_add(n as u64, Ordering::SeqCst);
         if holding.load(Ordering::SeqCst) || dead.load(Ordering::SeqCst) {
             continue;
         }

@@ -95,8 +95,12 @@ threads = false
 status_interval_secs = 0
 prefetch_bodies = 20
 prefetch_days = 0
+
+[cache]
+body_limit = "2GB"
 "#;
     let config = parse_ok(text);
+    assert_eq!(config.cache.body_limit, 2 << 30);
     let account = &config.accounts[0];
     assert_eq!(account.port, 1993);
     assert_eq!(account.security, Security::Plain);
@@ -142,7 +146,7 @@ fn unknown_top_level_section_is_reported() {
     assert_eq!(
         rendered(&text),
         vec![format!(
-            "{FILE}:8: colors: unknown key; expected one of accounts, ui, sync, open, views"
+            "{FILE}:8: colors: unknown key; expected one of accounts, ui, sync, open, views, cache"
         )]
     );
 }
@@ -389,5 +393,17 @@ fn load_reports_unreadable_file_with_its_path() {
     assert!(
         text.starts_with("/nonexistent/tern/config.toml: cannot read"),
         "{text}"
+    );
+}
+
+#[test]
+fn a_body_limit_that_is_no_size_is_reported() {
+    let text = "[[accounts]]\nname = \"a\"\nhost = \"h\"\nusername = \"u\"\npassword = \"p\"\n\n[cache]\nbody_limit = \"huge\"\n";
+    let found = rendered(text);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("cache.body_limit") && p.contains("500MB")),
+        "{found:?}"
     );
 }
