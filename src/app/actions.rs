@@ -19,7 +19,7 @@ impl Model {
         if let Some(top) = self.overlays.last()
             && !top.takes_text()
         {
-            self.overlay_action(action, fx);
+            self.overlay_action(action, sources, fx);
             return;
         }
         // While a find is active in the reader, n / N / Esc belong to it.
@@ -99,8 +99,8 @@ impl Model {
             Action::FoldAll => self.fold_all(true, sources),
             Action::UnfoldAll => self.fold_all(false, sources),
             Action::Attachments => self.open_attachments(),
-            Action::OpenAttachment => self.open_attachment(None, fx),
-            Action::SaveAllAttachments => self.save_all_attachments(fx),
+            Action::OpenAttachment => self.open_attachment(None, sources, fx),
+            Action::SaveAllAttachments => self.save_all_attachments(sources, fx),
             Action::Links => self.open_links(),
             Action::CreateFolder => self.ask_create_folder(),
             Action::RenameFolder => self.ask_rename_folder(),
@@ -447,7 +447,7 @@ impl Model {
     }
 
     /// Actions while a non-text overlay (help, attachments, messages) is on top.
-    fn overlay_action(&mut self, action: Action, fx: &mut Vec<Effect>) {
+    fn overlay_action(&mut self, action: Action, sources: &dyn Sources, fx: &mut Vec<Effect>) {
         if matches!(self.overlays.last(), Some(Overlay::Links { .. })) {
             self.links_action(action, fx);
             return;
@@ -469,12 +469,12 @@ impl Model {
             match action {
                 Action::OpenAttachment => {
                     let part = *selected;
-                    self.open_attachment(Some(part), fx);
+                    self.open_attachment(Some(part), sources, fx);
                     return;
                 }
                 Action::SaveAllAttachments => {
                     self.overlays.pop();
-                    self.save_all_attachments(fx);
+                    self.save_all_attachments(sources, fx);
                     return;
                 }
                 _ => {}

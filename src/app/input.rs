@@ -10,8 +10,8 @@ use ratatui::layout::{Position, Rect};
 
 use super::overlay::{InputOutcome, Overlay, TextInput};
 use super::picker::PickerOutcome;
-use super::reader::PromptKind;
 use super::reader::AfterPart;
+use super::reader::PromptKind;
 use super::source::Filter;
 use super::{Effect, Focus, Model, Sources};
 use crate::keymap::action::Action;

@@ -7,10 +7,9 @@ use std::path::PathBuf;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::overlay::Overlay;
-use super::reader::ReaderState;
+use super::reader::{AfterPart, ReaderState};
 use super::{Effect, Model};
 use crate::domain::links::{self, Links};
-use crate::domain::mime::attachment_bytes;
 use crate::keymap::action::Action;
 
 /// The links of the reader's message, from its rendered body (never the raw source, even
@@ -135,8 +134,14 @@ impl Model {
     }
 
     /// `o`: in the attachment list, opens the selected attachment; elsewhere, opens the only
-    /// attachment of the message, or lists them when there are several.
-    pub(super) fn open_attachment(&mut self, selected: Option<usize>, fx: &mut Vec<Effect>) {
+    /// attachment of the message, or lists them when there are several. A part not cached
+    /// yet is fetched first, then opened.
+    pub(super) fn open_attachment(
+        &mut self,
+        selected: Option<usize>,
+        sources: &dyn super::Sources,
+        fx: &mut Vec<Effect>,
+    ) {
         let count = self
             .reader
             .as_ref()
@@ -157,26 +162,40 @@ impl Model {
                 return;
             }
         };
-        let Some(reader) = &self.reader else {
+        let Some((name, mime)) = self.attachment_label(index) else {
+            self.status.error("could not decode that attachment");
             return;
         };
-        let mime = reader
-            .rendered()
-            .and_then(|m| m.attachments.get(index))
-            .map(|a| a.content_type.clone())
-            .unwrap_or_default();
-        match reader.raw().and_then(|raw| attachment_bytes(raw, index)) {
-            Some((name, bytes)) => {
+        match self.attachment_data(index, sources) {
+            Some(Ok(bytes)) => {
                 self.status
                     .note(format!("opening {}", crate::domain::text::sanitize(&name)));
                 fx.push(Effect::Open { name, mime, bytes });
+            }
+            Some(Err(section)) => {
+                self.status.note(format!(
+                    "fetching {} to open it…",
+                    crate::domain::text::sanitize(&name)
+                ));
+                self.fetch_part(&section, AfterPart::Open { name, mime }, fx);
             }
             None => self.status.error("could not decode that attachment"),
         }
     }
 
-    /// `A`: every attachment of the open message to the download directory.
-    pub(super) fn save_all_attachments(&mut self, fx: &mut Vec<Effect>) {
+    /// The attachment's file name and MIME type, as the reader lists it.
+    fn attachment_label(&self, index: usize) -> Option<(String, String)> {
+        let info = self.reader.as_ref()?.rendered()?.attachments.get(index)?;
+        Some((info.filename.clone(), info.content_type.clone()))
+    }
+
+    /// `A`: every attachment of the open message to the download directory; those not
+    /// cached yet are fetched first and saved as they arrive.
+    pub(super) fn save_all_attachments(
+        &mut self,
+        sources: &dyn super::Sources,
+        fx: &mut Vec<Effect>,
+    ) {
         let Some(reader) = &self.reader else {
             self.status.note("open a message to save its attachments");
             return;
@@ -186,19 +205,31 @@ impl Model {
             self.status.note("no attachments");
             return;
         }
-        let Some(raw) = reader.raw() else {
-            self.status
-                .error("nothing to save: the message is not loaded");
-            return;
-        };
-        let files: Vec<(String, Vec<u8>)> = (0..count)
-            .filter_map(|i| attachment_bytes(raw, i))
-            .collect();
-        let failed = count - files.len();
         let dir = self
             .download_dir
             .clone()
             .unwrap_or_else(|| PathBuf::from("."));
+        let mut files = Vec::new();
+        let mut fetching = Vec::new();
+        let mut failed = 0;
+        for index in 0..count {
+            let Some((name, _)) = self.attachment_label(index) else {
+                failed += 1;
+                continue;
+            };
+            match self.attachment_data(index, sources) {
+                Some(Ok(bytes)) => files.push((name, bytes)),
+                Some(Err(section)) => fetching.push((section, name)),
+                None => failed += 1,
+            }
+        }
+        for (section, name) in fetching.iter().cloned() {
+            let then = AfterPart::SaveInto {
+                dir: dir.clone(),
+                name,
+            };
+            self.fetch_part(&section, then, fx);
+        }
         if failed > 0 {
             self.status.error(format!(
                 "{failed} of {count} attachments could not be decoded"
@@ -209,7 +240,12 @@ impl Model {
             } else {
                 "attachments"
             };
-            self.status.note(format!("saving {count} {noun}"));
+            let waiting = if fetching.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} fetched first)", fetching.len())
+            };
+            self.status.note(format!("saving {count} {noun}{waiting}"));
         }
         if !files.is_empty() {
             fx.push(Effect::SaveAll { dir, files });

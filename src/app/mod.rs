@@ -612,6 +612,7 @@ impl Model {
 
 #[cfg(test)]
 mod folder_tests;
+#[cfg(test)]
 mod parts_tests;
 #[cfg(test)]
 mod reading_tests;

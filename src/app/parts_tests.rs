@@ -316,3 +316,69 @@ fn preferring_html_fetches_the_html_part_once_the_plain_one_shows() {
     let fx = part_ready(&mut m, &s, op, "2");
     assert!(fx.is_empty(), "{fx:?}");
 }
+
+#[test]
+fn opening_or_saving_all_of_a_part_not_cached_fetches_it_first() {
+    let mut s = source();
+    let id = inbox(&s);
+    s.set_structure(id, 4, structure());
+    s.set_shown(id, 4, SHOWN, None);
+    let mut m = model(&s, (100, 30));
+    m.download_dir = Some("/tmp/dl".into());
+    keys(&mut m, &s, "Enter");
+
+    // `o` on the message's only attachment: fetched, then opened with its name and type.
+    let fx = keys(&mut m, &s, "o");
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::Open { .. })),
+        "{fx:?}"
+    );
+    let (op, section) = part_fetch(&fx);
+    assert_eq!(section, "2");
+    s.set_part(id, 4, "2", "%PDF-");
+    let fx = part_ready(&mut m, &s, op, "2");
+    let [Effect::Open { name, mime, bytes }] = fx.as_slice() else {
+        panic!("{fx:?}");
+    };
+    assert_eq!(
+        (name.as_str(), bytes.as_slice()),
+        ("report.pdf", &b"%PDF-"[..])
+    );
+    assert!(mime.starts_with("application/pdf"), "{mime}");
+
+    // Cached now: `A` saves it at once, no fetch.
+    let fx = keys(&mut m, &s, "A");
+    assert_eq!(
+        fx,
+        [Effect::SaveAll {
+            dir: "/tmp/dl".into(),
+            files: vec![("report.pdf".to_string(), b"%PDF-".to_vec())],
+        }]
+    );
+}
+
+#[test]
+fn save_all_fetches_what_is_missing_and_saves_each_as_it_arrives() {
+    let mut s = source();
+    let id = inbox(&s);
+    s.set_structure(id, 4, structure());
+    s.set_shown(id, 4, SHOWN, None);
+    let mut m = model(&s, (100, 30));
+    m.download_dir = Some("/tmp/dl".into());
+    keys(&mut m, &s, "Enter");
+    let fx = keys(&mut m, &s, "A");
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::SaveAll { .. })),
+        "{fx:?}"
+    );
+    let (op, section) = part_fetch(&fx);
+    s.set_part(id, 4, &section, "%PDF-");
+    let fx = part_ready(&mut m, &s, op, &section);
+    assert_eq!(
+        fx,
+        [Effect::SaveAll {
+            dir: "/tmp/dl".into(),
+            files: vec![("report.pdf".to_string(), b"%PDF-".to_vec())],
+        }]
+    );
+}

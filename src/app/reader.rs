@@ -88,6 +88,13 @@ pub enum AfterPart {
     /// Show the message again: the rest of a cut part, the other alternative, or the raw
     /// source (the whole message).
     Reload,
+    /// Open it with the user's program (`open_command`, `[open]`).
+    Open { name: String, mime: String },
+    /// Save it into this directory under its own name (`A`: one of several).
+    SaveInto {
+        dir: std::path::PathBuf,
+        name: String,
+    },
 }
 
 /// A part fetch the app waits for, by its `OpId`.
@@ -392,6 +399,21 @@ impl super::Model {
                 fx.push(super::Effect::Pipe {
                     command,
                     input: data,
+                });
+            }
+            AfterPart::Open { name, mime } => {
+                self.status
+                    .note(format!("opening {}", crate::domain::text::sanitize(&name)));
+                fx.push(super::Effect::Open {
+                    name,
+                    mime,
+                    bytes: data,
+                });
+            }
+            AfterPart::SaveInto { dir, name } => {
+                fx.push(super::Effect::SaveAll {
+                    dir,
+                    files: vec![(name, data)],
                 });
             }
             AfterPart::Reload => {}

@@ -3,8 +3,8 @@
 
 use crate::domain::folder::{FolderId, FolderState, SortOrder};
 use crate::domain::message::MessageRow;
-use crate::domain::query::Query;
 use crate::domain::parts::Structure;
+use crate::domain::query::Query;
 
 /// A cache read that failed; the UI shows it in the status line and carries on.
 #[derive(Debug, Clone, PartialEq, Eq)]

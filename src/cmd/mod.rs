@@ -6,8 +6,8 @@ pub mod folder;
 pub mod folders;
 pub mod list;
 pub mod read;
-pub mod search;
 pub mod save;
+pub mod search;
 pub mod sync;
 
 use std::path::{Path, PathBuf};
