@@ -168,10 +168,16 @@ fn a_message_with_a_5mb_attachment_costs_its_text_and_saves_identical_bytes() {
     let before = proxy.received();
     let saved = cli.ok(&["save", "1", "--dir", out.to_str().unwrap(), "--json"]);
     let cost = proxy.received() - before;
-    // Dovecot offers BINARY: the part comes decoded, not as 4/3 as much base64.
-    assert_eq!(proxy.count_sent("BINARY.PEEK[2]"), 1);
+    // Where Dovecot offers BINARY the part comes decoded; an older server (no BINARY) sends
+    // it as base64, 4/3 as much, which tern decodes itself.
+    let (command, wire_size) = if server.is_older() {
+        ("BODY.PEEK[2]", ATTACHMENT_SIZE as u64 * 4 / 3)
+    } else {
+        ("BINARY.PEEK[2]", ATTACHMENT_SIZE as u64)
+    };
+    assert_eq!(proxy.count_sent(command), 1);
     assert!(
-        cost > ATTACHMENT_SIZE as u64 && cost < ATTACHMENT_SIZE as u64 * 11 / 10,
+        cost > wire_size && cost < wire_size * 11 / 10,
         "saving cost {cost} bytes"
     );
     let listed: serde_json::Value = serde_json::from_slice(&saved).unwrap();

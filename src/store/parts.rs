@@ -128,6 +128,7 @@ impl WriteTx<'_> {
                 data,
                 decoded
             ])?;
+        super::search_index::index_text_section(self.sql(), id, uidvalidity, uid, new)?;
         self.evict_cache()
     }
 

@@ -6,6 +6,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::FolderId;
 use super::error::Result;
+use crate::domain::parts::Part;
 
 /// Wide enough that wrapping never splits a word.
 const INDEX_WIDTH: usize = 1000;
@@ -69,6 +70,63 @@ pub(crate) fn index_body(
         body
     ])?;
     Ok(())
+}
+
+/// A text part stored on its own (the reader fetches only what it shows): its text is the
+/// message's body text, plus the names of the message's attachments. Other sections
+/// (the header, attachments) leave the document as it is.
+pub(crate) fn index_text_section(
+    tx: &Transaction<'_>,
+    folder: FolderId,
+    uidvalidity: u32,
+    uid: u32,
+    new: &super::parts::NewSection<'_>,
+) -> Result<()> {
+    let parts: Vec<Part> = tx
+        .prepare_cached(
+            "SELECT section, mime_type, subtype, charset, encoding, flowed, delsp, filename, name
+             FROM structure_parts WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid = ?3
+             ORDER BY position",
+        )?
+        .query_map(params![folder, uidvalidity, uid], |r| {
+            Ok(Part {
+                section: r.get(0)?,
+                mime_type: r.get(1)?,
+                subtype: r.get(2)?,
+                charset: r.get(3)?,
+                encoding: r.get(4)?,
+                flowed: r.get(5)?,
+                delsp: r.get(6)?,
+                filename: r.get(7)?,
+                name: r.get(8)?,
+                ..Part::default()
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let Some(part) = parts
+        .iter()
+        .find(|p| p.section == new.section && p.mime_type == "text")
+    else {
+        return Ok(());
+    };
+    let as_sent = if new.decoded {
+        Part {
+            encoding: "8bit".into(),
+            ..part.clone()
+        }
+    } else {
+        part.clone()
+    };
+    let raw = crate::domain::parts::one_part_message(b"", &as_sent, new.data, new.partial);
+    let mut text = body_text(&raw);
+    for name in parts
+        .iter()
+        .filter_map(|p| p.filename.as_ref().or(p.name.as_ref()))
+    {
+        text.push_str(name);
+        text.push('\n');
+    }
+    index_body(tx, folder, uidvalidity, uid, &text)
 }
 
 /// Migration 6's Rust step: bodies cached by an older tern get their text indexed.
