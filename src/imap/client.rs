@@ -111,6 +111,8 @@ pub struct ImapClient {
     /// UIDVALIDITY of the selected mailbox as its SELECT/EXAMINE reported it: what a UID
     /// sent now refers to.
     selected_uid_validity: Option<u32>,
+    /// NOTIFY pushes kept for the engine (src/imap/notify.rs).
+    notify: super::notify::Pushes,
 }
 
 impl ImapClient {
@@ -132,6 +134,7 @@ impl ImapClient {
             broken: None,
             selected: None,
             selected_uid_validity: None,
+            notify: super::notify::Pushes::default(),
         };
         if client.capabilities().is_empty() {
             client.capability().await?;
@@ -233,6 +236,18 @@ impl ImapClient {
             )));
         }
         let tag = self.driver.session.enqueue(body)?;
+        self.await_tagged(tag, name, expect, sink).await
+    }
+
+    /// Reads a sent command's responses up to its tagged completion.
+    async fn await_tagged(
+        &mut self,
+        tag: String,
+        name: &str,
+        expect: Expect,
+        sink: Sink<'_>,
+    ) -> Result<StatusInfo> {
+        let answering = std::mem::take(&mut self.notify.answering);
         self.driver.begin_command(expect.messages);
         let mut budget = Budget::new(expect, self.exists());
         let result = loop {
@@ -245,6 +260,7 @@ impl ImapClient {
                     if let Err(why) = budget.admit(&mut update, self.exists()) {
                         break Err(ImapError::protocol(format!("{name}: {why}")));
                     }
+                    self.notify.note(&update, &answering);
                     sink(update);
                 }
                 SessionEvent::Done { tag: done, status } if done == tag => {
@@ -504,6 +520,7 @@ impl ImapClient {
             mailbox_wildcard: ListMailbox::try_from("*".to_string())
                 .map_err(|e| ImapError::bug(e.to_string()))?,
         };
+        self.notify.answering = super::notify::Answering::List;
         self.run_expecting(body, Expect::list(), &mut |update| {
             if let Update::List(entry) = &update {
                 entries.push(entry.clone());
@@ -529,6 +546,7 @@ impl ImapClient {
             item_names: items.into(),
         };
         let mut found = None;
+        self.notify.answering = super::notify::Answering::Status(mailbox.to_string());
         self.run(body, &mut |update| {
             if let Update::Status(entry) = &update {
                 found = Some(entry.clone());
@@ -956,6 +974,31 @@ impl ImapClient {
         self.run(body, sink).await.map(|_| ())
     }
 
+    /// Asks for NOTIFY pushes (src/imap/notify.rs); from then on the STATUS and LIST the
+    /// server pushes are kept for [`ImapClient::take_notified`].
+    pub async fn notify_set(&mut self) -> Result<()> {
+        if let Some(reason) = &self.broken {
+            return Err(ImapError::network(format!(
+                "connection needs to be re-established: {reason}"
+            )));
+        }
+        let tag = self.driver.session.enqueue_raw(super::notify::NOTIFY_SET)?;
+        self.await_tagged(tag, "NOTIFY", Expect::small(), &mut discard())
+            .await?;
+        self.notify.active = true;
+        Ok(())
+    }
+
+    /// What NOTIFY pushes said changed since the last call.
+    pub fn take_notified(&mut self) -> super::notify::Notified {
+        std::mem::take(&mut self.notify.notified)
+    }
+
+    /// Whether NOTIFY pushes are on for this connection.
+    pub fn is_notifying(&self) -> bool {
+        self.notify.active
+    }
+
     pub async fn noop(&mut self, sink: Sink<'_>) -> Result<()> {
         self.run(CommandBody::Noop, sink).await.map(|_| ())
     }
@@ -1012,7 +1055,10 @@ impl ImapClient {
             let deadline = tokio::time::Instant::now() + refresh;
             let interrupted = loop {
                 match self.driver.next_event_until(&mut stop, deadline).await? {
-                    Ok(SessionEvent::Update(update)) => sink(update),
+                    Ok(SessionEvent::Update(update)) => {
+                        self.notify.note_pushed(&update);
+                        sink(update);
+                    }
                     Ok(SessionEvent::Done { tag: done, status }) if done == tag => {
                         // The server ended IDLE on its own; start again.
                         into_result("IDLE", status)?;
@@ -1050,7 +1096,10 @@ impl ImapClient {
                 SessionEvent::IdleRejected(status) => {
                     return into_result("IDLE", status).map(|_| Some(IdleEnd::Stopped));
                 }
-                SessionEvent::Update(update) => sink(update),
+                SessionEvent::Update(update) => {
+                    self.notify.note_pushed(&update);
+                    sink(update);
+                }
                 SessionEvent::Done { tag: done, status } if done == tag => {
                     return into_result("IDLE", status).map(|_| Some(IdleEnd::Stopped));
                 }
@@ -1066,7 +1115,10 @@ impl ImapClient {
         self.driver.begin_command(0);
         loop {
             match self.driver.next_event().await? {
-                SessionEvent::Update(update) => sink(update),
+                SessionEvent::Update(update) => {
+                    self.notify.note_pushed(&update);
+                    sink(update);
+                }
                 SessionEvent::Done { tag: done, status } if done == tag => {
                     into_result("IDLE", status)?;
                     break;

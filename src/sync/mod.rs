@@ -8,6 +8,7 @@ pub(crate) mod body;
 pub(crate) mod engine;
 pub(crate) mod error;
 pub mod folder;
+mod follow;
 pub mod handle;
 pub mod journal;
 pub(crate) mod kind;

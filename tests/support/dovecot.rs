@@ -102,6 +102,13 @@ impl DovecotOptions {
         self
     }
 
+    /// Today's shape (NOTIFY, MOVE, CONDSTORE...) even when `TERN_TEST_SERVER=older` makes
+    /// the older one the default: for tests of what only a current server offers.
+    pub fn current_server(mut self) -> Self {
+        self.older = false;
+        self
+    }
+
     /// Serve this PEM certificate and key (see `support::certs`) on both ports.
     pub fn server_cert(mut self, cert: &Path, key: &Path) -> Self {
         self.server_cert = Some((cert.to_path_buf(), key.to_path_buf()));
