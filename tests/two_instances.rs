@@ -279,30 +279,39 @@ async fn every_change_arrives(server: &TestDovecot, poll_secs: u64, bound: Durat
         .await,
     );
 
-    // By another client, renamed and deleted: not in the list, and Dovecot 2.3's
-    // NOTIFY may never tell a rename (its notify view of the list index goes "corrupted",
-    // and the process may crash on the next change: a reconnect), so these arrive by
-    // NOTIFY or the safety-net poll, without a bound asserted.
-    let renamed = server.folder("Projekte");
-    server
-        .raw_login(server.user())
-        .command_ok(&format!("RENAME {projects} {renamed}"))
-        .unwrap();
-    let done = Instant::now();
-    eprintln!("renamed {:?}", std::time::SystemTime::now());
-    arrived("a renamed folder", done, || {
-        reader.folder(&renamed).unwrap().is_some() && reader.folder(&projects).unwrap().is_none()
-    })
-    .await;
-    server
-        .raw_login(server.user())
-        .command_ok(&format!("DELETE {renamed}"))
-        .unwrap();
-    let done = Instant::now();
-    arrived("a deleted folder", done, || {
-        reader.folder(&renamed).unwrap().is_none()
-    })
-    .await;
+    // By another client, renamed and deleted: not in the list. Dovecot 2.3.19 with
+    // NOTIFY can leave the session's folder list stale after another client's RENAME (its
+    // log says "Corrupted mailbox list index"; even LIST shows the old name until a
+    // reconnect), so these are checked on the poll path only, with no bound asserted.
+    if server.is_older() {
+        let renamed = server.folder("Projekte");
+        server
+            .raw_login(server.user())
+            .command_ok(&format!("RENAME {projects} {renamed}"))
+            .unwrap();
+        let done = Instant::now();
+        arrived("a renamed folder", done, || {
+            reader.folder(&renamed).unwrap().is_some()
+                && reader.folder(&projects).unwrap().is_none()
+        })
+        .await;
+        server
+            .raw_login(server.user())
+            .command_ok(&format!("DELETE {renamed}"))
+            .unwrap();
+        let done = Instant::now();
+        arrived("a deleted folder", done, || {
+            reader.folder(&renamed).unwrap().is_none()
+        })
+        .await;
+    } else {
+        // Deleted by the other tern: the \NonExistent LIST push.
+        let done = other.ok(&["folder", "delete", &projects]);
+        arrived("a deleted folder", done, || {
+            reader.folder(&projects).unwrap().is_none()
+        })
+        .await;
+    }
     for latency in &latencies {
         assert!(*latency <= bound, "{latencies:?} (bound {bound:?})");
     }
