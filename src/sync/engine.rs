@@ -300,7 +300,8 @@ impl Engine {
                 seen = SeenExists::of(&client);
                 prefetch.new_mail();
             }
-            if queued.contains(&EngineCommand::SyncNow) {
+            let relist = queued.contains(&EngineCommand::SyncNow);
+            if relist {
                 // Ctrl-r: the other folders are listed and counted now too.
                 next_status = Some(tokio::time::Instant::now());
             }
@@ -338,9 +339,10 @@ impl Engine {
             if let Some(at) = next_status
                 && tokio::time::Instant::now() >= at
             {
-                // Also the safety net under NOTIFY: a push the server never sent (Dovecot
-                // 2.3 can lose a rename) is found here, folder list included.
-                poll_status(&mut client, store, selected, events, true, None).await?;
+                // Under NOTIFY also the safety net for a push never sent: the folder list
+                // too. Without it (and no poll) the list is read again on Ctrl-r only.
+                let relist = relist || client.is_notifying();
+                poll_status(&mut client, store, selected, events, relist, None).await?;
                 let _ = events.send(EngineEvent::FoldersChanged);
                 next_status = options
                     .status_interval
