@@ -596,6 +596,8 @@ auth_failure_delay = 0
 mail_location = maildir:~/Maildir
 mail_max_userip_connections = 1000
 mail_fsync = never
+# IDLE learns of changes by inotify (as on a real server: about 0.5 s); this only bounds
+# the fallback. The same tests pass with the default 30 s (tests/two_instances.rs).
 mailbox_idle_check_interval = 1 secs
 imap_idle_notify_interval = 10 secs
 ssl = yes
