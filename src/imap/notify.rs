@@ -151,6 +151,34 @@ mod tests {
     }
 
     #[test]
+    fn notify_goes_out_raw_and_its_pushes_come_back_typed() {
+        use super::super::session::{Session, SessionEvent, Step};
+        let mut session = Session::without_greeting();
+        let tag = session.enqueue_raw(NOTIFY_SET).unwrap();
+        match session.step().unwrap() {
+            Step::Write(bytes) => assert_eq!(bytes, format!("{tag} {NOTIFY_SET}\r\n").into_bytes()),
+            other => panic!("{other:?}"),
+        }
+        assert!(session.enqueue_raw("NOOP").is_err(), "one at a time");
+        session.feed(
+            format!("* LIST () \"/\" Bar (\"OLDNAME\" (Foo))\r\n{tag} OK done\r\n").as_bytes(),
+        );
+        match session.step().unwrap() {
+            Step::Event(SessionEvent::Update(Update::List(entry))) => assert_eq!(entry.name, "Bar"),
+            other => panic!("{other:?}"),
+        }
+        match session.step().unwrap() {
+            Step::Event(SessionEvent::Done { tag: done, .. }) => assert_eq!(done, tag),
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            session.problems().is_empty(),
+            "a rename push is no unparsed response"
+        );
+        assert_eq!(session.in_flight(), 0);
+    }
+
+    #[test]
     fn a_rename_push_is_read_as_the_new_name() {
         let data = salvage_list(b"* LIST () \"/\" \"Bar (x)\" (\"OLDNAME\" (\"Foo\"))\r\n");
         match data {

@@ -130,3 +130,64 @@ pub(super) async fn apply_notified(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::folder::FolderState;
+    use crate::imap::StatusEntry;
+
+    #[test]
+    fn a_slow_round_stretches_the_next_wait() {
+        let mut follow = Follow {
+            poll: Some((Duration::from_secs(1), Instant::now())),
+        };
+        follow.polled(Duration::from_millis(100));
+        let wait = follow.due_at().unwrap() - Instant::now();
+        assert!(
+            wait <= Duration::from_secs(1) && wait > Duration::from_millis(500),
+            "{wait:?}"
+        );
+        follow.polled(Duration::from_secs(2));
+        let wait = follow.due_at().unwrap() - Instant::now();
+        assert!(wait > Duration::from_secs(7), "{wait:?}");
+        assert!(!follow.is_due());
+        assert_eq!(Follow { poll: None }.due_at(), None, "NOTIFY: no poll");
+    }
+
+    #[test]
+    fn only_what_a_status_says_is_compared() {
+        let folder = FolderState {
+            id: 1,
+            name: "Archive".into(),
+            role: None,
+            delimiter: Some('/'),
+            uidvalidity: Some(7),
+            uidnext: Some(5),
+            highestmodseq: Some(9),
+            messages: 4,
+            unseen: 1,
+            synced_at: None,
+            complete: true,
+            oldest_uid: None,
+            selectable: true,
+            last_error: None,
+        };
+        let same = StatusEntry {
+            unseen: Some(1),
+            highest_modseq: Some(9),
+            ..StatusEntry::default()
+        };
+        assert!(!moved(&same, &folder), "missing items are no change");
+        let seen_elsewhere = StatusEntry {
+            unseen: Some(0),
+            ..same.clone()
+        };
+        assert!(moved(&seen_elsewhere, &folder));
+        let flagged_elsewhere = StatusEntry {
+            highest_modseq: Some(10),
+            ..same
+        };
+        assert!(moved(&flagged_elsewhere, &folder));
+    }
+}
