@@ -230,13 +230,15 @@ impl ImapClient {
         sink: Sink<'_>,
     ) -> Result<StatusInfo> {
         let name = body.name();
+        // Taken even when the command never runs, so it cannot leak into the next one.
+        let answering = std::mem::take(&mut self.notify.answering);
         if let Some(reason) = &self.broken {
             return Err(ImapError::network(format!(
                 "connection needs to be re-established: {reason}"
             )));
         }
         let tag = self.driver.session.enqueue(body)?;
-        self.await_tagged(tag, name, expect, sink).await
+        self.await_tagged(tag, name, expect, answering, sink).await
     }
 
     /// Reads a sent command's responses up to its tagged completion.
@@ -245,9 +247,9 @@ impl ImapClient {
         tag: String,
         name: &str,
         expect: Expect,
+        answering: super::notify::Answering,
         sink: Sink<'_>,
     ) -> Result<StatusInfo> {
-        let answering = std::mem::take(&mut self.notify.answering);
         self.driver.begin_command(expect.messages);
         let mut budget = Budget::new(expect, self.exists());
         let result = loop {
@@ -983,7 +985,8 @@ impl ImapClient {
             )));
         }
         let tag = self.driver.session.enqueue_raw(super::notify::NOTIFY_SET)?;
-        self.await_tagged(tag, "NOTIFY", Expect::small(), &mut discard())
+        let answering = super::notify::Answering::Other;
+        self.await_tagged(tag, "NOTIFY", Expect::small(), answering, &mut discard())
             .await?;
         self.notify.active = true;
         Ok(())
