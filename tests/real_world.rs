@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use support::{Proxy, ProxyMode, SeedMessage, TestDovecot, Tmux, world};
+use support::{DovecotOptions, Proxy, ProxyMode, SeedMessage, TestDovecot, Tmux, world};
 use tern::bus::{ConnState, EngineEvent};
 use tern::config::Prefetch;
 use tern::store::{Reader, Store};
@@ -229,7 +229,9 @@ async fn the_engine_outlives_noselect_parents_and_still_brings_new_mail() {
 
 #[tokio::test]
 async fn a_folder_deleted_after_list_is_that_folders_error_not_the_sessions() {
-    let server = TestDovecot::start();
+    // Only a server without NOTIFY, with the LIST poll off, leaves a deleted folder listed
+    // for STATUS to find; otherwise it leaves the list (tests/two_instances.rs).
+    let server = TestDovecot::start_with(DovecotOptions::default().without_caps(&["NOTIFY"]));
     world::seed_tree(&server);
     world::seed(&server, &["Doomed"]);
     let dir = tempfile::tempdir().unwrap();
@@ -244,10 +246,8 @@ async fn a_folder_deleted_after_list_is_that_folders_error_not_the_sessions() {
     let reader = store.reader().unwrap();
     assert!(reader.folder("Projects/2026").unwrap().unwrap().complete);
     assert!(!reader.folder("Doomed").unwrap().unwrap().complete);
-    let mut engine = start(
-        &account_toml(&server, server.imap_port(), "password"),
-        &store,
-    );
+    let toml = account_toml(&server, server.imap_port(), "password") + "poll_interval_secs = 0\n";
+    let mut engine = start(&toml, &store);
     engine.online().await;
     // Another client deletes both after tern's LIST; the next polls STATUS them.
     world::delete_folder(&server, "Doomed");
@@ -697,10 +697,11 @@ async fn inbox_bodies_are_prefetched_newest_first_within_the_days_and_the_count(
 
 #[test]
 fn the_sidebar_marks_a_folder_the_server_refuses() {
-    let server = TestDovecot::start();
+    // As above: without NOTIFY and the LIST poll, only STATUS finds the folder gone.
+    let server = TestDovecot::start_with(DovecotOptions::default().without_caps(&["NOTIFY"]));
     world::seed(&server, &["Doomed"]);
     let mut toml = account_toml(&server, server.imap_port(), "password");
-    toml.push_str("\n[sync]\nstatus_interval_secs = 1\n");
+    toml.push_str("poll_interval_secs = 0\n[sync]\nstatus_interval_secs = 1\n");
     let cli = Cli::new(&toml);
     let tmux = Tmux::start(&format!(
         "{} --config {} --cache-dir {}",

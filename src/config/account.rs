@@ -8,7 +8,10 @@ use toml::de::DeValue;
 
 use super::load::Context;
 use super::reader::{Field, Problems, TableReader};
-use super::{AccountConfig, AuthMethod, DEFAULT_IDLE_REFRESH, Filing, PasswordSource, Security};
+use super::{
+    AccountConfig, AuthMethod, DEFAULT_IDLE_REFRESH, DEFAULT_POLL_INTERVAL, Filing, PasswordSource,
+    Security,
+};
 use crate::domain::secret::Secret;
 use crate::imap::cert::Fingerprint;
 
@@ -25,6 +28,7 @@ const KEYS: &[&str] = &[
     "tls_verify",
     "cert_fingerprint",
     "idle_refresh_secs",
+    "poll_interval_secs",
     "auth",
     "trash",
     "archive",
@@ -101,6 +105,7 @@ pub(super) fn read_account(
         );
     }
     let idle_refresh = read_idle_refresh(&mut r, problems);
+    let poll_interval = read_poll_interval(&mut r, problems);
     let filing = Filing {
         trash: r.text("trash", problems).map(|f| f.value.to_string()),
         archive: r.text("archive", problems).map(|f| f.value.to_string()),
@@ -121,6 +126,7 @@ pub(super) fn read_account(
         Some(ca_file),
         Some(cert_fingerprint),
         Some(idle_refresh),
+        Some(poll_interval),
     ) = (
         name,
         host,
@@ -131,6 +137,7 @@ pub(super) fn read_account(
         ca_file,
         cert_fingerprint,
         idle_refresh,
+        poll_interval,
     )
     else {
         return None;
@@ -147,6 +154,7 @@ pub(super) fn read_account(
         tls_verify,
         cert_fingerprint,
         idle_refresh,
+        poll_interval,
         auth,
         filing,
     })
@@ -278,6 +286,25 @@ fn read_idle_refresh(r: &mut TableReader<'_, '_>, problems: &mut Problems) -> Op
     }
 }
 
+/// `Some(None)` for 0 (off); `None` when the value is wrong (reported).
+fn read_poll_interval(
+    r: &mut TableReader<'_, '_>,
+    problems: &mut Problems,
+) -> Option<Option<Duration>> {
+    match r.integer_in(
+        "poll_interval_secs",
+        0..=MAX_IDLE_REFRESH_SECS,
+        &format!("must be 0 (off) or up to {MAX_IDLE_REFRESH_SECS} seconds"),
+        problems,
+    ) {
+        Some(field) => u64::try_from(field.value)
+            .ok()
+            .map(|secs| (secs > 0).then(|| Duration::from_secs(secs))),
+        None if r.table_has("poll_interval_secs") => None,
+        None => Some(Some(DEFAULT_POLL_INTERVAL)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::config::Config;
@@ -285,6 +312,24 @@ mod tests {
 
     const ACCOUNT: &str = "[[accounts]]\nname = \"a\"\nhost = \"h\"\nusername = \"u\"\n\
                            password = \"p\"\n";
+
+    #[test]
+    fn poll_interval_defaults_to_a_second_and_0_turns_it_off() {
+        let parse = |extra: &str| Config::parse(&format!("{ACCOUNT}{extra}"), Path::new("/c"));
+        let default = parse("").unwrap();
+        assert_eq!(
+            default.accounts[0].poll_interval,
+            Some(std::time::Duration::from_secs(1))
+        );
+        let off = parse("poll_interval_secs = 0\n").unwrap();
+        assert_eq!(off.accounts[0].poll_interval, None);
+        let five = parse("poll_interval_secs = 5\n").unwrap();
+        assert_eq!(
+            five.accounts[0].poll_interval,
+            Some(std::time::Duration::from_secs(5))
+        );
+        assert!(parse("poll_interval_secs = -1\n").is_err());
+    }
 
     #[test]
     fn cert_fingerprint_is_read_and_checked() {

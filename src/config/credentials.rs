@@ -152,6 +152,7 @@ mod tests {
             tls_verify: true,
             cert_fingerprint: None,
             idle_refresh: Duration::from_secs(540),
+            poll_interval: None,
             auth: AuthMethod::Auto,
             filing: crate::config::Filing::default(),
         }

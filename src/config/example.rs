@@ -14,6 +14,7 @@ password_command = "pass show mail/work"   # run through `sh -c`, first line of 
 #                           # trust exactly this server certificate (tern prints the line to add)
 # tls_verify = false        # explicit per-account opt-out of certificate verification (default true)
 # idle_refresh_secs = 90    # re-issue IDLE this often; also how soon a dead link is noticed (default 90)
+# poll_interval_secs = 1    # without NOTIFY on the server: check other folders this often (0 = off)
 # auth = "auto"             # optional "auto" | "login" | "plain" | "xoauth2" | "oauthbearer"
 # trash = "Deleted Items"   # where d moves mail (default: the server's \Trash folder)
 # archive = "Archive"       # where a moves mail (default: the server's \Archive folder)
@@ -97,6 +98,7 @@ mod tests {
             "cert_fingerprint",
             "tls_verify",
             "idle_refresh_secs",
+            "poll_interval_secs",
             "auth",
             "trash",
             "archive",

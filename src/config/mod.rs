@@ -103,6 +103,10 @@ pub struct AccountConfig {
     /// `cert_fingerprint`: the server's certificate pinned by its SHA-256.
     pub cert_fingerprint: Option<crate::imap::cert::Fingerprint>,
     pub idle_refresh: Duration,
+    /// `poll_interval_secs`: on a server without NOTIFY, how often the other folders and
+    /// the folder list are checked for changes made elsewhere; `None` (0) leaves it to
+    /// `[sync] status_interval_secs`.
+    pub poll_interval: Option<Duration>,
     pub auth: AuthMethod,
     pub filing: Filing,
 }
@@ -292,6 +296,9 @@ impl Default for Prefetch {
 /// Each renewal of IDLE is also the liveness check of the link: 90 s plus the bound on the
 /// answer to DONE notices a black-holed connection within 2 minutes.
 pub const DEFAULT_IDLE_REFRESH: Duration = Duration::from_secs(90);
+/// One second keeps "another device's change shows within 2 s" on a small account; the
+/// engine stretches it on a big one (see `sync::follow`), so polling never hammers it.
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
 
 impl Config {
     /// Read and validate the file at `path`.

@@ -112,6 +112,8 @@ pub struct ImapClient {
     /// UIDVALIDITY of the selected mailbox as its SELECT/EXAMINE reported it: what a UID
     /// sent now refers to.
     selected_uid_validity: Option<u32>,
+    /// NOTIFY pushes kept for the engine (src/imap/notify.rs).
+    notify: super::notify::Pushes,
 }
 
 impl ImapClient {
@@ -133,6 +135,7 @@ impl ImapClient {
             broken: None,
             selected: None,
             selected_uid_validity: None,
+            notify: super::notify::Pushes::default(),
         };
         if client.capabilities().is_empty() {
             client.capability().await?;
@@ -228,12 +231,26 @@ impl ImapClient {
         sink: Sink<'_>,
     ) -> Result<StatusInfo> {
         let name = body.name();
+        // Taken even when the command never runs, so it cannot leak into the next one.
+        let answering = std::mem::take(&mut self.notify.answering);
         if let Some(reason) = &self.broken {
             return Err(ImapError::network(format!(
                 "connection needs to be re-established: {reason}"
             )));
         }
         let tag = self.driver.session.enqueue(body)?;
+        self.await_tagged(tag, name, expect, answering, sink).await
+    }
+
+    /// Reads a sent command's responses up to its tagged completion.
+    async fn await_tagged(
+        &mut self,
+        tag: String,
+        name: &str,
+        expect: Expect,
+        answering: super::notify::Answering,
+        sink: Sink<'_>,
+    ) -> Result<StatusInfo> {
         self.driver.begin_command(expect.messages);
         let mut budget = Budget::new(expect, self.exists());
         let result = loop {
@@ -246,6 +263,7 @@ impl ImapClient {
                     if let Err(why) = budget.admit(&mut update, self.exists()) {
                         break Err(ImapError::protocol(format!("{name}: {why}")));
                     }
+                    self.notify.note(&update, &answering);
                     sink(update);
                 }
                 SessionEvent::Done { tag: done, status } if done == tag => {
@@ -508,6 +526,7 @@ impl ImapClient {
             mailbox_wildcard: ListMailbox::try_from("*".to_string())
                 .map_err(|e| ImapError::bug(e.to_string()))?,
         };
+        self.notify.answering = super::notify::Answering::List;
         self.run_expecting(body, Expect::list(), &mut |update| {
             if let Update::List(entry) = &update {
                 entries.push(entry.clone());
@@ -561,6 +580,7 @@ impl ImapClient {
             item_names: items.into(),
         };
         let mut found = None;
+        self.notify.answering = super::notify::Answering::Status(mailbox.to_string());
         self.run(body, &mut |update| {
             if let Update::Status(entry) = &update {
                 found = Some(entry.clone());
@@ -1017,6 +1037,32 @@ impl ImapClient {
         self.run(body, sink).await.map(|_| ())
     }
 
+    /// Asks for NOTIFY pushes (src/imap/notify.rs); from then on the STATUS and LIST the
+    /// server pushes are kept for [`ImapClient::take_notified`].
+    pub async fn notify_set(&mut self) -> Result<()> {
+        if let Some(reason) = &self.broken {
+            return Err(ImapError::network(format!(
+                "connection needs to be re-established: {reason}"
+            )));
+        }
+        let tag = self.driver.session.enqueue_raw(super::notify::NOTIFY_SET)?;
+        let answering = super::notify::Answering::Other;
+        self.await_tagged(tag, "NOTIFY", Expect::small(), answering, &mut discard())
+            .await?;
+        self.notify.active = true;
+        Ok(())
+    }
+
+    /// What NOTIFY pushes said changed since the last call.
+    pub fn take_notified(&mut self) -> super::notify::Notified {
+        std::mem::take(&mut self.notify.notified)
+    }
+
+    /// Whether NOTIFY pushes are on for this connection.
+    pub fn is_notifying(&self) -> bool {
+        self.notify.active
+    }
+
     pub async fn noop(&mut self, sink: Sink<'_>) -> Result<()> {
         self.run(CommandBody::Noop, sink).await.map(|_| ())
     }
@@ -1073,7 +1119,10 @@ impl ImapClient {
             let deadline = tokio::time::Instant::now() + refresh;
             let interrupted = loop {
                 match self.driver.next_event_until(&mut stop, deadline).await? {
-                    Ok(SessionEvent::Update(update)) => sink(update),
+                    Ok(SessionEvent::Update(update)) => {
+                        self.notify.note_pushed(&update);
+                        sink(update);
+                    }
                     Ok(SessionEvent::Done { tag: done, status }) if done == tag => {
                         // The server ended IDLE on its own; start again.
                         into_result("IDLE", status)?;
@@ -1111,7 +1160,10 @@ impl ImapClient {
                 SessionEvent::IdleRejected(status) => {
                     return into_result("IDLE", status).map(|_| Some(IdleEnd::Stopped));
                 }
-                SessionEvent::Update(update) => sink(update),
+                SessionEvent::Update(update) => {
+                    self.notify.note_pushed(&update);
+                    sink(update);
+                }
                 SessionEvent::Done { tag: done, status } if done == tag => {
                     return into_result("IDLE", status).map(|_| Some(IdleEnd::Stopped));
                 }
@@ -1127,7 +1179,10 @@ impl ImapClient {
         self.driver.begin_command(0);
         loop {
             match self.driver.next_event().await? {
-                SessionEvent::Update(update) => sink(update),
+                SessionEvent::Update(update) => {
+                    self.notify.note_pushed(&update);
+                    sink(update);
+                }
                 SessionEvent::Done { tag: done, status } if done == tag => {
                     into_result("IDLE", status)?;
                     break;

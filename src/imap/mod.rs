@@ -10,6 +10,7 @@ pub(crate) mod convert;
 pub(crate) mod driver;
 pub(crate) mod error;
 pub mod mutf7;
+pub mod notify;
 pub(crate) mod roles;
 pub mod search;
 pub mod session;
@@ -19,6 +20,7 @@ pub(crate) mod types;
 
 pub use client::{ConnectOptions, IdleEnd, ImapClient, SearchQuery, Security, Sink, discard};
 pub use error::{ErrorKind, ImapError};
+pub use notify::Notified;
 pub use roles::{AssignedRole, FolderRoles};
 pub use session::ResponseProblems;
 pub use types::*;

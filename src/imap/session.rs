@@ -76,6 +76,8 @@ pub struct Session {
     /// Events produced by our own bookkeeping that must come out before new input.
     queued: VecDeque<SessionEvent>,
     problems: ResponseProblems,
+    /// Raw command lines the codec cannot build (NOTIFY), written before anything else.
+    raw_out: VecDeque<Vec<u8>>,
 }
 
 /// Responses the codec could not take as they came, since the session started: none is
@@ -143,6 +145,7 @@ impl Session {
             bye: None,
             queued: VecDeque::new(),
             problems: ResponseProblems::default(),
+            raw_out: VecDeque::new(),
         }
     }
 
@@ -184,6 +187,22 @@ impl Session {
         let command = Command::new(tag.clone(), body)
             .map_err(|e| ImapError::bug(format!("invalid tag {tag}: {e}")))?;
         self.client.enqueue_command(command);
+        self.in_flight.push_back(tag.clone());
+        Ok(tag)
+    }
+
+    /// Sends `command` as typed (for one the codec cannot build: NOTIFY); its tagged answer
+    /// arrives as `Done` like any other. Only between commands, so no write interleaves.
+    pub fn enqueue_raw(&mut self, command: &str) -> Result<String> {
+        if !self.in_flight.is_empty() || command.contains(['\r', '\n']) {
+            return Err(ImapError::bug(
+                "a raw command while another runs, or with a line break",
+            ));
+        }
+        let tag = format!("t{}", self.next_tag);
+        self.next_tag += 1;
+        self.raw_out
+            .push_back(format!("{tag} {command}\r\n").into_bytes());
         self.in_flight.push_back(tag.clone());
         Ok(tag)
     }
@@ -250,6 +269,9 @@ impl Session {
         if let Some(event) = self.queued.pop_front() {
             return Ok(Step::Event(event));
         }
+        if let Some(line) = self.raw_out.pop_front() {
+            return Ok(Step::Write(line));
+        }
         loop {
             match self.client.next() {
                 Ok(event) => {
@@ -291,6 +313,10 @@ impl Session {
             tracing::warn!(
                 "a server response carried NUL bytes; read with them replaced: {preview}"
             );
+            return Ok(Step::Event(SessionEvent::Update(update)));
+        }
+        // A NOTIFY rename push is a LIST with data the codec cannot read: the name it can.
+        if let Some(update) = super::notify::salvage_list(&bytes).and_then(|d| self.data(d)) {
             return Ok(Step::Event(SessionEvent::Update(update)));
         }
         self.problems.unparsed += 1;

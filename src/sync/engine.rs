@@ -11,6 +11,7 @@ use tokio::sync::{Notify, mpsc, watch};
 use super::account::sync_account;
 use super::backoff::Backoff;
 use super::error::{Result, SyncError};
+use super::follow::{Follow, apply_notified};
 use super::kind::error_kind;
 use super::suspend::ClockJump;
 use super::watch::{
@@ -218,6 +219,9 @@ impl Engine {
         let commands = &mut *s.commands;
         let shutdown = &mut *s.shutdown;
         let mut client = connect::connect(account).await?;
+        // Before the sync reads the server's state, so no change made meanwhile is missed.
+        let mut follow =
+            Follow::start(&mut client, &options.folders, account.poll_interval).await?;
         // What was done offline reaches the server before the sync reads the server's state.
         if options.replay_journal {
             super::journal::replay(&mut client, store, events).await?;
@@ -271,9 +275,16 @@ impl Engine {
                             None => std::future::pending().await,
                         }
                     };
+                    let poll_due = async {
+                        match follow.due_at() {
+                            Some(at) => tokio::time::sleep_until(at).await,
+                            None => std::future::pending().await,
+                        }
+                    };
                     tokio::select! {
                         () = woken.notified() => {}
                         () = status_due => {}
+                        () = poll_due => {}
                         // Ending IDLE waits for the server's answer within a short bound: a
                         // link that died while the machine slept is replaced now.
                         () = super::suspend::woke_from_suspend() => {
@@ -290,11 +301,13 @@ impl Engine {
                 let _ = client.logout().await;
                 return Ok(());
             }
-            let updates = std::mem::take(
+            let mut updates = std::mem::take(
                 &mut *pushed
                     .lock()
                     .map_err(|_| crate::imap::ImapError::bug("push buffer poisoned"))?,
             );
+            // NOTIFY's STATUS and LIST pushes are about other folders: the client keeps them.
+            updates.retain(|u| !matches!(u, Update::Status(_) | Update::List(_)));
             if !updates.is_empty() {
                 apply_pushes(&mut client, store, selected, updates, events).await?;
                 // Pushed changes are in the cache now: nothing missed so far.
@@ -320,10 +333,30 @@ impl Engine {
                 inbox_watch = InboxWatch::start(account, store, options, events, selected);
                 prefetch.new_mail();
             }
+            let notified = client.take_notified();
+            if !notified.is_empty() {
+                let inbox = inbox_watch.watching();
+                apply_notified(&mut client, store, selected, events, notified, inbox).await?;
+            }
+            if follow.is_due() {
+                // No NOTIFY: the folder list and the other folders' STATUS, every round.
+                let started = tokio::time::Instant::now();
+                let inbox = inbox_watch.watching();
+                poll_status(&mut client, store, selected, events, true, inbox).await?;
+                let _ = events.send(EngineEvent::FoldersChanged);
+                follow.polled(started.elapsed());
+                // That was the STATUS poll too.
+                next_status = options
+                    .status_interval
+                    .map(|i| tokio::time::Instant::now() + i);
+            }
             if let Some(at) = next_status
                 && tokio::time::Instant::now() >= at
             {
-                poll_status(&mut client, store, selected, events, relist).await?;
+                // Under NOTIFY also the safety net for a push never sent: the folder list
+                // too. Without it (and no poll) the list is read again on Ctrl-r only.
+                let relist = relist || client.is_notifying();
+                poll_status(&mut client, store, selected, events, relist, None).await?;
                 let _ = events.send(EngineEvent::FoldersChanged);
                 next_status = options
                     .status_interval

@@ -9,6 +9,7 @@ pub(crate) mod engine;
 pub(crate) mod error;
 pub mod folder;
 pub mod folder_ops;
+mod follow;
 pub mod handle;
 pub mod journal;
 pub(crate) mod kind;

@@ -12,8 +12,9 @@ use super::folder::FolderSync;
 use super::kind::error_kind;
 use crate::bus::{EngineEvent, ErrorKind, EventSender, OpId};
 use crate::config::{AccountConfig, Prefetch};
+use crate::domain::folder::FolderState;
 use crate::domain::ids::MsgKey;
-use crate::imap::{ImapClient, Update};
+use crate::imap::{ImapClient, StatusEntry, Update};
 use crate::store::Store;
 
 #[derive(Debug, Clone)]
@@ -349,6 +350,14 @@ impl InboxWatch {
         }
     }
 
+    /// INBOX has its own connection IDLEing on it now.
+    pub(super) fn watching(&self) -> Option<&str> {
+        match &self.task {
+            Some((_, task)) if !task.is_finished() => Some("INBOX"),
+            _ => None,
+        }
+    }
+
     pub(super) fn folder_changed(&self, selected: &str) -> bool {
         self.folder != selected
     }
@@ -454,15 +463,17 @@ pub(super) async fn resync_selected(
     resync(client, store, selected, events).await
 }
 
-/// STATUS for every other selectable folder: unsynced ones get fresh counts, synced ones
-/// that changed are brought in step (then the watched folder is selected again for IDLE).
-/// A folder the server refuses gets its own error; the poll goes on.
+/// STATUS for every other selectable folder (not `watched`, nor `also_watched`, INBOX on
+/// its own connection): unsynced ones get fresh counts, synced ones that changed are
+/// brought in step (then the watched folder is selected again for IDLE). A folder the
+/// server refuses gets its own error; the poll goes on.
 pub(super) async fn poll_status(
     client: &mut ImapClient,
     store: &Store,
     watched: &mut String,
     events: &EventSender,
     relist: bool,
+    also_watched: Option<&str>,
 ) -> Result<()> {
     if relist {
         // Ctrl-r: folders another client made, renamed or deleted show up too.
@@ -472,7 +483,7 @@ pub(super) async fn poll_status(
     let mut changed = Vec::new();
     for folder in folders
         .iter()
-        .filter(|f| f.selectable && f.name != *watched)
+        .filter(|f| f.selectable && f.name != *watched && Some(f.name.as_str()) != also_watched)
     {
         if !folder.complete {
             let result = refresh_status(client, store, &folder.name).await;
@@ -485,19 +496,45 @@ pub(super) async fn poll_status(
         else {
             continue;
         };
-        let moved = status.uid_next != folder.uidnext
-            || status.uid_validity != folder.uidvalidity
-            || (status.highest_modseq.is_some() && status.highest_modseq != folder.highestmodseq)
-            || status.messages != Some(folder.messages);
-        if moved {
+        if moved(&status, folder) {
             changed.push(folder.name.clone());
         }
     }
     if changed.is_empty() {
         return Ok(());
     }
+    bring_in_step(client, store, watched, events, &changed).await
+}
+
+/// Whether a STATUS (asked for or pushed, so any item may be missing) differs from what
+/// the cache has: new or expunged mail, a renumbering, changed flags (HIGHESTMODSEQ, or
+/// at least the unseen count without CONDSTORE).
+pub(super) fn moved(status: &StatusEntry, folder: &FolderState) -> bool {
+    let differs = |pushed: Option<u64>, cached: Option<u64>| pushed.is_some() && pushed != cached;
+    differs(
+        status.uid_next.map(u64::from),
+        folder.uidnext.map(u64::from),
+    ) || differs(
+        status.uid_validity.map(u64::from),
+        folder.uidvalidity.map(u64::from),
+    ) || differs(status.highest_modseq, folder.highestmodseq)
+        || differs(
+            status.messages.map(u64::from),
+            Some(u64::from(folder.messages)),
+        )
+        || differs(status.unseen.map(u64::from), Some(u64::from(folder.unseen)))
+}
+
+/// Syncs the folders that changed, then selects the watched one again for IDLE.
+pub(super) async fn bring_in_step(
+    client: &mut ImapClient,
+    store: &Store,
+    watched: &mut String,
+    events: &EventSender,
+    changed: &[String],
+) -> Result<()> {
     let quiet = |_: usize, _: usize| {};
-    for name in &changed {
+    for name in changed {
         let mut sync = FolderSync {
             client: &mut *client,
             store,

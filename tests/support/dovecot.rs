@@ -102,6 +102,13 @@ impl DovecotOptions {
         self
     }
 
+    /// Today's shape (NOTIFY, MOVE, CONDSTORE...) even when `TERN_TEST_SERVER=older` makes
+    /// the older one the default: for tests of what only a current server offers.
+    pub fn current_server(mut self) -> Self {
+        self.older = false;
+        self
+    }
+
     /// Serve this PEM certificate and key (see `support::certs`) on both ports.
     pub fn server_cert(mut self, cert: &Path, key: &Path) -> Self {
         self.server_cert = Some((cert.to_path_buf(), key.to_path_buf()));
@@ -589,6 +596,8 @@ auth_failure_delay = 0
 mail_location = maildir:~/Maildir
 mail_max_userip_connections = 1000
 mail_fsync = never
+# IDLE learns of changes by inotify (as on a real server: about 0.5 s); this only bounds
+# the fallback. The same tests pass with the default 30 s (tests/two_instances.rs).
 mailbox_idle_check_interval = 1 secs
 imap_idle_notify_interval = 10 secs
 ssl = yes
