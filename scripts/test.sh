@@ -45,7 +45,7 @@ cargo fmt --check
 cargo clippy --all-targets -- -D warnings
 # The last target cargo runs (an example) has no tests, so its "0 passed" would close
 # the log; end with the whole suite's count instead.
-older_suites=(sync_engine journal journal_safety undo offline_proxy cli_sync engine_actor folder_ops folder_engine search parts)
+older_suites=(sync_engine journal journal_safety undo offline_proxy cli_sync engine_actor folder_ops folder_engine parts two_instances)
 log=$(mktemp "${TMPDIR:-/tmp}/tern-test.XXXXXX")
 trap 'rm -f "$log"' EXIT
 set +e
