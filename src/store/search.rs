@@ -176,10 +176,13 @@ fn words_match(columns: &str, words: &str, sql: &mut Sql) -> String {
     }
     sql.params
         .push(Box::new(format!("{columns} : ({})", tokens.join(" AND "))));
-    // Not correlated: SQLite runs the MATCH once and probes (or drives from) its result.
+    // Not correlated: SQLite runs the MATCH once, then looks each hit up by the primary key
+    // (the document id splits back into folder and UID; the UIDVALIDITY is the folder's).
     format!(
-        "((m.folder_id << 32) | m.uid) IN (SELECT rowid FROM search_text
-             WHERE search_text MATCH ?{})",
+        "(m.folder_id, m.uidvalidity, m.uid) IN (SELECT t.rowid >> 32,
+             (SELECT f2.uidvalidity FROM folders f2 WHERE f2.id = t.rowid >> 32),
+             t.rowid & 4294967295
+             FROM search_text t WHERE search_text MATCH ?{})",
         sql.params.len()
     )
 }
