@@ -11,7 +11,9 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::Output;
 
-use support::{DovecotOptions, Proxy, ProxyMode, SeedMessage, TestDovecot, tern_cli};
+use support::{
+    DovecotOptions, Proxy, ProxyMode, SeedMessage, TestDovecot, rewriting_proxy, tern_cli,
+};
 
 /// 2026-11-02, 2026-11-20, 2026-12-01, 2020-01-15, 2026-11-25 at noon UTC.
 const NOV_2: i64 = 1_793_620_800;
@@ -475,4 +477,31 @@ fn server_search_uses_esearch_where_offered_with_the_same_results() {
     assert_eq!(offered[1].len(), 2, "from:grace: {:?}", offered[1]);
     assert_eq!(offered[3].len(), 1, "body:scheduler: {:?}", offered[3]);
     assert!(offered[5].is_empty(), "cc:nobody: {:?}", offered[5]);
+    if !older {
+        // A server whose ESEARCH names four billion UIDs: refused, never expanded or listed.
+        let w = World::new();
+        w.write_config(rewriting_proxy(w.server.imap_port(), absurd_esearch));
+        let out = w.run(&["search", "--json", "--account", "ada", "--server", "engine"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains("more than") && stderr.contains("search results"),
+            "{stderr}"
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "no hits listed from a hostile answer"
+        );
+    }
+}
+
+/// Every ESEARCH answer claims UIDs 1 to 4 000 000 000 on top of its real ones.
+fn absurd_esearch(bytes: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(bytes);
+    if !text.contains("* ESEARCH") {
+        return bytes.to_vec();
+    }
+    text.replace(" UID ALL ", " UID ALL 1:4000000000,")
+        .replace(" UID\r\n", " UID ALL 1:4000000000\r\n")
+        .into_bytes()
 }

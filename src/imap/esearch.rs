@@ -50,9 +50,31 @@ pub(crate) fn is_esearch(bytes: &[u8]) -> bool {
         && matches!(bytes.get(NAME.len()), None | Some(b' ' | b'\r' | b'\n'))
 }
 
+/// Why an ESEARCH response cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Unusable {
+    /// ALL names more UIDs than the mailbox can hold: a hostile server.
+    TooMany {
+        limit: u64,
+    },
+    Garbled(String),
+}
+
+impl From<String> for Unusable {
+    fn from(why: String) -> Self {
+        Unusable::Garbled(why)
+    }
+}
+
+impl From<&str> for Unusable {
+    fn from(why: &str) -> Self {
+        Unusable::Garbled(why.to_string())
+    }
+}
+
 /// Reads an ESEARCH response. ALL may name at most `max_uids` UIDs: a hostile
 /// `ALL 1:4294967295` is refused before anything is expanded.
-pub(crate) fn parse(bytes: &[u8], max_uids: u64) -> Result<ESearch, String> {
+pub(crate) fn parse(bytes: &[u8], max_uids: u64) -> Result<ESearch, Unusable> {
     if !is_esearch(bytes) {
         return Err("not an ESEARCH response".into());
     }
@@ -141,7 +163,7 @@ fn read_set(
     max_uids: u64,
     named: &mut u64,
     ranges: &mut Vec<(u32, u32)>,
-) -> Result<(), String> {
+) -> Result<(), Unusable> {
     for part in text.split(|&b| b == b',') {
         let (lo, hi) = match part.iter().position(|&b| b == b':') {
             Some(colon) => (uid(&part[..colon])?, uid(&part[colon + 1..])?),
@@ -153,9 +175,7 @@ fn read_set(
         let (lo, hi) = (lo.min(hi), lo.max(hi));
         *named += u64::from(hi - lo) + 1;
         if *named > max_uids {
-            return Err(format!(
-                "more than {max_uids} search results for the mailbox"
-            ));
+            return Err(Unusable::TooMany { limit: max_uids });
         }
         ranges.push((lo, hi));
     }
@@ -300,7 +320,7 @@ mod tests {
     #[test]
     fn hostile_ranges_are_refused_before_expansion() {
         let huge = parse(b"* ESEARCH (TAG \"t1\") UID ALL 1:4294967295\r\n", 1000);
-        assert!(huge.unwrap_err().contains("more than 1000"));
+        assert_eq!(huge.unwrap_err(), Unusable::TooMany { limit: 1000 });
         let repeated = format!("* ESEARCH UID ALL {}\r\n", ["7"; 2000].join(","));
         assert!(parse(repeated.as_bytes(), 1000).is_err());
         let split = b"* ESEARCH UID ALL 1:600 ALL 601:1200\r\n";
@@ -344,7 +364,7 @@ mod tests {
         session.feed(
             format!(
                 "* ESEARCH (TAG \"other\") UID ALL 4\r\n* ESEARCH (TAG \"{tag}\") UID ALL 2:3,7\r\n\
-                 * ESEARCH (TAG \"{tag}\") UID ALL 1:4294967295\r\n{tag} OK done\r\n"
+                 * ESEARCH (TAG \"{tag}\") ALL 5\r\n{tag} OK done\r\n"
             )
             .as_bytes(),
         );
@@ -364,11 +384,22 @@ mod tests {
             })
         );
         assert!(
-            matches!(&events[2], SessionEvent::Update(Update::Unparsed(p)) if is_esearch(p.as_bytes())),
-            "more UIDs than the mailbox may hold are refused: {events:?}"
+            matches!(&events[2], SessionEvent::Update(Update::Unparsed(p)) if p.ends_with("ALL 5..")),
+            "sequence numbers are no UIDs: {events:?}"
         );
         assert!(matches!(&events[3], SessionEvent::Done { tag: done, .. } if *done == tag));
         assert_eq!(session.problems().unparsed, 2);
+
+        // No mailbox selected: at most SLACK results, so four billion end the command.
+        let tag = session.enqueue_raw(line).unwrap();
+        assert!(matches!(session.step().unwrap(), Step::Write(_)));
+        session.feed(format!("* ESEARCH (TAG \"{tag}\") UID ALL 1:4294967295\r\n").as_bytes());
+        let err = session.step().unwrap_err();
+        assert_eq!(err.kind, super::super::error::ErrorKind::Protocol);
+        assert!(
+            err.message.contains("more than 10000 search results"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -322,7 +322,7 @@ impl Session {
         }
         // ESEARCH, which the codec does not know: its UIDs come out as a SEARCH's would.
         if super::esearch::is_esearch(&bytes)
-            && let Some(update) = self.esearch(&bytes)
+            && let Some(update) = self.esearch(&bytes)?
         {
             return Ok(Step::Event(SessionEvent::Update(update)));
         }
@@ -361,16 +361,24 @@ impl Session {
         }
     }
 
-    /// The UIDs of an ESEARCH answer to a command in flight, never more than a SEARCH's
-    /// budget allows (see `budget.rs`). None when it cannot be used: it then counts as
-    /// unparsed, which fails the search.
-    fn esearch(&self, bytes: &[u8]) -> Option<Update> {
-        let mailbox = u64::from(self.exists().unwrap_or(0)).min(MAX_BUDGET_EXISTS);
+    /// The UIDs of an ESEARCH answer to a command in flight. More than a SEARCH's budget
+    /// allows (see `budget.rs`) is a protocol error, as for SEARCH; None when it cannot be
+    /// read: it then counts as unparsed, which fails the search.
+    fn esearch(&self, bytes: &[u8]) -> Result<Option<Update>> {
+        use super::esearch::Unusable;
+        let exists = self.exists().unwrap_or(0);
+        let mailbox = u64::from(exists).min(MAX_BUDGET_EXISTS);
         let found = match super::esearch::parse(bytes, mailbox + SLACK) {
             Ok(found) => found,
-            Err(why) => {
-                tracing::warn!("an ESEARCH response cannot be used: {why}");
-                return None;
+            Err(Unusable::TooMany { limit }) => {
+                return Err(ImapError::protocol(format!(
+                    "SEARCH: the server returned more than {limit} search results for a \
+                     mailbox of {exists} messages"
+                )));
+            }
+            Err(Unusable::Garbled(why)) => {
+                tracing::warn!("an ESEARCH response cannot be read: {why}");
+                return Ok(None);
             }
         };
         let ours = found
@@ -379,12 +387,12 @@ impl Session {
             .is_none_or(|tag| self.in_flight.contains(tag));
         if !found.uid || !ours {
             tracing::warn!("an ESEARCH response without UIDs, or for no command in flight");
-            return None;
+            return Ok(None);
         }
-        Some(Update::Search {
+        Ok(Some(Update::Search {
             ids: found.all.iter().collect(),
             modseq: None,
-        })
+        }))
     }
 
     fn handle(&mut self, event: Event) -> Result<Option<SessionEvent>> {
