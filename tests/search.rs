@@ -11,7 +11,9 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::Output;
 
-use support::{DovecotOptions, SeedMessage, TestDovecot, tern_cli};
+use support::{
+    DovecotOptions, Proxy, ProxyMode, SeedMessage, TestDovecot, rewriting_proxy, tern_cli,
+};
 
 /// 2026-11-02, 2026-11-20, 2026-12-01, 2020-01-15, 2026-11-25 at noon UTC.
 const NOV_2: i64 = 1_793_620_800;
@@ -74,7 +76,11 @@ impl World {
     /// INBOX 1, 2 an old kernel thread; Lists/dev 1 release plan (never synced).
     /// bob: INBOX 1 a follow-up from Ada.
     fn new() -> Self {
-        let server = TestDovecot::start_with(DovecotOptions::default().users(&["ada", "bob"]));
+        Self::with(DovecotOptions::default())
+    }
+
+    fn with(options: DovecotOptions) -> Self {
+        let server = TestDovecot::start_with(options.users(&["ada", "bob"]));
         let engine = || {
             message(
                 "engine",
@@ -419,4 +425,83 @@ fn a_wrong_query_points_at_the_word_and_an_offline_search_uses_the_cache() {
     );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json.as_array().unwrap().len(), 1, "{json}");
+}
+
+#[test]
+fn server_search_uses_esearch_where_offered_with_the_same_results() {
+    let queries = [
+        "engine",
+        "from:grace",
+        "is:unread",
+        "body:scheduler",
+        "subject:\"patch v3\"",
+        "cc:nobody",
+        "köln",
+    ];
+    // Every query through the server, counting on the wire what went out.
+    let answers = |options: DovecotOptions| {
+        let w = World::with(options);
+        let proxy = Proxy::start(w.server.imap_port(), ProxyMode::Forward);
+        w.write_config(proxy.port());
+        let found: Vec<_> = queries
+            .iter()
+            .map(|query| w.hits(query, &["--account", "ada", "--server"]))
+            .collect();
+        let sent = |pattern: &str| proxy.count_sent(pattern);
+        let counts = (
+            sent("UID SEARCH RETURN (ALL) BODY scheduler"),
+            sent("UID SEARCH BODY scheduler"),
+            sent("RETURN (ALL)"),
+        );
+        (found, counts, w.server.is_older())
+    };
+    let (offered, (esearch, plain, returns), older) = answers(DovecotOptions::default());
+    if older {
+        // The older-server suite: no ESEARCH to offer, so plain UID SEARCH both times.
+        assert_eq!((esearch, returns), (0, 0), "older server: no RETURN (ALL)");
+        assert!(plain > 0, "older server: plain UID SEARCH");
+    } else {
+        assert!(esearch > 0, "ESEARCH offered: RETURN (ALL) sent");
+        assert_eq!(plain, 0, "ESEARCH offered: no plain UID SEARCH for it");
+        assert!(
+            returns > queries.len() - 1,
+            "each ASCII query went out with ESEARCH"
+        );
+    }
+    let (removed, (esearch, plain, none), _) =
+        answers(DovecotOptions::default().without_caps(&["ESEARCH"]));
+    assert_eq!(esearch, 0, "not offered: no RETURN (ALL)");
+    assert_eq!(none, 0, "not offered: no RETURN (ALL) for any query");
+    assert!(plain > 0, "not offered: plain UID SEARCH");
+    assert_eq!(offered, removed, "the same hits either way");
+    assert_eq!(offered[1].len(), 2, "from:grace: {:?}", offered[1]);
+    assert_eq!(offered[3].len(), 1, "body:scheduler: {:?}", offered[3]);
+    assert!(offered[5].is_empty(), "cc:nobody: {:?}", offered[5]);
+    if !older {
+        // A server whose ESEARCH names four billion UIDs: refused, never expanded or listed.
+        let w = World::new();
+        w.write_config(rewriting_proxy(w.server.imap_port(), absurd_esearch));
+        let out = w.run(&["search", "--json", "--account", "ada", "--server", "engine"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains("more than") && stderr.contains("search results"),
+            "{stderr}"
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "no hits listed from a hostile answer"
+        );
+    }
+}
+
+/// Every ESEARCH answer claims UIDs 1 to 4 000 000 000 on top of its real ones.
+fn absurd_esearch(bytes: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(bytes);
+    if !text.contains("* ESEARCH") {
+        return bytes.to_vec();
+    }
+    text.replace(" UID ALL ", " UID ALL 1:4000000000,")
+        .replace(" UID\r\n", " UID ALL 1:4000000000\r\n")
+        .into_bytes()
 }

@@ -732,13 +732,20 @@ impl ImapClient {
     }
 
     /// UID SEARCH with a key built from the search language (`imap::search`); `utf8` sends
-    /// `CHARSET UTF-8` for values that are not ASCII.
+    /// `CHARSET UTF-8` for values that are not ASCII. ESEARCH is used where offered and the
+    /// criteria fit on one line.
     pub async fn uid_search_key(
         &mut self,
         criteria: Vec1<SearchKey<'static>>,
         utf8: bool,
         sink: Sink<'_>,
     ) -> Result<Vec<u32>> {
+        if !utf8
+            && self.has_capability("ESEARCH")
+            && let Some(line) = super::esearch::command_line(criteria.clone())
+        {
+            return self.uid_esearch(&line, sink).await;
+        }
         let charset = if utf8 {
             Some(
                 imap_codec::imap_types::core::Charset::try_from("UTF-8")
@@ -758,6 +765,39 @@ impl ImapClient {
         })
         .await?;
         Ok(found)
+    }
+
+    /// `UID SEARCH RETURN (ALL) ...` as a raw line; the session reads the ESEARCH answer
+    /// into an ordinary SEARCH update.
+    async fn uid_esearch(&mut self, line: &str, sink: Sink<'_>) -> Result<Vec<u32>> {
+        let answering = std::mem::take(&mut self.notify.answering);
+        if let Some(reason) = &self.broken {
+            return Err(ImapError::network(format!(
+                "connection needs to be re-established: {reason}"
+            )));
+        }
+        let tag = self.driver.session.enqueue_raw(line)?;
+        let expect = Expect::messages(u64::from(self.exists().unwrap_or(0)));
+        let mut found = Vec::new();
+        let mut unreadable = None;
+        self.await_tagged(tag, "SEARCH", expect, answering, &mut |update| {
+            match &update {
+                Update::Search { ids, .. } => found.extend_from_slice(ids),
+                Update::Unparsed(preview) if super::esearch::is_esearch(preview.as_bytes()) => {
+                    unreadable = Some(preview.clone());
+                }
+                _ => {}
+            }
+            sink(update);
+        })
+        .await?;
+        match unreadable {
+            // Results left out would look like fewer matches.
+            Some(preview) => Err(ImapError::protocol(format!(
+                "SEARCH: unusable ESEARCH response: {preview}"
+            ))),
+            None => Ok(found),
+        }
     }
 
     /// UID STORE. Returns the UIDs the server refused because they changed since

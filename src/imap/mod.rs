@@ -9,6 +9,7 @@ pub mod compress;
 pub(crate) mod convert;
 pub(crate) mod driver;
 pub(crate) mod error;
+pub(crate) mod esearch;
 pub mod mutf7;
 pub mod notify;
 pub(crate) mod roles;

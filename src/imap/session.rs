@@ -17,6 +17,7 @@ use imap_next::{
     client::{Client, Event, Options},
 };
 
+use super::budget::{MAX_BUDGET_EXISTS, SLACK};
 use super::convert::{code, data_to_update, status_info};
 use super::error::{ErrorKind, ImapError, Result};
 use super::types::{Code, StatusInfo, StatusKind, Update};
@@ -319,6 +320,12 @@ impl Session {
         if let Some(update) = super::notify::salvage_list(&bytes).and_then(|d| self.data(d)) {
             return Ok(Step::Event(SessionEvent::Update(update)));
         }
+        // ESEARCH, which the codec does not know: its UIDs come out as a SEARCH's would.
+        if super::esearch::is_esearch(&bytes)
+            && let Some(update) = self.esearch(&bytes)?
+        {
+            return Ok(Step::Event(SessionEvent::Update(update)));
+        }
         self.problems.unparsed += 1;
         PROCESS_UNPARSED.fetch_add(1, Ordering::Relaxed);
         tracing::warn!("skipped a server response that cannot be parsed ({error}): {preview}");
@@ -352,6 +359,40 @@ impl Session {
             }
             _ => None,
         }
+    }
+
+    /// The UIDs of an ESEARCH answer to a command in flight. More than a SEARCH's budget
+    /// allows (see `budget.rs`) is a protocol error, as for SEARCH; None when it cannot be
+    /// read: it then counts as unparsed, which fails the search.
+    fn esearch(&self, bytes: &[u8]) -> Result<Option<Update>> {
+        use super::esearch::Unusable;
+        let exists = self.exists().unwrap_or(0);
+        let mailbox = u64::from(exists).min(MAX_BUDGET_EXISTS);
+        let found = match super::esearch::parse(bytes, mailbox + SLACK) {
+            Ok(found) => found,
+            Err(Unusable::TooMany { limit }) => {
+                return Err(ImapError::protocol(format!(
+                    "SEARCH: the server returned more than {limit} search results for a \
+                     mailbox of {exists} messages"
+                )));
+            }
+            Err(Unusable::Garbled(why)) => {
+                tracing::warn!("an ESEARCH response cannot be read: {why}");
+                return Ok(None);
+            }
+        };
+        let ours = found
+            .tag
+            .as_ref()
+            .is_none_or(|tag| self.in_flight.contains(tag));
+        if !found.uid || !ours {
+            tracing::warn!("an ESEARCH response without UIDs, or for no command in flight");
+            return Ok(None);
+        }
+        Ok(Some(Update::Search {
+            ids: found.all.iter().collect(),
+            modseq: None,
+        }))
     }
 
     fn handle(&mut self, event: Event) -> Result<Option<SessionEvent>> {
