@@ -550,6 +550,7 @@ fn downgrade_to_v3(path: &Path, rows: &[(&str, &str, &str, &str)], folder_id: i6
          DROP TRIGGER search_index_gone;
          DROP TRIGGER search_index_header;
          DROP TABLE search_text;
+         DROP INDEX messages_newest;
          ALTER TABLE folders DROP COLUMN subscribed;
          DROP TABLE journal_pairs;
          DROP TABLE journal;

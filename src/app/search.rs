@@ -15,6 +15,7 @@ use super::{Effect, Focus, Model, Sources, source_of};
 use crate::bus::{ConnState, EngineCommand, OpId, ServerFound};
 use crate::domain::ids::{AccountId, UidValidity};
 use crate::domain::message::MessageRow;
+use crate::domain::query::hits::{HitView, newest_once};
 use crate::domain::query::{Query, QueryError, parse};
 
 /// Where a hit lives: what its number is kept by across refreshes.
@@ -61,24 +62,12 @@ impl SearchState {
     /// place), the cached copy preferred.
     fn snapshot(&mut self) -> ResultSet {
         let mut all: Vec<Hit> = self.local.iter().chain(&self.server).cloned().collect();
-        all.sort_by(|a, b| {
-            b.row
-                .date
-                .cmp(&a.row.date)
-                .then(b.cached.cmp(&a.cached))
-                .then(a.account.cmp(&b.account))
-                .then(a.folder.cmp(&b.folder))
-                .then(b.row.uid.cmp(&a.row.uid))
+        // Accounts are config positions: padded so that they sort as numbers.
+        newest_once(&mut all, RESULT_LIMIT, |h| HitView {
+            row: &h.row,
+            cached: h.cached,
+            place: (format!("{:08}", h.account), &h.folder),
         });
-        let mut seen = std::collections::HashSet::new();
-        all.retain(|h| {
-            let key = match &h.row.message_id {
-                Some(id) => format!("id:{id}"),
-                None => format!("at:{}\0{}\0{}", h.account, h.folder, h.row.uid),
-            };
-            seen.insert(key)
-        });
-        all.truncate(RESULT_LIMIT);
         let hits = all
             .into_iter()
             .map(|hit| {

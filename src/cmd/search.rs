@@ -2,7 +2,6 @@
 //! `--account` names). The cache answers first; the server is asked for the folders the
 //! cache does not fully hold, or for every folder with `--server`.
 
-use std::collections::HashSet;
 use std::path::Path;
 
 use serde::Serialize;
@@ -11,6 +10,7 @@ use super::list::{rfc3339, to_listed};
 use crate::config::AccountConfig;
 use crate::domain::message::MessageRow;
 use crate::domain::query::Query;
+use crate::domain::query::hits::{HitView, newest_once};
 use crate::domain::text::{display_width, sanitize};
 use crate::store::SearchScope;
 use crate::sync::search::{Reach, ServerQuery, search_server};
@@ -99,27 +99,13 @@ pub async fn run(
     Ok((merge(found, search.limit), notes))
 }
 
-/// Newest first; the same message (Message-ID, else account+folder+UID) once, the cached
-/// copy preferred.
+/// Newest first; the same message once, the cached copy preferred.
 fn merge(mut found: Vec<Found>, limit: usize) -> Vec<Found> {
-    found.sort_by(|a, b| {
-        b.row
-            .date
-            .cmp(&a.row.date)
-            .then(b.cached.cmp(&a.cached))
-            .then(a.account.cmp(&b.account))
-            .then(a.folder.cmp(&b.folder))
-            .then(b.row.uid.cmp(&a.row.uid))
+    newest_once(&mut found, limit, |f| HitView {
+        row: &f.row,
+        cached: f.cached,
+        place: (f.account.clone(), &f.folder),
     });
-    let mut seen = HashSet::new();
-    found.retain(|f| {
-        let key = match &f.row.message_id {
-            Some(id) => format!("id:{id}"),
-            None => format!("at:{}\0{}\0{}", f.account, f.folder, f.row.uid),
-        };
-        seen.insert(key)
-    });
-    found.truncate(limit);
     found
 }
 

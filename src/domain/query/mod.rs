@@ -2,6 +2,7 @@
 //! free words, `field:value`, quoting, `-` for not, `or`, parentheses. Errors name the
 //! byte range of the word that is wrong so both front ends can point at it.
 
+pub mod hits;
 mod lex;
 mod parse;
 #[cfg(test)]
