@@ -569,8 +569,17 @@ impl TestDovecot {
         }
     }
 
+    /// A word only this instance's greeting carries: its temp dir's unique name.
+    fn greeting_token(&self) -> String {
+        self.dir
+            .path()
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    }
+
     fn write_config(&self) {
         let root = self.dir.path().display().to_string();
+        let greeting = self.greeting_token();
         let (cert, key) = match &self.opts.server_cert {
             Some((cert, key)) => (cert.display().to_string(), key.display().to_string()),
             None => (
@@ -588,6 +597,9 @@ instance_name = tern-test
 log_path = {root}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
+# Names this instance: a greeting on our port from another test's Dovecot (which took the
+# port between our probe and our bind) is not mistaken for ours.
+login_greeting = Dovecot ready, {greeting}
 shutdown_clients = yes
 disable_plaintext_auth = no
 auth_mechanisms = plain login
@@ -737,7 +749,7 @@ passdb {{
                     StartError::Other(self.log())
                 });
             }
-            if greets(self.imap_port) {
+            if greets(self.imap_port, &self.greeting_token()) {
                 return Ok(());
             }
             if Instant::now() > deadline {
@@ -944,8 +956,8 @@ fn free_ports() -> (u16, u16) {
     (pa, pb)
 }
 
-/// True once the port answers with an IMAP greeting.
-fn greets(port: u16) -> bool {
+/// True once the port answers with this instance's IMAP greeting.
+fn greets(port: u16, token: &str) -> bool {
     let Ok(stream) = TcpStream::connect_timeout(
         &std::net::SocketAddr::from(([127, 0, 0, 1], port)),
         Duration::from_secs(1),
@@ -954,7 +966,9 @@ fn greets(port: u16) -> bool {
     };
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let mut line = String::new();
-    BufReader::new(stream).read_line(&mut line).is_ok() && line.starts_with("* OK")
+    BufReader::new(stream).read_line(&mut line).is_ok()
+        && line.starts_with("* OK")
+        && line.contains(token)
 }
 
 /// Dovecot's binaries live in sbin, which is not on every user's PATH.
