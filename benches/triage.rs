@@ -336,6 +336,7 @@ impl Bench<'_> {
             uidvalidity,
             uids,
             act,
+            ..
         }) = fx.pop()
         else {
             bail!("`; n` did not return an Act on account 0");
@@ -361,7 +362,7 @@ impl Bench<'_> {
         let (events_tx, mut events_rx) = tokio::sync::mpsc::unbounded_channel();
         let mut handle = AccountHandle::new(self.store.clone(), Filing::default(), None, events_tx);
         let t = Instant::now();
-        runtime.block_on(handle.record(op, &folder, uidvalidity, set, act));
+        runtime.block_on(handle.record(op, &folder, uidvalidity, set, act, false));
         let record = t.elapsed();
         let pending = self.store.reader()?.journal_count()?;
         ensure!(

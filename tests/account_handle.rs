@@ -37,6 +37,11 @@ impl Rig {
                 SeedMessage::text(2, "two", "x"),
             ],
         );
+        server.seed_maildir(
+            server.user(),
+            "Archive",
+            [SeedMessage::text(3, "three", "x")],
+        );
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
         let (sync_events, _sync_rx) = unbounded_channel();
@@ -62,20 +67,23 @@ impl Rig {
         }
     }
 
-    fn uidvalidity(&self) -> UidValidity {
-        let state = self
-            .store
-            .reader()
-            .unwrap()
-            .folder("INBOX")
-            .unwrap()
-            .unwrap();
+    /// The folder's UIDVALIDITY; INBOX's for a folder the cache does not know.
+    fn uidvalidity(&self, folder: &str) -> UidValidity {
+        let reader = self.store.reader().unwrap();
+        let state = match reader.folder(folder).unwrap() {
+            Some(state) => state,
+            None => reader.folder("INBOX").unwrap().unwrap(),
+        };
         UidValidity(state.uidvalidity.unwrap())
     }
 
     fn flagged(&self, uid: u32) -> bool {
+        self.flagged_in("INBOX", uid)
+    }
+
+    fn flagged_in(&self, folder: &str, uid: u32) -> bool {
         let reader = self.store.reader().unwrap();
-        let id = reader.folder("INBOX").unwrap().unwrap().id;
+        let id = reader.folder(folder).unwrap().unwrap().id;
         let rows = reader
             .window(id, SortOrder::DateDesc, Window::Offset(0), 10)
             .unwrap();
@@ -91,13 +99,20 @@ impl Rig {
     }
 
     async fn flag(&mut self, op: OpId, folder: &str, uid: u32) {
-        let uidvalidity = self.uidvalidity();
+        self.flag_joining(op, folder, uid, false).await;
+    }
+
+    /// `joins`: another folder's part of the action just before (one key press).
+    async fn flag_joining(&mut self, op: OpId, folder: &str, uid: u32, joins: bool) {
+        let uidvalidity = self.uidvalidity(folder);
         let uids: UidSet = [uid].into_iter().collect();
         let act = Act::Flags {
             add: vec!["\\Flagged".into()],
             remove: Vec::new(),
         };
-        self.handle.record(op, folder, uidvalidity, uids, act).await;
+        self.handle
+            .record(op, folder, uidvalidity, uids, act, joins)
+            .await;
     }
 }
 
@@ -106,6 +121,43 @@ fn done(events: &[EngineEvent]) -> Option<(OpId, &str)> {
         EngineEvent::OpDone { op, summary, .. } => Some((*op, summary.as_str())),
         _ => None,
     }
+}
+
+#[tokio::test]
+async fn one_action_over_two_folders_is_undone_and_redone_whole() {
+    let mut rig = Rig::new().await;
+    rig.flag_joining(OpId(1), "INBOX", 2, false).await;
+    rig.flag_joining(OpId(2), "Archive", 1, true).await;
+    assert!(rig.flagged_in("INBOX", 2) && rig.flagged_in("Archive", 1));
+    rig.events();
+
+    rig.handle.undo(OpId(3)).await;
+    let events = rig.events();
+    assert_eq!(done(&events).map(|d| d.0), Some(OpId(3)), "{events:?}");
+    assert!(
+        !rig.flagged_in("INBOX", 2),
+        "the first folder's part is taken back too"
+    );
+    assert!(!rig.flagged_in("Archive", 1));
+    for folder in ["INBOX", "Archive"] {
+        assert!(
+            events.contains(&EngineEvent::FolderChanged {
+                folder: folder.into()
+            }),
+            "{folder} re-read: {events:?}"
+        );
+    }
+    rig.handle.undo(OpId(4)).await;
+    assert!(
+        rig.flagged_in("INBOX", 2) && rig.flagged_in("Archive", 1),
+        "redone whole"
+    );
+
+    // The next key press starts a new undo: only it is taken back.
+    rig.flag(OpId(5), "INBOX", 1).await;
+    rig.handle.undo(OpId(6)).await;
+    assert!(!rig.flagged_in("INBOX", 1));
+    assert!(rig.flagged_in("INBOX", 2) && rig.flagged_in("Archive", 1));
 }
 
 #[tokio::test]

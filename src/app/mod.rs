@@ -106,6 +106,9 @@ pub enum Effect {
         uidvalidity: UidValidity,
         uids: Vec<u32>,
         act: Act,
+        /// Another folder's part of the `Act` just before (same account, same key press):
+        /// `u` takes them back together.
+        joins: bool,
     },
     /// Take back the last `Act` of `account` (its engine side keeps it); answered like `Act`.
     Undo {

@@ -141,7 +141,19 @@ fn tagged_results_are_acted_on_once_per_folder() {
     done.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(done.len(), 2, "{done:?}");
     let note = m.status.note.clone().unwrap_or_default();
-    assert!(note.starts_with("4 flagged in 2 folders"), "{note}");
+    assert!(
+        note.starts_with("4 flagged in 2 folders · u undo"),
+        "{note}"
+    );
+    // One key press: the second folder's part joins the first's undo (same account).
+    let joins: Vec<bool> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Act { joins, .. } => Some(*joins),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(joins, [false, true]);
     assert_eq!(done[0].0, "Archive");
     let mut uids = done[0].1.clone();
     uids.sort();
@@ -156,6 +168,16 @@ fn tagged_results_are_acted_on_once_per_folder() {
     m.apply_to_tagged = true;
     m.file_away(Act::Archive, &mut fx);
     assert_eq!(acts(&fx).len(), 2);
+    assert!(
+        matches!(
+            &fx[..],
+            [
+                Effect::Act { joins: false, .. },
+                Effect::Act { joins: true, .. }
+            ]
+        ),
+        "{fx:?}"
+    );
 }
 
 #[test]

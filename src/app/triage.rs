@@ -2,6 +2,7 @@
 //! once: the account's handle writes it to the cache and the journal, its engine sends it.
 //! Each action carries the UIDVALIDITY its messages were shown under.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use super::overlay::{Overlay, PendingAct};
@@ -192,12 +193,19 @@ impl Model {
         if n == 0 {
             return;
         }
+        let accounts = groups
+            .iter()
+            .map(|g| g.account)
+            .collect::<HashSet<_>>()
+            .len();
         self.status
-            .note(undo_note(format!("{n} {what}"), groups.len()));
+            .note(undo_note(format!("{n} {what}"), groups.len(), accounts));
+        let first = fx.len();
         for g in groups {
             let (add, remove) = (add.clone(), remove.clone());
             self.change_flags(g.account, g.folder, g.uidvalidity, g.uids, add, remove, fx);
         }
+        join_parts(&mut fx[first..]);
     }
 
     /// Delete, archive, move or copy the target; the list re-reads once it is done.
@@ -233,6 +241,12 @@ impl Model {
                 groups.iter().map(|g| g.uids.len()).sum::<usize>(),
                 groups.len(),
             );
+            let accounts = groups
+                .iter()
+                .map(|g| g.account)
+                .collect::<HashSet<_>>()
+                .len();
+            let first = fx.len();
             for g in groups {
                 let pending = PendingAct {
                     account: g.account,
@@ -243,7 +257,9 @@ impl Model {
                 };
                 self.send_act(pending, fx);
             }
-            self.status.note(undo_note(format!("{n} done"), folders));
+            join_parts(&mut fx[first..]);
+            self.status
+                .note(undo_note(format!("{n} done"), folders, accounts));
             return;
         }
         let Some(g) = groups.pop() else {
@@ -371,6 +387,7 @@ impl Model {
             uidvalidity,
             uids,
             act,
+            joins: false,
         });
     }
 
@@ -531,6 +548,7 @@ impl Model {
             uidvalidity,
             uids,
             act: Act::Flags { add, remove },
+            joins: false,
         });
     }
 
@@ -608,11 +626,22 @@ impl Model {
     }
 }
 
-/// "N flagged · u undo"; over several folders `u` takes back the last folder's part only.
-fn undo_note(done: String, folders: usize) -> String {
-    match folders {
-        0 | 1 => format!("{done} · u undo"),
-        k => format!("{done} in {k} folders · u undoes the last folder's"),
+/// "N flagged · u undo". `u` takes back the last account's part: every folder of it.
+fn undo_note(done: String, folders: usize, accounts: usize) -> String {
+    match (folders, accounts) {
+        (0 | 1, _) => format!("{done} · u undo"),
+        (k, 0 | 1) => format!("{done} in {k} folders · u undo"),
+        (k, _) => format!("{done} in {k} folders · u undoes the last account's part"),
+    }
+}
+
+/// The `Act`s of one key press: each after the first of its account joins that one's undo.
+fn join_parts(fx: &mut [Effect]) {
+    let mut seen = HashSet::new();
+    for effect in fx {
+        if let Effect::Act { account, joins, .. } = effect {
+            *joins = !seen.insert(account.0);
+        }
     }
 }
 

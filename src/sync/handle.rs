@@ -39,7 +39,8 @@ impl AccountHandle {
     }
 
     /// Records `act` on `uids` of `folder` as the user saw them (`uidvalidity`), then has
-    /// the engine send it. Answers `op` with `OpDone` or `OpFailed`.
+    /// the engine send it. Answers `op` with `OpDone` or `OpFailed`. `joins`: this is
+    /// another folder's part of the action recorded just before, so `u` takes both back.
     pub async fn record(
         &mut self,
         op: OpId,
@@ -47,6 +48,7 @@ impl AccountHandle {
         uidvalidity: UidValidity,
         uids: UidSet,
         act: Act,
+        joins: bool,
     ) {
         let recorded =
             super::journal::record(&self.store, folder, uidvalidity.0, uids, act, &self.filing)
@@ -54,7 +56,10 @@ impl AccountHandle {
         match recorded {
             Ok(recorded) => {
                 if let Some(undo) = recorded.undo {
-                    self.last = Some(undo);
+                    self.last = match (joins, self.last.take()) {
+                        (true, Some(before)) => Some(before.then(undo)),
+                        _ => Some(undo),
+                    };
                 }
                 self.send();
                 self.emit(EngineEvent::FoldersChanged);

@@ -19,6 +19,20 @@ pub enum Undo {
     },
     /// The journal entry of a move, copy or expunge.
     Entry { id: i64 },
+    /// One user action over several folders (search results): taken back whole or not at all.
+    Group(Vec<Undo>),
+}
+
+impl Undo {
+    /// `self` followed by `next`, as one undo.
+    pub fn then(self, next: Undo) -> Undo {
+        let mut parts = match self {
+            Undo::Group(parts) => parts,
+            single => vec![single],
+        };
+        parts.push(next);
+        Undo::Group(parts)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +48,31 @@ pub struct Undone {
 }
 
 pub async fn undo(store: &Store, undo: Undo) -> Result<Undone> {
-    store.write_async(move |tx| Ok(undo_in(tx, undo))).await?
+    match undo {
+        // An error rolls the whole group back, so no part is taken back twice on a retry;
+        // the store needs its own error for that, the real one comes out beside it.
+        Undo::Group(parts) => {
+            let failure = std::sync::Arc::new(std::sync::Mutex::new(None));
+            let stash = failure.clone();
+            let done = store
+                .write_async(move |tx| match undo_group(tx, parts) {
+                    Ok(done) => Ok(done),
+                    Err(err) => {
+                        if let Ok(mut slot) = stash.lock() {
+                            *slot = Some(err);
+                        }
+                        Err(crate::store::StoreError::Invalid("undo rolled back".into()))
+                    }
+                })
+                .await;
+            let failed = failure.lock().ok().and_then(|mut slot| slot.take());
+            match (done, failed) {
+                (_, Some(err)) => Err(err),
+                (done, None) => Ok(done?),
+            }
+        }
+        single => store.write_async(move |tx| Ok(undo_in(tx, single))).await?,
+    }
 }
 
 fn undo_in(tx: &mut WriteTx<'_>, undo: Undo) -> Result<Undone> {
@@ -45,7 +83,38 @@ fn undo_in(tx: &mut WriteTx<'_>, undo: Undo) -> Result<Undone> {
             changes,
         } => flip_back(tx, folder, uidvalidity, &changes),
         Undo::Entry { id } => undo_entry(tx, id),
+        Undo::Group(parts) => undo_group(tx, parts),
     }
+}
+
+/// The parts newest first; their redos make one redo.
+fn undo_group(tx: &mut WriteTx<'_>, parts: Vec<Undo>) -> Result<Undone> {
+    let mut redo: Option<Undo> = None;
+    let mut summaries = Vec::new();
+    let mut folders: Vec<String> = Vec::new();
+    let mut needs_sync = false;
+    for part in parts.into_iter().rev() {
+        let done = undo_in(tx, part)?;
+        if let Some(again) = done.redo {
+            redo = Some(match redo {
+                Some(so_far) => so_far.then(again),
+                None => again,
+            });
+        }
+        summaries.push(done.summary);
+        for folder in done.folders {
+            if !folders.contains(&folder) {
+                folders.push(folder);
+            }
+        }
+        needs_sync |= done.needs_sync;
+    }
+    Ok(Undone {
+        redo,
+        summary: summaries.join("; "),
+        folders,
+        needs_sync,
+    })
 }
 
 fn flip_back(

@@ -295,12 +295,13 @@ async fn run_async(
                         uidvalidity,
                         uids,
                         act,
+                        joins,
                     } => {
                         if let Some(account) = running.get_mut(account.0).and_then(Option::as_mut) {
                             let uids = uids.into_iter().collect();
                             account
                                 .handle
-                                .record(op, &folder, uidvalidity, uids, act)
+                                .record(op, &folder, uidvalidity, uids, act, joins)
                                 .await;
                         }
                     }
