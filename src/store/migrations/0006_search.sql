@@ -43,3 +43,5 @@ INSERT INTO search_text (rowid, subject, sender, recipients, cc, body)
 -- Search lists every folder newest first: with this, "is:unread" and the like stop after a
 -- page instead of sorting every match.
 CREATE INDEX messages_newest ON messages (date DESC, uid DESC);
+-- Flagged mail is rare: "is:flagged" (a common saved view) would otherwise walk every row.
+CREATE INDEX messages_flagged ON messages (date DESC, uid DESC) WHERE sys_flags & 4 != 0;
