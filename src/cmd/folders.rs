@@ -73,26 +73,11 @@ pub fn render_with_cache(
         let used = reader.cache_bytes()?;
         out.push_str(&format!(
             "cache: {} of {} for message bodies and parts ([cache] body_limit)\n",
-            human_bytes(used),
-            human_bytes(limit)
+            crate::domain::units::bytes(used),
+            crate::domain::units::bytes(limit)
         ));
     }
     Ok(out)
-}
-
-fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
 }
 
 /// The folder list as the cache last saw it, in the same order as online.

@@ -128,7 +128,7 @@ pub fn plain_text(raw: &[u8], width: usize) -> String {
                 a.index + 1,
                 a.filename,
                 a.content_type,
-                human_size(a.size)
+                super::units::bytes(a.size as u64)
             ));
         }
     }
@@ -909,21 +909,6 @@ fn cap_filename(name: String) -> String {
     format!("{}{}", &name[..stem_end], ext)
 }
 
-fn human_size(bytes: usize) -> String {
-    const UNITS: [&str; 4] = ["B", "KB", "MB", "GB"];
-    let mut size = bytes as f64;
-    let mut unit = 0;
-    while size >= 1024.0 && unit < UNITS.len() - 1 {
-        size /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{size:.1} {}", UNITS[unit])
-    }
-}
-
 /// Collects body lines up to the caps, then marks the cut.
 #[derive(Default)]
 struct Body {
@@ -1389,7 +1374,7 @@ body \x1b]0;x\x07 csi \x1b[31mred\x1b[0m c1 \xc2\x9b2J bell\x07 \x1bP dcs \x1b\\
             ),
             "{out}"
         );
-        assert_eq!(human_size(1536), "1.5 KB");
+        assert_eq!(super::super::units::bytes(1536), "1.5 KB");
     }
 
     #[test]

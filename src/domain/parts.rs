@@ -39,6 +39,19 @@ pub struct Part {
 }
 
 impl Part {
+    /// The part as its cached bytes are: a part sent decoded (BINARY) has no transfer
+    /// encoding left to undo, only its charset.
+    pub fn as_cached(&self, decoded: bool) -> Part {
+        if decoded {
+            Part {
+                encoding: "8bit".into(),
+                ..self.clone()
+            }
+        } else {
+            self.clone()
+        }
+    }
+
     pub fn is_multipart(&self) -> bool {
         self.mime_type == "multipart"
     }

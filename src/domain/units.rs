@@ -11,3 +11,19 @@ pub fn size(bytes: u32) -> String {
         format!("{:.1}M", b / (1024.0 * 1024.0))
     }
 }
+
+/// `512 B`, `1.5 KB`, `500.0 MB`: sizes said in words (attachment lists, cache use).
+pub fn bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}

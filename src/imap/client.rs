@@ -233,13 +233,19 @@ impl ImapClient {
         let name = body.name();
         // Taken even when the command never runs, so it cannot leak into the next one.
         let answering = std::mem::take(&mut self.notify.answering);
-        if let Some(reason) = &self.broken {
-            return Err(ImapError::network(format!(
-                "connection needs to be re-established: {reason}"
-            )));
-        }
+        self.check_usable()?;
         let tag = self.driver.session.enqueue(body)?;
         self.await_tagged(tag, name, expect, answering, sink).await
+    }
+
+    /// A connection that broke mid-command takes no further commands.
+    fn check_usable(&self) -> Result<()> {
+        match &self.broken {
+            Some(reason) => Err(ImapError::network(format!(
+                "connection needs to be re-established: {reason}"
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// Reads a sent command's responses up to its tagged completion.
@@ -718,17 +724,7 @@ impl ImapClient {
             SearchQuery::Deleted => SearchKey::Deleted,
             SearchQuery::Unseen => SearchKey::Unseen,
         };
-        let mut found = Vec::new();
-        let body = CommandBody::search(None, Vec1::from(key), true);
-        let expect = Expect::messages(u64::from(self.exists().unwrap_or(0)));
-        self.run_expecting(body, expect, &mut |update| {
-            if let Update::Search { ids, .. } = &update {
-                found.extend_from_slice(ids);
-            }
-            sink(update);
-        })
-        .await?;
-        Ok(found)
+        self.plain_uid_search(None, Vec1::from(key), sink).await
     }
 
     /// UID SEARCH with a key built from the search language (`imap::search`); `utf8` sends
@@ -754,6 +750,16 @@ impl ImapClient {
         } else {
             None
         };
+        self.plain_uid_search(charset, criteria, sink).await
+    }
+
+    /// `UID SEARCH [CHARSET c] criteria`, its answer bounded by the mailbox size.
+    async fn plain_uid_search(
+        &mut self,
+        charset: Option<imap_codec::imap_types::core::Charset<'static>>,
+        criteria: Vec1<SearchKey<'static>>,
+        sink: Sink<'_>,
+    ) -> Result<Vec<u32>> {
         let mut found = Vec::new();
         let body = CommandBody::search(charset, criteria, true);
         let expect = Expect::messages(u64::from(self.exists().unwrap_or(0)));
@@ -771,11 +777,7 @@ impl ImapClient {
     /// into an ordinary SEARCH update.
     async fn uid_esearch(&mut self, line: &str, sink: Sink<'_>) -> Result<Vec<u32>> {
         let answering = std::mem::take(&mut self.notify.answering);
-        if let Some(reason) = &self.broken {
-            return Err(ImapError::network(format!(
-                "connection needs to be re-established: {reason}"
-            )));
-        }
+        self.check_usable()?;
         let tag = self.driver.session.enqueue_raw(line)?;
         let expect = Expect::messages(u64::from(self.exists().unwrap_or(0)));
         let mut found = Vec::new();
@@ -1080,11 +1082,7 @@ impl ImapClient {
     /// Asks for NOTIFY pushes (src/imap/notify.rs); from then on the STATUS and LIST the
     /// server pushes are kept for [`ImapClient::take_notified`].
     pub async fn notify_set(&mut self) -> Result<()> {
-        if let Some(reason) = &self.broken {
-            return Err(ImapError::network(format!(
-                "connection needs to be re-established: {reason}"
-            )));
-        }
+        self.check_usable()?;
         let tag = self.driver.session.enqueue_raw(super::notify::NOTIFY_SET)?;
         let answering = super::notify::Answering::Other;
         self.await_tagged(tag, "NOTIFY", Expect::small(), answering, &mut discard())

@@ -233,31 +233,7 @@ impl Reader {
         uidvalidity: u32,
         uid: u32,
     ) -> Result<Option<Structure>> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT section, depth, mime_type, subtype, charset, name, disposition, filename,
-                    encoding, size, flowed, delsp
-             FROM structure_parts WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid = ?3
-             ORDER BY position",
-        )?;
-        let parts: Vec<Part> = stmt
-            .query_map(params![folder, uidvalidity, uid], |r| {
-                Ok(Part {
-                    section: r.get(0)?,
-                    depth: r.get(1)?,
-                    mime_type: r.get(2)?,
-                    subtype: r.get(3)?,
-                    charset: r.get(4)?,
-                    name: r.get(5)?,
-                    disposition: r.get(6)?,
-                    filename: r.get(7)?,
-                    encoding: r.get(8)?,
-                    size: r.get(9)?,
-                    flowed: r.get(10)?,
-                    delsp: r.get(11)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok((!parts.is_empty()).then_some(Structure { parts }))
+        stored_structure(self.conn(), folder, uidvalidity, uid)
     }
 
     /// A cached section ("HEADER", "1.2").
@@ -382,15 +358,7 @@ impl Reader {
         let Some(data) = self.section(folder, uidvalidity, uid, &part.section)? else {
             return Ok(None);
         };
-        // Sent decoded (BINARY): nothing left to undo but the charset.
-        let as_sent = if data.decoded {
-            Part {
-                encoding: "8bit".into(),
-                ..part.clone()
-            }
-        } else {
-            part.clone()
-        };
+        let as_sent = part.as_cached(data.decoded);
         let raw = crate::domain::parts::one_part_message(
             &header.data,
             &as_sent,
@@ -457,4 +425,38 @@ impl Reader {
             .optional()?
             .is_some())
     }
+}
+
+/// A message's stored structure, read through any connection (the writer's too).
+pub(super) fn stored_structure(
+    conn: &rusqlite::Connection,
+    folder: FolderId,
+    uidvalidity: u32,
+    uid: u32,
+) -> Result<Option<Structure>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT section, depth, mime_type, subtype, charset, name, disposition, filename,
+                encoding, size, flowed, delsp
+         FROM structure_parts WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid = ?3
+         ORDER BY position",
+    )?;
+    let parts: Vec<Part> = stmt
+        .query_map(params![folder, uidvalidity, uid], |r| {
+            Ok(Part {
+                section: r.get(0)?,
+                depth: r.get(1)?,
+                mime_type: r.get(2)?,
+                subtype: r.get(3)?,
+                charset: r.get(4)?,
+                name: r.get(5)?,
+                disposition: r.get(6)?,
+                filename: r.get(7)?,
+                encoding: r.get(8)?,
+                size: r.get(9)?,
+                flowed: r.get(10)?,
+                delsp: r.get(11)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok((!parts.is_empty()).then_some(Structure { parts }))
 }

@@ -6,7 +6,6 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::FolderId;
 use super::error::Result;
-use crate::domain::parts::Part;
 
 /// Wide enough that wrapping never splits a word.
 const INDEX_WIDTH: usize = 1000;
@@ -82,41 +81,17 @@ pub(crate) fn index_text_section(
     uid: u32,
     new: &super::parts::NewSection<'_>,
 ) -> Result<()> {
-    let parts: Vec<Part> = tx
-        .prepare_cached(
-            "SELECT section, mime_type, subtype, charset, encoding, flowed, delsp, filename, name
-             FROM structure_parts WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid = ?3
-             ORDER BY position",
-        )?
-        .query_map(params![folder, uidvalidity, uid], |r| {
-            Ok(Part {
-                section: r.get(0)?,
-                mime_type: r.get(1)?,
-                subtype: r.get(2)?,
-                charset: r.get(3)?,
-                encoding: r.get(4)?,
-                flowed: r.get(5)?,
-                delsp: r.get(6)?,
-                filename: r.get(7)?,
-                name: r.get(8)?,
-                ..Part::default()
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+    let Some(structure) = super::parts::stored_structure(tx, folder, uidvalidity, uid)? else {
+        return Ok(());
+    };
+    let parts = structure.parts;
     let Some(part) = parts
         .iter()
         .find(|p| p.section == new.section && p.mime_type == "text")
     else {
         return Ok(());
     };
-    let as_sent = if new.decoded {
-        Part {
-            encoding: "8bit".into(),
-            ..part.clone()
-        }
-    } else {
-        part.clone()
-    };
+    let as_sent = part.as_cached(new.decoded);
     let raw = crate::domain::parts::one_part_message(b"", &as_sent, new.data, new.partial);
     let mut text = body_text(&raw);
     for name in parts
