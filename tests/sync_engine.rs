@@ -9,7 +9,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use support::{Corpus, DovecotOptions, RawImap, SeedMessage, TestDovecot};
+use support::{Corpus, DovecotOptions, Proxy, ProxyMode, RawImap, SeedMessage, TestDovecot};
 use tern::domain::message::Flags;
 use tern::store::{SortOrder, Store, Window};
 use tern::sync::{Folders, sync_account};
@@ -134,6 +134,74 @@ async fn first_sync_matches_the_server() {
         .unwrap();
     assert_eq!(window.len(), 200);
     assert!(window.windows(2).all(|w| w[0].date >= w[1].date));
+}
+
+/// A first sync stores the newest page before it asks for the UID list (by sequence
+/// number, without RFC822.SIZE, which costs a maildir server a read of its whole UID list),
+/// then fetches that page again with its sizes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_sync_stores_the_newest_page_before_the_uid_list() {
+    let setup = setup(DovecotOptions::default());
+    let user = setup.server.user().to_string();
+    setup
+        .server
+        .seed_maildir(&user, "INBOX", Corpus::new(5, 500).iter());
+    let proxy = std::sync::Arc::new(Proxy::start(
+        setup.server.imap_port(),
+        ProxyMode::delay_replies_after("UID SEARCH"),
+    ));
+    let mut options =
+        tern::imap::ConnectOptions::new("127.0.0.1", proxy.port(), tern::imap::Security::Plain);
+    options.timeout = Duration::from_secs(30);
+    // The proxy reads the commands.
+    options.compress = false;
+    let creds = tern::imap::auth::Credentials::Password {
+        username: user.clone(),
+        password: tern::domain::secret::Secret::new(setup.server.password().to_string()),
+    };
+    let mut client =
+        tern::imap::ImapClient::login(&options, &creds, tern::imap::auth::AuthMethod::Auto)
+            .await
+            .unwrap();
+    let store = setup.store.clone();
+    let sync = tokio::spawn(async move {
+        let (events, _rx) = tokio::sync::mpsc::unbounded_channel();
+        sync_account(&mut client, &store, &Folders::One("INBOX".into()), &events).await
+    });
+    let waiting = proxy.clone();
+    let seen = tokio::task::spawn_blocking(move || waiting.wait_seen(Duration::from_secs(30)))
+        .await
+        .unwrap();
+    assert!(seen, "the sync asks for the UID list");
+    let reader = setup.store.reader().unwrap();
+    let inbox = reader.folder("INBOX").unwrap().unwrap();
+    let page: Vec<u32> = reader
+        .all_flags(inbox.id)
+        .unwrap()
+        .into_iter()
+        .map(|(uid, _)| uid)
+        .collect();
+    assert_eq!(
+        page,
+        (301..=500).collect::<Vec<u32>>(),
+        "the newest page first"
+    );
+    let rows = reader
+        .window(inbox.id, SortOrder::DateDesc, Window::Offset(0), 1000)
+        .unwrap();
+    assert!(rows.iter().all(|r| r.size == 0), "no size asked yet");
+    proxy.release();
+    sync.await.unwrap().unwrap();
+    let rows = reader
+        .window(inbox.id, SortOrder::DateDesc, Window::Offset(0), 1000)
+        .unwrap();
+    assert_eq!(rows.len(), 500);
+    assert_eq!(reader.count(inbox.id).unwrap(), 500);
+    assert!(rows.iter().all(|r| r.size > 0), "every size filled in");
+    assert_eq!(
+        cache_state(&setup.store, "INBOX"),
+        server_state(&setup.server, "INBOX")
+    );
 }
 
 async fn resync_after_changes(options: DovecotOptions) {

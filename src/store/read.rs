@@ -150,12 +150,14 @@ impl Reader {
             )?)
     }
 
-    /// Number of cached messages in the folder.
+    /// Number of cached messages in the folder (kept by triggers, migration 0008).
     pub fn count(&self, folder: FolderId) -> Result<u32> {
         Ok(self
             .conn
-            .prepare_cached("SELECT count(*) FROM messages WHERE folder_id = ?1")?
-            .query_row([folder], |r| r.get(0))?)
+            .prepare_cached("SELECT cached_rows FROM folders WHERE id = ?1")?
+            .query_row([folder], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0))
     }
 
     /// A message under the folder's current UIDVALIDITY.

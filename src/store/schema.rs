@@ -58,6 +58,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0007_parts.sql"),
         rust: None,
     },
+    Migration {
+        version: 8,
+        sql: include_str!("migrations/0008_row_counts.sql"),
+        rust: None,
+    },
 ];
 
 /// The schema version this build writes.

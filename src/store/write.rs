@@ -290,21 +290,15 @@ impl<'a> WriteTx<'a> {
         found(n, id)
     }
 
-    /// Recomputes the counts from cached rows, stores and returns (messages, unseen).
+    /// Sets the counts from the cached rows' (kept by triggers, migration 0008), stores and
+    /// returns (messages, unseen).
     pub fn refresh_counts(&mut self, id: FolderId) -> Result<(u32, u32)> {
-        let messages: u32 = self
+        let (messages, unseen): (u32, u32) = self
             .tx
-            .prepare_cached("SELECT count(*) FROM messages WHERE folder_id = ?1")?
-            .query_row([id], |r| r.get(0))?;
-        // The planner picked the primary key over the partial index (12.7 ms vs 5.3 ms at
-        // 100k, benches/sync.rs), so name it.
-        let unseen: u32 = self
-            .tx
-            .prepare_cached(
-                "SELECT count(*) FROM messages INDEXED BY messages_unseen
-                 WHERE folder_id = ?1 AND sys_flags & 1 = 0",
-            )?
-            .query_row([id], |r| r.get(0))?;
+            .prepare_cached("SELECT cached_rows, cached_unseen FROM folders WHERE id = ?1")?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("folder id {id}")))?;
         self.set_status_counts(id, messages, unseen)?;
         Ok((messages, unseen))
     }

@@ -219,15 +219,22 @@ impl Engine {
         let commands = &mut *s.commands;
         let shutdown = &mut *s.shutdown;
         let mut client = connect::connect(account).await?;
-        // Before the sync reads the server's state, so no change made meanwhile is missed.
-        let mut follow =
-            Follow::start(&mut client, &options.folders, account.poll_interval).await?;
         // What was done offline reaches the server before the sync reads the server's state.
         if options.replay_journal {
             super::journal::replay(&mut client, store, events).await?;
         }
         sync_account(&mut client, store, &options.folders, events).await?;
         resync_selected(&mut client, store, selected, events).await?;
+        // Mail announced in the answers below (NOTIFY SET, STATUS) is caught by the count.
+        let mut seen = SeenExists::of(&client);
+        // Only after the first sync: under NOTIFY, Dovecot rescans a maildir folder on every
+        // SELECT (2 s at a million messages), which must not delay the first screen.
+        let mut follow =
+            Follow::start(&mut client, &options.folders, account.poll_interval).await?;
+        if client.is_notifying() {
+            // What changed elsewhere during the sync, before the pushes began.
+            poll_status(&mut client, store, selected, events, true, None).await?;
+        }
         // Only a session that got this far resets the backoff: a server that accepts the
         // login and then fails every time must not be retried every second.
         s.backoff.reset();
@@ -236,7 +243,6 @@ impl Engine {
         let mut next_status = options
             .status_interval
             .map(|i| tokio::time::Instant::now() + i);
-        let mut seen = SeenExists::of(&client);
         loop {
             // Mail announced in the reply to some other command (a body fetch, a prefetch
             // round, a replay) comes with no IDLE push: the count tells.

@@ -298,7 +298,15 @@ fn row_line<'a>(
     if cols.size {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(
-            fit_right(&size(row.size), SIZE_W),
+            // 0: not known yet (a first sync's newest page comes without sizes).
+            fit_right(
+                &if row.size == 0 {
+                    String::new()
+                } else {
+                    size(row.size)
+                },
+                SIZE_W,
+            ),
             col(scopes::LIST_SIZE),
         ));
         spans.push(Span::raw(" "));

@@ -298,3 +298,60 @@ fn modseq_above_i64_is_refused() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Invalid);
 }
+
+/// The kept counts (migration 0008) match the rows through inserts, upserts of cached
+/// rows, flag changes, removals and a reset.
+#[test]
+fn kept_row_counts_match_the_rows() {
+    let f = fixture();
+    let id = f.folder;
+    let counted = |f: &super::Fixture| {
+        let conn = rusqlite::Connection::open(&f.path).unwrap();
+        let rows: u32 = conn
+            .query_row(
+                "SELECT count(*) FROM messages WHERE folder_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let unseen: u32 = conn
+            .query_row(
+                "SELECT count(*) FROM messages WHERE folder_id = ?1 AND sys_flags & 1 = 0",
+                [id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let kept: (u32, u32) = conn
+            .query_row(
+                "SELECT cached_rows, cached_unseen FROM folders WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(kept, (rows, unseen));
+        assert_eq!(f.store.reader().unwrap().count(id).unwrap(), rows);
+        kept
+    };
+    let mut list: Vec<_> = (1..=5)
+        .map(|u| msg(u, i64::from(u), &format!("m{u}"), None))
+        .collect();
+    list[0].flags = Flags::from_imap(&["\\Seen"]);
+    f.insert(list.clone());
+    assert_eq!(counted(&f), (5, 4));
+    // The same messages again (an upsert of cached rows), one now read.
+    list[1].flags = Flags::from_imap(&["\\Seen"]);
+    f.insert(list);
+    assert_eq!(counted(&f), (5, 3));
+    f.store
+        .write(move |tx| {
+            tx.set_flags(id, UV, 3, &Flags::from_imap(&["\\Seen", "\\Flagged"]), None)?;
+            tx.set_flags(id, UV, 1, &Flags::default(), None)?;
+            tx.remove_uids(id, UV, &UidSet::from_ranges([(4, 4)]))
+        })
+        .unwrap();
+    assert_eq!(counted(&f), (4, 2));
+    f.store
+        .write(move |tx| tx.reset_folder(id, UV + 1))
+        .unwrap();
+    assert_eq!(counted(&f), (0, 0));
+}
