@@ -67,6 +67,7 @@ impl SearchState {
             row: &h.row,
             cached: h.cached,
             place: (format!("{:08}", h.account), &h.folder),
+            gmail_id: h.gmail_id,
         });
         let hits = all
             .into_iter()
@@ -224,6 +225,7 @@ impl Model {
                 folder_id: Some(hit.folder),
                 row: hit.row,
                 cached: true,
+                gmail_id: None,
             })
             .collect()
     }
@@ -260,6 +262,7 @@ impl Model {
                 folder_id,
                 row: found.row,
                 cached: found.cached,
+                gmail_id: found.gmail_id,
             });
         }
         let more = state.server.len() - before;

@@ -209,6 +209,7 @@ fn server_hits_merge_marked_not_cached_and_open_by_syncing_their_folder() {
             folder: "Lists/rust".into(),
             row: far,
             cached: false,
+            gmail_id: None,
         }],
         skipped: vec![],
     };
@@ -309,6 +310,7 @@ fn several_accounts_are_searched_and_asked() {
             folder: "INBOX".into(),
             row: row(50, HOUR, "Aunt", "postcard", 0, 10, false, 0, 0),
             cached: false,
+            gmail_id: None,
         }],
         skipped: vec!["Family.Photos: no rights".into()],
     };
