@@ -212,9 +212,11 @@ pub(crate) fn is_msgid_fetch(bytes: &[u8]) -> bool {
             .any(|w| w.eq_ignore_ascii_case(b"X-GM-MSGID"))
 }
 
-/// Reads `* 3 FETCH (X-GM-MSGID 1278455344230334865 UID 5)`; other items (FLAGS,
-/// X-GM-LABELS) are skipped. A literal, a missing or repeated UID or id, or anything not
-/// a number where one belongs is an error.
+/// Reads `* 3 FETCH (X-GM-MSGID 1278455344230334865 UID 5)`; Gmail's other items
+/// (X-GM-LABELS, X-GM-THRID) are skipped. Anything else (FLAGS, a body) is an error, so
+/// that such a response stays the codec's unparsed one and no flag change is lost
+/// unnoticed; so are a literal, a missing or repeated UID or id, and anything not a number
+/// where one belongs.
 pub(crate) fn parse_msgid_fetch(bytes: &[u8]) -> Result<GmailId, String> {
     if !is_msgid_fetch(bytes) {
         return Err("not a FETCH response with X-GM-MSGID".into());
@@ -253,6 +255,8 @@ pub(crate) fn parse_msgid_fetch(bytes: &[u8]) -> Result<GmailId, String> {
             if msgid.replace(number).is_some() {
                 return Err("X-GM-MSGID given twice".into());
             }
+        } else if !name.to_ascii_uppercase().starts_with(b"X-GM-") {
+            return Err(format!("{} beside X-GM-MSGID", shown(&name)));
         }
     }
     match (uid, msgid) {
@@ -399,7 +403,7 @@ mod tests {
                 msgid: 1_278_455_344_230_334_865
             })
         );
-        let other_items = b"* 12 fetch (UID 7 FLAGS (\\Seen) X-GM-LABELS (\"\\\\Inbox\" \"a (b\") x-gm-msgid 18446744073709551615)";
+        let other_items = b"* 12 fetch (UID 7 X-GM-THRID 9 X-GM-LABELS (\"\\\\Inbox\" \"a (b\") x-gm-msgid 18446744073709551615)";
         assert_eq!(
             parse_msgid_fetch(other_items),
             Ok(GmailId {
@@ -428,6 +432,8 @@ mod tests {
             "* 3 FETCH (X-GM-MSGID 1 UID (5 6)",
             "* 3 FETCH (X-GM-MSGID 1 UID \"5",
             "* 3 FETCH (X-GM-MSGID 1 UID 5 FLAGS (\\Seen)",
+            "* 3 FETCH (X-GM-MSGID 1 UID 5 FLAGS (\\Seen))",
+            "* 3 FETCH (BODY[] NIL X-GM-MSGID 1 UID 5)",
             "* 3 FETCH (X-GM-MSGID \u{e9} UID 5)",
             "* 3 FETCH ()",
             "* FETCH (X-GM-MSGID 1 UID 5)",
