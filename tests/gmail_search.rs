@@ -26,6 +26,8 @@ struct Seen {
     raw_searches: Vec<String>,
     /// X-GM-MSGID FETCHes answered.
     msgid_fetches: usize,
+    /// Answer X-GM-MSGID FETCHes with BAD (Dovecot's, to an unknown item).
+    refuse_msgid: bool,
 }
 
 struct GmailProxy {
@@ -83,12 +85,17 @@ fn commands(
         } else if let Some(rest) = command.strip_prefix("UID FETCH ")
             && let Some(set) = rest.strip_suffix(" (UID X-GM-MSGID)\r\n")
         {
-            seen.lock().unwrap().msgid_fetches += 1;
-            *msgid_tag.lock().unwrap() = Some(tag.to_string());
-            forward = format!(
-                "{tag} UID FETCH {set} (UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID SUBJECT)])\r\n"
-            )
-            .into_bytes();
+            let mut seen = seen.lock().unwrap();
+            seen.msgid_fetches += 1;
+            forward = if seen.refuse_msgid {
+                format!("{tag} UID FETCH {set} (X-BOGUS)\r\n").into_bytes()
+            } else {
+                *msgid_tag.lock().unwrap() = Some(tag.to_string());
+                format!(
+                    "{tag} UID FETCH {set} (UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID SUBJECT)])\r\n"
+                )
+                .into_bytes()
+            };
         }
         seen.lock().unwrap().lines.push(text);
         if server.write_all(&forward).is_err() {
@@ -399,6 +406,16 @@ fn gmail_labels_are_one_mail_and_shared_message_ids_two() {
         subjects(&w.hits("subject:\"of two\"")),
         ["first of two", "second of two"]
     );
+    // A server that refuses X-GM-MSGID still answers the search: Message-ID tells apart.
+    w.proxy.seen.lock().unwrap().refuse_msgid = true;
+    assert_eq!(w.hits("engine").len(), 1);
+    assert_eq!(w.hits("subject:\"of two\"").len(), 1);
+    let work = w.hits("engine folder:work");
+    assert_eq!(
+        work.len(),
+        1,
+        "Work is not cached: the server's hit is kept"
+    );
 }
 
 #[test]
@@ -407,6 +424,12 @@ fn plain_dovecot_hears_nothing_of_gmail() {
     assert_eq!(w.hits("engine").len(), 1, "Message-ID dedupes as ever");
     // Without X-GM-MSGID, a shared Message-ID is one message.
     assert_eq!(w.hits("subject:\"of two\"").len(), 1);
+    let work = w.hits("engine folder:work");
+    assert_eq!(
+        work.len(),
+        1,
+        "Work is not cached: the server's hit is kept"
+    );
     assert_eq!(subjects(&w.hits("from:ada is:answered")), ["Engine notes"]);
     let seen = w.proxy.seen.lock().unwrap();
     assert!(

@@ -199,13 +199,21 @@ async fn search_folder(
 }
 
 /// The hits of the folder still selected, each with its X-GM-MSGID where the server
-/// gives one (without, it is told apart by Message-ID as elsewhere).
+/// gives one (without, it is told apart by Message-ID as elsewhere). A refused FETCH
+/// keeps the hits: they are found either way.
 async fn with_gmail_ids(
     client: &mut ImapClient,
     mut hits: Vec<ServerHit>,
 ) -> Result<Vec<ServerHit>> {
     let uids: UidSet = hits.iter().map(|hit| hit.row.uid).collect();
-    let ids = client.uid_fetch_gmail_ids(&uids, &mut |_| {}).await?;
+    let ids = match client.uid_fetch_gmail_ids(&uids, &mut |_| {}).await {
+        Ok(ids) => ids,
+        Err(e) if !e.kind.is_transient() => {
+            tracing::warn!("X-GM-MSGID refused, hits told apart by Message-ID: {e}");
+            return Ok(hits);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let ids: std::collections::HashMap<u32, u64> =
         ids.into_iter().map(|id| (id.uid, id.msgid)).collect();
     for hit in &mut hits {
