@@ -58,8 +58,8 @@ impl SearchState {
         }
     }
 
-    /// Cache and server hits merged: newest first, a message once (Message-ID, else its
-    /// place), the cached copy preferred.
+    /// Cache and server hits merged: newest first, a message once (Message-ID, or Gmail's
+    /// X-GM-MSGID, else its place), the cached copy preferred.
     fn snapshot(&mut self) -> ResultSet {
         let mut all: Vec<Hit> = self.local.iter().chain(&self.server).cloned().collect();
         // Accounts are config positions: padded so that they sort as numbers.
