@@ -162,6 +162,8 @@ pub struct ServerFound {
     pub row: MessageRow,
     /// The row is the cache's; otherwise its headers were fetched for the result list only.
     pub cached: bool,
+    /// Gmail's X-GM-MSGID: the same mail in several labels is listed once.
+    pub gmail_id: Option<u64>,
 }
 
 /// A user action on messages, as the CLI and the UI ask for it.

@@ -132,6 +132,9 @@ pub enum Command {
     /// Search every folder of every account (or --account's) with the search language:
     /// words, from: to: cc: subject: body: folder: account: before: after: on: is: has:
     /// keyword: larger: smaller:, "quotes", -not, or, (groups). See README "Searching".
+    ///
+    /// On Gmail (X-GM-EXT-1) the server gets the query in Gmail's own language (X-GM-RAW)
+    /// and a mail in several labels is listed once (by X-GM-MSGID).
     Search {
         #[arg(long)]
         account: Option<String>,

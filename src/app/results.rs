@@ -24,6 +24,8 @@ pub struct Hit {
     pub row: MessageRow,
     /// False: found by the server, not in the cache yet.
     pub cached: bool,
+    /// Gmail's X-GM-MSGID, for a server's hit on Gmail.
+    pub gmail_id: Option<u64>,
 }
 
 /// One snapshot of a result list, newest first. Replaced whole when anything changes.

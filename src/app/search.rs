@@ -58,8 +58,8 @@ impl SearchState {
         }
     }
 
-    /// Cache and server hits merged: newest first, a message once (Message-ID, else its
-    /// place), the cached copy preferred.
+    /// Cache and server hits merged: newest first, a message once (Message-ID, or Gmail's
+    /// X-GM-MSGID, else its place), the cached copy preferred.
     fn snapshot(&mut self) -> ResultSet {
         let mut all: Vec<Hit> = self.local.iter().chain(&self.server).cloned().collect();
         // Accounts are config positions: padded so that they sort as numbers.
@@ -67,6 +67,7 @@ impl SearchState {
             row: &h.row,
             cached: h.cached,
             place: (format!("{:08}", h.account), &h.folder),
+            gmail_id: h.gmail_id,
         });
         let hits = all
             .into_iter()
@@ -224,6 +225,7 @@ impl Model {
                 folder_id: Some(hit.folder),
                 row: hit.row,
                 cached: true,
+                gmail_id: None,
             })
             .collect()
     }
@@ -260,6 +262,7 @@ impl Model {
                 folder_id,
                 row: found.row,
                 cached: found.cached,
+                gmail_id: found.gmail_id,
             });
         }
         let more = state.server.len() - before;

@@ -209,6 +209,7 @@ fn server_hits_merge_marked_not_cached_and_open_by_syncing_their_folder() {
             folder: "Lists/rust".into(),
             row: far,
             cached: false,
+            gmail_id: None,
         }],
         skipped: vec![],
     };
@@ -244,6 +245,38 @@ fn server_hits_merge_marked_not_cached_and_open_by_syncing_their_folder() {
     };
     m.update(Msg::Engine(AccountId(0), stale), &s);
     assert_eq!(m.list.total, 2);
+}
+
+#[test]
+fn gmail_hits_are_one_row_per_x_gm_msgid() {
+    let s = source();
+    let mut m = model(&s, (100, 30));
+    let fx = search(&mut m, &s, "from:bot");
+    let op = search_op(&fx, 0).expect("asked the server");
+    assert_eq!(m.list.total, 1);
+    let hit = |folder: &str, uid: u32, gmail_id: u64| {
+        let mut row = row(uid, 400 * 24 * HOUR, "Bot", "CI run", 0, 10, false, 0, 0);
+        row.message_id = Some("<ci@example.com>".into());
+        ServerFound {
+            folder: folder.into(),
+            row,
+            cached: false,
+            gmail_id: Some(gmail_id),
+        }
+    };
+    // One mail in two labels, and another mail with the same Message-ID.
+    let hits = vec![
+        hit("Lists/rust", 7, 42),
+        hit("Archive", 3, 42),
+        hit("Lists/rust", 8, 43),
+    ];
+    let found = EngineEvent::SearchFound {
+        op,
+        hits,
+        skipped: vec![],
+    };
+    m.update(Msg::Engine(AccountId(0), found), &s);
+    assert_eq!(m.list.total, 3, "{:?}", places(&m));
 }
 
 #[test]
@@ -309,6 +342,7 @@ fn several_accounts_are_searched_and_asked() {
             folder: "INBOX".into(),
             row: row(50, HOUR, "Aunt", "postcard", 0, 10, false, 0, 0),
             cached: false,
+            gmail_id: None,
         }],
         skipped: vec!["Family.Photos: no rights".into()],
     };

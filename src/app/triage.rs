@@ -46,6 +46,7 @@ impl Model {
                 folder_id: None,
                 row: row.clone(),
                 cached,
+                gmail_id: None,
             };
             return self.result_groups(&hit);
         }

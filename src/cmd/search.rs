@@ -23,6 +23,8 @@ pub struct Found {
     pub row: MessageRow,
     /// False: found by the server, headers fetched for this list, not in the cache yet.
     pub cached: bool,
+    /// Gmail's X-GM-MSGID, for the server's hits on Gmail.
+    pub gmail_id: Option<u64>,
 }
 
 pub struct Search<'a> {
@@ -55,6 +57,7 @@ pub async fn run(
             folder: hit.folder_name,
             row: hit.row,
             cached: true,
+            gmail_id: None,
         }));
         let reach = if search.server {
             Reach::Everywhere
@@ -94,6 +97,7 @@ pub async fn run(
             folder: hit.folder,
             row: hit.row,
             cached: hit.cached,
+            gmail_id: hit.gmail_id,
         }));
     }
     Ok((merge(found, search.limit), notes))
@@ -105,6 +109,7 @@ fn merge(mut found: Vec<Found>, limit: usize) -> Vec<Found> {
         row: &f.row,
         cached: f.cached,
         place: (f.account.clone(), &f.folder),
+        gmail_id: f.gmail_id,
     });
     found
 }

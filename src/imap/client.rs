@@ -1260,6 +1260,45 @@ impl ImapClient {
         self.driver.end_command();
         Ok(())
     }
+
+    /// A UID SEARCH the codec cannot build, sent as the line given (Gmail's X-GM-RAW,
+    /// `imap::gmail`), its answer bounded like any search.
+    pub async fn uid_search_line(&mut self, line: &str, sink: Sink<'_>) -> Result<Vec<u32>> {
+        self.uid_esearch(line, sink).await
+    }
+
+    /// Gmail's X-GM-MSGID of each of `uids` the server answers for (one id for a mail in
+    /// every label it has); a response that cannot be read leaves its UID out.
+    pub async fn uid_fetch_gmail_ids(
+        &mut self,
+        uids: &UidSet,
+        sink: Sink<'_>,
+    ) -> Result<Vec<super::gmail::GmailId>> {
+        if uids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let answering = std::mem::take(&mut self.notify.answering);
+        self.check_usable()?;
+        let line = super::gmail::msgid_fetch_line(&uids.to_string());
+        let tag = self.driver.session.enqueue_raw(&line)?;
+        let mut ids = Vec::new();
+        self.await_tagged(
+            tag,
+            "FETCH",
+            Expect::messages(uids.len()),
+            answering,
+            &mut |update| {
+                if let Update::GmailId(id) = &update
+                    && uids.contains(id.uid)
+                {
+                    ids.push(*id);
+                }
+                sink(update);
+            },
+        )
+        .await?;
+        Ok(ids)
+    }
 }
 
 /// How long the server may take to answer DONE: long enough for a slow mobile link, short

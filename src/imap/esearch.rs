@@ -14,6 +14,12 @@ use crate::domain::uidset::UidSet;
 /// `UID SEARCH RETURN (ALL) <criteria>`, or None when the criteria need a literal (a raw
 /// line cannot wait for the server's go-ahead), which plain UID SEARCH handles.
 pub(crate) fn command_line(criteria: Vec1<SearchKey<'static>>) -> Option<String> {
+    criteria_text(criteria).map(|criteria| format!("UID SEARCH RETURN (ALL) {criteria}"))
+}
+
+/// The criteria as the codec writes them after `UID SEARCH`, when they fit on one ASCII
+/// line (no literal).
+pub(crate) fn criteria_text(criteria: Vec1<SearchKey<'static>>) -> Option<String> {
     const PREFIX: &str = "x UID SEARCH ";
     let command = Command::new("x", CommandBody::search(None, criteria, true)).ok()?;
     let mut line = Vec::new();
@@ -28,7 +34,7 @@ pub(crate) fn command_line(criteria: Vec1<SearchKey<'static>>) -> Option<String>
     if !criteria.is_ascii() || criteria.contains(['\r', '\n']) {
         return None;
     }
-    Some(format!("UID SEARCH RETURN (ALL) {criteria}"))
+    Some(criteria.to_string())
 }
 
 /// One `* ESEARCH` response.
@@ -191,28 +197,29 @@ fn uid(text: &[u8]) -> Result<u32, String> {
     }
 }
 
-struct Cursor<'a> {
-    bytes: &'a [u8],
-    at: usize,
+/// Reads IMAP response words from a line the codec skipped (also `gmail`'s FETCH).
+pub(crate) struct Cursor<'a> {
+    pub(crate) bytes: &'a [u8],
+    pub(crate) at: usize,
 }
 
 impl Cursor<'_> {
-    fn peek(&self) -> Option<u8> {
+    pub(crate) fn peek(&self) -> Option<u8> {
         self.bytes.get(self.at).copied()
     }
 
-    fn at_end(&self) -> bool {
+    pub(crate) fn at_end(&self) -> bool {
         self.at >= self.bytes.len()
     }
 
-    fn skip_spaces(&mut self) {
+    pub(crate) fn skip_spaces(&mut self) {
         while self.peek() == Some(b' ') {
             self.at += 1;
         }
     }
 
     /// A word up to a space or parenthesis.
-    fn atom(&mut self) -> Result<Vec<u8>, String> {
+    pub(crate) fn atom(&mut self) -> Result<Vec<u8>, String> {
         let start = self.at;
         while let Some(b) = self.peek() {
             if matches!(b, b' ' | b'(' | b')' | b'"') || b.is_ascii_control() {
@@ -227,7 +234,7 @@ impl Cursor<'_> {
     }
 
     /// An atom, a quoted string or a parenthesized list (nested any depth), as written.
-    fn value(&mut self) -> Result<Vec<u8>, String> {
+    pub(crate) fn value(&mut self) -> Result<Vec<u8>, String> {
         match self.peek() {
             Some(b'(') => {
                 let start = self.at;

@@ -10,6 +10,7 @@ pub(crate) mod convert;
 pub(crate) mod driver;
 pub(crate) mod error;
 pub(crate) mod esearch;
+pub mod gmail;
 pub mod mutf7;
 pub mod notify;
 pub(crate) mod roles;

@@ -326,6 +326,13 @@ impl Session {
         {
             return Ok(Step::Event(SessionEvent::Update(update)));
         }
+        // Gmail's X-GM-MSGID, which the codec does not know either.
+        if super::gmail::is_msgid_fetch(&bytes) {
+            match super::gmail::parse_msgid_fetch(&bytes) {
+                Ok(id) => return Ok(Step::Event(SessionEvent::Update(Update::GmailId(id)))),
+                Err(why) => tracing::warn!("an X-GM-MSGID response cannot be read: {why}"),
+            }
+        }
         self.problems.unparsed += 1;
         PROCESS_UNPARSED.fetch_add(1, Ordering::Relaxed);
         tracing::warn!("skipped a server response that cannot be parsed ({error}): {preview}");

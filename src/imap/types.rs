@@ -32,6 +32,8 @@ pub enum Update {
     Bye(String),
     /// A response the codec could not parse; its first bytes, for the log.
     Unparsed(String),
+    /// A FETCH of Gmail's X-GM-MSGID (`imap::gmail`), which the codec does not know.
+    GmailId(super::gmail::GmailId),
     Id(Vec<(String, Option<String>)>),
 }
 

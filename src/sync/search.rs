@@ -1,6 +1,8 @@
 //! Search through the server: the query as UID SEARCH in each folder it may match, and the
 //! headers of hits the cache does not hold fetched for the result list (not stored: the
-//! folder's own sync fills the cache, in order).
+//! folder's own sync fills the cache, in order). On Gmail (X-GM-EXT-1) the query goes in
+//! Gmail's own language (X-GM-RAW) and each hit carries its X-GM-MSGID, so that a mail in
+//! several labels is listed once.
 
 use chrono::NaiveDate;
 
@@ -11,6 +13,7 @@ use crate::bus::{EngineEvent, ErrorKind, EventSender, OpId, ServerFound};
 use crate::domain::message::{MessageRow, NewMessage};
 use crate::domain::query::{Query, Term};
 use crate::domain::uidset::UidSet;
+use crate::imap::gmail::{self, raw_search_line};
 use crate::imap::search::{ServerSearch, server_search};
 use crate::imap::{ImapClient, Update};
 use crate::store::Store;
@@ -31,6 +34,8 @@ pub struct ServerHit {
     pub row: MessageRow,
     /// The row comes from the cache; otherwise its headers were fetched just now.
     pub cached: bool,
+    /// Gmail's X-GM-MSGID (X-GM-EXT-1 servers only).
+    pub gmail_id: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -56,22 +61,36 @@ pub async fn search_server(
     ask: &ServerQuery<'_>,
 ) -> Result<ServerResults> {
     let mut results = ServerResults::default();
+    let on_gmail = client.has_capability(gmail::CAPABILITY);
     for folder in folders_to_ask(client, store, ask.reach).await? {
         let scope = |term: &Term| match term {
             Term::Folder(name) => Some(name.eq_ignore_ascii_case(&folder)),
             Term::Account(name) => Some(name.eq_ignore_ascii_case(ask.account)),
             _ => None,
         };
-        let (key, utf8) = match server_search(ask.query, ask.today, &scope) {
+        let criteria = match server_search(ask.query, ask.today, &scope) {
             Ok(ServerSearch::Nothing) => continue,
-            Ok(ServerSearch::Key { key, utf8 }) => (key, utf8),
+            Ok(ServerSearch::Key { key, utf8 }) => {
+                match on_gmail
+                    .then(|| raw_search_line(ask.query, ask.today, &scope))
+                    .flatten()
+                {
+                    Some(line) => Criteria::Line(line),
+                    None => Criteria::Key { key, utf8 },
+                }
+            }
             Err(e) => {
                 results.skipped.push((folder, e.to_string()));
                 continue;
             }
         };
         results.asked += 1;
-        match search_folder(client, store, &folder, key, utf8, ask.limit).await {
+        let found = search_folder(client, store, &folder, criteria, ask.limit).await;
+        let found = match found {
+            Ok(hits) if on_gmail => with_gmail_ids(client, hits).await,
+            found => found,
+        };
+        match found {
             Ok(hits) => results.hits.extend(hits),
             // A folder the server refuses (gone, no rights) is named; the others go on.
             Err(e) if !e.is_transient() => results.skipped.push((folder, e.to_string())),
@@ -103,18 +122,32 @@ async fn folders_to_ask(
         .collect())
 }
 
+/// How one folder is asked.
+enum Criteria {
+    Key {
+        key: imap_codec::imap_types::search::SearchKey<'static>,
+        utf8: bool,
+    },
+    /// A whole `UID SEARCH` line the codec cannot build (X-GM-RAW).
+    Line(String),
+}
+
 async fn search_folder(
     client: &mut ImapClient,
     store: &Store,
     folder: &str,
-    key: imap_codec::imap_types::search::SearchKey<'static>,
-    utf8: bool,
+    criteria: Criteria,
     limit: usize,
 ) -> Result<Vec<ServerHit>> {
     let info = client.select(folder, true, None, &mut |_| {}).await?;
-    let uids = client
-        .uid_search_key(ServerSearch::criteria(key), utf8, &mut |_| {})
-        .await?;
+    let uids = match criteria {
+        Criteria::Key { key, utf8 } => {
+            client
+                .uid_search_key(ServerSearch::criteria(key), utf8, &mut |_| {})
+                .await?
+        }
+        Criteria::Line(line) => client.uid_search_line(&line, &mut |_| {}).await?,
+    };
     let reader = store.reader()?;
     let state = reader.folder(folder)?;
     let mut hits = Vec::new();
@@ -133,6 +166,7 @@ async fn search_folder(
                 folder: folder.to_string(),
                 row,
                 cached: true,
+                gmail_id: None,
             }),
             None => missing.push(uid),
         }
@@ -159,7 +193,32 @@ async fn search_folder(
         folder: folder.to_string(),
         row: row_of(raw.parse(), uidvalidity),
         cached: false,
+        gmail_id: None,
     }));
+    Ok(hits)
+}
+
+/// The hits of the folder still selected, each with its X-GM-MSGID where the server
+/// gives one (without, it is told apart by Message-ID as elsewhere). A refused FETCH
+/// keeps the hits: they are found either way.
+async fn with_gmail_ids(
+    client: &mut ImapClient,
+    mut hits: Vec<ServerHit>,
+) -> Result<Vec<ServerHit>> {
+    let uids: UidSet = hits.iter().map(|hit| hit.row.uid).collect();
+    let ids = match client.uid_fetch_gmail_ids(&uids, &mut |_| {}).await {
+        Ok(ids) => ids,
+        Err(e) if !e.kind.is_transient() => {
+            tracing::warn!("X-GM-MSGID refused, hits told apart by Message-ID: {e}");
+            return Ok(hits);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let ids: std::collections::HashMap<u32, u64> =
+        ids.into_iter().map(|id| (id.uid, id.msgid)).collect();
+    for hit in &mut hits {
+        hit.gmail_id = ids.get(&hit.row.uid).copied();
+    }
     Ok(hits)
 }
 
@@ -248,6 +307,7 @@ pub(super) async fn answer(
                     folder: hit.folder,
                     row: hit.row,
                     cached: hit.cached,
+                    gmail_id: hit.gmail_id,
                 })
                 .collect();
             let skipped = results

@@ -45,6 +45,7 @@ fn result_list_with_folders_views_and_a_server_hit() {
             folder: "Lists/rust".into(),
             row: row(7, 30 * HOUR, "Bot", "nightly archived", 0, 900, false, 0, 0),
             cached: false,
+            gmail_id: None,
         }],
         skipped: vec![],
     };
