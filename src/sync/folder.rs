@@ -19,6 +19,8 @@ const BATCH: usize = 5000;
 /// The last batches halve down to this: what is still to parse and write once the last
 /// FETCH is in stays small.
 const LAST_BATCH: usize = 500;
+/// UIDs per FETCH of flags alone (about 60 bytes each on the wire).
+const FLAGS_CHUNK: u64 = 50_000;
 
 /// The size of the next batch with `left` messages to go.
 fn batch_size(first: bool, left: usize) -> usize {
@@ -156,10 +158,10 @@ impl FolderSync<'_> {
                 } else {
                     UidSet::new()
                 };
-                step.fetch_missing(&newest).await?;
+                let kept = step.fetch_missing(&newest).await?;
                 // Flags of rows kept from an interrupted first sync may be stale.
                 if cached.count > 0 && !reset {
-                    step.refresh_all_flags(u32::MAX).await?;
+                    step.refresh_flags_of(&kept).await?;
                 }
             }
             Plan::Qresync { new_from } => {
@@ -262,8 +264,8 @@ impl Step<'_> {
 
     /// Everything on the server the cache lacks, newest first, in batches; UIDs the server
     /// no longer has are dropped first. `again` were stored without their size: they are
-    /// fetched again with the first batch.
-    async fn fetch_missing(&mut self, again: &UidSet) -> Result<()> {
+    /// fetched again with the first batch. Returns the cached UIDs the server still has.
+    async fn fetch_missing(&mut self, again: &UidSet) -> Result<UidSet> {
         let mut pushes = Vec::new();
         let server: UidSet = self
             .client
@@ -300,7 +302,8 @@ impl Step<'_> {
             .filter(|&u| (!cached.contains(u) || again.contains(u)) && !pending.contains(u))
             .collect();
         missing.reverse();
-        self.fetch_batches(&missing, again.is_empty()).await
+        self.fetch_batches(&missing, again.is_empty()).await?;
+        Ok(cached.intersection(&server))
     }
 
     /// Fetches the given UIDs (newest first) in batches, committing each batch while the
@@ -418,6 +421,44 @@ impl Step<'_> {
         Ok(())
     }
 
+    /// The flags of `uids`, in chunks applied as they come: a resumed first sync of a
+    /// million messages must not hold every FETCH in memory at once.
+    async fn refresh_flags_of(&mut self, uids: &UidSet) -> Result<()> {
+        let mut chunk = UidSet::new();
+        let mut in_chunk = 0u64;
+        for &(lo, hi) in uids.ranges() {
+            let mut from = lo;
+            while from <= hi {
+                let room = u32::try_from(FLAGS_CHUNK - in_chunk).unwrap_or(u32::MAX);
+                let to = hi.min(from.saturating_add(room - 1));
+                chunk.insert_range(from, to);
+                in_chunk += u64::from(to - from) + 1;
+                if in_chunk >= FLAGS_CHUNK {
+                    self.fetch_flags(&std::mem::take(&mut chunk)).await?;
+                    in_chunk = 0;
+                }
+                if to == u32::MAX {
+                    break;
+                }
+                from = to + 1;
+            }
+        }
+        if !chunk.is_empty() {
+            self.fetch_flags(&chunk).await?;
+        }
+        Ok(())
+    }
+
+    async fn fetch_flags(&mut self, uids: &UidSet) -> Result<()> {
+        let items = with_modseq(vec![FetchItem::Uid, FetchItem::Flags], self.client);
+        let mut updates = Vec::new();
+        self.client
+            .uid_fetch(&uids.to_string(), &items, None, &mut |u| updates.push(u))
+            .await?;
+        self.apply(updates).await?;
+        Ok(())
+    }
+
     /// No extensions: every flag of the cached range, and the UIDs that disappeared from it.
     async fn refresh_all_flags(&mut self, below: u32) -> Result<()> {
         let range = if below == u32::MAX {
@@ -472,7 +513,8 @@ impl Step<'_> {
         if self.store.reader()?.count(self.folder)? == exists {
             return Ok(());
         }
-        self.fetch_missing(&UidSet::new()).await
+        self.fetch_missing(&UidSet::new()).await?;
+        Ok(())
     }
 }
 
