@@ -387,7 +387,13 @@ impl Bench {
             cache_size.clone(),
             "< 350 MB at 1M",
         ));
-        table.push_peers(&cache_size, beside(|r| &r.cache));
+        let cached = beside(|r| &r.cache)
+            .into_iter()
+            .zip(&peers)
+            .filter(|(_, (peer, _))| peer.keeps_cache())
+            .map(|(row, _)| row)
+            .collect();
+        table.push_peers(&cache_size, cached);
         Ok(())
     }
 
@@ -587,7 +593,7 @@ impl Bench {
         let took = shown.map(|()| started.elapsed());
         let rss = tmux.pane_pid().and_then(peak_rss_kb).map(kb_bytes);
         if took.is_none() {
-            self.say(format!("timeout; the screen shows:\n{}", tmux.screen()));
+            eprintln!("timeout: {command}\nthe screen shows:\n{}", tmux.screen());
         }
         quit(
             &tmux,

@@ -52,6 +52,11 @@ impl Peer {
         }
     }
 
+    /// Whether it keeps headers on disk between two opens.
+    pub fn keeps_cache(self) -> bool {
+        self == Peer::Neomutt
+    }
+
     /// What it keeps on disk between two opens.
     pub fn cache_dir(self, home: &Path) -> PathBuf {
         match self {
@@ -69,17 +74,15 @@ impl Peer {
             std::fs::remove_dir_all(&cache)?;
         }
         std::fs::create_dir_all(&cache)?;
-        let scheme = if setup.tls { "imaps" } else { "imap" };
         match self {
             Peer::Neomutt => {
-                let tls = if setup.tls {
-                    format!(
-                        "set ssl_ca_certificates_file = \"{}\"\n",
-                        setup.ca.display()
-                    )
-                } else {
-                    String::new()
-                };
+                let scheme = if setup.tls { "imaps" } else { "imap" };
+                // Debian's neomutt forces TLS (STARTTLS) unless told not to.
+                let tls = format!(
+                    "set ssl_force_tls = {}\nset ssl_ca_certificates_file = \"{}\"\n",
+                    if setup.tls { "yes" } else { "no" },
+                    setup.ca.display()
+                );
                 let muttrc = home.join("muttrc");
                 std::fs::create_dir_all(home.join("bodies"))?;
                 std::fs::write(
@@ -110,6 +113,8 @@ impl Peer {
                 ))
             }
             Peer::Aerc => {
+                // aerc's imap:// is STARTTLS; plain IMAP is imap+insecure://.
+                let scheme = if setup.tls { "imaps" } else { "imap+insecure" };
                 let config = home.join("config").join("aerc");
                 std::fs::create_dir_all(&config)?;
                 let accounts = config.join("accounts.conf");
