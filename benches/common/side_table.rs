@@ -241,8 +241,8 @@ impl Table {
              subject is on screen.\n",
         );
         let _ = writeln!(out, "{}.", self.rss_method);
-        for line in machine {
-            let _ = writeln!(out, "{line}");
+        if !machine.is_empty() {
+            let _ = writeln!(out, "\n{}.", machine.join("; "));
         }
         out
     }
