@@ -42,6 +42,16 @@ impl Tmux {
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
+    /// Pid of the program in the pane (start the command with `exec` so it is the program,
+    /// not a shell), for reading its /proc entries.
+    pub fn pane_pid(&self) -> Option<u32> {
+        let output = Command::new("tmux")
+            .args(["list-panes", "-t", &self.session, "-F", "#{pane_pid}"])
+            .output()
+            .ok()?;
+        String::from_utf8_lossy(&output.stdout).trim().parse().ok()
+    }
+
     /// Keys as tmux names them: "j", "Enter", "Tab", "C-r".
     pub fn keys(&self, keys: &[&str]) {
         let status = Command::new("tmux")
