@@ -7,7 +7,7 @@ mod support;
 
 use std::time::Duration;
 
-use support::{DovecotOptions, SeedMessage, TestDovecot};
+use support::{DovecotOptions, Proxy, ProxyMode, SeedMessage, TestDovecot};
 use tern::bus::{ConnState, EngineEvent};
 use tern::domain::ids::{MsgKey, Uid, UidValidity};
 use tern::store::Store;
@@ -46,7 +46,10 @@ fn account(server: &TestDovecot) -> tern::config::AccountConfig {
 }
 
 fn start(server: &TestDovecot, store: &Store, folder: &str) -> Running {
-    let account = account(server);
+    start_with(account(server), store, folder)
+}
+
+fn start_with(account: tern::config::AccountConfig, store: &Store, folder: &str) -> Running {
     let store = store.clone();
     let options = WatchOptions {
         folder: folder.to_string(),
@@ -386,5 +389,46 @@ async fn mail_arriving_around_a_cached_body_request_always_shows() {
         }
         wait_until(&subject, || has_message(&store, "INBOX", &subject)).await;
     }
+    engine.shut_down().await;
+}
+
+/// New mail pushed into the selected folder is fetched where it is: no second SELECT
+/// (which costs a maildir Dovecot under NOTIFY a rescan of the folder, 4 s at 1M).
+#[tokio::test]
+async fn pushed_new_mail_is_fetched_without_selecting_again() {
+    let server = TestDovecot::start();
+    server.seed_maildir(server.user(), "INBOX", [SeedMessage::text(1, "first", "x")]);
+    let proxy = Proxy::start(server.imap_port(), ProxyMode::Forward);
+    let account = tern::config::Config::parse(
+        &server.account_toml("t", proxy.port()),
+        std::path::Path::new("test.toml"),
+    )
+    .unwrap()
+    .accounts
+    .remove(0);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
+    let mut engine = start_with(account, &store, "INBOX");
+    engine.online().await;
+    wait_until("first sync", || has_message(&store, "INBOX", "first")).await;
+    let mut selects = 0;
+    for (n, subject) in [(2, "second"), (3, "third")] {
+        // Counted from the first push on: the start may select twice (sync, then IDLE).
+        selects = proxy.count_sent("SELECT INBOX");
+        let mut other = server.raw_login(server.user());
+        other
+            .append("INBOX", &[], &SeedMessage::text(n, subject, "x").raw)
+            .unwrap();
+        wait_until("the pushed mail", || has_message(&store, "INBOX", subject)).await;
+    }
+    assert!(selects >= 1, "the first sync selects INBOX");
+    assert_eq!(proxy.count_sent("SELECT INBOX"), selects, "no SELECT again");
+    assert_eq!(proxy.count_sent("UID FETCH 3:*"), 1);
+    let reader = store.reader().unwrap();
+    let inbox = reader.folder("INBOX").unwrap().unwrap();
+    assert_eq!(
+        (reader.count(inbox.id).unwrap(), inbox.uidnext),
+        (3, Some(4))
+    );
     engine.shut_down().await;
 }

@@ -15,8 +15,8 @@ use super::follow::{Follow, apply_notified};
 use super::kind::error_kind;
 use super::suspend::ClockJump;
 use super::watch::{
-    InboxWatch, Prefetcher, SeenExists, WatchOptions, apply_pushes, handle_commands, poll_status,
-    resync_selected,
+    InboxWatch, Prefetcher, SeenExists, WatchOptions, apply_pushes, catch_up_selected,
+    handle_commands, poll_status, resync_selected,
 };
 use crate::bus::{ConnState, EngineCommand, EngineEvent, ErrorKind, EventSender};
 use crate::config::AccountConfig;
@@ -247,7 +247,7 @@ impl Engine {
             // Mail announced in the reply to some other command (a body fetch, a prefetch
             // round, a replay) comes with no IDLE push: the count tells.
             if seen.missed(&client, selected) {
-                resync_selected(&mut client, store, selected, events).await?;
+                catch_up_selected(&mut client, store, selected, events).await?;
             }
             seen = SeenExists::of(&client);
             let woken = Arc::new(Notify::new());

@@ -402,9 +402,12 @@ pub(super) async fn apply_pushes(
             Ok(Some(applied))
         })
         .await?;
-    let needs_resync = applied
-        .as_ref()
-        .is_none_or(|a| a.saw_exists || a.unmapped_expunge);
+    let needs_resync = match &applied {
+        None => true,
+        Some(a) if a.unmapped_expunge => true,
+        Some(a) if a.saw_exists => !super::folder::fetch_pushed_new(client, store, folder).await?,
+        Some(_) => false,
+    };
     if needs_resync {
         resync_selected(client, store, folder, events).await?;
     } else {
@@ -436,6 +439,23 @@ async fn resync(
         folder: folder.to_string(),
     });
     Ok(())
+}
+
+/// Mail announced for the selected folder (a count that grew): its headers where that is
+/// enough, else a resync.
+pub(super) async fn catch_up_selected(
+    client: &mut ImapClient,
+    store: &Store,
+    selected: &mut String,
+    events: &EventSender,
+) -> Result<()> {
+    if super::folder::fetch_pushed_new(client, store, selected).await? {
+        let _ = events.send(EngineEvent::FolderChanged {
+            folder: selected.clone(),
+        });
+        return Ok(());
+    }
+    resync_selected(client, store, selected, events).await
 }
 
 /// Syncs the folder the user looks at, leaving it selected for IDLE. If the server
