@@ -422,8 +422,13 @@ async fn pushed_new_mail_is_fetched_without_selecting_again() {
         wait_until("the pushed mail", || has_message(&store, "INBOX", subject)).await;
     }
     assert!(selects >= 1, "the first sync selects INBOX");
-    assert_eq!(proxy.count_sent("SELECT INBOX"), selects, "no SELECT again");
-    assert_eq!(proxy.count_sent("UID FETCH 3:*"), 1);
+    if server.is_older() {
+        // No QRESYNC: the resync also rebuilds the sequence map, so it selects again.
+        assert!(proxy.count_sent("SELECT INBOX") > selects);
+    } else {
+        assert_eq!(proxy.count_sent("SELECT INBOX"), selects, "no SELECT again");
+        assert_eq!(proxy.count_sent("UID FETCH 3:*"), 1);
+    }
     let reader = store.reader().unwrap();
     let inbox = reader.folder("INBOX").unwrap().unwrap();
     assert_eq!(
