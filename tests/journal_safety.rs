@@ -546,8 +546,7 @@ async fn the_engine_and_two_cli_actions_send_each_copy_once() {
 fn downgrade_to_v3(path: &Path, rows: &[(&str, &str, &str, &str)], folder_id: i64, uv: u32) {
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.execute_batch(
-        "DROP TRIGGER search_index_new;
-         DROP TRIGGER search_index_gone;
+        "DROP TRIGGER search_index_gone;
          DROP TRIGGER search_index_header;
          DROP TABLE search_text;
          DROP TABLE search_bodies;

@@ -321,9 +321,16 @@ impl Threads {
         // In key order: appends to the same leaf pages instead of scattered inserts.
         inserts.sort_unstable_by_key(|(row, _, _, _)| (row.0, row.1.uidvalidity, row.1.msg.uid));
         if !inserts.is_empty() {
-            let mut insert = tx.prepare_cached(super::write::UPSERT_ROW)?;
+            let mut insert = tx.prepare_cached(super::write::INSERT_ROW)?;
             for ((folder, row), thread, latest, place) in inserts {
-                super::write::bind_row(&mut insert, folder, &row, thread, latest, place)?;
+                if super::write::bind_row(&mut insert, folder, &row, thread, latest, place)? == 1 {
+                    super::search_index::index_new_row(tx, folder, &row)?;
+                } else {
+                    // Already there (a batch holds only uncached UIDs, so never expected):
+                    // updated in place, its index then kept by the header trigger.
+                    let mut upsert = tx.prepare_cached(super::write::UPSERT_ROW)?;
+                    super::write::bind_row(&mut upsert, folder, &row, thread, latest, place)?;
+                }
             }
         }
         Ok(())

@@ -565,6 +565,17 @@ impl<'a> WriteTx<'a> {
     }
 }
 
+/// Inserts a new message row; a row already there is left as it is (0 rows changed).
+/// No ON CONFLICT update and no trigger: such a statement needs a statement journal, and
+/// every statement savepoint makes FTS5 flush its pending tokens to disk (one tiny
+/// segment per row, then merges: most of the insert's cost before schema 8).
+pub(super) const INSERT_ROW: &str = "INSERT OR IGNORE INTO messages (folder_id, uidvalidity,
+        uid, date, internal_date, sys_flags, keywords, size, modseq, has_attachment,
+        thread_id, thread_latest, thread_pos, depth, from_name, from_addr, to_addrs, cc_addrs,
+        subject, message_id, in_reply_to, refs)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+        ?18, ?19, ?20, ?21, ?22)";
+
 /// Inserts a message row, or updates a cached one (its layout columns kept).
 pub(super) const UPSERT_ROW: &str = "INSERT INTO messages (folder_id, uidvalidity, uid, date,
         internal_date, sys_flags, keywords, size, modseq, has_attachment, thread_id,
@@ -598,9 +609,10 @@ fn write_row(
         latest,
         place,
     )
+    .map(drop)
 }
 
-/// Runs `UPSERT_ROW` for one row.
+/// Runs `UPSERT_ROW` or `INSERT_ROW` for one row; returns the rows changed.
 pub(super) fn bind_row(
     stmt: &mut Statement<'_>,
     folder: FolderId,
@@ -608,9 +620,9 @@ pub(super) fn bind_row(
     thread: i64,
     latest: i64,
     place: Place,
-) -> Result<()> {
+) -> Result<usize> {
     let (m, h) = (row.msg, &row.msg.headers);
-    stmt.execute(params![
+    let changed = stmt.execute(params![
         folder,
         row.uidvalidity,
         m.uid,
@@ -634,7 +646,7 @@ pub(super) fn bind_row(
         h.in_reply_to,
         row.refs,
     ])?;
-    Ok(())
+    Ok(changed)
 }
 
 fn found(changed: usize, id: FolderId) -> Result<()> {

@@ -3,7 +3,7 @@
 -- (columnsize=0; nothing ranks by them) and no delete map (no contentless_delete): the
 -- header text it indexed is still in `messages`, so the triggers delete a document by
 -- giving its old values back. At 100k mail-shaped messages that is 39 B/message less
--- (the size map was 40% of the index) and a plain INSERT instead of a REPLACE per row.
+-- (the size map was 40% of the index).
 -- Body text cannot be read back (bodies are evicted), so the body index keeps its delete
 -- map, but only cached bodies have a document in it; one column needs no column lists
 -- (detail=none).
@@ -25,14 +25,9 @@ CREATE VIRTUAL TABLE search_bodies USING fts5(
     tokenize = 'unicode61 remove_diacritics 2'
 );
 
--- The store refuses a second row with a folder's UID under another UIDVALIDITY, so a new
--- row's document id is free: INSERT, not REPLACE.
-CREATE TRIGGER search_index_new AFTER INSERT ON messages BEGIN
-    INSERT INTO search_text (rowid, subject, sender, recipients, cc)
-        VALUES ((new.folder_id << 32) | new.uid, new.subject,
-                concat_ws(' ', new.from_name, new.from_addr), new.to_addrs, new.cc_addrs);
-END;
-
+-- No INSERT trigger: the writer indexes a new row itself (search_index::index_new_row).
+-- A trigger makes every row's INSERT open a statement savepoint, and FTS5 writes its
+-- pending tokens to disk at each one: a segment per row, then merges.
 -- The 'delete' command must get exactly the text that was indexed: the old row's.
 CREATE TRIGGER search_index_gone AFTER DELETE ON messages BEGIN
     INSERT INTO search_text (search_text, rowid, subject, sender, recipients, cc)
