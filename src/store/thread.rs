@@ -447,12 +447,13 @@ fn layout_thread<'m>(
         let mut q = stmt.query(params![folder, thread])?;
         while let Some(r) = q.next()? {
             let refs: String = r.get(5)?;
+            let refs: Vec<String> = refs.split_whitespace().map(str::to_string).collect();
             nodes.push(Node {
                 uid: r.get(1)?,
                 date: r.get(2)?,
                 message_id: r.get(3)?,
-                in_reply_to: r.get(4)?,
-                refs: refs.split_whitespace().map(str::to_string).collect(),
+                in_reply_to: super::rows::in_reply_to_from_sql(r.get(4)?, &refs),
+                refs,
             });
             rows.push(Row {
                 uidvalidity: r.get(0)?,

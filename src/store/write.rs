@@ -392,7 +392,14 @@ impl<'a> WriteTx<'a> {
                      FROM messages WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid = ?3",
                 )?
                 .query_row(
-                    params![id, uidvalidity, m.uid, h.message_id, h.in_reply_to, refs],
+                    params![
+                        id,
+                        uidvalidity,
+                        m.uid,
+                        h.message_id,
+                        rows::in_reply_to_to_sql(h.in_reply_to.as_deref(), &h.references),
+                        refs
+                    ],
                     |r| {
                         Ok((
                             r.get::<_, i64>(0)?,
@@ -643,7 +650,7 @@ pub(super) fn bind_row(
         h.cc,
         h.subject,
         h.message_id,
-        h.in_reply_to,
+        rows::in_reply_to_to_sql(h.in_reply_to.as_deref(), &h.references),
         row.refs,
     ])?;
     Ok(changed)
