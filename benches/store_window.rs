@@ -4,6 +4,9 @@
 //! ```text
 //! cargo bench --bench store_window            # 100k messages
 //! cargo bench --bench store_window -- 20000   # another size
+//! TERN_BENCH_CORPUS=mail cargo bench --bench store_window   # mail-shaped rows (sizes)
+//! TERN_BENCH_SIZE_ONLY=1 cargo bench --bench store_window -- 1000000   # insert + sizes
+//! TERN_BENCH_SIZE_ONLY=1 TERN_BENCH_KEEP=f cargo bench --bench store_window  # and keep the file
 //! ```
 //!
 //! Without `--bench` among its arguments (under `cargo test --all-targets`, which runs
@@ -18,16 +21,18 @@ use tern::store::{RowFilter, SortOrder, Store, Window};
 
 #[path = "common/cache_corpus.rs"]
 mod cache_corpus;
-use cache_corpus::{BATCH, corpus, fill, time};
+use cache_corpus::{BATCH, chosen_corpus, fill, time};
 use tern::domain::message::NewMessage;
 
 fn mb(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
 
-fn report_sizes(path: &Path) -> Result<()> {
+/// The file, each table and index, and the stored text columns, in MB and bytes/message.
+fn report_sizes(path: &Path, n: u32) -> Result<()> {
+    let per = |bytes: u64| bytes as f64 / f64::from(n.max(1));
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    println!("file size: {:.1} MB", mb(size));
+    println!("file size: {:.1} MB, {:.0} B/message", mb(size), per(size));
     let conn = Connection::open(path)?;
     let mut stmt =
         conn.prepare("SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC")?;
@@ -36,8 +41,38 @@ fn report_sizes(path: &Path) -> Result<()> {
         .map(|rows| rows.flatten().collect::<Vec<_>>())
         .unwrap_or_default();
     for (name, bytes) in rows {
-        println!("  {name:<28} {:>6.1} MB", mb(bytes as u64));
+        let bytes = bytes as u64;
+        println!(
+            "  {name:<28} {:>6.1} MB {:>6.1} B/message",
+            mb(bytes),
+            per(bytes)
+        );
     }
+    let columns = [
+        "subject",
+        "from_name",
+        "from_addr",
+        "to_addrs",
+        "cc_addrs",
+        "message_id",
+        "in_reply_to",
+        "refs",
+        "keywords",
+    ];
+    let sums = columns
+        .iter()
+        .map(|c| format!("coalesce(sum(length(CAST({c} AS BLOB))), 0)"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let bytes: Vec<i64> = conn.query_row(&format!("SELECT {sums} FROM messages"), [], |r| {
+        (0..columns.len()).map(|i| r.get(i)).collect()
+    })?;
+    let text: Vec<String> = columns
+        .iter()
+        .zip(bytes)
+        .map(|(c, b)| format!("{c} {:.1}", per(b as u64)))
+        .collect();
+    println!("  text columns, B/message: {}", text.join(", "));
     Ok(())
 }
 
@@ -54,7 +89,7 @@ fn main() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("bench.sqlite");
     let store = Store::open(&path)?;
-    let messages = corpus(n);
+    let messages = chosen_corpus(n);
     let avg = |f: &dyn Fn(&NewMessage) -> usize| {
         messages.iter().map(f).sum::<usize>() as f64 / f64::from(n)
     };
@@ -80,6 +115,14 @@ fn main() -> Result<()> {
 
     let reader = store.reader()?;
     ensure!(reader.count(folder)? == n, "all rows stored");
+    if std::env::var("TERN_BENCH_SIZE_ONLY").is_ok_and(|v| v == "1") {
+        drop(reader);
+        drop(store);
+        if let Ok(keep) = std::env::var("TERN_BENCH_KEEP") {
+            std::fs::copy(&path, keep)?;
+        }
+        return report_sizes(&path, n);
+    }
     let limit = 200;
     let last = n.saturating_sub(limit);
     for sort in [SortOrder::DateDesc, SortOrder::Threaded] {
@@ -160,5 +203,5 @@ fn main() -> Result<()> {
 
     drop(reader);
     drop(store); // closes the writer: checkpoints and removes the WAL
-    report_sizes(&path)
+    report_sizes(&path, n)
 }

@@ -551,10 +551,10 @@ fn downgrade_to_v3(path: &Path, rows: &[(&str, &str, &str, &str)], folder_id: i6
          DROP TRIGGER row_count_seen;
          ALTER TABLE folders DROP COLUMN cached_rows;
          ALTER TABLE folders DROP COLUMN cached_unseen;
-         DROP TRIGGER search_index_new;
          DROP TRIGGER search_index_gone;
          DROP TRIGGER search_index_header;
          DROP TABLE search_text;
+         DROP TABLE search_bodies;
          DROP INDEX messages_newest;
          DROP INDEX messages_flagged;
          ALTER TABLE folders DROP COLUMN subscribed;

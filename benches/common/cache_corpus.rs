@@ -5,8 +5,12 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
+use tern::domain::headers::parse_header_fields;
 use tern::domain::message::{Flags, HeaderFields, NewMessage};
 use tern::store::{FolderId, Store};
+
+#[path = "../../tests/support/corpus.rs"]
+mod mail;
 
 pub const UIDVALIDITY: u32 = 1;
 pub const BATCH: usize = 500;
@@ -126,6 +130,34 @@ pub fn corpus(n: u32) -> Vec<NewMessage> {
         });
     }
     out
+}
+
+/// Mail-shaped rows: the Dovecot benches' seeded corpus (tests/support/corpus.rs, the seed
+/// of benches/sync.rs), its headers parsed as the sync parses them. Names, addresses and
+/// words repeat as in real mail, so the search index's size is realistic, unlike `corpus`'s
+/// random words. `TERN_BENCH_CORPUS=mail` picks it in the store benches.
+pub fn mail_corpus(n: u32) -> Vec<NewMessage> {
+    mail::Corpus::new(0x7e41, n as usize)
+        .iter()
+        .enumerate()
+        .map(|(i, seed)| NewMessage {
+            uid: i as u32 + 1,
+            flags: Flags::from_imap(&seed.flags),
+            modseq: Some(i as u64 + 1),
+            internal_date: Some(seed.internal_date),
+            size: Some(seed.raw.len() as u32),
+            headers: parse_header_fields(&seed.raw),
+        })
+        .collect()
+}
+
+/// `mail_corpus` when `TERN_BENCH_CORPUS=mail`, else `corpus`.
+pub fn chosen_corpus(n: u32) -> Vec<NewMessage> {
+    if std::env::var("TERN_BENCH_CORPUS").is_ok_and(|v| v == "mail") {
+        mail_corpus(n)
+    } else {
+        corpus(n)
+    }
 }
 
 pub fn median(mut v: Vec<Duration>) -> Duration {

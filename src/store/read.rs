@@ -150,7 +150,7 @@ impl Reader {
             )?)
     }
 
-    /// Number of cached messages in the folder (kept by triggers, migration 0008).
+    /// Number of cached messages in the folder (kept by triggers, migration 0009).
     pub fn count(&self, folder: FolderId) -> Result<u32> {
         Ok(self
             .conn

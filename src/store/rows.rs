@@ -45,6 +45,7 @@ pub(crate) fn message(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
 /// `message` for a row whose message columns start at column `at`.
 pub(crate) fn message_from(r: &Row<'_>, at: usize) -> rusqlite::Result<MessageRow> {
     let refs: String = r.get(at + 10)?;
+    let references: Vec<String> = refs.split_whitespace().map(str::to_string).collect();
     let keywords: String = r.get(at + 12)?;
     Ok(MessageRow {
         uid: r.get(at)?,
@@ -56,8 +57,8 @@ pub(crate) fn message_from(r: &Row<'_>, at: usize) -> rusqlite::Result<MessageRo
         cc: r.get(at + 6)?,
         subject: r.get(at + 7)?,
         message_id: r.get(at + 8)?,
-        in_reply_to: r.get(at + 9)?,
-        references: refs.split_whitespace().map(str::to_string).collect(),
+        in_reply_to: in_reply_to_from_sql(r.get(at + 9)?, &references),
+        references,
         flags: Flags::from_parts(r.get(at + 11)?, &keywords),
         size: r.get(at + 13)?,
         modseq: r.get::<_, Option<i64>>(at + 14)?.map(modseq_from_sql),
@@ -65,6 +66,31 @@ pub(crate) fn message_from(r: &Row<'_>, at: usize) -> rusqlite::Result<MessageRo
         thread_id: r.get(at + 16)?,
         depth: r.get(at + 17)?,
     })
+}
+
+/// In-Reply-To as stored: '' when it is the last References id, as in most replies,
+/// which `refs` already holds (schema 8 on; older rows spell it out, and both read back
+/// the same). An empty id is no id.
+pub(crate) fn in_reply_to_to_sql<'a>(
+    in_reply_to: Option<&'a str>,
+    references: &[String],
+) -> Option<&'a str> {
+    match in_reply_to {
+        Some("") => None,
+        Some(id) if references.last().is_some_and(|last| last == id) => Some(""),
+        other => other,
+    }
+}
+
+/// The stored In-Reply-To read back (see `in_reply_to_to_sql`).
+pub(crate) fn in_reply_to_from_sql(
+    stored: Option<String>,
+    references: &[String],
+) -> Option<String> {
+    match stored.as_deref() {
+        Some("") => references.last().cloned(),
+        _ => stored,
+    }
 }
 
 /// MODSEQ is at most 2^63-1 (RFC 7162), so it fits SQLite's i64.

@@ -51,7 +51,9 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 6,
         sql: include_str!("migrations/0006_search.sql"),
-        rust: Some(super::search_index::index_cached_bodies),
+        // Its Rust step indexed cached bodies into the index that migration 8 replaces;
+        // migration 8 indexes them again, so a cache on its way up skips the first pass.
+        rust: None,
     },
     Migration {
         version: 7,
@@ -60,7 +62,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 8,
-        sql: include_str!("migrations/0008_row_counts.sql"),
+        sql: include_str!("migrations/0008_slim_search.sql"),
+        rust: Some(super::search_index::index_cached_text),
+    },
+    Migration {
+        version: 9,
+        sql: include_str!("migrations/0009_row_counts.sql"),
         rust: None,
     },
 ];

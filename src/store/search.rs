@@ -112,16 +112,16 @@ fn term_condition(term: &Term, scope: &SearchScope<'_>, sql: &mut Sql) {
         format!("?{}", sql.params.len())
     };
     let text = match term {
-        Term::Text(words) => words_match("{subject sender recipients}", words, sql),
+        Term::Text(words) => words_match(Index::Headers("{subject sender recipients}"), words, sql),
         Term::Field(field, words) => {
-            let column = match field {
-                Field::From => "sender",
-                Field::To => "recipients",
-                Field::Cc => "cc",
-                Field::Subject => "subject",
-                Field::Body => "body",
+            let index = match field {
+                Field::From => Index::Headers("sender"),
+                Field::To => Index::Headers("recipients"),
+                Field::Cc => Index::Headers("cc"),
+                Field::Subject => Index::Headers("subject"),
+                Field::Body => Index::Bodies,
             };
-            words_match(column, words, sql)
+            words_match(index, words, sql)
         }
         Term::Folder(name) => {
             let p = bind(sql, Box::new(name.clone()));
@@ -161,8 +161,16 @@ fn term_condition(term: &Term, scope: &SearchScope<'_>, sql: &mut Sql) {
     sql.text.push_str(&text);
 }
 
-/// Words as an FTS5 match on `columns`: each token a prefix, all of them required.
-fn words_match(columns: &str, words: &str, sql: &mut Sql) -> String {
+/// Which FTS5 table a term searches (migration 0008).
+enum Index {
+    /// `search_text`, restricted to these columns.
+    Headers(&'static str),
+    /// `search_bodies`: one column, kept without column lists, so no column filter.
+    Bodies,
+}
+
+/// Words as an FTS5 match in `index`: each token a prefix, all of them required.
+fn words_match(index: Index, words: &str, sql: &mut Sql) -> String {
     let tokens: Vec<String> = words
         .split(|c: char| !c.is_alphanumeric())
         .filter(|t| !t.is_empty())
@@ -174,15 +182,19 @@ fn words_match(columns: &str, words: &str, sql: &mut Sql) -> String {
             .push(Box::new(format!("%{}%", escape_like(words))));
         return format!("m.subject LIKE ?{} ESCAPE '\\'", sql.params.len());
     }
-    sql.params
-        .push(Box::new(format!("{columns} : ({})", tokens.join(" AND "))));
+    let all = tokens.join(" AND ");
+    let (table, expression) = match index {
+        Index::Headers(columns) => ("search_text", format!("{columns} : ({all})")),
+        Index::Bodies => ("search_bodies", all),
+    };
+    sql.params.push(Box::new(expression));
     // Not correlated: SQLite runs the MATCH once, then looks each hit up by the primary key
     // (the document id splits back into folder and UID; the UIDVALIDITY is the folder's).
     format!(
         "(m.folder_id, m.uidvalidity, m.uid) IN (SELECT t.rowid >> 32,
              (SELECT f2.uidvalidity FROM folders f2 WHERE f2.id = t.rowid >> 32),
              t.rowid & 4294967295
-             FROM search_text t WHERE search_text MATCH ?{})",
+             FROM {table} t WHERE {table} MATCH ?{})",
         sql.params.len()
     )
 }

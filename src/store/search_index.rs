@@ -1,6 +1,6 @@
 //! Keeping the full-text index in step with cached bodies. Header tokens are the triggers'
-//! job (migration 0006); body text needs the MIME renderer, so it is indexed here, by the
-//! writer, in the transaction that stores the body.
+//! job (`search_text`, migration 0008); body text needs the MIME renderer, so it is indexed
+//! here (`search_bodies`), by the writer, in the transaction that stores the body.
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
@@ -30,8 +30,32 @@ pub(crate) fn docid(folder: FolderId, uid: u32) -> i64 {
     (folder << 32) | i64::from(uid)
 }
 
-/// Replaces the message's document with its header tokens plus `body`. A message not in
-/// the cache has no document and is left alone.
+/// Indexes the headers of a row just inserted. Done here, not by a trigger, so that the
+/// row's INSERT needs no statement savepoint (see `write::INSERT_ROW`). The sender is
+/// built as migration 0008's triggers build it: their 'delete' must give the same tokens.
+pub(crate) fn index_new_row(
+    tx: &Transaction<'_>,
+    folder: FolderId,
+    row: &super::thread::NewRow<'_>,
+) -> Result<()> {
+    let h = &row.msg.headers;
+    tx.prepare_cached(
+        "INSERT INTO search_text (rowid, subject, sender, recipients, cc)
+         VALUES (?1, ?2, concat_ws(' ', ?3, ?4), ?5, ?6)",
+    )?
+    .execute(params![
+        docid(folder, row.msg.uid),
+        h.subject,
+        h.from_name,
+        h.from_addr,
+        h.to,
+        h.cc
+    ])?;
+    Ok(())
+}
+
+/// Replaces the message's body document with `body`. A message not in the cache gets no
+/// document: nothing would delete it.
 pub(crate) fn index_body(
     tx: &Transaction<'_>,
     folder: FolderId,
@@ -39,35 +63,17 @@ pub(crate) fn index_body(
     uid: u32,
     body: &str,
 ) -> Result<()> {
-    let headers = tx
+    let cached = tx
         .prepare_cached(
-            "SELECT subject, concat_ws(' ', from_name, from_addr), to_addrs, cc_addrs
-             FROM messages WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid = ?3",
+            "SELECT 1 FROM messages WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid = ?3",
         )?
-        .query_row(params![folder, uidvalidity, uid], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-            ))
-        })
+        .query_row(params![folder, uidvalidity, uid], |_| Ok(()))
         .optional()?;
-    let Some((subject, sender, recipients, cc)) = headers else {
+    if cached.is_none() {
         return Ok(());
-    };
-    tx.prepare_cached(
-        "REPLACE INTO search_text (rowid, subject, sender, recipients, cc, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![
-        docid(folder, uid),
-        subject,
-        sender,
-        recipients,
-        cc,
-        body
-    ])?;
+    }
+    tx.prepare_cached("REPLACE INTO search_bodies (rowid, body) VALUES (?1, ?2)")?
+        .execute(params![docid(folder, uid), body])?;
     Ok(())
 }
 
@@ -104,14 +110,42 @@ pub(crate) fn index_text_section(
     index_body(tx, folder, uidvalidity, uid, &text)
 }
 
-/// Migration 6's Rust step: bodies cached by an older tern get their text indexed.
-pub(crate) fn index_cached_bodies(tx: &Transaction<'_>) -> Result<()> {
-    let bodies: Vec<(FolderId, u32, u32, Vec<u8>)> = tx
-        .prepare("SELECT folder_id, uidvalidity, uid, raw FROM bodies")?
+/// Migration 8's Rust step: the body index starts empty, so the text of every cached
+/// whole body and text part is indexed again (the header index is filled by its SQL).
+/// One body in memory at a time: the body cache may be large.
+pub(crate) fn index_cached_text(tx: &Transaction<'_>) -> Result<()> {
+    let keys: Vec<(FolderId, u32, u32)> = tx
+        .prepare("SELECT folder_id, uidvalidity, uid FROM bodies")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (folder, uidvalidity, uid) in keys {
+        let raw: Vec<u8> = tx
+            .prepare_cached(
+                "SELECT raw FROM bodies WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid = ?3",
+            )?
+            .query_row(params![folder, uidvalidity, uid], |r| r.get(0))?;
+        index_body(tx, folder, uidvalidity, uid, &body_text(&raw))?;
+    }
+    let sections: Vec<(FolderId, u32, u32, String)> = tx
+        .prepare("SELECT folder_id, uidvalidity, uid, section FROM part_bodies ORDER BY last_used")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    for (folder, uidvalidity, uid, raw) in bodies {
-        index_body(tx, folder, uidvalidity, uid, &body_text(&raw))?;
+    for (folder, uidvalidity, uid, section) in sections {
+        let (partial, decoded, data): (bool, bool, Vec<u8>) = tx
+            .prepare_cached(
+                "SELECT partial, decoded, data FROM part_bodies
+                 WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid = ?3 AND section = ?4",
+            )?
+            .query_row(params![folder, uidvalidity, uid, section], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
+        let new = super::parts::NewSection {
+            section: &section,
+            data: &data,
+            partial,
+            decoded,
+        };
+        index_text_section(tx, folder, uidvalidity, uid, &new)?;
     }
     Ok(())
 }

@@ -321,9 +321,16 @@ impl Threads {
         // In key order: appends to the same leaf pages instead of scattered inserts.
         inserts.sort_unstable_by_key(|(row, _, _, _)| (row.0, row.1.uidvalidity, row.1.msg.uid));
         if !inserts.is_empty() {
-            let mut insert = tx.prepare_cached(super::write::UPSERT_ROW)?;
+            let mut insert = tx.prepare_cached(super::write::INSERT_ROW)?;
             for ((folder, row), thread, latest, place) in inserts {
-                super::write::bind_row(&mut insert, folder, &row, thread, latest, place)?;
+                if super::write::bind_row(&mut insert, folder, &row, thread, latest, place)? == 1 {
+                    super::search_index::index_new_row(tx, folder, &row)?;
+                } else {
+                    // Already there (a batch holds only uncached UIDs, so never expected):
+                    // updated in place, its index then kept by the header trigger.
+                    let mut upsert = tx.prepare_cached(super::write::UPSERT_ROW)?;
+                    super::write::bind_row(&mut upsert, folder, &row, thread, latest, place)?;
+                }
             }
         }
         Ok(())
@@ -440,12 +447,13 @@ fn layout_thread<'m>(
         let mut q = stmt.query(params![folder, thread])?;
         while let Some(r) = q.next()? {
             let refs: String = r.get(5)?;
+            let refs: Vec<String> = refs.split_whitespace().map(str::to_string).collect();
             nodes.push(Node {
                 uid: r.get(1)?,
                 date: r.get(2)?,
                 message_id: r.get(3)?,
-                in_reply_to: r.get(4)?,
-                refs: refs.split_whitespace().map(str::to_string).collect(),
+                in_reply_to: super::rows::in_reply_to_from_sql(r.get(4)?, &refs),
+                refs,
             });
             rows.push(Row {
                 uidvalidity: r.get(0)?,

@@ -290,7 +290,7 @@ impl<'a> WriteTx<'a> {
         found(n, id)
     }
 
-    /// Sets the counts from the cached rows' (kept by triggers, migration 0008), stores and
+    /// Sets the counts from the cached rows' (kept by triggers, migration 0009), stores and
     /// returns (messages, unseen).
     pub fn refresh_counts(&mut self, id: FolderId) -> Result<(u32, u32)> {
         let (messages, unseen): (u32, u32) = self
@@ -386,7 +386,14 @@ impl<'a> WriteTx<'a> {
                      FROM messages WHERE folder_id = ?1 AND uidvalidity = ?2 AND uid = ?3",
                 )?
                 .query_row(
-                    params![id, uidvalidity, m.uid, h.message_id, h.in_reply_to, refs],
+                    params![
+                        id,
+                        uidvalidity,
+                        m.uid,
+                        h.message_id,
+                        rows::in_reply_to_to_sql(h.in_reply_to.as_deref(), &h.references),
+                        refs
+                    ],
                     |r| {
                         Ok((
                             r.get::<_, i64>(0)?,
@@ -559,6 +566,17 @@ impl<'a> WriteTx<'a> {
     }
 }
 
+/// Inserts a new message row; a row already there is left as it is (0 rows changed).
+/// No ON CONFLICT update and no trigger: such a statement needs a statement journal, and
+/// every statement savepoint makes FTS5 flush its pending tokens to disk (one tiny
+/// segment per row, then merges: most of the insert's cost before schema 8).
+pub(super) const INSERT_ROW: &str = "INSERT OR IGNORE INTO messages (folder_id, uidvalidity,
+        uid, date, internal_date, sys_flags, keywords, size, modseq, has_attachment,
+        thread_id, thread_latest, thread_pos, depth, from_name, from_addr, to_addrs, cc_addrs,
+        subject, message_id, in_reply_to, refs)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+        ?18, ?19, ?20, ?21, ?22)";
+
 /// Inserts a message row, or updates a cached one (its layout columns kept).
 pub(super) const UPSERT_ROW: &str = "INSERT INTO messages (folder_id, uidvalidity, uid, date,
         internal_date, sys_flags, keywords, size, modseq, has_attachment, thread_id,
@@ -592,9 +610,10 @@ fn write_row(
         latest,
         place,
     )
+    .map(drop)
 }
 
-/// Runs `UPSERT_ROW` for one row.
+/// Runs `UPSERT_ROW` or `INSERT_ROW` for one row; returns the rows changed.
 pub(super) fn bind_row(
     stmt: &mut Statement<'_>,
     folder: FolderId,
@@ -602,9 +621,9 @@ pub(super) fn bind_row(
     thread: i64,
     latest: i64,
     place: Place,
-) -> Result<()> {
+) -> Result<usize> {
     let (m, h) = (row.msg, &row.msg.headers);
-    stmt.execute(params![
+    let changed = stmt.execute(params![
         folder,
         row.uidvalidity,
         m.uid,
@@ -625,10 +644,10 @@ pub(super) fn bind_row(
         h.cc,
         h.subject,
         h.message_id,
-        h.in_reply_to,
+        rows::in_reply_to_to_sql(h.in_reply_to.as_deref(), &h.references),
         row.refs,
     ])?;
-    Ok(())
+    Ok(changed)
 }
 
 fn found(changed: usize, id: FolderId) -> Result<()> {

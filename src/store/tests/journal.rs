@@ -208,6 +208,7 @@ fn old_cache(version: u32) -> (tempfile::TempDir, std::path::PathBuf) {
         .collect();
     let old = Store::open_migrations(&path, BodyLimits::default(), &first).unwrap();
     old.write(|tx| {
+        super::stand_in_search_index(tx)?;
         let inbox = tx.upsert_folder("INBOX", Some("inbox"), Some('/'))?;
         tx.reset_folder(inbox, UV)?;
         tx.upsert_messages(inbox, UV, &[msg(1, 100, "a", None)])?;

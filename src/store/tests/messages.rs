@@ -299,7 +299,7 @@ fn modseq_above_i64_is_refused() {
     assert_eq!(err.kind(), ErrorKind::Invalid);
 }
 
-/// The kept counts (migration 0008) match the rows through inserts, upserts of cached
+/// The kept counts (migration 0009) match the rows through inserts, upserts of cached
 /// rows, flag changes, removals and a reset.
 #[test]
 fn kept_row_counts_match_the_rows() {
@@ -354,4 +354,54 @@ fn kept_row_counts_match_the_rows() {
         .write(move |tx| tx.reset_folder(id, UV + 1))
         .unwrap();
     assert_eq!(counted(&f), (0, 0));
+}
+
+#[test]
+fn in_reply_to_is_stored_once_when_references_end_with_it() {
+    let f = fixture();
+    let mut elsewhere = msg(3, 300, "c", Some("a"));
+    elsewhere.headers.in_reply_to = Some("b".into());
+    let mut empty = msg(4, 400, "d", Some("a"));
+    empty.headers.in_reply_to = Some(String::new());
+    f.insert(vec![
+        msg(1, 100, "a", None),
+        msg(2, 200, "b", Some("a")),
+        elsewhere,
+        empty,
+    ]);
+    let reader = f.store.reader().unwrap();
+    let stored: Vec<Option<String>> = reader
+        .conn()
+        .prepare("SELECT in_reply_to FROM messages ORDER BY uid")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(stored, [None, Some(String::new()), Some("b".into()), None]);
+    let read = |uid| reader.message(f.folder, uid).unwrap().unwrap();
+    assert_eq!(read(2).in_reply_to.as_deref(), Some("a"), "read back whole");
+    assert_eq!(read(2).references, ["a"]);
+    assert_eq!(read(3).in_reply_to.as_deref(), Some("b"));
+    assert_eq!(read(4).in_reply_to, None, "an empty id is no id");
+    // A row written before schema 8 spells the id out and reads the same.
+    drop(reader);
+    f.store
+        .write(|tx| {
+            tx.sql()
+                .execute("UPDATE messages SET in_reply_to = 'a' WHERE uid = 2", [])?;
+            Ok(())
+        })
+        .unwrap();
+    let reader = f.store.reader().unwrap();
+    let row = reader.message(f.folder, 2).unwrap().unwrap();
+    assert_eq!(row.in_reply_to.as_deref(), Some("a"));
+    // The same links again: nothing to relink (the compare sees the stored form).
+    let thread_before = row.thread_id;
+    f.insert(vec![msg(2, 200, "b", Some("a"))]);
+    let row = reader.message(f.folder, 2).unwrap().unwrap();
+    assert_eq!(
+        (row.thread_id, row.in_reply_to.as_deref()),
+        (thread_before, Some("a"))
+    );
 }

@@ -173,6 +173,7 @@ fn a_version_1_cache_is_migrated_and_counts_unread_from_the_index_alone() {
     let old = Store::open_migrations(&f.path, BodyLimits::default(), &first).unwrap();
     let folder = old
         .write(|tx| {
+            super::stand_in_search_index(tx)?;
             let id = tx.upsert_folder("INBOX", None, Some('/'))?;
             tx.reset_folder(id, UV)?;
             tx.upsert_messages(id, UV, &[msg(1, 100, "a", None), msg(2, 200, "b", None)])?;
@@ -216,6 +217,7 @@ fn a_version_2_cache_is_migrated_with_every_folder_selectable_and_no_error() {
         .collect();
     let old = Store::open_migrations(&f.path, BodyLimits::default(), &first_two).unwrap();
     old.write(|tx| {
+        super::stand_in_search_index(tx)?;
         let id = tx.upsert_folder("INBOX", Some("inbox"), Some('/'))?;
         tx.reset_folder(id, UV)?;
         tx.upsert_messages(id, UV, &[msg(1, 100, "a", None)])?;

@@ -164,14 +164,32 @@ fn body_text_is_found_and_goes_with_the_message() {
         .write(move |tx| tx.reset_folder(archive, UV + 1))
         .unwrap();
     assert_eq!(found(&f.store, "kernel"), Vec::<u32>::new());
-    let docs: i64 = f
-        .store
-        .reader()
-        .unwrap()
+    // The index itself, not only what the join with the rows lets through.
+    let inbox = f.folder << 32;
+    assert_eq!(
+        indexed(&f.store, "search_text", "kernel"),
+        Vec::<i64>::new()
+    );
+    assert_eq!(indexed(&f.store, "search_text", "engine"), vec![inbox | 1]);
+    assert_eq!(
+        indexed(&f.store, "search_bodies", "zurich"),
+        Vec::<i64>::new()
+    );
+}
+
+/// Document ids the FTS5 table `table` holds for `words`, bypassing the message rows.
+fn indexed(store: &Store, table: &str, words: &str) -> Vec<i64> {
+    let reader = store.reader().unwrap();
+    let mut stmt = reader
         .conn()
-        .query_row("SELECT count(*) FROM search_text", [], |r| r.get(0))
+        .prepare(&format!(
+            "SELECT rowid FROM {table} WHERE {table} MATCH ?1 ORDER BY rowid"
+        ))
         .unwrap();
-    assert_eq!(docs, 2, "only INBOX's two remaining messages are indexed");
+    stmt.query_map([words], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
 }
 
 #[test]
@@ -207,4 +225,91 @@ fn punctuation_and_quotes_never_break_the_match() {
         );
     }
     assert_eq!(found(&f.store, "\"patch v3\""), vec![3]);
+}
+
+#[test]
+fn a_schema_7_cache_still_finds_its_mail_after_the_upgrade() {
+    use crate::store::BodyLimits;
+    use crate::store::schema::{MIGRATIONS, Migration};
+    let f = super::fixture();
+    drop(f.store);
+    std::fs::remove_file(&f.path).unwrap();
+    let up_to_7: Vec<Migration> = MIGRATIONS
+        .iter()
+        .take_while(|m| m.version <= 7)
+        .map(|m| Migration {
+            version: m.version,
+            sql: m.sql,
+            rust: m.rust,
+        })
+        .collect();
+    let old = Store::open_migrations(&f.path, BodyLimits::default(), &up_to_7).unwrap();
+    let folder = old
+        .write(|tx| {
+            let id = tx.upsert_folder("INBOX", None, Some('/'))?;
+            tx.reset_folder(id, UV)?;
+            let mut grace = message(3, day(2026, 12, 1), "Grace Hopper", "patch v3");
+            grace.headers.cc = "Linus <torvalds@kernel.example>".into();
+            tx.upsert_messages(
+                id,
+                UV,
+                &[message(1, day(2026, 11, 2), "Ada", "Engine notes"), grace],
+            )?;
+            // A body cached by schema 7 (its writer indexed it in the old table).
+            tx.sql().execute(
+                "INSERT INTO bodies (folder_id, uidvalidity, uid, size, last_used, raw)
+                 VALUES (?1, ?2, 1, 60, 1, ?3)",
+                rusqlite::params![
+                    id,
+                    UV,
+                    b"Subject: x\r\n\r\nThe invoice for the Zurich office.\r\n".as_slice()
+                ],
+            )?;
+            Ok(id)
+        })
+        .unwrap();
+    drop(old);
+    let store = Store::open(&f.path).unwrap();
+    assert_eq!(found(&store, "engine"), vec![1]);
+    assert_eq!(found(&store, "from:grace"), vec![3]);
+    assert_eq!(found(&store, "cc:torvalds"), vec![3]);
+    assert_eq!(
+        found(&store, "body:zurich"),
+        vec![1],
+        "cached bodies indexed again"
+    );
+    // The new triggers keep the upgraded index in step.
+    store
+        .write(move |tx| tx.remove_uids(folder, UV, &UidSet::from_iter([1])))
+        .unwrap();
+    assert_eq!(indexed(&store, "search_text", "engine"), Vec::<i64>::new());
+    assert_eq!(
+        indexed(&store, "search_bodies", "zurich"),
+        Vec::<i64>::new()
+    );
+}
+
+#[test]
+fn a_renumbered_row_keeps_its_words_under_its_new_uid() {
+    let (f, _) = world();
+    let folder = f.folder;
+    // What the journal does when COPYUID names a placeholder's real UID.
+    f.store
+        .write(move |tx| {
+            tx.sql().execute(
+                "UPDATE messages SET uid = 40 WHERE folder_id = ?1 AND uid = 3",
+                [folder],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(found(&f.store, "patch"), vec![40]);
+    assert_eq!(
+        indexed(&f.store, "search_text", "patch"),
+        vec![(folder << 32) | 40]
+    );
+    f.store
+        .write(move |tx| tx.remove_uids(folder, UV, &UidSet::from_iter([40])))
+        .unwrap();
+    assert_eq!(indexed(&f.store, "search_text", "patch"), Vec::<i64>::new());
 }

@@ -1,4 +1,4 @@
--- tern cache, schema 8: each folder's cached row count and unread row count, kept by
+-- tern cache, schema 9: each folder's cached row count and unread row count, kept by
 -- triggers, so opening a folder and ending a sync read two integers instead of counting
 -- rows (COUNT(*) cost 60-70 ms at a million messages, in every first paint and resync).
 -- An upsert that updates a cached row fires no INSERT trigger; REPLACE is not used on
