@@ -546,11 +546,9 @@ async fn the_engine_and_two_cli_actions_send_each_copy_once() {
 fn downgrade_to_v3(path: &Path, rows: &[(&str, &str, &str, &str)], folder_id: i64, uv: u32) {
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.execute_batch(
-        "DROP TRIGGER row_count_new;
-         DROP TRIGGER row_count_gone;
+        "DROP TRIGGER row_count_gone;
          DROP TRIGGER row_count_seen;
-         ALTER TABLE folders DROP COLUMN cached_rows;
-         ALTER TABLE folders DROP COLUMN cached_unseen;
+         DROP TABLE folder_counts;
          DROP TRIGGER search_index_gone;
          DROP TRIGGER search_index_header;
          DROP TABLE search_text;

@@ -154,7 +154,7 @@ impl Reader {
     pub fn count(&self, folder: FolderId) -> Result<u32> {
         Ok(self
             .conn
-            .prepare_cached("SELECT cached_rows FROM folders WHERE id = ?1")?
+            .prepare_cached("SELECT rows FROM folder_counts WHERE folder_id = ?1")?
             .query_row([folder], |r| r.get(0))
             .optional()?
             .unwrap_or(0))

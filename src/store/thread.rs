@@ -12,7 +12,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::FolderId;
 use super::error::{Result, StoreError};
-use crate::domain::message::NewMessage;
+use crate::domain::message::{NewMessage, SystemFlags};
 
 /// Stable 64-bit FNV-1a of a Message-ID. Stored on disk, so it must never change
 /// (std's hasher may). A collision only merges two unrelated threads' display.
@@ -322,15 +322,33 @@ impl Threads {
         inserts.sort_unstable_by_key(|(row, _, _, _)| (row.0, row.1.uidvalidity, row.1.msg.uid));
         if !inserts.is_empty() {
             let mut insert = tx.prepare_cached(super::write::INSERT_ROW)?;
+            // (folder, rows, unread rows) inserted: `folder_counts` (migration 0009).
+            let mut added: Vec<(FolderId, u32, u32)> = Vec::new();
             for ((folder, row), thread, latest, place) in inserts {
                 if super::write::bind_row(&mut insert, folder, &row, thread, latest, place)? == 1 {
                     super::search_index::index_new_row(tx, folder, &row)?;
+                    let unread = u32::from(!row.msg.flags.system.has(SystemFlags::SEEN));
+                    match added.iter_mut().find(|(f, _, _)| *f == folder) {
+                        Some(entry) => {
+                            entry.1 += 1;
+                            entry.2 += unread;
+                        }
+                        None => added.push((folder, 1, unread)),
+                    }
                 } else {
                     // Already there (a batch holds only uncached UIDs, so never expected):
                     // updated in place, its index then kept by the header trigger.
                     let mut upsert = tx.prepare_cached(super::write::UPSERT_ROW)?;
                     super::write::bind_row(&mut upsert, folder, &row, thread, latest, place)?;
                 }
+            }
+            let mut count = tx.prepare_cached(
+                "INSERT INTO folder_counts (folder_id, rows, unseen) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (folder_id) DO UPDATE
+                 SET rows = rows + excluded.rows, unseen = unseen + excluded.unseen",
+            )?;
+            for (folder, rows, unread) in added {
+                count.execute(params![folder, rows, unread])?;
             }
         }
         Ok(())

@@ -295,10 +295,10 @@ impl<'a> WriteTx<'a> {
     pub fn refresh_counts(&mut self, id: FolderId) -> Result<(u32, u32)> {
         let (messages, unseen): (u32, u32) = self
             .tx
-            .prepare_cached("SELECT cached_rows, cached_unseen FROM folders WHERE id = ?1")?
+            .prepare_cached("SELECT rows, unseen FROM folder_counts WHERE folder_id = ?1")?
             .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("folder id {id}")))?;
+            .unwrap_or((0, 0));
         self.set_status_counts(id, messages, unseen)?;
         Ok((messages, unseen))
     }

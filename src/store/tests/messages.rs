@@ -323,7 +323,7 @@ fn kept_row_counts_match_the_rows() {
             .unwrap();
         let kept: (u32, u32) = conn
             .query_row(
-                "SELECT cached_rows, cached_unseen FROM folders WHERE id = ?1",
+                "SELECT rows, unseen FROM folder_counts WHERE folder_id = ?1",
                 [id],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )

@@ -17,11 +17,14 @@ use tempfile::TempDir;
 use super::{FolderId, Store};
 use crate::domain::message::{Flags, HeaderFields, NewMessage};
 
-/// For a cache built at a schema before 6 (no search index) by today's writer, which
-/// indexes each new row itself: a throwaway stand-in table, private to the connection.
+/// For a cache built at an older schema (no search index before 6, no kept counts before
+/// 9) by today's writer, which indexes and counts each new row itself: throwaway stand-in
+/// tables, private to the connection.
 pub(super) fn stand_in_search_index(tx: &mut super::WriteTx<'_>) -> super::Result<()> {
     tx.sql().execute_batch(
-        "CREATE TEMP TABLE IF NOT EXISTS search_text (subject, sender, recipients, cc)",
+        "CREATE TEMP TABLE IF NOT EXISTS search_text (subject, sender, recipients, cc);
+         CREATE TEMP TABLE IF NOT EXISTS folder_counts
+             (folder_id INTEGER PRIMARY KEY, rows INTEGER, unseen INTEGER);",
     )?;
     Ok(())
 }

@@ -246,6 +246,7 @@ fn a_schema_7_cache_still_finds_its_mail_after_the_upgrade() {
     let old = Store::open_migrations(&f.path, BodyLimits::default(), &up_to_7).unwrap();
     let folder = old
         .write(|tx| {
+            super::stand_in_search_index(tx)?;
             let id = tx.upsert_folder("INBOX", None, Some('/'))?;
             tx.reset_folder(id, UV)?;
             let mut grace = message(3, day(2026, 12, 1), "Grace Hopper", "patch v3");
