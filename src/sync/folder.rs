@@ -21,8 +21,8 @@ const BATCH: usize = 10_000;
 /// The last batches halve down to this: what is still to parse and write once the last
 /// FETCH is in stays small.
 const LAST_BATCH: usize = 500;
-/// UIDs per FETCH of flags alone (about 60 bytes each on the wire).
-const FLAGS_CHUNK: u64 = 50_000;
+/// UIDs per FETCH of flags alone (about 60 bytes each on the wire, a few hundred parsed).
+const FLAGS_CHUNK: u64 = 10_000;
 
 /// The size of the next batch with `left` messages to go.
 fn batch_size(first: bool, left: usize) -> usize {
