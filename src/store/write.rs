@@ -516,6 +516,21 @@ impl<'a> WriteTx<'a> {
         Ok(uids)
     }
 
+    /// Cached UIDs stored without their size: a first sync's newest page, when the sync was
+    /// cut before the batch that fetches it again whole.
+    pub fn uids_without_size(&mut self, id: FolderId, uidvalidity: u32) -> Result<UidSet> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT uid FROM messages WHERE folder_id = ?1 AND uidvalidity = ?2 AND size = 0
+             AND uid < ?3 ORDER BY uid",
+        )?;
+        let uids = stmt
+            .query_map(params![id, uidvalidity, super::PLACEHOLDER_BASE], |r| {
+                r.get::<_, u32>(0)
+            })?
+            .collect::<rusqlite::Result<UidSet>>()?;
+        Ok(uids)
+    }
+
     /// Caches a raw message. Bodies over the per-body cap are not stored, nor are bodies
     /// of messages not in the cache; then evicts least recently used bodies over the total cap.
     pub fn put_body(&mut self, id: FolderId, uidvalidity: u32, uid: u32, raw: &[u8]) -> Result<()> {

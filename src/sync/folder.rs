@@ -158,7 +158,10 @@ impl FolderSync<'_> {
                 let newest = if cold && info.exists > 0 {
                     step.fetch_newest_page(info.exists).await?
                 } else {
-                    UidSet::new()
+                    // A page a cut first sync left without sizes is fetched again whole.
+                    step.store
+                        .write_async(move |tx| tx.uids_without_size(folder, uidvalidity))
+                        .await?
                 };
                 let kept = step.fetch_missing(&newest).await?;
                 // Flags of rows kept from an interrupted first sync may be stale.
