@@ -218,7 +218,6 @@ pub async fn fetch_pushed_new(client: &mut ImapClient, store: &Store, name: &str
     // Without QRESYNC the sequence map (for EXPUNGE pushes) is rebuilt by a resync.
     let selected_here = client.is_enabled("QRESYNC")
         && client.selected().is_some_and(|(n, _)| n == name)
-        && client.selected_uid_validity().is_some()
         && client.selected_uid_validity() == state.uidvalidity;
     let (Some(uidvalidity), Some(from), true, true) = (
         state.uidvalidity,
@@ -289,27 +288,29 @@ impl Step<'_> {
         let mut messages = Vec::new();
         let mut others = Vec::new();
         self.client
-            .fetch_by_seq(first, exists, &items, &mut |u| match u {
-                Update::Fetch(fetch) if fetch.header.is_some() => {
-                    messages.extend(RawMessage::from_fetch(*fetch));
-                }
-                Update::Unparsed(preview) => {
-                    messages.extend(salvage_fetch(&preview).and_then(RawMessage::unreadable));
-                }
-                other => others.push(other),
+            .fetch_by_seq(first, exists, &items, &mut |u| {
+                sort_header_answer(u, |_| true, &mut messages, &mut others);
             })
             .await?;
         self.apply(others).await?;
         let page: UidSet = messages.iter().map(|m| m.uid).collect();
-        let (folder, uidvalidity) = (self.folder, self.uidvalidity);
-        self.store
-            .write_async(move |tx| {
-                let (parsed, _) = parse_all(messages);
-                tx.upsert_messages(folder, uidvalidity, &parsed)
-            })
-            .await?;
+        // Placeholders here are counted when the page is fetched again.
+        self.write_raw(messages).await?;
         (self.progress)(page.len() as usize, exists as usize);
         Ok(page)
+    }
+
+    /// Parses and stores fetched messages in one transaction; how many became placeholders.
+    async fn write_raw(&self, messages: Vec<RawMessage>) -> Result<usize> {
+        let (folder, uidvalidity) = (self.folder, self.uidvalidity);
+        Ok(self
+            .store
+            .write_async(move |tx| {
+                let (parsed, unreadable) = parse_all(messages);
+                tx.upsert_messages(folder, uidvalidity, &parsed)?;
+                Ok(unreadable)
+            })
+            .await?)
     }
 
     /// Everything on the server the cache lacks, newest first, in batches; UIDs the server
@@ -425,18 +426,9 @@ impl Step<'_> {
         let mut messages = Vec::new();
         let mut others = Vec::new();
         self.client
-            .uid_fetch(&format!("{from}:*"), &items, None, &mut |u| match u {
+            .uid_fetch(&format!("{from}:*"), &items, None, &mut |u| {
                 // `n:*` also names the last message when no UID >= n exists.
-                Update::Fetch(fetch) if fetch.header.is_some() => {
-                    if let Some(raw) = RawMessage::from_fetch(*fetch).filter(|m| m.uid >= from) {
-                        messages.push(raw);
-                    }
-                }
-                Update::Unparsed(preview) => {
-                    let salvaged = salvage_fetch(&preview).and_then(RawMessage::unreadable);
-                    messages.extend(salvaged.filter(|m| m.uid >= from));
-                }
-                other => others.push(other),
+                sort_header_answer(u, |uid| uid >= from, &mut messages, &mut others);
             })
             .await?;
         self.apply(others).await?;
@@ -445,15 +437,7 @@ impl Step<'_> {
         }
         let newest = messages.iter().map(|m| m.uid).max();
         self.report.fetched += messages.len();
-        let (folder, uidvalidity) = (self.folder, self.uidvalidity);
-        self.report.unreadable += self
-            .store
-            .write_async(move |tx| {
-                let (parsed, unreadable) = parse_all(messages);
-                tx.upsert_messages(folder, uidvalidity, &parsed)?;
-                Ok(unreadable)
-            })
-            .await?;
+        self.report.unreadable += self.write_raw(messages).await?;
         Ok(newest)
     }
 
@@ -476,22 +460,13 @@ impl Step<'_> {
     /// million messages must not hold every FETCH in memory at once.
     async fn refresh_flags_of(&mut self, uids: &UidSet) -> Result<()> {
         let mut chunk = UidSet::new();
-        let mut in_chunk = 0u64;
-        for &(lo, hi) in uids.ranges() {
-            let mut from = lo;
-            while from <= hi {
-                let room = u32::try_from(FLAGS_CHUNK - in_chunk).unwrap_or(u32::MAX);
-                let to = hi.min(from.saturating_add(room - 1));
-                chunk.insert_range(from, to);
-                in_chunk += u64::from(to - from) + 1;
-                if in_chunk >= FLAGS_CHUNK {
-                    self.fetch_flags(&std::mem::take(&mut chunk)).await?;
-                    in_chunk = 0;
-                }
-                if to == u32::MAX {
-                    break;
-                }
-                from = to + 1;
+        let mut in_chunk = 0;
+        for uid in uids.iter() {
+            chunk.insert(uid);
+            in_chunk += 1;
+            if in_chunk == FLAGS_CHUNK {
+                self.fetch_flags(&std::mem::take(&mut chunk)).await?;
+                in_chunk = 0;
             }
         }
         if !chunk.is_empty() {
@@ -567,6 +542,25 @@ impl Step<'_> {
         self.fetch_missing(&UidSet::new()).await?;
         Ok(())
     }
+}
+
+/// One answer to a header FETCH: a message (readable or salvaged as a placeholder) whose
+/// UID `keep` accepts, or an update for `Step::apply`.
+fn sort_header_answer(
+    update: Update,
+    keep: impl Fn(u32) -> bool,
+    messages: &mut Vec<RawMessage>,
+    others: &mut Vec<Update>,
+) {
+    let message = match update {
+        Update::Fetch(fetch) if fetch.header.is_some() => RawMessage::from_fetch(*fetch),
+        Update::Unparsed(preview) => salvage_fetch(&preview).and_then(RawMessage::unreadable),
+        other => {
+            others.push(other);
+            return;
+        }
+    };
+    messages.extend(message.filter(|m| keep(m.uid)));
 }
 
 /// Waits for a batch's parse and write; its count of placeholder rows.

@@ -379,8 +379,8 @@ impl Drop for InboxWatch {
     }
 }
 
-/// Applies pushes at once; new mail (EXISTS) or an unmapped EXPUNGE asks for a resync of
-/// the folder, which fetches just what changed.
+/// Applies pushes at once; new mail (EXISTS) is fetched where it is when that is enough
+/// (`catch_up_selected`), an unmapped EXPUNGE asks for a resync of the folder.
 pub(super) async fn apply_pushes(
     client: &mut ImapClient,
     store: &Store,
@@ -402,18 +402,15 @@ pub(super) async fn apply_pushes(
             Ok(Some(applied))
         })
         .await?;
-    let needs_resync = match &applied {
-        None => true,
-        Some(a) if a.unmapped_expunge => true,
-        Some(a) if a.saw_exists => !super::folder::fetch_pushed_new(client, store, folder).await?,
-        Some(_) => false,
-    };
-    if needs_resync {
-        resync_selected(client, store, folder, events).await?;
-    } else {
-        let _ = events.send(EngineEvent::FolderChanged {
-            folder: folder.clone(),
-        });
+    match &applied {
+        None => resync_selected(client, store, folder, events).await?,
+        Some(a) if a.unmapped_expunge => resync_selected(client, store, folder, events).await?,
+        Some(a) if a.saw_exists => catch_up_selected(client, store, folder, events).await?,
+        Some(_) => {
+            let _ = events.send(EngineEvent::FolderChanged {
+                folder: folder.clone(),
+            });
+        }
     }
     Ok(())
 }
